@@ -1,0 +1,137 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PrometheusInfo } from '../types.js';
+import { imageFor, startContainer } from './containers.js';
+import type { Provider, StartedBackend } from './internal-types.js';
+import { backendError, fetchWithTimeout, freePorts, spawnServer, waitForExit, waitUntil, which } from './process-utils.js';
+
+/** GET /api/v1/status/buildinfo: the server's version (undefined while it is not ready). */
+export async function prometheusVersion(url: string): Promise<string | undefined> {
+  const ready = await fetchWithTimeout(`${url}/-/ready`);
+  if (!ready.ok) return undefined;
+  const res = await fetchWithTimeout(`${url}/api/v1/status/buildinfo`);
+  if (!res.ok) return undefined;
+  const body = (await res.json()) as { data?: { version?: string } };
+  return body.data?.version ?? 'unknown';
+}
+
+/**
+ * The scrape config: the adapters' targets (job `rohas-test`), one target for the providers' own
+ * test (job `rohas-probe`) and the server itself, all every second so a test sees a scrape quickly.
+ */
+export function scrapeConfig(targets: string[], probe: string, self: string): string {
+  const list = (xs: string[]) => xs.map((t) => `'${t}'`).join(', ');
+  return `global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: rohas-test
+    static_configs:
+      - targets: [${list(targets)}]
+  - job_name: rohas-probe
+    static_configs:
+      - targets: [${list([probe])}]
+  - job_name: prometheus
+    static_configs:
+      - targets: [${list([self])}]
+`;
+}
+
+export const prometheusProvider: Provider<'prometheus'> = {
+  name: 'prometheus',
+  title: 'Prometheus',
+  installHint: 'sudo scripts/install-test-backends   (or: apt-get install -y prometheus), or set ROHAS_TEST_PROMETHEUS_URL',
+
+  async fromEnv(ctx) {
+    const url = ctx.settings.env.ROHAS_TEST_PROMETHEUS_URL?.replace(/\/+$/, '');
+    if (!url) return undefined;
+    const version = await prometheusVersion(url);
+    if (!version) throw backendError(`prometheus: ${url}/-/ready is not ready`);
+    const scrapeTargets = (ctx.settings.env.ROHAS_TEST_PROMETHEUS_SCRAPE_TARGETS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const promtool = which('promtool');
+    const info: PrometheusInfo = { url, version, source: 'env', scrapeTargets, ...(promtool ? { promtool } : {}) };
+    return { info, detail: url };
+  },
+
+  async container(ctx): Promise<StartedBackend<'prometheus'>> {
+    const { TestContainers } = await import('testcontainers');
+    const image = imageFor(ctx, 'prometheus');
+    const [t1, t2, probe] = (await freePorts(3)) as [number, number, number];
+    // The container reaches endpoints on this machine through testcontainers' port forwarder.
+    await TestContainers.exposeHostPorts(t1, t2, probe);
+    const host = 'host.testcontainers.internal';
+    const c = await startContainer(ctx, {
+      id: 'prometheus',
+      image,
+      port: 9090,
+      files: [{ content: scrapeConfig([`${host}:${t1}`, `${host}:${t2}`], `${host}:${probe}`, 'localhost:9090'), target: '/etc/prometheus/prometheus.yml' }],
+      command: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', '--web.enable-admin-api', '--web.enable-lifecycle'],
+      wait: (w) => w.forHttp('/-/ready', 9090),
+    });
+    const url = `http://${c.getHost()}:${c.getMappedPort(9090)}`;
+    const version = await waitUntil(() => prometheusVersion(url), { name: 'prometheus (container)', timeoutMs: 30_000 });
+    const promtool = which('promtool');
+    const info: PrometheusInfo = {
+      url,
+      version,
+      source: 'container',
+      scrapeTargets: [`127.0.0.1:${t1}`, `127.0.0.1:${t2}`],
+      ...(promtool ? { promtool } : {}),
+    };
+    return { info, detail: image, probeTarget: `127.0.0.1:${probe}` };
+  },
+
+  async localUnavailable() {
+    return which('prometheus') ? undefined : 'no prometheus binary (Prometheus server not installed)';
+  },
+
+  async local(ctx) {
+    const bin = which('prometheus');
+    if (!bin) throw backendError('prometheus: no prometheus binary');
+    const base = join(ctx.settings.baseDir, 'prometheus');
+    mkdirSync(base, { recursive: true });
+    const [web, t1, t2, probe] = (await freePorts(4)) as [number, number, number, number];
+    const configFile = join(base, 'prometheus.yml');
+    const logFile = join(base, 'prometheus.log');
+    const scrapeTargets = [`127.0.0.1:${t1}`, `127.0.0.1:${t2}`];
+    writeFileSync(configFile, scrapeConfig(scrapeTargets, `127.0.0.1:${probe}`, `127.0.0.1:${web}`));
+    const child = spawnServer(
+      bin,
+      [
+        `--config.file=${configFile}`,
+        `--storage.tsdb.path=${join(base, 'data')}`,
+        `--web.listen-address=127.0.0.1:${web}`,
+        '--web.enable-admin-api',
+        '--web.enable-lifecycle',
+      ],
+      logFile,
+      { cwd: base },
+    );
+    ctx.cleanup.add({
+      id: 'prometheus',
+      pid: child.pid,
+      signal: 'SIGTERM',
+      stop: async () => {
+        child.kill('SIGTERM');
+        if (!(await waitForExit(child, 10_000))) {
+          child.kill('SIGKILL');
+          throw backendError(`prometheus (local) did not stop on SIGTERM; killed. log: ${logFile}`);
+        }
+      },
+    });
+    const url = `http://127.0.0.1:${web}`;
+    const version = await waitUntil(() => prometheusVersion(url), {
+      name: 'prometheus (local)',
+      timeoutMs: ctx.settings.localStartTimeoutMs,
+      logFile,
+      child,
+    });
+    const promtool = which('promtool');
+    const info: PrometheusInfo = { url, version, source: 'local', scrapeTargets, ...(promtool ? { promtool } : {}) };
+    return { info, detail: `${bin} on ${url}`, logFile, probeTarget: `127.0.0.1:${probe}` };
+  },
+};
