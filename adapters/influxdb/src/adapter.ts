@@ -1,0 +1,492 @@
+/*
+ * The InfluxDB adapter: one schema and one line-protocol encoder over two API generations (see v1-backend.ts and
+ * v2-backend.ts). Queries select candidate rows with tag, field and time conditions the server evaluates, then
+ * finish filtering, grouping and aggregation in JS with the core's reference functions, so every result is exactly
+ * the reference adapter's.
+ */
+import {
+  type AdapterContext,
+  ALL_AGGREGATIONS,
+  type AttributeOperator,
+  asError,
+  compareSpans,
+  decodeAnyValue,
+  decodeAttributes,
+  decodeCursor,
+  encodeCursor,
+  type LogRecord,
+  logBodyText,
+  type MetricDescriptor,
+  matchesAllFilters,
+  type NormalizedLogQuery,
+  type NormalizedMetricQuery,
+  type NormalizedTraceQuery,
+  type Page,
+  type RetentionResult,
+  retentionCutoff,
+  type SpanRecord,
+  seriesFromPoints,
+  serviceNameOf,
+  spanMatches,
+  summarizeTrace,
+  type TelemetryAdapter,
+  TelemetryError,
+  type TraceSummary,
+  type WriteResult,
+  where,
+} from '@rohas/telemetry';
+import type { Backend, Measurements, Row, SelectSpec } from './internal-types.js';
+import { WriteFailure } from './internal-types.js';
+import { decodeTagValue, encodeTagValue, escapeMeasurement } from './line-protocol.js';
+import {
+  descriptorOf,
+  logFromRow,
+  logLine,
+  metricFromRow,
+  metricLine,
+  nextSeq,
+  SPAN_COLUMNS,
+  slottedWindow,
+  spanFromRow,
+  spanLine,
+  toBigInt,
+  traceBucket,
+} from './schema.js';
+import type { InfluxDbOptions } from './types.js';
+import { V1Backend } from './v1-backend.js';
+import { V2Backend } from './v2-backend.js';
+
+const W = where('influxdb');
+const OPS: AttributeOperator[] = ['=', '!=', 'exists', 'wildcard', 'regex'];
+/** Trace ids per getTrace-style query, to keep the OR list (and the URL-encoded body) small. */
+const IDS_PER_QUERY = 100;
+
+interface TraceCursor {
+  t: bigint;
+  id: string;
+}
+interface LogCursor {
+  t: bigint;
+  s: string;
+}
+
+function fail(message: string, cause: unknown, retryable: boolean): WriteResult {
+  return { ok: false, error: new TelemetryError(`${W} ${message}: ${asError(cause).message}`, { cause }), retryable };
+}
+
+/** Reads the adapter's options, with the Rohas reference keys (url, database, retention_policy) as written there. */
+export function resolveOptions(raw: Record<string, unknown>) {
+  const o = raw as unknown as InfluxDbOptions;
+  const url = String(o.url ?? 'http://localhost:8086').replace(/\/+$/, '');
+  const explicit = o.api_version === undefined ? undefined : Number(o.api_version);
+  if (explicit !== undefined && explicit !== 1 && explicit !== 2) {
+    throw new TelemetryError(`${W} api_version must be 1 or 2, got ${JSON.stringify(o.api_version)}`);
+  }
+  const api: 1 | 2 = explicit === undefined ? (o.token && o.org && o.bucket ? 2 : 1) : (explicit as 1 | 2);
+  if (api === 2) {
+    for (const k of ['token', 'org', 'bucket'] as const) {
+      if (!o[k])
+        throw new TelemetryError(
+          `${W} the 2.x API needs ${k} (set token, org and bucket, or api_version = 1 with database)`,
+        );
+    }
+  }
+  const prefix = String(o.measurement_prefix ?? '');
+  const measurements: Measurements = { spans: `${prefix}spans`, metrics: `${prefix}metrics`, logs: `${prefix}logs` };
+  const escaped = {} as Measurements;
+  for (const k of ['spans', 'metrics', 'logs'] as const) {
+    try {
+      escaped[k] = escapeMeasurement(measurements[k]);
+    } catch (error) {
+      throw new TelemetryError(`${W} measurement_prefix: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  const tbc = o.trace_bucket_chars === undefined ? 2 : Number(o.trace_bucket_chars);
+  if (!Number.isInteger(tbc) || tbc < 0 || tbc > 4)
+    throw new TelemetryError(`${W} trace_bucket_chars must be an integer from 0 to 4, got ${o.trace_bucket_chars}`);
+  return {
+    api,
+    url,
+    measurements,
+    escaped,
+    traceBucketChars: tbc,
+    manageRetention: o.manage_retention === true,
+    timeoutMs: Number(o.timeout_ms ?? 30_000),
+    options: o,
+  };
+}
+
+/** Builds the adapter; nothing connects until init(). */
+export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter {
+  const r = resolveOptions(context.options);
+  const o = r.options;
+  const backend: Backend =
+    r.api === 2
+      ? new V2Backend({
+          url: r.url,
+          token: String(o.token),
+          org: String(o.org),
+          bucket: String(o.bucket),
+          gzipThreshold: Number(o.gzip_threshold ?? 1000),
+          timeoutMs: r.timeoutMs,
+          batchSize: Number(o.batch_size ?? 5000),
+        })
+      : new V1Backend({
+          url: r.url,
+          database: String(o.database ?? 'rohas'),
+          ...(o.retention_policy ? { retentionPolicy: String(o.retention_policy) } : {}),
+          ...(o.username !== undefined ? { username: String(o.username) } : {}),
+          ...(o.password !== undefined ? { password: String(o.password) } : {}),
+          ...(o.token ? { token: String(o.token) } : {}),
+          createDatabase: o.create_database !== false,
+          gzipThreshold: Number(o.gzip_threshold ?? 0),
+          timeoutMs: r.timeoutMs,
+          writeConcurrency: Math.max(1, Number(o.write_concurrency ?? 2)),
+        });
+  const m = r.measurements;
+  const lp = r.escaped;
+  const tbc = r.traceBucketChars;
+  const retention = context.retention;
+  const signals = new Set(context.signals?.length ? context.signals : ['traces', 'metrics', 'logs']);
+
+  async function writeLines(what: string, lines: () => string[]): Promise<WriteResult> {
+    let encoded: string[];
+    try {
+      encoded = lines();
+    } catch (error) {
+      return fail(`could not encode ${what}`, error, false);
+    }
+    if (encoded.length === 0) return { ok: true };
+    try {
+      await backend.write(encoded);
+      return { ok: true };
+    } catch (error) {
+      return fail(
+        `writing ${encoded.length} ${what} to ${backend.describe()} failed`,
+        error,
+        error instanceof WriteFailure ? error.retryable : true,
+      );
+    }
+  }
+
+  async function query<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof TelemetryError) throw error;
+      throw new TelemetryError(`${W} ${what} failed on ${backend.describe()}: ${asError(error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** Spans of the given traces, newest copy of each (trace, span), in getTrace order. */
+  async function spansOf(traceIds: string[]): Promise<Map<string, SpanRecord[]>> {
+    const out = new Map<string, SpanRecord[]>();
+    const chunks: string[][] = [];
+    for (let i = 0; i < traceIds.length; i += IDS_PER_QUERY) chunks.push(traceIds.slice(i, i + IDS_PER_QUERY));
+    const rows = (
+      await Promise.all(
+        chunks.map((ids) => {
+          const spec: SelectSpec = {
+            measurement: m.spans,
+            columns: SPAN_COLUMNS,
+            fieldIn: { key: 'trace_id', values: ids },
+          };
+          if (tbc > 0) spec.tags = { tb: [...new Set(ids.map((id) => traceBucket(id, tbc)))] };
+          return backend.select(spec);
+        }),
+      )
+    ).flat();
+    // A span re-written with other tag values (a changed status, say) lives in two series; keep the newest write.
+    const newest = new Map<string, Row>();
+    for (const row of rows) {
+      const key = `${row.trace_id}:${row.span_id}`;
+      const seen = newest.get(key);
+      if (!seen || toBigInt(row.written_ns) > toBigInt(seen.written_ns)) newest.set(key, row);
+    }
+    for (const row of newest.values()) {
+      const span = spanFromRow(row);
+      const list = out.get(span.traceId);
+      if (list) list.push(span);
+      else out.set(span.traceId, [span]);
+    }
+    for (const list of out.values()) list.sort(compareSpans);
+    return out;
+  }
+
+  const adapter: TelemetryAdapter = {
+    type: 'influxdb',
+    async init() {
+      try {
+        await backend.init();
+      } catch (error) {
+        throw new TelemetryError(`${W} could not start on ${backend.describe()}: ${asError(error).message}`, {
+          cause: error,
+        });
+      }
+      const days = [retention.traces, retention.metrics, retention.logs];
+      if (r.manageRetention) {
+        // One policy (or bucket) holds all three signals, so it keeps the longest; retention() trims the shorter ones.
+        const longest = days.includes(0) ? 0 : Math.max(...days);
+        try {
+          context.logger?.info(`${W} ${await backend.manageRetention(longest)}`);
+        } catch (error) {
+          context.logger?.warn(`${W} manage_retention: could not set server-side retention: ${asError(error).message}`);
+        }
+      } else if (days.some((d) => d > 0)) {
+        let server = 'unknown';
+        try {
+          server = await backend.describeRetention();
+        } catch (error) {
+          server = `could not be read (${asError(error).message})`;
+        }
+        context.logger?.info(
+          `${W} retention_days is applied by the retention sweep (DELETE of older points); server-side retention is the server's business (manage_retention = false): ${server}`,
+        );
+      }
+    },
+    async retention(nowNano): Promise<RetentionResult> {
+      const result: RetentionResult = {};
+      const run = async (
+        signal: 'traces' | 'metrics' | 'logs',
+        measurement: string,
+        countField: string,
+        slotted: boolean,
+      ) => {
+        const cutoff = retentionCutoff(nowNano, retention[signal]);
+        if (cutoff === undefined || !signals.has(signal)) return;
+        // Span and log point times carry a discriminator in their sub-second digits, so whole seconds before the
+        // cutoff's second are removed; the rest of that second goes at the next sweep.
+        const before = slotted ? slottedWindow(cutoff, undefined).from! : cutoff;
+        const n = await query(`retention of ${signal}`, () => backend.deleteBefore(measurement, countField, before));
+        if (n !== undefined) result[signal] = n;
+      };
+      await run('traces', m.spans, 'span_id', true);
+      await run('metrics', m.metrics, 'start_ns', false);
+      await run('logs', m.logs, 'seq', true);
+      return result;
+    },
+    async health() {
+      const p = await backend.ping();
+      return p.ok
+        ? { ok: true, message: backend.describe(), details: { api: backend.api, version: p.version } }
+        : { ok: false, message: `${W} ${p.message ?? 'unreachable'}` };
+    },
+    async close() {
+      await backend.close();
+    },
+  };
+
+  if (signals.has('traces')) {
+    adapter.traces = {
+      capabilities: {
+        attributeOperators: [...OPS],
+        filters: ['service', 'name', 'duration', 'status', 'time'],
+        paging: true,
+      },
+      async write(spans) {
+        const written = nextSeq();
+        return writeLines('spans', () => spans.map((s) => spanLine(lp, s, tbc, written)));
+      },
+      async findTraces(q: NormalizedTraceQuery): Promise<Page<TraceSummary>> {
+        return query('findTraces', async () => {
+          const after = q.cursor ? decodeCursor<TraceCursor>(q.cursor) : undefined;
+          const spec: SelectSpec = { measurement: m.spans, ...slottedWindow(q.start, q.end), tags: {}, fields: [] };
+          if (q.service !== undefined) spec.tags!.service = encodeTagValue(q.service);
+          if (q.name !== undefined) spec.tags!.name = encodeTagValue(q.name);
+          if (q.status !== undefined) spec.tags!.status = q.status;
+          if (q.minDurationNano !== undefined)
+            spec.fields!.push({ key: 'duration_ns', op: '>=', value: q.minDurationNano });
+          if (q.maxDurationNano !== undefined)
+            spec.fields!.push({ key: 'duration_ns', op: '<=', value: q.maxDurationNano });
+          spec.columns = ['trace_id', 'span_id', 'start_ns', 'end_ns', 'status_code', 'name', 'service', 'written_ns'];
+          if (q.attributes.length) spec.columns.push('attributes', 'resource');
+          const rows = await backend.select(spec);
+          // Latest matching span start per trace: the sort key of the reference.
+          const latest = new Map<string, bigint>();
+          for (const row of rows) {
+            const span = {
+              traceId: row.trace_id as string,
+              spanId: row.span_id as string,
+              name: decodeTagValue(row.name as string),
+              startTimeUnixNano: toBigInt(row.start_ns),
+              endTimeUnixNano: toBigInt(row.end_ns),
+              status: { code: Number(row.status_code) },
+              attributes: q.attributes.length ? decodeAttributes(row.attributes as string) : {},
+              resource: q.attributes.length
+                ? (decodeAnyValue(row.resource as string) as unknown as SpanRecord['resource'])
+                : { attributes: { 'service.name': decodeTagValue(row.service as string) } },
+            } as unknown as SpanRecord;
+            if (!spanMatches(span, q)) continue;
+            const t = latest.get(span.traceId);
+            if (t === undefined || span.startTimeUnixNano > t) latest.set(span.traceId, span.startTimeUnixNano);
+          }
+          const keyed = [...latest.entries()]
+            .map(([id, t]) => ({ id, t }))
+            .filter((k) => !after || k.t < after.t || (k.t === after.t && k.id < after.id))
+            .sort((a, b) => (a.t !== b.t ? (a.t > b.t ? -1 : 1) : a.id > b.id ? -1 : 1));
+          const page = keyed.slice(0, q.limit);
+          const spans = await spansOf(page.map((k) => k.id));
+          const items = page.filter((k) => spans.has(k.id)).map((k) => summarizeTrace(spans.get(k.id)!));
+          const last = page[page.length - 1];
+          return {
+            items,
+            ...(keyed.length > q.limit && last
+              ? { nextCursor: encodeCursor({ t: last.t, id: last.id } satisfies TraceCursor) }
+              : {}),
+          };
+        });
+      },
+      async getTrace(traceId) {
+        return query('getTrace', async () => (await spansOf([traceId])).get(traceId) ?? null);
+      },
+      async listServices() {
+        return query('listServices', async () =>
+          (await backend.tagValues(m.spans, 'service')).map(decodeTagValue).sort(),
+        );
+      },
+      async listOperations(service) {
+        return query('listOperations', async () =>
+          [
+            ...new Set(
+              (await backend.tagValues(m.spans, 'name', { service: encodeTagValue(service) })).map(decodeTagValue),
+            ),
+          ].sort(),
+        );
+      },
+    };
+  }
+
+  if (signals.has('metrics')) {
+    adapter.metrics = {
+      capabilities: {
+        aggregations: [...ALL_AGGREGATIONS],
+        attributeOperators: [...OPS],
+        groupBy: true,
+        exemplars: true,
+        instrumentTypes: ['counter', 'up_down_counter', 'gauge', 'histogram', 'exponential_histogram'],
+      },
+      async write(points) {
+        return writeLines('metric points', () => points.map((p) => metricLine(lp, p)));
+      },
+      async queryMetrics(q: NormalizedMetricQuery) {
+        return query('queryMetrics', async () => {
+          const spec: SelectSpec = {
+            measurement: m.metrics,
+            from: q.start,
+            to: q.end,
+            tags: { metric: encodeTagValue(q.name) },
+          };
+          if (q.service !== undefined) spec.tags!.service = encodeTagValue(q.service);
+          const points = (await backend.select(spec))
+            .map(metricFromRow)
+            .filter(
+              (p) =>
+                p.name === q.name &&
+                p.timeUnixNano >= q.start &&
+                p.timeUnixNano < q.end &&
+                (q.service === undefined || serviceNameOf(p.resource) === q.service) &&
+                matchesAllFilters(q.attributes, p.attributes, p.resource.attributes),
+            );
+          return seriesFromPoints(points, q);
+        });
+      },
+      async listMetrics() {
+        return query('listMetrics', async () => {
+          // First descriptor per (metric, type) series group; the oldest wins per metric, as the reference's first point.
+          const firsts = await backend.firstByTag(m.metrics, 'descriptor', ['metric', 'type']);
+          const byName = new Map<string, { time: bigint; d: MetricDescriptor }>();
+          for (const f of firsts) {
+            const name = decodeTagValue(f.tags.metric ?? '');
+            const seen = byName.get(name);
+            if (seen && seen.time <= f.time) continue;
+            byName.set(name, {
+              time: f.time,
+              d: { name, ...descriptorOf(f.value as string), type: f.tags.type as MetricDescriptor['type'] },
+            });
+          }
+          const out = [...byName.values()].map((x) => x.d);
+          return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        });
+      },
+    };
+  }
+
+  if (signals.has('logs')) {
+    adapter.logs = {
+      capabilities: {
+        attributeOperators: [...OPS],
+        filters: ['severity', 'text', 'traceId', 'spanId', 'service', 'time'],
+        paging: true,
+      },
+      async write(records) {
+        return writeLines('log records', () => records.map((rec) => logLine(lp, rec, nextSeq())));
+      },
+      async queryLogs(q: NormalizedLogQuery): Promise<Page<LogRecord>> {
+        return query('queryLogs', async () => {
+          const after = q.cursor ? decodeCursor<LogCursor>(q.cursor) : undefined;
+          const desc = q.order === 'desc';
+          let start = q.start;
+          let end = q.end;
+          // The cursor narrows the window: nothing before (asc) or after (desc) its time can follow it.
+          if (after) {
+            if (desc) end = end === undefined || after.t + 1n < end ? after.t + 1n : end;
+            else start = start === undefined || after.t > start ? after.t : start;
+          }
+          const spec: SelectSpec = { measurement: m.logs, ...slottedWindow(start, end), tags: {}, fields: [] };
+          if (q.service !== undefined) spec.tags!.service = encodeTagValue(q.service);
+          if (q.minSeverity !== undefined)
+            spec.fields!.push({ key: 'severity_number', op: '>=', value: BigInt(Math.ceil(q.minSeverity)) });
+          if (q.traceId !== undefined) spec.fields!.push({ key: 'trace_id', op: '=', value: q.traceId });
+          if (q.spanId !== undefined) spec.fields!.push({ key: 'span_id', op: '=', value: q.spanId });
+          const rows = await backend.select(spec);
+          const matching: Array<{ seq: bigint; record: LogRecord }> = [];
+          for (const row of rows) {
+            const rec = logFromRow(row);
+            const seq = toBigInt(row.seq);
+            if (q.start !== undefined && rec.timeUnixNano < q.start) continue;
+            if (q.end !== undefined && rec.timeUnixNano >= q.end) continue;
+            if (q.minSeverity !== undefined && rec.severityNumber < q.minSeverity) continue;
+            if (q.traceId !== undefined && rec.traceId !== q.traceId) continue;
+            if (q.spanId !== undefined && rec.spanId !== q.spanId) continue;
+            if (q.service !== undefined && serviceNameOf(rec.resource) !== q.service) continue;
+            if (q.text !== undefined && !logBodyText(rec.body).includes(q.text)) continue;
+            if (after) {
+              const s = BigInt(after.s);
+              const t = rec.timeUnixNano;
+              if (desc ? t > after.t || (t === after.t && seq >= s) : t < after.t || (t === after.t && seq <= s))
+                continue;
+            }
+            if (!matchesAllFilters(q.attributes, rec.attributes, rec.resource.attributes)) continue;
+            matching.push({ seq, record: rec });
+          }
+          matching.sort((a, b) => {
+            const c =
+              a.record.timeUnixNano !== b.record.timeUnixNano
+                ? a.record.timeUnixNano < b.record.timeUnixNano
+                  ? -1
+                  : 1
+                : a.seq < b.seq
+                  ? -1
+                  : a.seq > b.seq
+                    ? 1
+                    : 0;
+            return desc ? -c : c;
+          });
+          const page = matching.slice(0, q.limit);
+          const last = page[page.length - 1];
+          return {
+            items: page.map((l) => l.record),
+            ...(matching.length > q.limit && last
+              ? {
+                  nextCursor: encodeCursor({ t: last.record.timeUnixNano, s: last.seq.toString() } satisfies LogCursor),
+                }
+              : {}),
+          };
+        });
+      },
+    };
+  }
+  return adapter;
+}

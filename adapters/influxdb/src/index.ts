@@ -1,0 +1,22 @@
+/**
+ * @rohas/telemetry-influxdb — InfluxDB storage for rohas-telemetry (`type = "influxdb"`): the 2.x/Cloud API through
+ * @influxdata/influxdb-client (Flux) and the 1.x API (`/write` line protocol, InfluxQL `/query`).
+ */
+import type { AdapterFactory } from '@rohas/telemetry';
+import { createInfluxDbAdapter } from './adapter.js';
+
+/** The adapter factory the core registry calls for `type = "influxdb"`. */
+export const createAdapter: AdapterFactory = (context) => createInfluxDbAdapter(context);
+
+export { createInfluxDbAdapter, resolveOptions } from './adapter.js';
+export { quoteIdentifier, serializeParams } from './influxql.js';
+export {
+  decodeTagValue,
+  encodeTagValue,
+  escapeKey,
+  escapeMeasurement,
+  type FieldValue,
+  formatLine,
+  quoteString,
+} from './line-protocol.js';
+export type { InfluxDbOptions } from './types.js';

@@ -1,0 +1,69 @@
+/** Private types shared by the adapter and its two API backends. */
+
+/** One value read back from InfluxDB: tags are strings, integer fields bigint (or number when safe), time bigint ns. */
+export type RowValue = string | number | bigint | boolean | null;
+export type Row = Record<string, RowValue>;
+
+export type CompareOp = '=' | '>=' | '<=' | '>' | '<';
+
+/** A candidate-row selection that both InfluxQL and Flux can express. All values are bound, never pasted. */
+export interface SelectSpec {
+  measurement: string;
+  /** Columns (fields and tags) to return; absent = all. */
+  columns?: string[];
+  /** Tag equality; an array means any of the values. Values are already tag-encoded. */
+  tags?: Record<string, string | string[]>;
+  /** Field comparisons (integer and string fields of the schema). */
+  fields?: Array<{ key: string; op: CompareOp; value: string | bigint }>;
+  /** Field equal to any of these values. */
+  fieldIn?: { key: string; values: string[] };
+  /** Window on the point time: `from` inclusive, `to` exclusive, nanoseconds. */
+  from?: bigint;
+  to?: bigint;
+}
+
+/** What the adapter needs from an API generation. Writes and queries throw; the adapter turns write errors into results. */
+export interface Backend {
+  readonly api: 1 | 2;
+  /** A short description for health and errors, e.g. `InfluxDB 1.6.7 at http://...`. */
+  describe(): string;
+  init(): Promise<void>;
+  /** Writes pre-encoded lines (nanosecond precision). Throws a {@link WriteFailure}. */
+  write(lines: string[]): Promise<void>;
+  select(spec: SelectSpec): Promise<Row[]>;
+  /** Distinct values of a tag, optionally where other tags are equal to given (encoded) values. */
+  tagValues(measurement: string, key: string, where?: Record<string, string>): Promise<string[]>;
+  /** The first (oldest) value of `field` and its time per combination of the `groupTags` values. */
+  firstByTag(
+    measurement: string,
+    field: string,
+    groupTags: string[],
+  ): Promise<Array<{ tags: Record<string, string>; time: bigint; value: RowValue }>>;
+  /** Points before `before`: counts them where the API allows (else undefined), then deletes them. */
+  deleteBefore(measurement: string, countField: string, before: bigint): Promise<number | undefined>;
+  /** Applies `days` (0 = forever) as server-side retention; returns what was done, for the start-up report. */
+  manageRetention(days: number): Promise<string>;
+  /** Describes the server-side retention in force, for the start-up report. */
+  describeRetention(): Promise<string>;
+  ping(): Promise<{ ok: boolean; version?: string; message?: string }>;
+  close(): Promise<void>;
+}
+
+/** A failed write with whether a retry may succeed. */
+export class WriteFailure extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'WriteFailure';
+  }
+}
+
+/** The three measurement names in use. */
+export interface Measurements {
+  spans: string;
+  metrics: string;
+  logs: string;
+}

@@ -1,0 +1,328 @@
+/*
+ * The mapping between records and InfluxDB points; schemas/influxdb.md explains the choices.
+ * Tags hold only bounded values (service, span name, kind, status, trace bucket, metric name, instrument type,
+ * metric series id, severity). Everything else — ids, exact times, attributes, bodies — is a field, so attribute keys
+ * never become tag keys and series cardinality does not grow with them.
+ */
+import { createHash, randomInt } from 'node:crypto';
+import {
+  type Attributes,
+  type AttributeValue,
+  decodeAnyValue,
+  decodeAttributes,
+  encodeAnyValue,
+  encodeAttributes,
+  type InstrumentationScope,
+  type LogRecord,
+  type MetricPoint,
+  type Resource,
+  type SpanRecord,
+  serviceNameOf,
+} from '@rohas/telemetry';
+import type { Measurements, Row, RowValue } from './internal-types.js';
+import { decodeTagValue, encodeTagValue, type FieldValue, formatLine } from './line-protocol.js';
+
+export const SECOND = 1_000_000_000n;
+
+export const STATUS_TAG = ['unset', 'ok', 'error'] as const;
+
+/** FNV-1a, 32 bits, from a given offset basis. */
+function fnv32(text: string, basis: number): number {
+  let h = basis;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/**
+ * The point time of a span: the second of its start plus a 30-bit hash of (traceId, spanId) in the sub-second
+ * digits. Re-writing a span lands on the same series and time and so overwrites it; two different spans of one
+ * series collide only when they start in the same second and share the hash (p ≈ 1e-9 per such pair). The exact
+ * start is the `start_ns` field.
+ */
+export function spanPointTime(traceId: string, spanId: string, start: bigint): bigint {
+  const key = `${traceId}:${spanId}`;
+  const h = (fnv32(key, 0x811c9dc5) * 0x200000 + (fnv32(key, 0x050c5d1f) >>> 11)) % 1_000_000_000;
+  return secondOf(start) + BigInt(h);
+}
+
+/** Start of the second of a nanosecond time (times before 1970 round towards minus infinity too). */
+export function secondOf(t: bigint): bigint {
+  const r = t % SECOND;
+  return r < 0n ? t - r - SECOND : t - r;
+}
+
+/** Point-time window that contains every point whose exact time is in [from, to). */
+export function slottedWindow(from: bigint | undefined, to: bigint | undefined): { from?: bigint; to?: bigint } {
+  const w: { from?: bigint; to?: bigint } = {};
+  if (from !== undefined) w.from = secondOf(from);
+  if (to !== undefined) w.to = secondOf(to - 1n) + SECOND;
+  return w;
+}
+
+let lastSeq = 0n;
+const seqSalt = BigInt(randomInt(0, 1_000_000_000));
+/** A store sequence: strictly increasing in this process, roughly ordered by write time across processes. */
+export function nextSeq(): bigint {
+  const now = BigInt(Date.now()) * 1_000_000n;
+  lastSeq = now > lastSeq ? now : lastSeq + 1n;
+  return lastSeq;
+}
+
+/** The point time of a log record: its second plus a per-write discriminator (records have no identity of their own). */
+export function logPointTime(time: bigint, seq: bigint): bigint {
+  return secondOf(time) + ((seq + seqSalt) % 1_000_000_000n);
+}
+
+const json = (v: unknown): string => encodeAnyValue(v as AttributeValue);
+
+const int = (n: number | undefined): bigint | undefined =>
+  n === undefined || n === 0 ? undefined : BigInt(Math.trunc(n));
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Spans
+// ---------------------------------------------------------------------------------------------------------------------
+
+export function spanTags(span: SpanRecord, traceBucketChars: number): Record<string, string> {
+  const tags: Record<string, string> = {
+    service: encodeTagValue(serviceNameOf(span.resource)),
+    name: encodeTagValue(span.name),
+    kind: String(span.kind),
+    status: STATUS_TAG[span.status.code] ?? String(span.status.code),
+  };
+  if (traceBucketChars > 0) tags.tb = traceBucket(span.traceId, traceBucketChars);
+  return tags;
+}
+
+export function traceBucket(traceId: string, chars: number): string {
+  return encodeTagValue(traceId.slice(0, chars));
+}
+
+export function spanLine(m: Measurements, span: SpanRecord, traceBucketChars: number, written: bigint): string {
+  const fields: Record<string, FieldValue | undefined> = {
+    trace_id: span.traceId,
+    span_id: span.spanId,
+    parent_span_id: span.parentSpanId || undefined,
+    start_ns: span.startTimeUnixNano,
+    end_ns: span.endTimeUnixNano,
+    duration_ns: span.endTimeUnixNano - span.startTimeUnixNano,
+    status_code: BigInt(span.status.code),
+    status_message: span.status.message,
+    trace_state: span.traceState,
+    flags: span.flags === undefined ? undefined : BigInt(span.flags),
+    attributes: encodeAttributes(span.attributes),
+    resource: json(span.resource),
+    scope: json(span.scope),
+    events: span.events.length ? json(span.events) : undefined,
+    links: span.links.length ? json(span.links) : undefined,
+    dropped_attributes: int(span.droppedAttributesCount),
+    dropped_events: int(span.droppedEventsCount),
+    dropped_links: int(span.droppedLinksCount),
+    written_ns: written,
+  };
+  return formatLine(
+    m.spans,
+    spanTags(span, traceBucketChars),
+    fields,
+    spanPointTime(span.traceId, span.spanId, span.startTimeUnixNano),
+  );
+}
+
+/** Columns a full span needs. */
+export const SPAN_COLUMNS = [
+  'name',
+  'kind',
+  'trace_id',
+  'span_id',
+  'parent_span_id',
+  'start_ns',
+  'end_ns',
+  'status_code',
+  'status_message',
+  'trace_state',
+  'flags',
+  'attributes',
+  'resource',
+  'scope',
+  'events',
+  'links',
+  'dropped_attributes',
+  'dropped_events',
+  'dropped_links',
+  'written_ns',
+];
+
+export function toBigInt(v: RowValue | undefined): bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number') return BigInt(v);
+  if (typeof v === 'string' && v !== '') return BigInt(v);
+  throw new Error(`expected an integer, got ${String(v)}`);
+}
+const toNum = (v: RowValue | undefined): number | undefined => (v === null || v === undefined ? undefined : Number(v));
+const str = (v: RowValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+
+export function spanFromRow(row: Row): SpanRecord {
+  const span: SpanRecord = {
+    traceId: row.trace_id as string,
+    spanId: row.span_id as string,
+    name: decodeTagValue(row.name as string),
+    kind: Number(row.kind) as SpanRecord['kind'],
+    startTimeUnixNano: toBigInt(row.start_ns),
+    endTimeUnixNano: toBigInt(row.end_ns),
+    status: { code: Number(row.status_code) as SpanRecord['status']['code'] },
+    attributes: decodeAttributes(str(row.attributes)),
+    events: row.events ? (decodeAnyValue(row.events as string) as unknown as SpanRecord['events']) : [],
+    links: row.links ? (decodeAnyValue(row.links as string) as unknown as SpanRecord['links']) : [],
+    resource: decodeAnyValue(row.resource as string) as unknown as Resource,
+    scope: decodeAnyValue(row.scope as string) as unknown as InstrumentationScope,
+  };
+  const parent = str(row.parent_span_id);
+  if (parent) span.parentSpanId = parent;
+  const message = str(row.status_message);
+  if (message !== undefined) span.status.message = message;
+  const traceState = str(row.trace_state);
+  if (traceState !== undefined) span.traceState = traceState;
+  if (row.flags !== null && row.flags !== undefined) span.flags = Number(row.flags);
+  const da = toNum(row.dropped_attributes);
+  if (da) span.droppedAttributesCount = da;
+  const de = toNum(row.dropped_events);
+  if (de) span.droppedEventsCount = de;
+  const dl = toNum(row.dropped_links);
+  if (dl) span.droppedLinksCount = dl;
+  return span;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Metrics
+// ---------------------------------------------------------------------------------------------------------------------
+
+/** Series id of a metric stream: a hash of everything that identifies it besides the name and type tags. */
+function metricSeriesId(p: MetricPoint, attributes: string, resource: string): string {
+  return createHash('sha1')
+    .update(
+      `${attributes}\u0000${resource}\u0000${p.scope.name}\u0000${p.scope.version ?? ''}\u0000${p.temporality}\u0000${p.unit ?? ''}`,
+    )
+    .digest('hex')
+    .slice(0, 16);
+}
+
+export function metricLine(m: Measurements, p: MetricPoint): string {
+  const attributes = encodeAttributes(p.attributes);
+  const resource = json(p.resource);
+  const h = p.histogram;
+  const fields: Record<string, FieldValue | undefined> = {};
+  if (p.value !== undefined) {
+    if (Number.isFinite(p.value)) fields.value = p.value;
+    else fields.value_text = String(p.value);
+  }
+  if (h) {
+    fields.count = BigInt(Math.trunc(h.count));
+    if (h.sum !== undefined && Number.isFinite(h.sum)) fields.sum = h.sum;
+    fields.histogram = json(h);
+  }
+  if (p.exponentialHistogram) {
+    fields.count = BigInt(Math.trunc(p.exponentialHistogram.count));
+    if (p.exponentialHistogram.sum !== undefined && Number.isFinite(p.exponentialHistogram.sum))
+      fields.sum = p.exponentialHistogram.sum;
+    fields.exp_histogram = json(p.exponentialHistogram);
+  }
+  fields.attributes = attributes;
+  fields.resource = resource;
+  fields.scope = json(p.scope);
+  fields.start_ns = p.startTimeUnixNano;
+  fields.temporality = p.temporality;
+  if (p.isMonotonic !== undefined) fields.monotonic = p.isMonotonic;
+  fields.descriptor = json({ description: p.description, unit: p.unit });
+  if (p.exemplars?.length) fields.exemplars = json(p.exemplars);
+  const tags = {
+    metric: encodeTagValue(p.name),
+    service: encodeTagValue(serviceNameOf(p.resource)),
+    type: p.type,
+    sid: metricSeriesId(p, attributes, resource),
+  };
+  return formatLine(m.metrics, tags, fields, p.timeUnixNano);
+}
+
+export function descriptorOf(text: string | undefined): { description?: string; unit?: string } {
+  if (!text) return {};
+  const d = decodeAnyValue(text) as { description?: string; unit?: string };
+  const out: { description?: string; unit?: string } = {};
+  if (d.description) out.description = d.description;
+  if (d.unit) out.unit = d.unit;
+  return out;
+}
+
+export function metricFromRow(row: Row): MetricPoint {
+  const p: MetricPoint = {
+    name: decodeTagValue(row.metric as string),
+    ...descriptorOf(str(row.descriptor)),
+    type: row.type as MetricPoint['type'],
+    temporality: (str(row.temporality) ?? 'unspecified') as MetricPoint['temporality'],
+    attributes: decodeAttributes(str(row.attributes)),
+    resource: decodeAnyValue(row.resource as string) as unknown as Resource,
+    scope: decodeAnyValue(row.scope as string) as unknown as InstrumentationScope,
+    startTimeUnixNano: toBigInt(row.start_ns),
+    timeUnixNano: toBigInt(row.time),
+  };
+  if (typeof row.monotonic === 'boolean') p.isMonotonic = row.monotonic;
+  if (row.value !== null && row.value !== undefined) p.value = Number(row.value);
+  else if (typeof row.value_text === 'string') p.value = Number(row.value_text);
+  if (typeof row.histogram === 'string')
+    p.histogram = decodeAnyValue(row.histogram) as unknown as MetricPoint['histogram'];
+  if (typeof row.exp_histogram === 'string')
+    p.exponentialHistogram = decodeAnyValue(row.exp_histogram) as unknown as MetricPoint['exponentialHistogram'];
+  if (typeof row.exemplars === 'string')
+    p.exemplars = decodeAnyValue(row.exemplars) as unknown as MetricPoint['exemplars'];
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Logs
+// ---------------------------------------------------------------------------------------------------------------------
+
+export function logLine(m: Measurements, r: LogRecord, seq: bigint): string {
+  const fields: Record<string, FieldValue | undefined> = {
+    time_ns: r.timeUnixNano,
+    observed_ns: r.observedTimeUnixNano,
+    severity_number: BigInt(Math.trunc(r.severityNumber)),
+    severity_text: r.severityText,
+    body: encodeAnyValue(r.body),
+    attributes: encodeAttributes(r.attributes),
+    resource: json(r.resource),
+    scope: json(r.scope),
+    trace_id: r.traceId || undefined,
+    span_id: r.spanId || undefined,
+    flags: r.flags === undefined ? undefined : BigInt(r.flags),
+    event_name: r.eventName,
+    dropped_attributes: int(r.droppedAttributesCount),
+    seq,
+  };
+  const tags = { service: encodeTagValue(serviceNameOf(r.resource)), severity: String(Math.trunc(r.severityNumber)) };
+  return formatLine(m.logs, tags, fields, logPointTime(r.timeUnixNano, seq));
+}
+
+export function logFromRow(row: Row): LogRecord {
+  const r: LogRecord = {
+    timeUnixNano: toBigInt(row.time_ns),
+    observedTimeUnixNano: toBigInt(row.observed_ns),
+    severityNumber: Number(row.severity_number),
+    body: decodeAnyValue(row.body as string),
+    attributes: decodeAttributes(str(row.attributes)) as Attributes,
+    resource: decodeAnyValue(row.resource as string) as unknown as Resource,
+    scope: decodeAnyValue(row.scope as string) as unknown as InstrumentationScope,
+  };
+  const text = str(row.severity_text);
+  if (text !== undefined) r.severityText = text;
+  const traceId = str(row.trace_id);
+  if (traceId) r.traceId = traceId;
+  const spanId = str(row.span_id);
+  if (spanId) r.spanId = spanId;
+  if (row.flags !== null && row.flags !== undefined) r.flags = Number(row.flags);
+  const eventName = str(row.event_name);
+  if (eventName !== undefined) r.eventName = eventName;
+  const da = toNum(row.dropped_attributes);
+  if (da) r.droppedAttributesCount = da;
+  return r;
+}
