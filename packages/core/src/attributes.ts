@@ -70,6 +70,16 @@ export function decodeAttributes(text: string | null | undefined): Attributes {
   return fromJsonObject(JSON.parse(text) as Record<string, unknown>);
 }
 
+/** Decodes attributes from the already-parsed JSON object of {@link encodeAttributes}. */
+export function attributesFromJson(value: unknown): Attributes {
+  return value && typeof value === 'object' ? fromJsonObject(value as Record<string, unknown>) : {};
+}
+
+/** Decodes an attribute value from the already-parsed JSON of {@link encodeAnyValue}. */
+export function anyValueFromJson(value: unknown): AttributeValue {
+  return fromJsonValue(value);
+}
+
 /** The JSON form a stored attribute takes, for backends that compare inside JSON (e.g. jsonb `@>`). */
 export function attributeToJson(value: AttributeValue): unknown {
   return toJsonValue(value);

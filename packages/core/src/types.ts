@@ -501,6 +501,8 @@ export interface BatchConfig {
   /** Retry delay bounds for a failed write, ms (exponential backoff with jitter between them). */
   retry_initial_ms: number;
   retry_max_ms: number;
+  /** How long shutdown() waits for queued writes before counting the rest as dropped, ms. */
+  shutdown_timeout_ms: number;
 }
 
 /** The resolved `[telemetry]` configuration that createTelemetry takes. */
@@ -528,6 +530,8 @@ export interface TelemetryConfig extends BackendConfig {
   server?: ServerConfig;
   /** The file the config was read from, for error messages. */
   source?: string;
+  /** Directory relative paths (such as the SQLite `path`) are resolved against; default the working directory. */
+  baseDir?: string;
 }
 
 export interface ServerConfig {

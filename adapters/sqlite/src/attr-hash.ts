@@ -1,0 +1,52 @@
+import type { AttributeScalar, AttributeValue, Attributes } from '@rohas/telemetry';
+
+/*
+ * A 53-bit hash of (key, typed value), the key of the span_attrs equality index. Numbers and bigints that are
+ * equal under the core's typed equality (200 and 200n) hash alike; strings, numbers and booleans never collide by
+ * type because each carries a tag.
+ */
+
+function cyrb53(text: string, seed = 0): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+function valueTag(value: AttributeValue | AttributeScalar): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return `s${value}`;
+    case 'boolean':
+      return value ? 'bt' : 'bf';
+    case 'number':
+      if (Number.isInteger(value)) return `n${BigInt(value)}`;
+      return Number.isNaN(value) ? undefined : `n${value}`;
+    case 'bigint':
+      return `n${value}`;
+    default:
+      return undefined;
+  }
+}
+
+/** Hash of one attribute, or undefined for values the index does not cover (arrays, maps, bytes, NaN). */
+export function attributeHash(key: string, value: AttributeValue | AttributeScalar): number | undefined {
+  const tag = valueTag(value);
+  return tag === undefined ? undefined : cyrb53(`${key}\u0000${tag}`);
+}
+
+/** Hashes of every indexable attribute of a span, without duplicates. */
+export function attributeHashes(attributes: Attributes): number[] {
+  const out: number[] = [];
+  for (const key in attributes) {
+    const h = attributeHash(key, attributes[key]!);
+    if (h !== undefined) out.push(h);
+  }
+  return out;
+}

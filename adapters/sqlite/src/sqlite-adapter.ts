@@ -1,0 +1,752 @@
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type AdapterContext,
+  type AttributeFilter,
+  type Attributes,
+  type InstrumentationScope,
+  type LogCursor,
+  type LogRecord,
+  type LogStore,
+  type MetricDescriptor,
+  type MetricPoint,
+  type MetricStore,
+  type NormalizedLogQuery,
+  type NormalizedMetricQuery,
+  type NormalizedTraceQuery,
+  type Page,
+  type Resource,
+  type RetentionResult,
+  type SpanRecord,
+  type TelemetryAdapter,
+  type TraceCursor,
+  type TraceStore,
+  type TraceSummary,
+  type WriteResult,
+  ALL_AGGREGATIONS,
+  TelemetryError,
+  anyValueFromJson,
+  attributesFromJson,
+  decodeAnyValue,
+  decodeAttributes,
+  decodeCursor,
+  encodeAnyValue,
+  encodeAttributes,
+  encodeCursor,
+  logBodyText,
+  matchesAllFilters,
+  retentionCutoff,
+  seriesFromPoints,
+  serviceNameOf,
+  summarizeTrace,
+} from '@rohas/telemetry';
+import type BetterSqlite3 from 'better-sqlite3';
+import { attributeHash, attributeHashes } from './attr-hash.js';
+import type { SqliteOptions } from './types.js';
+
+type Database = BetterSqlite3.Database;
+type Row = Record<string, unknown>;
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
+const tag = '[rohas-telemetry] [sqlite]';
+const ALL_OPS = ['=', '!=', 'exists', 'wildcard', 'regex'] as const;
+const STATUS = { unset: 0, ok: 1, error: 2 } as const;
+/** Rows read per step while walking spans newest-first for findTraces. */
+const WALK_CHUNK = 512;
+/** Rows deleted per transaction by retention, so writers and readers never wait long. */
+const DELETE_CHUNK = 5000;
+const MAX_INT64 = 9_223_372_036_854_775_807n;
+const MIN_INT64 = -9_223_372_036_854_775_808n;
+
+async function loadDriver(): Promise<typeof BetterSqlite3> {
+  try {
+    return (await import('better-sqlite3')).default;
+  } catch (error) {
+    throw new TelemetryError(`${tag} the better-sqlite3 package is missing or failed to load (it is a native addon built at install). Run: npm install better-sqlite3`, { cause: error });
+  }
+}
+
+/** Resolves the `path` option to a database file. */
+export function databaseFile(options: SqliteOptions, baseDir: string): string {
+  const p = options.path ?? '.rohas/telemetry';
+  if (p === ':memory:') return p;
+  const full = isAbsolute(p) ? p : resolve(baseDir, p);
+  return /\.(db|sqlite3?)$/i.test(full) ? full : join(full, 'telemetry.db');
+}
+
+/** Applies every migration in `migrations/` not yet recorded, each in one immediate transaction. */
+export function migrate(db: Database): number[] {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  const files = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d+-.*\.sql$/.test(f)).sort();
+  const applied: number[] = [];
+  for (const file of files) {
+    const version = Number.parseInt(file, 10);
+    // IMMEDIATE takes the write lock first, so two processes starting at once apply each migration once.
+    const run = db.transaction(() => {
+      if (db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(version)) return false;
+      db.exec(readFileSync(join(MIGRATIONS_DIR, file), 'utf8'));
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(version, file, new Date().toISOString());
+      return true;
+    });
+    if (run.immediate()) applied.push(version);
+  }
+  return applied;
+}
+
+const big = (v: unknown): bigint => (typeof v === 'bigint' ? v : BigInt(v as number));
+const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : (v as number));
+
+function encodeEvents(span: SpanRecord): string | null {
+  if (span.events.length === 0) return null;
+  let out = '[';
+  span.events.forEach((e, i) => {
+    out += `${i ? ',' : ''}{"n":${JSON.stringify(e.name)},"t":"${e.timeUnixNano}","a":${encodeAttributes(e.attributes)}${e.droppedAttributesCount ? `,"d":${e.droppedAttributesCount}` : ''}}`;
+  });
+  return `${out}]`;
+}
+
+function encodeLinks(span: SpanRecord): string | null {
+  if (span.links.length === 0) return null;
+  let out = '[';
+  span.links.forEach((l, i) => {
+    out += `${i ? ',' : ''}{"tr":"${l.traceId}","sp":"${l.spanId}"${l.traceState ? `,"ts":${JSON.stringify(l.traceState)}` : ''},"a":${encodeAttributes(l.attributes)}${l.droppedAttributesCount ? `,"d":${l.droppedAttributesCount}` : ''}}`;
+  });
+  return `${out}]`;
+}
+
+function encodeSpanExtra(s: SpanRecord): string | null {
+  const extra: Record<string, unknown> = {};
+  if (s.traceState) extra.ts = s.traceState;
+  if (s.flags) extra.f = s.flags;
+  if (s.droppedAttributesCount) extra.da = s.droppedAttributesCount;
+  if (s.droppedEventsCount) extra.de = s.droppedEventsCount;
+  if (s.droppedLinksCount) extra.dl = s.droppedLinksCount;
+  for (const _ in extra) return JSON.stringify(extra);
+  return null;
+}
+
+function encodeResource(r: Resource): string {
+  return `{"a":${encodeAttributes(r.attributes)}${r.droppedAttributesCount ? `,"d":${r.droppedAttributesCount}` : ''}${r.schemaUrl ? `,"u":${JSON.stringify(r.schemaUrl)}` : ''}}`;
+}
+function decodeResource(json: string): Resource {
+  const o = JSON.parse(json) as { a: unknown; d?: number; u?: string };
+  const r: Resource = { attributes: attributesFromJson(o.a) };
+  if (o.d) r.droppedAttributesCount = o.d;
+  if (o.u) r.schemaUrl = o.u;
+  return r;
+}
+function encodeScope(s: InstrumentationScope): string {
+  return JSON.stringify({ n: s.name, v: s.version, u: s.schemaUrl, a: s.attributes ? JSON.parse(encodeAttributes(s.attributes)) : undefined });
+}
+function decodeScope(json: string): InstrumentationScope {
+  const o = JSON.parse(json) as { n: string; v?: string; u?: string; a?: unknown };
+  const s: InstrumentationScope = { name: o.n };
+  if (o.v) s.version = o.v;
+  if (o.u) s.schemaUrl = o.u;
+  if (o.a) s.attributes = attributesFromJson(o.a);
+  return s;
+}
+
+/**
+ * The SQLite adapter: one database file in WAL mode, prepared statements, one transaction per batch.
+ * better-sqlite3 is synchronous; batches are sized by the core's queue so a write holds the thread only briefly.
+ */
+export class SqliteAdapter implements TelemetryAdapter {
+  readonly type = 'sqlite';
+  readonly file: string;
+  traces?: TraceStore;
+  metrics?: MetricStore;
+  logs?: LogStore;
+  private db!: Database;
+  private readonly resourceIds = new Map<string, number>();
+  private readonly resourceIdsByObject = new WeakMap<object, number>();
+  private readonly scopeIds = new Map<string, number>();
+  private readonly resources = new Map<number, Resource>();
+  private readonly scopes = new Map<number, InstrumentationScope>();
+  private readonly seriesIds = new Map<string, number>();
+  private readonly knownNames = new Set<string>();
+  private readonly stmts = new Map<string, BetterSqlite3.Statement>();
+  /** Filters the `rohas_match` SQL function checks; set for the duration of one synchronous query. */
+  private currentFilters: AttributeFilter[] = [];
+
+  constructor(private readonly context: AdapterContext) {
+    const options = context.options as SqliteOptions;
+    this.file = databaseFile(options, context.baseDir);
+    const signals = new Set(context.signals);
+    if (signals.has('traces')) this.traces = this.traceStore();
+    if (signals.has('metrics')) this.metrics = this.metricStore();
+    if (signals.has('logs')) this.logs = this.logStore();
+  }
+
+  async init(): Promise<void> {
+    const Driver = await loadDriver();
+    if (this.file !== ':memory:') mkdirSync(dirname(this.file), { recursive: true });
+    try {
+      this.db = new Driver(this.file);
+    } catch (error) {
+      throw new TelemetryError(`${tag} cannot open ${this.file}: ${(error as Error).message}`, { cause: error });
+    }
+    const cacheMb = (this.context.options as SqliteOptions).cache_size_mb ?? 64;
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode: a committed transaction survives a process crash (only power loss can take the last ones).
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`cache_size = -${Math.round(cacheMb * 1024)}`);
+    this.db.pragma('temp_store = MEMORY');
+    this.db.function('rohas_match', { deterministic: true }, (attributes: unknown, resourceId: unknown) =>
+      matchesAllFilters(this.currentFilters, decodeAttributes(attributes as string), this.resource(num(resourceId)).attributes) ? 1 : 0,
+    );
+    const applied = migrate(this.db);
+    if (applied.length) this.context.logger.info(`${tag} ${this.file}: applied migration(s) ${applied.join(', ')}`);
+  }
+
+  private stmt(sql: string): BetterSqlite3.Statement {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  private resource(id: number): Resource {
+    let r = this.resources.get(id);
+    if (!r) {
+      const row = this.stmt('SELECT json FROM resources WHERE id = ?').get(id) as { json: string } | undefined;
+      r = row ? decodeResource(row.json) : { attributes: {} };
+      this.resources.set(id, r);
+    }
+    return r;
+  }
+
+  private scope(id: number): InstrumentationScope {
+    let s = this.scopes.get(id);
+    if (!s) {
+      const row = this.stmt('SELECT json FROM scopes WHERE id = ?').get(id) as { json: string } | undefined;
+      s = row ? decodeScope(row.json) : { name: '' };
+      this.scopes.set(id, s);
+    }
+    return s;
+  }
+
+  private resourceId(r: Resource): number {
+    const byObject = this.resourceIdsByObject.get(r);
+    if (byObject !== undefined) return byObject;
+    const json = encodeResource(r);
+    let id = this.resourceIds.get(json);
+    if (id === undefined) {
+      this.stmt('INSERT OR IGNORE INTO resources (json) VALUES (?)').run(json);
+      id = (this.stmt('SELECT id FROM resources WHERE json = ?').get(json) as { id: number }).id;
+      this.resourceIds.set(json, id);
+    }
+    this.resourceIdsByObject.set(r, id);
+    return id;
+  }
+
+  private scopeId(s: InstrumentationScope): number {
+    const json = encodeScope(s);
+    let id = this.scopeIds.get(json);
+    if (id === undefined) {
+      this.stmt('INSERT OR IGNORE INTO scopes (json) VALUES (?)').run(json);
+      id = (this.stmt('SELECT id FROM scopes WHERE json = ?').get(json) as { id: number }).id;
+      this.scopeIds.set(json, id);
+    }
+    return id;
+  }
+
+  /** Runs a write transaction; ids interned inside it are forgotten if it rolls back. */
+  private writeTx(work: () => void): WriteResult {
+    try {
+      this.db.transaction(work).immediate();
+      return { ok: true };
+    } catch (error) {
+      this.resourceIds.clear();
+      this.scopeIds.clear();
+      this.seriesIds.clear();
+      this.knownNames.clear();
+      const e = error as Error & { code?: string };
+      const retryable = e.code === 'SQLITE_BUSY' || e.code === 'SQLITE_LOCKED' || e.code === 'SQLITE_FULL' || e.code === 'SQLITE_IOERR';
+      return { ok: false, error: new TelemetryError(`${tag} write failed: ${e.message}`, { cause: error }), retryable };
+    }
+  }
+
+  /** Resource ids whose attributes give `filter.key` a value that the span-attribute index cannot see. */
+  private resourceIdsWithKey(key: string): number[] {
+    const rows = this.stmt('SELECT id, json FROM resources').all() as Array<{ id: number; json: string }>;
+    const out: number[] = [];
+    for (const r of rows) {
+      const res = this.resources.get(r.id) ?? decodeResource(r.json);
+      this.resources.set(r.id, res);
+      if (key in res.attributes) out.push(r.id);
+    }
+    return out;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------------
+  private traceStore(): TraceStore {
+    return {
+      capabilities: { attributeOperators: [...ALL_OPS], filters: ['service', 'name', 'duration', 'status', 'time'], paging: true },
+      write: async (spans) => this.writeSpans(spans),
+      findTraces: async (q) => this.findTraces(q),
+      getTrace: async (traceId) => {
+        const rows = this.stmt(
+          'SELECT * FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id',
+        ).safeIntegers(true).all(traceId) as Row[];
+        return rows.length ? rows.map((r) => this.spanFromRow(r)) : null;
+      },
+      listServices: async () => (this.stmt('SELECT DISTINCT service FROM span_names ORDER BY service').pluck().all() as string[]),
+      listOperations: async (service) => this.stmt('SELECT name FROM span_names WHERE service = ? ORDER BY name').pluck().all(service) as string[],
+    };
+  }
+
+  private writeSpans(spans: SpanRecord[]): WriteResult {
+    const insert = this.stmt(
+      `INSERT INTO spans (trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, duration_ns, status_code, status_message,
+         attributes, events, links, extra, resource_id, scope_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (trace_id, span_id) DO NOTHING`,
+    );
+    const insertAttr = this.stmt('INSERT OR IGNORE INTO span_attrs (hash, span) VALUES (?, ?)');
+    const insertName = this.stmt('INSERT OR IGNORE INTO span_names (service, name) VALUES (?, ?)');
+    return this.writeTx(() => {
+      for (const s of spans) {
+        const service = serviceNameOf(s.resource);
+        const info = insert.run(
+          s.traceId,
+          s.spanId,
+          s.parentSpanId ?? null,
+          service,
+          s.name,
+          s.kind,
+          s.startTimeUnixNano,
+          s.endTimeUnixNano,
+          s.endTimeUnixNano - s.startTimeUnixNano,
+          s.status.code,
+          s.status.message ?? null,
+          encodeAttributes(s.attributes),
+          encodeEvents(s),
+          encodeLinks(s),
+          encodeSpanExtra(s),
+          this.resourceId(s.resource),
+          this.scopeId(s.scope),
+        );
+        if (info.changes === 0) continue;
+        const rowid = info.lastInsertRowid;
+        for (const h of attributeHashes(s.attributes)) insertAttr.run(h, rowid);
+        const nameKey = `${service}\u0000${s.name}`;
+        if (!this.knownNames.has(nameKey)) {
+          insertName.run(service, s.name);
+          if (this.knownNames.size > 100_000) this.knownNames.clear();
+          this.knownNames.add(nameKey);
+        }
+      }
+    });
+  }
+
+  private spanFromRow(r: Row): SpanRecord {
+    const span: SpanRecord = {
+      traceId: r.trace_id as string,
+      spanId: r.span_id as string,
+      name: r.name as string,
+      kind: num(r.kind) as SpanRecord['kind'],
+      startTimeUnixNano: big(r.start_ns),
+      endTimeUnixNano: big(r.end_ns),
+      status: r.status_message != null ? { code: num(r.status_code) as 0, message: r.status_message as string } : { code: num(r.status_code) as 0 },
+      attributes: decodeAttributes(r.attributes as string),
+      events: r.events
+        ? (JSON.parse(r.events as string) as Array<{ n: string; t: string; a: unknown; d?: number }>).map((e) => ({
+            name: e.n,
+            timeUnixNano: BigInt(e.t),
+            attributes: attributesFromJson(e.a),
+            ...(e.d ? { droppedAttributesCount: e.d } : {}),
+          }))
+        : [],
+      links: r.links
+        ? (JSON.parse(r.links as string) as Array<{ tr: string; sp: string; ts?: string; a: unknown; d?: number }>).map((l) => ({
+            traceId: l.tr,
+            spanId: l.sp,
+            ...(l.ts ? { traceState: l.ts } : {}),
+            attributes: attributesFromJson(l.a),
+            ...(l.d ? { droppedAttributesCount: l.d } : {}),
+          }))
+        : [],
+      resource: this.resource(num(r.resource_id)),
+      scope: this.scope(num(r.scope_id)),
+    };
+    if (r.parent_span_id) span.parentSpanId = r.parent_span_id as string;
+    if (r.extra) {
+      const x = JSON.parse(r.extra as string) as { ts?: string; f?: number; da?: number; de?: number; dl?: number };
+      if (x.ts) span.traceState = x.ts;
+      if (x.f) span.flags = x.f;
+      if (x.da) span.droppedAttributesCount = x.da;
+      if (x.de) span.droppedEventsCount = x.de;
+      if (x.dl) span.droppedLinksCount = x.dl;
+    }
+    return span;
+  }
+
+  /** SQL conditions (and their parameters) for every span-level condition of a trace query. */
+  private spanConditions(q: NormalizedTraceQuery): { where: string[]; params: unknown[] } {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.service !== undefined) (where.push('s.service = ?'), params.push(q.service));
+    if (q.name !== undefined) (where.push('s.name = ?'), params.push(q.name));
+    if (q.start !== undefined) (where.push('s.start_ns >= ?'), params.push(q.start));
+    if (q.end !== undefined) (where.push('s.start_ns < ?'), params.push(q.end));
+    if (q.minDurationNano !== undefined) (where.push('s.duration_ns >= ?'), params.push(q.minDurationNano));
+    if (q.maxDurationNano !== undefined) (where.push('s.duration_ns <= ?'), params.push(q.maxDurationNano));
+    if (q.status !== undefined) (where.push('s.status_code = ?'), params.push(STATUS[q.status]));
+    for (const f of q.attributes) {
+      if (f.op !== '=') continue;
+      const h = attributeHash(f.key, f.value!);
+      if (h === undefined) continue;
+      // Candidates: spans carrying the attribute, or spans whose resource has the key (their value comes from there).
+      const resourceIds = this.resourceIdsWithKey(f.key);
+      where.push(`(s.id IN (SELECT span FROM span_attrs WHERE hash = ?) OR s.resource_id IN (SELECT value FROM json_each(?)))`);
+      params.push(h, JSON.stringify(resourceIds));
+    }
+    if (q.attributes.length > 0) where.push('rohas_match(s.attributes, s.resource_id) = 1');
+    return { where, params };
+  }
+
+  private findTraces(q: NormalizedTraceQuery): Page<TraceSummary> {
+    const after = q.cursor ? decodeCursor<TraceCursor>(q.cursor) : undefined;
+    const { where, params } = this.spanConditions(q);
+    const cond = where.length ? `${where.join(' AND ')} AND ` : '';
+    // Keyset walk over spans newest first: (start, trace id, row id) descending. The plain `start_ns <= ?` lets
+    // SQLite use the time index as a range; the row-value comparison makes the position exact.
+    const walk = this.stmt(
+      `SELECT s.id, s.trace_id, s.start_ns FROM spans s WHERE ${cond} s.start_ns <= ? AND (s.start_ns, s.trace_id, s.id) < (?, ?, ?)
+       ORDER BY s.start_ns DESC, s.trace_id DESC, s.id DESC LIMIT ${WALK_CHUNK}`,
+    ).safeIntegers(true);
+    const seenAbove = this.stmt(
+      `SELECT 1 FROM spans s WHERE ${cond} s.trace_id = ? AND (s.start_ns > ? OR (s.start_ns = ? AND s.trace_id >= ?)) LIMIT 1`,
+    );
+    const found: Array<{ t: bigint; id: string }> = [];
+    const taken = new Set<string>();
+    // From a cursor, start strictly below every span at the cursor's (t, id); otherwise above everything.
+    let pos: [bigint, string, bigint] = after ? [after.t, after.id, MIN_INT64] : [MAX_INT64, 'g', MAX_INT64];
+    this.currentFilters = q.attributes;
+    try {
+      while (found.length <= q.limit) {
+        const rows = walk.all(...params, pos[0], ...pos) as Array<{ id: bigint; trace_id: string; start_ns: bigint }>;
+        for (const r of rows) {
+          if (taken.has(r.trace_id)) continue;
+          taken.add(r.trace_id);
+          // A trace with a matching span above the cursor was on an earlier page.
+          if (after && seenAbove.get(...params, r.trace_id, after.t, after.t, after.id)) continue;
+          found.push({ t: r.start_ns, id: r.trace_id });
+          if (found.length > q.limit) break;
+        }
+        if (rows.length < WALK_CHUNK) break;
+        const last = rows[rows.length - 1]!;
+        pos = [last.start_ns, last.trace_id, last.id];
+      }
+    } finally {
+      this.currentFilters = [];
+    }
+    const page = found.slice(0, q.limit);
+    const items = page.map((f) => this.summary(f.id));
+    const lastItem = page[page.length - 1];
+    return { items, ...(found.length > q.limit && lastItem ? { nextCursor: encodeCursor({ t: lastItem.t, id: lastItem.id } satisfies TraceCursor) } : {}) };
+  }
+
+  private summary(traceId: string): TraceSummary {
+    const rows = this.stmt(
+      'SELECT span_id, parent_span_id, service, name, start_ns, end_ns, status_code FROM spans WHERE trace_id = ?',
+    ).safeIntegers(true).all(traceId) as Row[];
+    return summarizeTrace(
+      rows.map(
+        (r) =>
+          ({
+            traceId,
+            spanId: r.span_id as string,
+            ...(r.parent_span_id ? { parentSpanId: r.parent_span_id as string } : {}),
+            name: r.name as string,
+            startTimeUnixNano: r.start_ns as bigint,
+            endTimeUnixNano: r.end_ns as bigint,
+            status: { code: num(r.status_code) },
+            resource: { attributes: { 'service.name': r.service as string } },
+          }) as unknown as SpanRecord,
+      ),
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------------------------------
+  private metricStore(): MetricStore {
+    return {
+      capabilities: {
+        aggregations: [...ALL_AGGREGATIONS],
+        attributeOperators: [...ALL_OPS],
+        groupBy: true,
+        exemplars: true,
+        instrumentTypes: ['counter', 'up_down_counter', 'gauge', 'histogram', 'exponential_histogram'],
+      },
+      write: async (points) => this.writePoints(points),
+      queryMetrics: async (q) => this.queryMetrics(q),
+      listMetrics: async () => {
+        const rows = this.stmt(
+          'SELECT name, description, unit, type FROM metric_series WHERE id IN (SELECT MIN(id) FROM metric_series GROUP BY name) ORDER BY name',
+        ).all() as Array<{ name: string; description: string | null; unit: string | null; type: string }>;
+        return rows.map((r) => {
+          const d: MetricDescriptor = { name: r.name, type: r.type as MetricDescriptor['type'] };
+          if (r.description) d.description = r.description;
+          if (r.unit) d.unit = r.unit;
+          return d;
+        });
+      },
+    };
+  }
+
+  private seriesId(p: MetricPoint): number {
+    const attributes = encodeAttributes(p.attributes);
+    const resourceId = this.resourceId(p.resource);
+    const scopeId = this.scopeId(p.scope);
+    const key = `${p.name}\u0000${p.type}\u0000${attributes}\u0000${resourceId}\u0000${scopeId}`;
+    let id = this.seriesIds.get(key);
+    if (id === undefined) {
+      this.stmt(
+        `INSERT OR IGNORE INTO metric_series (name, description, unit, type, temporality, is_monotonic, service, attributes, resource_id, scope_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(p.name, p.description ?? null, p.unit ?? null, p.type, p.temporality, p.isMonotonic === undefined ? null : p.isMonotonic ? 1 : 0, serviceNameOf(p.resource), attributes, resourceId, scopeId);
+      id = (
+        this.stmt('SELECT id FROM metric_series WHERE name = ? AND type = ? AND attributes = ? AND resource_id = ? AND scope_id = ?').get(
+          p.name,
+          p.type,
+          attributes,
+          resourceId,
+          scopeId,
+        ) as { id: number }
+      ).id;
+      if (this.seriesIds.size > 200_000) this.seriesIds.clear();
+      this.seriesIds.set(key, id);
+    }
+    return id;
+  }
+
+  private writePoints(points: MetricPoint[]): WriteResult {
+    const insert = this.stmt('INSERT INTO metric_points (series_id, start_ns, time_ns, value, data) VALUES (?, ?, ?, ?, ?)');
+    return this.writeTx(() => {
+      for (const p of points) {
+        const data: Record<string, unknown> = {};
+        if (p.histogram) data.h = p.histogram;
+        if (p.exponentialHistogram) data.e = p.exponentialHistogram;
+        if (p.exemplars?.length) {
+          data.x = p.exemplars.map((x) => ({ t: x.timeUnixNano.toString(), v: x.value, tr: x.traceId, sp: x.spanId, a: JSON.parse(encodeAttributes(x.filteredAttributes)) }));
+        }
+        let value: number | null = p.value ?? null;
+        if (value !== null && !Number.isFinite(value)) {
+          data.v = String(value);
+          value = null;
+        }
+        insert.run(this.seriesId(p), p.startTimeUnixNano, p.timeUnixNano, value, Object.keys(data).length ? JSON.stringify(data) : null);
+      }
+    });
+  }
+
+  private queryMetrics(q: NormalizedMetricQuery): ReturnType<MetricStore['queryMetrics']> extends Promise<infer T> ? T : never {
+    const seriesRows = (
+      q.service === undefined
+        ? this.stmt('SELECT id, name, unit, type, attributes, resource_id FROM metric_series WHERE name = ?').all(q.name)
+        : this.stmt('SELECT id, name, unit, type, attributes, resource_id FROM metric_series WHERE name = ? AND service = ?').all(q.name, q.service)
+    ) as Array<{ id: number; name: string; unit: string | null; type: string; attributes: string; resource_id: number }>;
+    const series = new Map<number, { attributes: Attributes; row: (typeof seriesRows)[number] }>();
+    for (const row of seriesRows) {
+      const attributes = decodeAttributes(row.attributes);
+      if (matchesAllFilters(q.attributes, attributes, this.resource(row.resource_id).attributes)) series.set(row.id, { attributes, row });
+    }
+    if (series.size === 0) return [];
+    const rows = this.stmt(
+      `SELECT series_id, time_ns, value, data FROM metric_points
+       WHERE series_id IN (SELECT value FROM json_each(?)) AND time_ns >= ? AND time_ns < ? ORDER BY time_ns, id`,
+    ).safeIntegers(true).all(JSON.stringify([...series.keys()]), q.start, q.end) as Row[];
+    const points: MetricPoint[] = rows.map((r) => {
+      const s = series.get(num(r.series_id))!;
+      const p = {
+        name: s.row.name,
+        type: s.row.type,
+        attributes: s.attributes,
+        timeUnixNano: r.time_ns as bigint,
+        ...(s.row.unit ? { unit: s.row.unit } : {}),
+      } as MetricPoint;
+      const data = r.data ? (JSON.parse(r.data as string) as { h?: MetricPoint['histogram']; v?: string }) : undefined;
+      if (data?.h) p.histogram = data.h;
+      else p.value = data?.v !== undefined ? Number(data.v) : (r.value as number);
+      return p;
+    });
+    return seriesFromPoints(points, q);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------------
+  private logStore(): LogStore {
+    return {
+      capabilities: {
+        attributeOperators: [...ALL_OPS],
+        filters: ['severity', 'text', 'traceId', 'spanId', 'service', 'time'],
+        paging: true,
+      },
+      write: async (records) => this.writeLogs(records),
+      queryLogs: async (q) => this.queryLogs(q),
+    };
+  }
+
+  private writeLogs(records: LogRecord[]): WriteResult {
+    const insert = this.stmt(
+      `INSERT INTO logs (time_ns, observed_ns, severity_number, severity_text, body, body_text, attributes, trace_id, span_id, extra, service, resource_id, scope_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    return this.writeTx(() => {
+      for (const l of records) {
+        const extra: Record<string, unknown> = {};
+        if (l.flags) extra.f = l.flags;
+        if (l.droppedAttributesCount) extra.da = l.droppedAttributesCount;
+        if (l.eventName) extra.e = l.eventName;
+        insert.run(
+          l.timeUnixNano,
+          l.observedTimeUnixNano,
+          l.severityNumber,
+          l.severityText ?? null,
+          encodeAnyValue(l.body),
+          Buffer.from(logBodyText(l.body), 'utf8'),
+          encodeAttributes(l.attributes),
+          l.traceId ?? null,
+          l.spanId ?? null,
+          Object.keys(extra).length ? JSON.stringify(extra) : null,
+          serviceNameOf(l.resource),
+          this.resourceId(l.resource),
+          this.scopeId(l.scope),
+        );
+      }
+    });
+  }
+
+  private queryLogs(q: NormalizedLogQuery): Page<LogRecord> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.start !== undefined) (where.push('time_ns >= ?'), params.push(q.start));
+    if (q.end !== undefined) (where.push('time_ns < ?'), params.push(q.end));
+    if (q.minSeverity !== undefined) (where.push('severity_number >= ?'), params.push(q.minSeverity));
+    if (q.text !== undefined) (where.push('instr(body_text, ?) > 0'), params.push(Buffer.from(q.text, 'utf8')));
+    if (q.traceId !== undefined) (where.push('trace_id = ?'), params.push(q.traceId));
+    if (q.spanId !== undefined) (where.push('span_id = ?'), params.push(q.spanId));
+    if (q.service !== undefined) (where.push('service = ?'), params.push(q.service));
+    if (q.attributes.length) where.push('rohas_match(attributes, resource_id) = 1');
+    const desc = q.order === 'desc';
+    if (q.cursor) {
+      const c = decodeCursor<LogCursor>(q.cursor);
+      where.push(desc ? '(time_ns, id) < (?, ?)' : '(time_ns, id) > (?, ?)');
+      params.push(c.t, BigInt(c.s));
+    }
+    const dir = desc ? 'DESC' : 'ASC';
+    const sql = `SELECT * FROM logs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY time_ns ${dir}, id ${dir} LIMIT ?`;
+    this.currentFilters = q.attributes;
+    let rows: Row[];
+    try {
+      rows = this.stmt(sql).safeIntegers(true).all(...params, q.limit + 1) as Row[];
+    } finally {
+      this.currentFilters = [];
+    }
+    const page = rows.slice(0, q.limit);
+    const items = page.map((r) => this.logFromRow(r));
+    const last = page[page.length - 1];
+    return { items, ...(rows.length > q.limit && last ? { nextCursor: encodeCursor({ t: last.time_ns as bigint, s: String(last.id) } satisfies LogCursor) } : {}) };
+  }
+
+  private logFromRow(r: Row): LogRecord {
+    const log: LogRecord = {
+      timeUnixNano: r.time_ns as bigint,
+      observedTimeUnixNano: r.observed_ns as bigint,
+      severityNumber: num(r.severity_number),
+      body: decodeAnyValue(r.body as string),
+      attributes: decodeAttributes(r.attributes as string),
+      resource: this.resource(num(r.resource_id)),
+      scope: this.scope(num(r.scope_id)),
+    };
+    if (r.severity_text != null) log.severityText = r.severity_text as string;
+    if (r.trace_id) log.traceId = r.trace_id as string;
+    if (r.span_id) log.spanId = r.span_id as string;
+    if (r.extra) {
+      const x = JSON.parse(r.extra as string) as { f?: number; da?: number; e?: string };
+      if (x.f) log.flags = x.f;
+      if (x.da) log.droppedAttributesCount = x.da;
+      if (x.e) log.eventName = x.e;
+    }
+    return log;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------------
+  async retention(nowNano: bigint): Promise<RetentionResult> {
+    const result: RetentionResult = {};
+    const r = this.context.retention;
+    const spanCut = this.traces ? retentionCutoff(nowNano, r.traces) : undefined;
+    if (spanCut !== undefined) {
+      result.traces = 0;
+      const select = this.stmt('SELECT id, attributes FROM spans WHERE start_ns < ? LIMIT ?');
+      const delAttr = this.stmt('DELETE FROM span_attrs WHERE hash = ? AND span = ?');
+      const delSpan = this.stmt('DELETE FROM spans WHERE id = ?');
+      for (;;) {
+        const rows = select.all(spanCut, DELETE_CHUNK) as Array<{ id: number; attributes: string }>;
+        if (rows.length === 0) break;
+        this.db.transaction(() => {
+          for (const row of rows) {
+            for (const h of attributeHashes(decodeAttributes(row.attributes))) delAttr.run(h, row.id);
+            delSpan.run(row.id);
+          }
+        }).immediate();
+        result.traces += rows.length;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      if (result.traces > 0) {
+        this.db.exec('DELETE FROM span_names WHERE NOT EXISTS (SELECT 1 FROM spans s WHERE s.service = span_names.service AND s.name = span_names.name)');
+        this.knownNames.clear();
+      }
+    }
+    const pointCut = this.metrics ? retentionCutoff(nowNano, r.metrics) : undefined;
+    if (pointCut !== undefined) {
+      result.metrics = await this.deleteChunked('DELETE FROM metric_points WHERE id IN (SELECT id FROM metric_points WHERE time_ns < ? LIMIT ?)', pointCut);
+      if (result.metrics > 0) {
+        this.db.exec('DELETE FROM metric_series WHERE NOT EXISTS (SELECT 1 FROM metric_points p WHERE p.series_id = metric_series.id)');
+        this.seriesIds.clear();
+      }
+    }
+    const logCut = this.logs ? retentionCutoff(nowNano, r.logs) : undefined;
+    if (logCut !== undefined) {
+      result.logs = await this.deleteChunked('DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE time_ns < ? LIMIT ?)', logCut);
+    }
+    return result;
+  }
+
+  private async deleteChunked(sql: string, cutoff: bigint): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = this.stmt(sql).run(cutoff, DELETE_CHUNK).changes;
+      total += n;
+      if (n < DELETE_CHUNK) return total;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  async health() {
+    try {
+      const version = this.db.prepare('SELECT sqlite_version() AS v').get() as { v: string };
+      return { ok: true, message: `sqlite ${version.v} at ${this.file}`, details: { file: this.file, sqliteVersion: version.v } };
+    } catch (error) {
+      return { ok: false, message: `sqlite at ${this.file}: ${(error as Error).message}` };
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.db?.open) return;
+    try {
+      this.db.pragma('optimize');
+    } catch {
+      // optimize is advisory; closing matters more.
+    }
+    this.db.close();
+  }
+
+  /** The underlying better-sqlite3 connection, for tools and benchmarks. */
+  get connection(): Database {
+    return this.db;
+  }
+}

@@ -1,0 +1,10 @@
+/** Options of the SQLite adapter, read from `[telemetry]` (or a per-signal section) in rohas.toml. */
+export interface SqliteOptions {
+  /**
+   * Where the database lives: a directory (the file is `telemetry.db` inside it) or a path ending in `.db`/`.sqlite`.
+   * Relative paths resolve against the config file's directory. Default `.rohas/telemetry`. `:memory:` keeps it in memory.
+   */
+  path?: string;
+  /** SQLite page cache in MiB. Default 64. */
+  cache_size_mb?: number;
+}

@@ -1,0 +1,358 @@
+import { resolve } from 'node:path';
+import { QueryError, TelemetryError, asError, where } from './errors.js';
+import { resolveAdapterFactory } from './registry.js';
+import { normalizeLogQuery, normalizeMetricQuery, normalizeTraceQuery } from './query-support.js';
+import { compareSpans } from './memory-adapter.js';
+import type {
+  BackendConfig,
+  DiagnosticLogger,
+  HealthStatus,
+  LogRecord,
+  MetricPoint,
+  RetentionResult,
+  SignalRetention,
+  SpanRecord,
+  TelemetryAdapter,
+  TelemetryConfig,
+  TelemetryQuery,
+} from './types.js';
+import { WriteQueue, type WriteQueueStats } from './write-queue.js';
+
+export type Signal = 'traces' | 'metrics' | 'logs';
+export const SIGNALS: Signal[] = ['traces', 'metrics', 'logs'];
+
+/** What an ingest call did. Ingest never throws and never blocks. */
+export interface IngestResult {
+  accepted: number;
+  rejected: number;
+  /** Why items were refused: the queue is full (retry later), the signal is off, or the backend stores no such data. */
+  reason?: 'queue_full' | 'signal_disabled' | 'not_stored';
+  retryAfterMs?: number;
+}
+
+export interface IngestOptions {
+  /** Refuse new items when the queue is full (a remote client can retry) instead of dropping the oldest. */
+  rejectWhenFull?: boolean;
+}
+
+/** Configured storage: queues in front of the adapters and the query API over them. */
+export interface TelemetryStorage {
+  readonly config: TelemetryConfig;
+  readonly query: TelemetryQuery;
+  /** Adapter type storing each signal, or `undefined` when the signal is off or not stored. */
+  readonly backends: Record<Signal, string | undefined>;
+  ingestSpans(spans: SpanRecord[], options?: IngestOptions): IngestResult;
+  ingestMetrics(points: MetricPoint[], options?: IngestOptions): IngestResult;
+  ingestLogs(records: LogRecord[], options?: IngestOptions): IngestResult;
+  stats(): Record<Signal, WriteQueueStats | undefined>;
+  health(): Promise<HealthStatus & { signals: Record<string, string> }>;
+  runRetention(nowNano?: bigint): Promise<RetentionResult>;
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+  /** The adapters in use, each initialised once (for tools such as `migrate` and `copy`). */
+  readonly adapters: ReadonlyArray<TelemetryAdapter>;
+  /** The adapter storing a signal, if any. */
+  adapterFor(signal: Signal): TelemetryAdapter | undefined;
+}
+
+export interface OpenStorageOptions {
+  logger?: DiagnosticLogger;
+  /** Internal: lets createTelemetry hand ReadableSpans to the queue and convert them off the hot path. */
+  spanConverter?: (items: unknown[]) => SpanRecord[];
+  logConverter?: (items: unknown[]) => LogRecord[];
+}
+
+export const consoleLogger: DiagnosticLogger = {
+  debug: () => {},
+  info: (m) => console.info(m),
+  warn: (m) => console.warn(m),
+  error: (m) => console.error(m),
+};
+
+/** Keys of [telemetry] that configure the core itself rather than a backend. */
+const CORE_KEYS = new Set([
+  'max_cache_size', 'enable_traces', 'enable_metrics', 'enable_logs', 'service_name', 'resource_attributes', 'sampling_ratio',
+  'metric_export_interval_ms', 'max_series_per_metric', 'retention_interval_ms', 'batch', 'traces', 'metrics', 'logs', 'server',
+  'source', 'baseDir',
+]);
+
+interface SignalBackend {
+  enabled: boolean;
+  options: BackendConfig;
+  retentionDays: number;
+}
+
+/** Resolves the backend of one signal: its own [telemetry.<signal>] section over the top-level keys. */
+export function backendFor(config: TelemetryConfig, signal: Signal): SignalBackend {
+  const own = { ...(config[signal] ?? {}) } as Record<string, unknown>;
+  const enabled = (own.enabled as boolean | undefined) ?? config[`enable_${signal}`];
+  delete own.enabled;
+  const base: Record<string, unknown> = {};
+  // A section that names another type starts clean: the top-level keys belong to the other backend.
+  if (own.type === undefined || own.type === config.type) {
+    for (const [k, v] of Object.entries(config)) if (!CORE_KEYS.has(k)) base[k] = v;
+  }
+  const options = { ...base, ...own } as BackendConfig;
+  if (!options.type) options.type = config.type;
+  const retentionDays = (own.retention_days as number | undefined) ?? config.retention_days;
+  delete options.retention_days;
+  return { enabled, options, retentionDays };
+}
+
+/** Makes init and close happen once, however often and concurrently they are called. */
+class AdapterRuntime {
+  private initPromise: Promise<void> | undefined;
+  private closePromise: Promise<void> | undefined;
+  constructor(readonly adapter: TelemetryAdapter) {}
+  init(): Promise<void> {
+    this.initPromise ??= this.adapter.init().catch((error) => {
+      throw new TelemetryError(`${where(this.adapter.type)} init failed: ${asError(error).message}`, { cause: error });
+    });
+    return this.initPromise;
+  }
+  close(): Promise<void> {
+    this.closePromise ??= (this.initPromise ?? Promise.resolve()).catch(() => {}).then(() => this.adapter.close());
+    return this.closePromise;
+  }
+}
+
+/** The last `max` traces read or written, for fast repeated getTrace calls. */
+class TraceCache {
+  private readonly entries = new Map<string, { spans: Map<string, SpanRecord>; verified: boolean }>();
+  constructor(private readonly max: number) {}
+  get(traceId: string) {
+    const e = this.entries.get(traceId);
+    if (e) {
+      this.entries.delete(traceId);
+      this.entries.set(traceId, e);
+    }
+    return e;
+  }
+  /** A trace first seen through writes is unverified: the store may hold spans this process never saw. */
+  add(spans: SpanRecord[]): void {
+    if (this.max === 0) return;
+    for (const s of spans) {
+      let e = this.entries.get(s.traceId);
+      if (!e) {
+        e = { spans: new Map(), verified: false };
+        this.entries.set(s.traceId, e);
+        this.evict();
+      }
+      e.spans.set(s.spanId, s);
+    }
+  }
+  setVerified(traceId: string, spans: SpanRecord[]): void {
+    if (this.max === 0) return;
+    const e = this.entries.get(traceId) ?? { spans: new Map<string, SpanRecord>(), verified: true };
+    for (const s of spans) e.spans.set(s.spanId, s);
+    e.verified = true;
+    this.entries.delete(traceId);
+    this.entries.set(traceId, e);
+    this.evict();
+  }
+  clear(): void {
+    this.entries.clear();
+  }
+  private evict(): void {
+    while (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
+
+const identity = <T>(items: unknown[]) => items as T[];
+
+/**
+ * Opens the configured backends: one adapter per distinct backend (signals routed to the same backend share it),
+ * each initialised once, behind bounded write queues, with the query API and retention sweep on top.
+ */
+export async function openStorage(config: TelemetryConfig, options: OpenStorageOptions = {}): Promise<TelemetryStorage> {
+  const logger = options.logger ?? consoleLogger;
+  const baseDir = config.baseDir ?? process.cwd();
+  const bySignal = Object.fromEntries(SIGNALS.map((s) => [s, backendFor(config, s)])) as Record<Signal, SignalBackend>;
+
+  // Group enabled signals by identical backend options.
+  const groups = new Map<string, { options: BackendConfig; signals: Signal[] }>();
+  for (const signal of SIGNALS) {
+    const b = bySignal[signal];
+    if (!b.enabled) continue;
+    const key = JSON.stringify(b.options);
+    const g = groups.get(key) ?? { options: b.options, signals: [] };
+    g.signals.push(signal);
+    groups.set(key, g);
+  }
+
+  const runtimes: AdapterRuntime[] = [];
+  const owner: Partial<Record<Signal, AdapterRuntime>> = {};
+  try {
+    for (const g of groups.values()) {
+      const factory = await resolveAdapterFactory(g.options.type);
+      const retention: SignalRetention = { traces: bySignal.traces.retentionDays, metrics: bySignal.metrics.retentionDays, logs: bySignal.logs.retentionDays };
+      const adapter = await factory({ options: g.options, retention, signals: g.signals, logger, baseDir: resolve(baseDir) });
+      const runtime = new AdapterRuntime(adapter);
+      await runtime.init();
+      runtimes.push(runtime);
+      for (const s of g.signals) owner[s] = runtime;
+    }
+  } catch (error) {
+    await Promise.allSettled(runtimes.map((r) => r.close()));
+    throw error;
+  }
+
+  const backends = {} as Record<Signal, string | undefined>;
+  for (const signal of SIGNALS) {
+    const rt = owner[signal];
+    if (!bySignal[signal].enabled) {
+      backends[signal] = undefined;
+      continue;
+    }
+    const a = rt!.adapter;
+    const stores = signal === 'metrics' ? Boolean(a.metrics || a.metricsPull) : Boolean(a[signal]);
+    backends[signal] = stores ? a.type : undefined;
+    if (!stores) {
+      logger.warn(
+        `${where()} type = "${a.type}" stores no ${signal}; ${signal} are not stored. Route them to another backend with [telemetry.${signal}] type = "sqlite" (or another type), or set enable_${signal} = false.`,
+      );
+    } else {
+      logger.debug(`${where()} ${signal} -> ${a.type}`);
+    }
+  }
+
+  const cache = new TraceCache(config.max_cache_size);
+  const queues: Partial<Record<Signal, WriteQueue<unknown, unknown>>> = {};
+  const traceAdapter = owner.traces?.adapter.traces;
+  if (bySignal.traces.enabled && traceAdapter) {
+    queues.traces = new WriteQueue<unknown, SpanRecord>(
+      'traces',
+      (b) => traceAdapter.write(b),
+      options.spanConverter ?? identity<SpanRecord>,
+      config.batch,
+      logger,
+      (written) => cache.add(written),
+    ) as WriteQueue<unknown, unknown>;
+  }
+  const metricAdapter = owner.metrics?.adapter.metrics;
+  if (bySignal.metrics.enabled && metricAdapter) {
+    queues.metrics = new WriteQueue<unknown, MetricPoint>('metrics', (b) => metricAdapter.write(b), identity<MetricPoint>, config.batch, logger) as WriteQueue<unknown, unknown>;
+  }
+  const logAdapter = owner.logs?.adapter.logs;
+  if (bySignal.logs.enabled && logAdapter) {
+    queues.logs = new WriteQueue<unknown, LogRecord>('logs', (b) => logAdapter.write(b), options.logConverter ?? identity<LogRecord>, config.batch, logger) as WriteQueue<unknown, unknown>;
+  }
+
+  function ingest(signal: Signal, items: unknown[], opts?: IngestOptions): IngestResult {
+    const q = queues[signal];
+    if (!q) {
+      return { accepted: 0, rejected: items.length, reason: bySignal[signal].enabled ? 'not_stored' : 'signal_disabled' };
+    }
+    return q.push(items, opts);
+  }
+
+  const missing = (signal: Signal): never => {
+    const why = bySignal[signal].enabled ? `type = "${owner[signal]?.adapter.type}" stores no ${signal}` : `${signal} are disabled`;
+    throw new QueryError(`${where('query')} cannot query ${signal}: ${why}`, signal);
+  };
+
+  const query: TelemetryQuery = {
+    async findTraces(q = {}) {
+      const store = traceAdapter ?? missing('traces');
+      return store.findTraces(normalizeTraceQuery(q, store.capabilities));
+    },
+    async getTrace(traceId) {
+      const store = traceAdapter ?? missing('traces');
+      if (typeof traceId !== 'string' || !/^[0-9a-f]{32}$/.test(traceId)) {
+        throw new QueryError(`${where('query')} traceId must be 32 lowercase hex characters`, 'traceId');
+      }
+      const cached = cache.get(traceId);
+      if (cached?.verified) return [...cached.spans.values()].sort(compareSpans);
+      const stored = await store.getTrace(traceId);
+      if (!stored && !cached) return null;
+      cache.setVerified(traceId, stored ?? []);
+      return [...cache.get(traceId)!.spans.values()].sort(compareSpans);
+    },
+    async listServices() {
+      return (traceAdapter ?? missing('traces')).listServices();
+    },
+    async listOperations(service) {
+      return (traceAdapter ?? missing('traces')).listOperations(service);
+    },
+    async listMetrics() {
+      const a = owner.metrics?.adapter;
+      if (a?.metrics) return a.metrics.listMetrics();
+      if (a?.metricsPull?.listMetrics) return a.metricsPull.listMetrics();
+      return missing('metrics');
+    },
+    async queryMetrics(q) {
+      const a = owner.metrics?.adapter;
+      if (a?.metrics) return a.metrics.queryMetrics(normalizeMetricQuery(q, a.metrics.capabilities));
+      if (a?.metricsPull?.queryMetrics) return a.metricsPull.queryMetrics(normalizeMetricQuery(q, a.metricsPull.capabilities));
+      if (a?.metricsPull) {
+        throw new QueryError(`${where('query')} metrics go to a pull endpoint; set endpoint = "<Prometheus server URL>" to query them back`, 'metrics');
+      }
+      return missing('metrics');
+    },
+    async queryLogs(q = {}) {
+      const store = logAdapter ?? missing('logs');
+      return store.queryLogs(normalizeLogQuery(q, store.capabilities));
+    },
+  };
+
+  const nowNano = () => BigInt(Date.now()) * 1_000_000n;
+  async function runRetention(now = nowNano()): Promise<RetentionResult> {
+    const total: RetentionResult = {};
+    for (const rt of runtimes) {
+      try {
+        const r = await rt.adapter.retention(now);
+        for (const s of SIGNALS) if (r[s] !== undefined) total[s] = (total[s] ?? 0) + r[s]!;
+      } catch (error) {
+        logger.error(`${where(rt.adapter.type)} retention sweep failed: ${asError(error).message}`);
+      }
+    }
+    if (total.traces) cache.clear();
+    return total;
+  }
+  let retentionTimer: NodeJS.Timeout | undefined;
+  const anyRetention = SIGNALS.some((s) => bySignal[s].enabled && bySignal[s].retentionDays > 0);
+  if (config.retention_interval_ms > 0 && anyRetention) {
+    retentionTimer = setInterval(() => void runRetention(), config.retention_interval_ms);
+    retentionTimer.unref?.();
+    setImmediate(() => void runRetention());
+  }
+
+  let shutdownPromise: Promise<void> | undefined;
+  return {
+    config,
+    query,
+    backends,
+    adapters: runtimes.map((r) => r.adapter),
+    adapterFor: (signal) => owner[signal]?.adapter,
+    ingestSpans: (spans, opts) => ingest('traces', spans, opts),
+    ingestMetrics: (points, opts) => ingest('metrics', points, opts),
+    ingestLogs: (records, opts) => ingest('logs', records, opts),
+    stats: () => Object.fromEntries(SIGNALS.map((s) => [s, queues[s] ? { ...queues[s]!.stats } : undefined])) as Record<Signal, WriteQueueStats | undefined>,
+    async health() {
+      const results = await Promise.all(
+        runtimes.map(async (rt) => {
+          try {
+            return await rt.adapter.health();
+          } catch (error) {
+            return { ok: false, message: `${rt.adapter.type}: ${asError(error).message}` };
+          }
+        }),
+      );
+      const signals: Record<string, string> = {};
+      for (const s of SIGNALS) signals[s] = backends[s] ?? (bySignal[s].enabled ? 'not stored' : 'disabled');
+      return { ok: results.every((r) => r.ok), message: results.map((r) => r.message).join('; ') || 'no backend', signals, details: { backends: results } };
+    },
+    runRetention,
+    async forceFlush() {
+      await Promise.all(Object.values(queues).map((q) => q!.flush()));
+    },
+    shutdown() {
+      shutdownPromise ??= (async () => {
+        if (retentionTimer) clearInterval(retentionTimer);
+        await Promise.all(Object.values(queues).map((q) => q!.close()));
+        await Promise.allSettled(runtimes.map((r) => r.close()));
+      })();
+      return shutdownPromise;
+    },
+  };
+}
