@@ -1,0 +1,135 @@
+/** uPlot wrapped for Preact: sized to its container, coloured from the theme, re-created when its options change. */
+import { useEffect, useRef } from 'preact/hooks';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { cssVar, useTheme } from './theme.ts';
+
+export interface ChartSeries {
+  label: string;
+  color: string;
+  /** Draw points only (scatter) instead of lines. */
+  points?: boolean;
+  width?: number;
+  dash?: number[];
+}
+
+export interface ChartProps {
+  /** x values in seconds since the epoch, then one y array per series (null = no value). */
+  data: uPlot.AlignedData;
+  series: ChartSeries[];
+  height?: number;
+  yLabel?: string;
+  formatY?: (v: number) => string;
+  /** x range in seconds, so an empty stretch of the window still shows. */
+  xRange?: [number, number];
+  /** Called with the data index under the cursor on click. */
+  onPick?: (index: number, seriesIndex: number | null) => void;
+  /** Accessible summary. */
+  title: string;
+  testId?: string;
+}
+
+export function Chart(props: ChartProps) {
+  const el = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const theme = useTheme();
+  const pick = useRef(props.onPick);
+  pick.current = props.onPick;
+
+  useEffect(() => {
+    const host = el.current;
+    if (!host) return;
+    const axisColor = cssVar('--muted');
+    const gridColor = cssVar('--grid');
+    const fmt = props.formatY ?? ((v: number) => compactNumber(v));
+    const opts: uPlot.Options = {
+      width: Math.max(200, host.clientWidth),
+      height: props.height ?? 220,
+      legend: { show: props.series.length > 0, live: true },
+      cursor: { drag: { x: true, y: false }, points: { size: 7 }, focus: { prox: 16 } },
+      focus: { alpha: 0.35 },
+      scales: {
+        x: { time: true, ...(props.xRange ? { range: () => props.xRange as [number, number] } : {}) },
+        y: { range: (_u, min, max) => (min === max ? [Math.min(0, min), max === 0 ? 1 : max * 1.1] : [Math.min(0, min), max * 1.05]) },
+      },
+      axes: [
+        { stroke: axisColor, grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor } },
+        {
+          stroke: axisColor,
+          grid: { stroke: gridColor, width: 1 },
+          ticks: { stroke: gridColor },
+          size: 64,
+          values: (_u, vals) => vals.map((v) => (v == null ? '' : fmt(v))),
+          ...(props.yLabel ? { label: props.yLabel, labelSize: 18 } : {}),
+        },
+      ],
+      series: [
+        {},
+        ...props.series.map<uPlot.Series>((s) =>
+          s.points
+            ? {
+                label: s.label,
+                stroke: s.color,
+                fill: s.color,
+                paths: () => null,
+                points: { show: true, size: 7, stroke: s.color, fill: `${s.color}99` },
+                value: (_u, v) => (v == null ? '—' : fmt(v)),
+              }
+            : {
+                label: s.label,
+                stroke: s.color,
+                width: s.width ?? 1.5,
+                ...(s.dash ? { dash: s.dash } : {}),
+                spanGaps: false,
+                points: { show: false },
+                value: (_u, v) => (v == null ? '—' : fmt(v)),
+              },
+        ),
+      ],
+      hooks: {
+        ready: [
+          (u) => {
+            u.over.addEventListener('click', () => {
+              const idx = u.cursor.idx;
+              if (idx != null && pick.current) pick.current(idx, (u.cursor as { focus?: unknown }).focus ? focusedSeries(u) : null);
+            });
+          },
+        ],
+      },
+    };
+    const u = new uPlot(opts, props.data, host);
+    plot.current = u;
+    const ro = new ResizeObserver(() => {
+      const w = Math.max(200, host.clientWidth);
+      if (w !== u.width) u.setSize({ width: w, height: u.height });
+    });
+    ro.observe(host);
+    return () => {
+      ro.disconnect();
+      u.destroy();
+      plot.current = null;
+    };
+    // Rebuilt when the data or series change: cheap for the few hundred points a view draws.
+  }, [props.data, props.series, theme, props.height, props.xRange?.[0], props.xRange?.[1]]);
+
+  return <div class="chart" ref={el} role="img" aria-label={props.title} data-testid={props.testId} />;
+}
+
+function focusedSeries(u: uPlot): number | null {
+  for (let i = 1; i < u.series.length; i++) if ((u.series[i] as { _focus?: boolean })._focus) return i;
+  return null;
+}
+
+/** 1234 -> 1.23k, 0.000123 -> 1.23e-4, for axis labels. */
+export function compactNumber(v: number): string {
+  const a = Math.abs(v);
+  if (a === 0) return '0';
+  if (a >= 1e9) return `${+(v / 1e9).toFixed(2)}G`;
+  if (a >= 1e6) return `${+(v / 1e6).toFixed(2)}M`;
+  if (a >= 1e4) return `${+(v / 1e3).toFixed(1)}k`;
+  if (a >= 1) return `${+v.toFixed(2)}`;
+  if (a >= 0.001) return `${+v.toFixed(4)}`;
+  return v.toExponential(2);
+}
+
+export { uPlot };

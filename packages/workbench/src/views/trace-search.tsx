@@ -1,0 +1,319 @@
+/** /workbench/traces: the search form, a duration scatter plot of the results and the result list. */
+import { useMemo, useRef, useState } from 'preact/hooks';
+import type { TraceSummary } from '../api-types.ts';
+import { api } from '../api.ts';
+import { Chart } from '../chart.tsx';
+import { Empty, ErrorBox, Link, TimeWindow, useAsync, useTitle } from '../components.tsx';
+import { colorFor, formatAge, formatDuration, formatTimestamp, nsToMs, parseDuration, parseTime, shortId } from '../format.ts';
+import { navigate, type Route, withParams } from '../router.ts';
+import { cssVar, useTheme } from '../theme.ts';
+
+interface SearchForm {
+  service: string;
+  operation: string;
+  attrs: string;
+  minDuration: string;
+  maxDuration: string;
+  status: string;
+  start: string;
+  end: string;
+  limit: string;
+}
+
+function formFromParams(p: URLSearchParams): SearchForm {
+  return {
+    service: p.get('service') ?? '',
+    operation: p.get('operation') ?? '',
+    attrs: p.getAll('attr').join('\n'),
+    minDuration: p.get('minDuration') ?? '',
+    maxDuration: p.get('maxDuration') ?? '',
+    status: p.get('status') ?? '',
+    start: p.get('start') ?? 'now-1h',
+    end: p.get('end') ?? '',
+    limit: p.get('limit') ?? '50',
+  };
+}
+
+function validate(f: SearchForm): string | undefined {
+  for (const [label, v] of [
+    ['Min duration', f.minDuration],
+    ['Max duration', f.maxDuration],
+  ] as const) {
+    if (v && parseDuration(v) === undefined) return `${label} "${v}" is not a duration (try 250ms, 1.5s, 2m)`;
+  }
+  if (parseTime(f.start) === undefined) return `Start "${f.start}" is not a time (try now-1h or an ISO-8601 time)`;
+  if (f.end && parseTime(f.end) === undefined) return `End "${f.end}" is not a time`;
+  for (const line of f.attrs.split('\n')) if (line.trim() && !line.includes('=')) return `Attribute filter "${line.trim()}" needs the form key=value`;
+  return undefined;
+}
+
+export function TraceSearch({ route }: { route: Route }) {
+  useTitle('Traces');
+  const key = route.params.toString();
+  const initial = useMemo(() => formFromParams(route.params), [key]);
+  const [form, setForm] = useState(initial);
+  const [formKey, setFormKey] = useState(key);
+  if (formKey !== key) {
+    // The URL changed (back button, a link): the form follows it.
+    setFormKey(key);
+    setForm(initial);
+  }
+  const [invalid, setInvalid] = useState<string>();
+  const [nonce, setNonce] = useState(0);
+  const set = (k: keyof SearchForm, v: string) => setForm((f) => ({ ...f, [k]: v }));
+
+  const services = useAsync((s) => api.services(s), []);
+  const operations = useAsync((s) => (form.service ? api.operations(form.service, s) : Promise.resolve([])), [form.service]);
+
+  const submit = (e?: Event) => {
+    e?.preventDefault();
+    const problem = validate(form);
+    setInvalid(problem);
+    if (problem) return;
+    navigate(
+      withParams('/traces', {
+        service: form.service,
+        operation: form.operation,
+        attr: form.attrs
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean),
+        minDuration: form.minDuration.trim(),
+        maxDuration: form.maxDuration.trim(),
+        status: form.status,
+        start: form.start === 'now-1h' ? '' : form.start,
+        end: form.end,
+        limit: form.limit === '50' ? '' : form.limit,
+      }),
+    );
+    // A fresh search each time, even with unchanged filters, so "now" moves on.
+    setNonce((n) => n + 1);
+  };
+
+  return (
+    <div class="page traces-page">
+      <form class="search-form panel" onSubmit={submit} aria-label="Search traces">
+        <div class="field">
+          <label for="ts-service">Service</label>
+          <select id="ts-service" value={form.service} onChange={(e) => setForm((f) => ({ ...f, service: (e.currentTarget as HTMLSelectElement).value, operation: '' }))}>
+            <option value="">All services</option>
+            {(services.data ?? (form.service ? [form.service] : [])).map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="ts-operation">Operation</label>
+          <input
+            id="ts-operation"
+            list="ts-operations"
+            placeholder={form.service ? 'All operations' : 'Any span name'}
+            value={form.operation}
+            onInput={(e) => set('operation', (e.currentTarget as HTMLInputElement).value)}
+          />
+          <datalist id="ts-operations">
+            {(operations.data ?? []).map((o) => (
+              <option key={o} value={o} />
+            ))}
+          </datalist>
+        </div>
+        <div class="field grow">
+          <label for="ts-attrs">Attributes</label>
+          <textarea
+            id="ts-attrs"
+            rows={1}
+            placeholder="key=value, one a line"
+            value={form.attrs}
+            onInput={(e) => set('attrs', (e.currentTarget as HTMLTextAreaElement).value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) submit();
+            }}
+          />
+        </div>
+        <div class="field narrow">
+          <label for="ts-min">Min duration</label>
+          <input id="ts-min" placeholder="e.g. 100ms" value={form.minDuration} onInput={(e) => set('minDuration', (e.currentTarget as HTMLInputElement).value)} />
+        </div>
+        <div class="field narrow">
+          <label for="ts-max">Max duration</label>
+          <input id="ts-max" placeholder="e.g. 2s" value={form.maxDuration} onInput={(e) => set('maxDuration', (e.currentTarget as HTMLInputElement).value)} />
+        </div>
+        <div class="field narrow">
+          <label for="ts-status">Status</label>
+          <select id="ts-status" value={form.status} onChange={(e) => set('status', (e.currentTarget as HTMLSelectElement).value)}>
+            <option value="">Any</option>
+            <option value="error">Error</option>
+            <option value="ok">OK</option>
+            <option value="unset">Unset</option>
+          </select>
+        </div>
+        <div class="field">
+          <TimeWindow idPrefix="ts" start={form.start} end={form.end} onChange={(start, end) => setForm((f) => ({ ...f, start, end }))} />
+        </div>
+        <div class="field narrow">
+          <label for="ts-limit">Limit</label>
+          <select id="ts-limit" value={form.limit} onChange={(e) => set('limit', (e.currentTarget as HTMLSelectElement).value)}>
+            {['20', '50', '100', '200', '500'].map((l) => (
+              <option key={l} value={l}>
+                {l}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field actions">
+          <button type="submit" class="primary" data-testid="search-button">
+            Search
+          </button>
+        </div>
+        {invalid && (
+          <div class="error-box" role="alert">
+            {invalid}
+          </div>
+        )}
+      </form>
+      <TraceResults route={route} nonce={nonce} />
+    </div>
+  );
+}
+
+function TraceResults({ route, nonce }: { route: Route; nonce: number }) {
+  const p = route.params;
+  const query = useMemo(() => {
+    const now = Date.now();
+    const start = parseTime(p.get('start') ?? 'now-1h', now);
+    const end = p.get('end') ? parseTime(p.get('end')!, now) : undefined;
+    return {
+      service: p.get('service') ?? undefined,
+      name: p.get('operation') ?? undefined,
+      attr: p.getAll('attr'),
+      minDuration: p.get('minDuration') ?? undefined,
+      maxDuration: p.get('maxDuration') ?? undefined,
+      status: p.get('status') ?? undefined,
+      start: start?.toString(),
+      end: end?.toString(),
+      limit: Number(p.get('limit') ?? 50),
+    };
+  }, [p.toString(), nonce]);
+  const [more, setMore] = useState<{ key: string; traces: TraceSummary[]; cursor?: string; loading?: boolean }>({ key: '', traces: [] });
+  const result = useAsync((s) => api.findTraces(query, s), [query]);
+  const key = p.toString();
+  const extra = more.key === key ? more.traces : [];
+  const traces = useMemo(() => [...(result.data?.traces ?? []), ...extra], [result.data, extra]);
+  const nextCursor = more.key === key && more.cursor !== undefined ? more.cursor : result.data?.nextCursor;
+  const loadMore = async () => {
+    if (!nextCursor) return;
+    setMore({ key, traces: extra, cursor: nextCursor, loading: true });
+    const page = await api.findTraces({ ...query, cursor: nextCursor });
+    setMore({ key, traces: [...extra, ...page.traces], cursor: page.nextCursor ?? '' });
+  };
+
+  if (result.error) return <ErrorBox error={result.error} />;
+  if (result.loading && !result.data) return <div class="loading">Searching…</div>;
+  if (traces.length === 0) return <Empty>No traces match. Widen the time window or remove a filter.</Empty>;
+  const maxDur = Math.max(...traces.map((t) => Number(t.durationNano)));
+  return (
+    <section aria-label="Search results">
+      <DurationScatter traces={traces} start={query.start} end={query.end} />
+      <div class="results-head">
+        <h2>
+          <span data-testid="trace-count">{traces.length}</span> trace{traces.length === 1 ? '' : 's'}
+          {nextCursor ? '+' : ''}
+        </h2>
+        <span class="muted small">newest first · ↑/↓ to move, Enter to open</span>
+      </div>
+      <ol class="trace-list" data-testid="trace-list" onKeyDown={arrowFocus}>
+        {traces.map((t) => (
+          <li key={t.traceId} class={t.errorCount > 0 ? 'has-error' : ''}>
+            <Link to={`/traces/${t.traceId}`} class="trace-row" data-testid="trace-row">
+              <span class="trace-title">
+                <span class="svc-dot" style={{ background: colorFor(t.rootServiceName) }} />
+                <strong>{t.rootServiceName}</strong>: {t.rootSpanName}
+                <span class="muted mono small"> {shortId(t.traceId)}</span>
+              </span>
+              <span class="trace-meta">
+                <span class="badge">{t.spanCount} spans</span>
+                {t.errorCount > 0 && <span class="badge error">{t.errorCount} errors</span>}
+                {t.services.map((s) => (
+                  <span key={s} class="svc-tag" style={{ borderColor: colorFor(s) }}>
+                    {s}
+                  </span>
+                ))}
+              </span>
+              <span class="trace-when" title={formatTimestamp(t.startTimeUnixNano)}>
+                {formatAge(t.startTimeUnixNano)}
+              </span>
+              <span class="trace-dur">
+                <span class="dur-bar" style={{ width: `${Math.max(1, (Number(t.durationNano) / maxDur) * 100)}%` }} />
+                <span class="dur-text">{formatDuration(t.durationNano)}</span>
+              </span>
+            </Link>
+          </li>
+        ))}
+      </ol>
+      {nextCursor && (
+        <button type="button" class="more" onClick={loadMore} disabled={more.loading}>
+          {more.loading ? 'Loading…' : 'Load more'}
+        </button>
+      )}
+    </section>
+  );
+}
+
+/** Each trace as a point: start time against duration, errors in red; a click opens the trace. */
+function DurationScatter({ traces, start, end }: { traces: TraceSummary[]; start?: string; end?: string }) {
+  const theme = useTheme();
+  const sorted = useMemo(() => [...traces].sort((a, b) => nsToMs(a.startTimeUnixNano) - nsToMs(b.startTimeUnixNano)), [traces]);
+  const ref = useRef(sorted);
+  ref.current = sorted;
+  const { data, series } = useMemo(() => {
+    const xs = sorted.map((t) => nsToMs(t.startTimeUnixNano) / 1000);
+    const ok = sorted.map((t) => (t.errorCount === 0 ? Number(t.durationNano) / 1e6 : null));
+    const bad = sorted.map((t) => (t.errorCount > 0 ? Number(t.durationNano) / 1e6 : null));
+    return {
+      data: [xs, ok, bad] as [number[], Array<number | null>, Array<number | null>],
+      series: [
+        { label: 'traces', color: cssVar('--accent') || '#3b82f6', points: true },
+        { label: 'with errors', color: cssVar('--error') || '#ef4444', points: true },
+      ],
+    };
+  }, [sorted, theme]);
+  const xRange = useMemo<[number, number] | undefined>(() => {
+    if (!start) return undefined;
+    const s = nsToMs(start) / 1000;
+    const e = end ? nsToMs(end) / 1000 : Date.now() / 1000;
+    return [s, e];
+  }, [start, end]);
+  return (
+    <div class="panel scatter" data-testid="duration-scatter">
+      <Chart
+        title="Trace duration by start time"
+        data={data}
+        series={series}
+        height={180}
+        yLabel="duration"
+        formatY={(v) => formatDuration(v * 1e6)}
+        xRange={xRange}
+        onPick={(i) => {
+          const t = ref.current[i];
+          if (t) navigate(`/traces/${t.traceId}`);
+        }}
+      />
+    </div>
+  );
+}
+
+/** ↑/↓ (and j/k) move the focus between result rows. */
+function arrowFocus(e: KeyboardEvent): void {
+  const down = e.key === 'ArrowDown' || e.key === 'j';
+  const up = e.key === 'ArrowUp' || e.key === 'k';
+  if (!down && !up) return;
+  const rows = [...(e.currentTarget as HTMLElement).querySelectorAll<HTMLAnchorElement>('a.trace-row')];
+  const i = rows.indexOf(document.activeElement as HTMLAnchorElement);
+  const next = rows[Math.min(rows.length - 1, Math.max(0, i + (down ? 1 : -1)))];
+  if (next) {
+    e.preventDefault();
+    next.focus();
+  }
+}
