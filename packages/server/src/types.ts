@@ -1,0 +1,69 @@
+/**
+ * Public types of @rohas/telemetry-server.
+ */
+import type {
+  HealthStatus,
+  IngestResultLike,
+  LogRecord,
+  MetricPoint,
+  RetentionResult,
+  SpanRecord,
+  TelemetryConfig,
+  TelemetryQuery,
+} from './core-types.js';
+
+export type { IngestResultLike } from './core-types.js';
+
+/**
+ * What the server needs from the storage: the subset of `@rohas/telemetry`'s `TelemetryStorage` it calls.
+ * `openStorage(config)` returns one; tests may pass any object of this shape.
+ */
+export interface ServerStorage {
+  readonly config: TelemetryConfig;
+  readonly query: TelemetryQuery;
+  /** Queues spans for the adapter; never throws. */
+  ingestSpans(spans: SpanRecord[]): IngestResultLike;
+  ingestMetrics(points: MetricPoint[]): IngestResultLike;
+  ingestLogs(records: LogRecord[]): IngestResultLike;
+  /** Queue sizes, written, dropped and retried items per signal. */
+  stats(): Record<string, unknown>;
+  health(): Promise<HealthStatus & { signals: Record<string, string> }>;
+  runRetention(): Promise<RetentionResult>;
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/** Options of the HTTP app (receiver, query API, Jaeger API, Workbench). Defaults come from `[telemetry.server]`. */
+export interface ServerOptions {
+  /** Bearer token required on every route except `/healthz` and `/workbench`. Absent: no authentication. */
+  token?: string;
+  /** CORS: `false` (default) sends no CORS headers; `true` allows any origin; a list allows those origins. */
+  cors?: boolean | string[];
+  /**
+   * Largest accepted OTLP request body in bytes, compressed and after decompression alike (default 20 MiB, as the
+   * OpenTelemetry Collector's OTLP receiver). A larger body gets 413.
+   */
+  maxBodyBytes?: number;
+  /** Folder of the built Workbench SPA; default `packages/server/workbench-dist`. */
+  workbenchDir?: string;
+  /** Where the server reports its own problems; default `console`. */
+  logger?: Pick<Console, 'info' | 'warn' | 'error'>;
+}
+
+/** A started server. */
+export interface RunningServer {
+  /** `http://host:port` the server listens on. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** Stops accepting connections, waits for open requests, then flushes the storage (does not shut it down). */
+  close(): Promise<void>;
+}
+
+export interface StartServerOptions extends ServerOptions {
+  storage: ServerStorage;
+  /** Default `127.0.0.1` (loopback only). */
+  host?: string;
+  /** Default 4318, the OTLP/HTTP port; 0 picks a free port. */
+  port?: number;
+}
