@@ -6,25 +6,8 @@ import { randomBytes } from 'node:crypto';
 import type { DiagnosticLogger } from '@rohas/telemetry';
 import { createAdapter } from '@rohas/telemetry-influxdb';
 import { runConformanceSuite } from '@rohas/telemetry-test-suite';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-
-interface Influx1 {
-  url: string;
-  database: string;
-  version: string;
-  source: string;
-  influxCli?: string;
-}
-interface Influx2 {
-  url: string;
-  token: string;
-  org: string;
-  bucket: string;
-  version: string;
-  source: string;
-}
-// biome-ignore lint/suspicious/noExplicitAny: the provided context is declared by the integration globalSetup
-const backends = ((inject as any)('backends') ?? {}) as { influxdb1?: Influx1; influxdb2?: Influx2 };
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backend } from '../src/inject-backends.js';
 
 const logger: DiagnosticLogger = {
   debug() {},
@@ -34,19 +17,7 @@ const logger: DiagnosticLogger = {
 };
 const signals: Array<'traces' | 'metrics' | 'logs'> = ['traces', 'metrics', 'logs'];
 
-function missing(name: string): void {
-  const message = `[influxdb] no ${name} backend was provided: skipping its conformance run`;
-  if (process.env.CI === 'true') {
-    it(`${name} backend is available`, () => {
-      throw new Error(message);
-    });
-  } else {
-    console.warn(`\n*** ${message} ***\n`);
-    it.skip(`${name} conformance (no server)`, () => {});
-  }
-}
-
-const v1 = backends.influxdb1;
+const v1 = backend('influxdb1');
 if (v1) {
   // A database per run keeps runs apart; the suite's random ids keep tests apart inside it.
   const database = `${v1.database}_${randomBytes(4).toString('hex')}`;
@@ -64,9 +35,9 @@ if (v1) {
         }),
     },
   );
-} else missing('influxdb1');
+}
 
-const v2 = backends.influxdb2;
+const v2 = backend('influxdb2');
 if (v2) {
   runConformanceSuite(
     { describe, it, expect, beforeAll, afterAll },
@@ -82,4 +53,4 @@ if (v2) {
         }),
     },
   );
-} else missing('influxdb2');
+}

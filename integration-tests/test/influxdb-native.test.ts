@@ -1,0 +1,239 @@
+/*
+ * InfluxDB-specific checks of the adapter against a real influxd (1.x API): hostile text through every part of the
+ * schema (measurement, tags, fields, query filters), the points read back by InfluxDB's own `influx` CLI, retention
+ * policies managed from retention_days, and write failures reported as results.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import {
+  type DiagnosticLogger,
+  normalizeLogQuery,
+  normalizeMetricQuery,
+  normalizeTraceQuery,
+  type TelemetryAdapter,
+} from '@rohas/telemetry';
+import { createAdapter } from '@rohas/telemetry-influxdb';
+import { HOSTILE_STRINGS, makeLog, makePoint, makeSpan, nowNano, runId, SECOND } from '@rohas/telemetry-test-suite';
+import { afterAll, describe, expect, it } from 'vitest';
+import { backend } from '../src/inject-backends.js';
+
+const run = promisify(execFile);
+const v1 = backend('influxdb1');
+const KEEP = { traces: 0, metrics: 0, logs: 0 };
+
+function quiet(messages: string[] = []): DiagnosticLogger {
+  const push = (m: string) => void messages.push(m);
+  return { debug: push, info: push, warn: push, error: push };
+}
+
+async function influxQl(
+  url: string,
+  q: string,
+  db?: string,
+): Promise<{
+  results: Array<{ series?: Array<{ name: string; columns: string[]; values: unknown[][] }>; error?: string }>;
+}> {
+  const body = new URLSearchParams({ q });
+  if (db) body.set('db', db);
+  const res = await fetch(`${url}/query`, { method: 'POST', body });
+  return (await res.json()) as never;
+}
+
+describe.runIf(v1)('influxdb adapter on a real influxd (1.x API)', () => {
+  const url = v1!.url;
+  const database = `${v1!.database}_native_${randomBytes(4).toString('hex')}`;
+  const opened: TelemetryAdapter[] = [];
+  const open = async (options: Record<string, unknown> = {}, retention = KEEP, logger = quiet()) => {
+    const a = await createAdapter({
+      options: { type: 'influxdb', url, database, ...options },
+      retention,
+      signals: ['traces', 'metrics', 'logs'],
+      logger,
+      baseDir: process.cwd(),
+    });
+    await a.init();
+    opened.push(a);
+    return a;
+  };
+  afterAll(async () => {
+    for (const a of opened) await a.close();
+    await influxQl(url, `DROP DATABASE "${database}"`);
+  });
+
+  it('stores hostile text in measurement, tags and fields and matches it only literally in every filter', async () => {
+    // Measurement names can hold quotes, commas, spaces, equals signs and unicode (line breaks and backslashes are refused: see below).
+    const prefix = `it's "q" a,b c=d 🌍 ${runId()}_`;
+    const a = await open({ measurement_prefix: prefix });
+    const t = nowNano();
+    const spans = HOSTILE_STRINGS.map((s, i) =>
+      makeSpan({ service: s, name: s, start: t + BigInt(i), attributes: { [`k ${s}`]: s, plain: i } }),
+    );
+    for (const span of spans) span.status = { code: 2, message: `msg ${span.name}` };
+    expect(await a.traces!.write(spans)).toEqual({ ok: true });
+    const metricName = (x: string) => `m ${x}`;
+    const points = HOSTILE_STRINGS.map((x, i) =>
+      makePoint({ name: metricName(x), service: x, time: t + BigInt(i), value: i, attributes: { [x]: x } }),
+    );
+    expect(await a.metrics!.write(points)).toEqual({ ok: true });
+    const logs = HOSTILE_STRINGS.map((x, i) =>
+      makeLog({ service: x, time: t + BigInt(i), body: x, attributes: { [x]: x } }),
+    );
+    expect(await a.logs!.write(logs)).toEqual({ ok: true });
+
+    const measurements = (await influxQl(url, 'SHOW MEASUREMENTS', database)).results[0]!.series![0]!.values.flat();
+    expect(measurements).toEqual(expect.arrayContaining([`${prefix}spans`, `${prefix}metrics`, `${prefix}logs`]));
+
+    const services = await a.traces!.listServices();
+    expect(services).toEqual([...HOSTILE_STRINGS].sort());
+    for (const [i, x] of HOSTILE_STRINGS.entries()) {
+      const caps = a.traces!.capabilities;
+      const found = await a.traces!.findTraces(
+        normalizeTraceQuery({ service: x, name: x, status: 'error', attributes: { [`k ${x}`]: x } }, caps),
+      );
+      expect(found.items.map((tr) => tr.traceId)).toEqual([spans[i]!.traceId]);
+      const none = await a.traces!.findTraces(
+        normalizeTraceQuery({ service: x, attributes: { [`k ${x}`]: `${x} ` } }, caps),
+      );
+      expect(none.items).toEqual([]);
+      expect(await a.traces!.listOperations(x)).toEqual([x]);
+      const back = (await a.traces!.getTrace(spans[i]!.traceId))![0]!;
+      expect(back.name).toBe(x);
+      expect(back.status.message).toBe(`msg ${x}`);
+      expect(back.attributes[`k ${x}`]).toBe(x);
+
+      const series = await a.metrics!.queryMetrics(
+        normalizeMetricQuery(
+          { name: metricName(x), service: x, start: t, end: t + SECOND, attributes: { [x]: x }, aggregation: 'last' },
+          a.metrics!.capabilities,
+        ),
+      );
+      expect(series.map((r) => [r.name, r.labels, r.points[0]!.value])).toEqual([[metricName(x), { [x]: x }, i]]);
+
+      const page = await a.logs!.queryLogs(
+        normalizeLogQuery({ service: x, text: x, attributes: { [x]: x } }, a.logs!.capabilities),
+      );
+      expect(page.items.map((l) => l.body)).toEqual([x]);
+    }
+    const listed = (await a.metrics!.listMetrics()).map((d) => d.name);
+    expect(listed).toEqual(expect.arrayContaining(HOSTILE_STRINGS.map(metricName)));
+  });
+
+  it('refuses a measurement prefix that line protocol cannot carry, naming the key', async () => {
+    for (const prefix of ['a\nb', 'back\\', 'nul\0']) {
+      expect(() =>
+        createAdapter({
+          options: { type: 'influxdb', url, database, measurement_prefix: prefix },
+          retention: KEEP,
+          signals: ['traces'],
+          logger: quiet(),
+          baseDir: '.',
+        }),
+      ).toThrow(/\[rohas-telemetry\] \[influxdb\] measurement_prefix/);
+    }
+  });
+
+  it("writes points that InfluxDB's own influx CLI reads back", async () => {
+    const cli = v1!.influxCli;
+    if (!cli) {
+      console.warn('[influxdb] the influx CLI (Debian influxdb-client) is not installed: skipping the CLI check');
+      return;
+    }
+    const a = await open();
+    const service = runId();
+    const t = nowNano();
+    const span = makeSpan({ service, name: 'GET /cli', start: t, attributes: { 'http.route': '/cli' } });
+    const point = makePoint({ name: `cli_${service}`, service, time: t, value: 42.5, attributes: { route: '/cli' } });
+    const log = makeLog({ service, time: t, body: 'hello from the adapter', severity: 17 });
+    expect(await a.traces!.write([span])).toEqual({ ok: true });
+    expect(await a.metrics!.write([point])).toEqual({ ok: true });
+    expect(await a.logs!.write([log])).toEqual({ ok: true });
+    const { port, hostname } = new URL(url);
+    const influx = async (q: string) =>
+      (
+        await run(cli, [
+          '-host',
+          hostname,
+          '-port',
+          port,
+          '-database',
+          database,
+          '-precision',
+          'rfc3339',
+          '-format',
+          'csv',
+          '-execute',
+          q,
+        ])
+      ).stdout;
+
+    const spanOut = await influx(
+      `SELECT "service", "name", "trace_id", "start_ns", "duration_ns" FROM "spans" WHERE "trace_id" = '${span.traceId}'`,
+    );
+    expect(spanOut).toContain(`${service},GET /cli,${span.traceId},${span.startTimeUnixNano},5000000`);
+
+    const metricOut = await influx(
+      `SELECT "value" FROM "metrics" WHERE "metric" = 'cli_${service}' AND "service" = '${service}'`,
+    );
+    // The point time is the record's exact nanosecond time.
+    const iso = new Date(Number(t / 1_000_000n)).toISOString().slice(0, 19);
+    expect(metricOut).toMatch(new RegExp(`metrics,${iso}\\.${(t % SECOND).toString().padStart(9, '0')}Z,42\\.5`));
+
+    const logOut = await influx(`SELECT "severity_number", "body" FROM "logs" WHERE "service" = '${service}'`);
+    expect(logOut).toContain('17,"""hello from the adapter"""');
+  });
+
+  it('creates and alters a retention policy from retention_days when manage_retention is on', async () => {
+    const rp = `rp_${randomBytes(3).toString('hex')}`;
+    const policies = async () =>
+      (await influxQl(url, `SHOW RETENTION POLICIES ON "${database}"`)).results[0]!.series![0]!.values.map((v) => [
+        v[0],
+        v[1],
+      ]);
+    await open({ retention_policy: rp, manage_retention: true }, { traces: 7, metrics: 30, logs: 3 });
+    expect(await policies()).toContainEqual([rp, '720h0m0s']);
+    const a = await open({ retention_policy: rp, manage_retention: true }, { traces: 2, metrics: 1, logs: 2 });
+    expect(await policies()).toContainEqual([rp, '48h0m0s']);
+    // Writes and reads go through that policy.
+    const span = makeSpan({ service: runId() });
+    expect(await a.traces!.write([span])).toEqual({ ok: true });
+    expect((await a.traces!.getTrace(span.traceId))!.length).toBe(1);
+    const direct = await influxQl(url, `SELECT count("span_id") FROM "${rp}"."spans"`, database);
+    expect(direct.results[0]!.series![0]!.values[0]![1]).toBe(1);
+  });
+
+  it('reports server-side retention at start-up when it does not manage it', async () => {
+    const messages: string[] = [];
+    await open({}, { traces: 30, metrics: 30, logs: 30 }, quiet(messages));
+    expect(messages.join('\n')).toMatch(/server's business.*keeps forever/);
+  });
+
+  it('returns write failures as results with retryable set, never throws', async () => {
+    const missingDb = await createAdapter({
+      options: { type: 'influxdb', url, database: `absent_${randomBytes(3).toString('hex')}`, create_database: false },
+      retention: KEEP,
+      signals: ['traces'],
+      logger: quiet(),
+      baseDir: '.',
+    });
+    const r = await missingDb.traces!.write([makeSpan()]);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.retryable).toBe(false);
+      expect(r.error.message).toMatch(
+        /^\[rohas-telemetry\] \[influxdb\] writing 1 spans .* failed: POST \/write answered 404/,
+      );
+    }
+    const down = await createAdapter({
+      options: { type: 'influxdb', url: 'http://127.0.0.1:9', database },
+      retention: KEEP,
+      signals: ['logs'],
+      logger: quiet(),
+      baseDir: '.',
+    });
+    const r2 = await down.logs!.write([makeLog()]);
+    expect(r2.ok).toBe(false);
+    if (!r2.ok) expect(r2.retryable).toBe(true);
+    await expect(down.init()).rejects.toThrow(/\[rohas-telemetry\] \[influxdb\] could not start/);
+  });
+});
