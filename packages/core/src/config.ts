@@ -45,7 +45,7 @@ let validator: ValidateFunction | undefined;
 function validate(value: unknown): ErrorObject[] {
   if (!validator) {
     const Ajv = require('ajv') as typeof import('ajv').default;
-    validator = new Ajv({ allErrors: true, strict: false }).compile(configSchema);
+    validator = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(configSchema);
   }
   return validator(value) ? [] : (validator.errors ?? []);
 }
