@@ -1,0 +1,252 @@
+import type { AdapterContext, AdapterFactory, HealthStatus, RetentionResult, TelemetryAdapter } from '@rohas/telemetry';
+import { retentionCutoff, TelemetryError } from '@rohas/telemetry';
+import pg from 'pg';
+import { checkout, release, typeParsers } from './db.js';
+import { W } from './errors.js';
+import type { Shared } from './internal-types.js';
+import { createLogStore } from './logs.js';
+import { createMetricStore } from './metrics.js';
+import { migrate } from './migrations.js';
+import { createTraceStore } from './traces.js';
+import type { StorageMode, TimescaleOptions } from './types.js';
+
+const TABLES = {
+  traces: ['spans', 'start_ns'],
+  metrics: ['metric_points', 'time_ns'],
+  logs: ['logs', 'time_ns'],
+} as const;
+type Signal = keyof typeof TABLES;
+
+function option<T>(
+  options: Record<string, unknown>,
+  key: string,
+  fallback: T,
+  check: (v: unknown) => boolean,
+  allowed: string,
+): T {
+  const v = options[key];
+  if (v === undefined || v === null) return fallback;
+  if (!check(v))
+    throw new TelemetryError(`${W} option ${key} = ${JSON.stringify(v)} is not allowed; expected ${allowed}`);
+  return v as T;
+}
+
+/** The `timescaledb` adapter: PostgreSQL 13+, with hypertables, compression and a continuous aggregate when TimescaleDB is there. */
+export const createAdapter: AdapterFactory = (ctx: AdapterContext): TelemetryAdapter => {
+  const o = ctx.options as Record<string, unknown>;
+  const connectionString = o.connection_string;
+  if (typeof connectionString !== 'string' || connectionString === '') {
+    throw new TelemetryError(
+      `${W} connection_string is required, e.g. connection_string = "postgresql://user:password@localhost:5432/telemetry"`,
+    );
+  }
+  const isPositiveInt = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
+  const isString = (v: unknown) => typeof v === 'string' && v !== '';
+  const opts = {
+    schema: option(o, 'schema', 'rohas_telemetry', isString, 'a schema name'),
+    poolSize: option(o, 'pool_size', 10, isPositiveInt, 'a positive integer'),
+    idleTimeoutMs: option(
+      o,
+      'idle_timeout_ms',
+      10_000,
+      (v) => Number.isInteger(v) && (v as number) >= 0,
+      'an integer of ms',
+    ),
+    connectTimeoutMs: option(o, 'connect_timeout_ms', 5_000, isPositiveInt, 'a positive integer of ms'),
+    mode: option<NonNullable<TimescaleOptions['mode']>>(
+      o,
+      'mode',
+      'auto',
+      (v) => ['auto', 'timescaledb', 'postgres'].includes(v as string),
+      'auto, timescaledb or postgres',
+    ),
+    createExtension: option(o, 'create_extension', true, (v) => typeof v === 'boolean', 'true or false'),
+    compressAfter: option(o, 'compress_after', '7 days', isString, "an interval such as '7 days', or 'off'"),
+    chunkInterval: option(o, 'chunk_interval', '1 day', isString, "an interval such as '1 day'"),
+    continuousAggregate: option(o, 'continuous_aggregate', true, (v) => typeof v === 'boolean', 'true or false'),
+    ingest: option<'auto' | 'copy' | 'unnest'>(
+      o,
+      'ingest',
+      'auto',
+      (v) => v === 'auto' || v === 'copy' || v === 'unnest',
+      'auto, copy or unnest',
+    ),
+  };
+
+  const pool = new pg.Pool({
+    connectionString,
+    max: opts.poolSize,
+    idleTimeoutMillis: opts.idleTimeoutMs,
+    connectionTimeoutMillis: opts.connectTimeoutMs,
+    application_name: 'rohas-telemetry',
+    types: typeParsers,
+  });
+  // An idle connection that the server drops emits here; without a listener it would crash the process.
+  pool.on('error', (error) =>
+    ctx.logger.warn(`${W} a pooled connection failed; it will be replaced: ${error.message}`),
+  );
+
+  const quotedSchema = pg.escapeIdentifier(opts.schema);
+  const shared: Shared = {
+    pool,
+    schema: quotedSchema,
+    mode: 'postgres',
+    ingest: opts.ingest === 'unnest' ? 'unnest' : 'copy',
+    useContinuousAggregate: opts.continuousAggregate,
+    logger: ctx.logger,
+    stats: { continuousAggregateQueries: 0, rawMetricQueries: 0 },
+  };
+  const signals = new Set(ctx.signals ?? ['traces', 'metrics', 'logs']);
+  let timescaleVersion: string | undefined;
+  let serverVersion = '';
+
+  const regclass = (table: string) => `${quotedSchema}.${pg.escapeIdentifier(table)}`;
+
+  /** TimescaleDB policies from the options; re-set at every start so a changed rohas.toml takes effect. */
+  async function setPolicies(client: pg.PoolClient): Promise<void> {
+    const ns = async (interval: string): Promise<string> =>
+      (
+        await client.query<{ ns: string }>('SELECT (extract(epoch FROM $1::interval) * 1000000000)::bigint AS ns', [
+          interval,
+        ])
+      ).rows[0]!.ns;
+    const chunk = await ns(opts.chunkInterval);
+    const compressAfter = opts.compressAfter === 'off' ? undefined : await ns(opts.compressAfter);
+    for (const [signal, [table]] of Object.entries(TABLES) as Array<[Signal, (typeof TABLES)[Signal]]>) {
+      const rel = regclass(table);
+      await client.query('SELECT set_chunk_time_interval($1::regclass, $2::bigint)', [rel, chunk]);
+      await client.query('SELECT remove_compression_policy($1::regclass, if_exists => true)', [rel]);
+      if (compressAfter !== undefined)
+        await client.query('SELECT add_compression_policy($1::regclass, compress_after => $2::bigint)', [
+          rel,
+          compressAfter,
+        ]);
+      await client.query('SELECT remove_retention_policy($1::regclass, if_exists => true)', [rel]);
+      const days = ctx.retention?.[signal] ?? 0;
+      if (days > 0) {
+        await client.query('SELECT add_retention_policy($1::regclass, drop_after => $2::bigint)', [
+          rel,
+          (BigInt(Math.round(days * 86_400)) * 1_000_000_000n).toString(),
+        ]);
+      }
+    }
+    // Materialize minutes older than two minutes, every minute; later minutes are aggregated at query time.
+    await client.query(
+      `SELECT add_continuous_aggregate_policy($1::regclass, start_offset => NULL, end_offset => 120000000000::bigint,
+         schedule_interval => interval '1 minute', if_not_exists => true)`,
+      [regclass('metric_points_1m')],
+    );
+  }
+
+  async function sweep(signal: Signal, cutoff: bigint): Promise<number> {
+    const [table, time] = TABLES[signal];
+    const rel = regclass(table);
+    let removed = 0;
+    if (shared.mode === 'timescaledb') {
+      // Whole chunks go with drop_chunks (cheap); the chunk that straddles the cutoff is trimmed by DELETE below.
+      const r = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${rel} WHERE ${time} < $1::bigint`, [
+        cutoff.toString(),
+      ]);
+      const before = Number(r.rows[0]!.n);
+      await pool.query('SELECT drop_chunks($1::regclass, older_than => $2::bigint)', [rel, cutoff.toString()]);
+      await pool.query(`DELETE FROM ${rel} WHERE ${time} < $1::bigint`, [cutoff.toString()]);
+      removed = before;
+      if (signal === 'metrics') {
+        const cagg = regclass('metric_points_1m');
+        await pool.query('SELECT drop_chunks($1::regclass, older_than => $2::bigint)', [cagg, cutoff.toString()]);
+        // Re-aggregate the minute around the cutoff so the aggregate forgets the points deleted from it.
+        const lo = (cutoff / 60_000_000_000n - 1n) * 60_000_000_000n;
+        await pool.query('CALL refresh_continuous_aggregate($1::regclass, $2::bigint, $3::bigint)', [
+          cagg,
+          lo.toString(),
+          (lo + 180_000_000_000n).toString(),
+        ]);
+      }
+    } else {
+      const r = await pool.query(`DELETE FROM ${rel} WHERE ${time} < $1::bigint`, [cutoff.toString()]);
+      removed = r.rowCount ?? 0;
+    }
+    if (signal === 'metrics') {
+      await pool.query(
+        `DELETE FROM ${quotedSchema}.metric_descriptors d WHERE NOT EXISTS (SELECT 1 FROM ${quotedSchema}.metric_points p WHERE p.name = d.name)`,
+      );
+    }
+    return removed;
+  }
+
+  const adapter: TelemetryAdapter = {
+    type: 'timescaledb',
+    async init() {
+      const client = await checkout(pool);
+      let failed: Error | undefined;
+      try {
+        const result = await migrate(client, {
+          schema: opts.schema,
+          quotedSchema,
+          wanted: opts.mode,
+          createExtension: opts.createExtension,
+          log: (m) => ctx.logger.warn(`${W} ${m}`),
+          afterMigrate: async (c, mode) => {
+            if (mode === 'timescaledb') await setPolicies(c);
+          },
+        });
+        shared.mode = result.mode;
+        timescaleVersion = result.timescaleVersion;
+        serverVersion = (await client.query<{ v: string }>('SHOW server_version')).rows[0]!.v;
+        // PGlite (PostgreSQL compiled to WebAssembly, used to test TimescaleDB here) aborts on COPY FROM STDIN.
+        const wasm = /emscripten|wasm/i.test((await client.query<{ v: string }>('SELECT version() AS v')).rows[0]!.v);
+        if (wasm && opts.ingest === 'auto') {
+          shared.ingest = 'unnest';
+          ctx.logger.info(
+            `${W} this server is PGlite (WebAssembly), which cannot take COPY FROM STDIN: writing with INSERT ... unnest()`,
+          );
+        }
+      } catch (error) {
+        failed = error as Error;
+        throw new TelemetryError(`${W} could not prepare schema ${opts.schema}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      } finally {
+        release(client, failed);
+      }
+      ctx.logger.info(
+        shared.mode === 'timescaledb'
+          ? `${W} TimescaleDB ${timescaleVersion} mode: hypertables, compression after ${opts.compressAfter}, per-minute continuous aggregate (schema ${opts.schema})`
+          : `${W} plain PostgreSQL mode: time-indexed tables, retention by the adapter's own sweep (schema ${opts.schema})`,
+      );
+    },
+    async retention(nowNano): Promise<RetentionResult> {
+      const result: RetentionResult = {};
+      for (const signal of ['traces', 'metrics', 'logs'] as const) {
+        const cutoff = retentionCutoff(nowNano, ctx.retention?.[signal] ?? 0);
+        if (cutoff !== undefined) result[signal] = await sweep(signal, cutoff);
+      }
+      return result;
+    },
+    async health(): Promise<HealthStatus> {
+      try {
+        await pool.query('SELECT 1');
+        return {
+          ok: true,
+          message: `PostgreSQL ${serverVersion}${shared.mode === 'timescaledb' ? ` with TimescaleDB ${timescaleVersion} (hypertables)` : ' (plain tables)'}, schema ${opts.schema}`,
+          details: {
+            mode: shared.mode,
+            pool: { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
+            ...shared.stats,
+          },
+        };
+      } catch (error) {
+        return { ok: false, message: `${W} PostgreSQL is unreachable: ${(error as Error).message}` };
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+  if (signals.has('traces')) adapter.traces = createTraceStore(shared);
+  if (signals.has('metrics')) adapter.metrics = createMetricStore(shared);
+  if (signals.has('logs')) adapter.logs = createLogStore(shared);
+  return adapter;
+};
+
+export type { StorageMode };

@@ -1,0 +1,303 @@
+import type {
+  Attributes,
+  AttributeValue,
+  InstrumentationScope,
+  LogRecord,
+  MetricPoint,
+  Resource,
+  SpanRecord,
+} from '@rohas/telemetry';
+import { decodeAnyValue, decodeAttributes, encodeAnyValue, serviceNameOf } from '@rohas/telemetry';
+import type { CsvValue } from './csv.js';
+import {
+  anyValueForDb,
+  attributesForDb,
+  escapeNullable,
+  escapeText,
+  jsonFromDb,
+  unescapeText,
+} from './text-encoding.js';
+
+/* Rows as the tables hold them, and back. Everything a column does not hold goes into `extra` (typed JSON). */
+
+export const SPAN_COLUMNS = [
+  'trace_id',
+  'span_id',
+  'parent_span_id',
+  'name',
+  'kind',
+  'start_ns',
+  'end_ns',
+  'duration_ns',
+  'status_code',
+  'status_message',
+  'service_name',
+  'attributes',
+  'resource_attributes',
+  'extra',
+] as const;
+export const SPAN_TYPES = [
+  'text',
+  'text',
+  'text',
+  'text',
+  'smallint',
+  'bigint',
+  'bigint',
+  'bigint',
+  'smallint',
+  'text',
+  'text',
+  'jsonb',
+  'jsonb',
+  'jsonb',
+];
+
+export const METRIC_COLUMNS = [
+  'name',
+  'service_name',
+  'time_ns',
+  'start_ns',
+  'type',
+  'temporality',
+  'is_monotonic',
+  'unit',
+  'description',
+  'value',
+  'h_count',
+  'h_sum',
+  'h_min',
+  'h_max',
+  'histogram',
+  'attributes',
+  'resource_attributes',
+  'extra',
+] as const;
+export const METRIC_TYPES = [
+  'text',
+  'text',
+  'bigint',
+  'bigint',
+  'text',
+  'text',
+  'boolean',
+  'text',
+  'text',
+  'float8',
+  'float8',
+  'float8',
+  'float8',
+  'float8',
+  'jsonb',
+  'jsonb',
+  'jsonb',
+  'jsonb',
+];
+
+export const LOG_COLUMNS = [
+  'time_ns',
+  'observed_ns',
+  'severity_number',
+  'severity_text',
+  'body_text',
+  'body_is_string',
+  'trace_id',
+  'span_id',
+  'service_name',
+  'attributes',
+  'resource_attributes',
+  'extra',
+] as const;
+export const LOG_TYPES = [
+  'bigint',
+  'bigint',
+  'smallint',
+  'text',
+  'text',
+  'boolean',
+  'text',
+  'text',
+  'text',
+  'jsonb',
+  'jsonb',
+  'jsonb',
+];
+
+/** Encodes a plain object of optional parts as typed JSON for an `extra` column (undefined parts are left out). */
+function extraJson(parts: Record<string, unknown>): string {
+  return anyValueForDb(parts as unknown as AttributeValue);
+}
+function decodeExtra(text: string): Record<string, unknown> {
+  return decodeAnyValue(jsonFromDb(text)) as Record<string, unknown>;
+}
+export const attributesFromDb = (text: string): Attributes => decodeAttributes(jsonFromDb(text));
+
+function resourceFrom(attributesText: string, extra: Record<string, unknown>): Resource {
+  const r: Resource = { attributes: attributesFromDb(attributesText) };
+  if (extra.rdac !== undefined) r.droppedAttributesCount = extra.rdac as number;
+  if (extra.rsu !== undefined) r.schemaUrl = extra.rsu as string;
+  return r;
+}
+
+export function spanRow(s: SpanRecord): CsvValue[] {
+  return [
+    escapeText(s.traceId),
+    escapeText(s.spanId),
+    escapeNullable(s.parentSpanId || undefined),
+    escapeText(s.name),
+    s.kind,
+    s.startTimeUnixNano,
+    s.endTimeUnixNano,
+    s.endTimeUnixNano - s.startTimeUnixNano,
+    s.status.code,
+    escapeNullable(s.status.message),
+    escapeText(serviceNameOf(s.resource)),
+    attributesForDb(s.attributes),
+    attributesForDb(s.resource.attributes),
+    extraJson({
+      ts: s.traceState,
+      dac: s.droppedAttributesCount,
+      events: s.events.length ? s.events : undefined,
+      dec: s.droppedEventsCount,
+      links: s.links.length ? s.links : undefined,
+      dlc: s.droppedLinksCount,
+      scope: s.scope,
+      rdac: s.resource.droppedAttributesCount,
+      rsu: s.resource.schemaUrl,
+      flags: s.flags,
+    }),
+  ];
+}
+
+export interface SpanDbRow {
+  trace_id: string;
+  span_id: string;
+  parent_span_id: string | null;
+  name: string;
+  kind: number;
+  start_ns: string;
+  end_ns: string;
+  status_code: number;
+  status_message: string | null;
+  service_name: string;
+  attributes: string;
+  resource_attributes: string;
+  extra: string;
+}
+
+export function spanFromRow(r: SpanDbRow): SpanRecord {
+  const x = decodeExtra(r.extra);
+  const span: SpanRecord = {
+    traceId: unescapeText(r.trace_id),
+    spanId: unescapeText(r.span_id),
+    name: unescapeText(r.name),
+    kind: r.kind as SpanRecord['kind'],
+    startTimeUnixNano: BigInt(r.start_ns),
+    endTimeUnixNano: BigInt(r.end_ns),
+    status: { code: r.status_code as SpanRecord['status']['code'] },
+    attributes: attributesFromDb(r.attributes),
+    events: (x.events as SpanRecord['events'] | undefined) ?? [],
+    links: (x.links as SpanRecord['links'] | undefined) ?? [],
+    resource: resourceFrom(r.resource_attributes, x),
+    scope: x.scope as InstrumentationScope,
+  };
+  if (r.parent_span_id !== null) span.parentSpanId = unescapeText(r.parent_span_id);
+  if (x.ts !== undefined) span.traceState = x.ts as string;
+  if (r.status_message !== null) span.status.message = unescapeText(r.status_message);
+  if (x.dac !== undefined) span.droppedAttributesCount = x.dac as number;
+  if (x.dec !== undefined) span.droppedEventsCount = x.dec as number;
+  if (x.dlc !== undefined) span.droppedLinksCount = x.dlc as number;
+  if (x.flags !== undefined) span.flags = x.flags as number;
+  return span;
+}
+
+export function metricRow(p: MetricPoint): CsvValue[] {
+  const h = p.histogram;
+  return [
+    escapeText(p.name),
+    escapeText(serviceNameOf(p.resource)),
+    p.timeUnixNano,
+    p.startTimeUnixNano,
+    p.type,
+    p.temporality,
+    p.isMonotonic ?? null,
+    escapeNullable(p.unit),
+    escapeNullable(p.description),
+    p.value ?? null,
+    h ? h.count : null,
+    h?.sum ?? null,
+    h?.min ?? null,
+    h?.max ?? null,
+    h ? anyValueForDb(h as unknown as AttributeValue) : null,
+    attributesForDb(p.attributes),
+    attributesForDb(p.resource.attributes),
+    extraJson({
+      scope: p.scope,
+      rdac: p.resource.droppedAttributesCount,
+      rsu: p.resource.schemaUrl,
+      eh: p.exponentialHistogram,
+      ex: p.exemplars,
+    }),
+  ];
+}
+
+export function logRow(l: LogRecord): CsvValue[] {
+  const isString = typeof l.body === 'string';
+  return [
+    l.timeUnixNano,
+    l.observedTimeUnixNano,
+    l.severityNumber,
+    escapeNullable(l.severityText),
+    escapeText(isString ? (l.body as string) : encodeAnyValue(l.body)),
+    isString,
+    escapeNullable(l.traceId || undefined),
+    escapeNullable(l.spanId || undefined),
+    escapeText(serviceNameOf(l.resource)),
+    attributesForDb(l.attributes),
+    attributesForDb(l.resource.attributes),
+    extraJson({
+      dac: l.droppedAttributesCount,
+      flags: l.flags,
+      en: l.eventName,
+      scope: l.scope,
+      rdac: l.resource.droppedAttributesCount,
+      rsu: l.resource.schemaUrl,
+    }),
+  ];
+}
+
+export interface LogDbRow {
+  seq: string;
+  time_ns: string;
+  observed_ns: string;
+  severity_number: number;
+  severity_text: string | null;
+  body_text: string;
+  body_is_string: boolean;
+  trace_id: string | null;
+  span_id: string | null;
+  attributes: string;
+  resource_attributes: string;
+  extra: string;
+}
+
+export function logFromRow(r: LogDbRow): LogRecord {
+  const x = decodeExtra(r.extra);
+  const text = unescapeText(r.body_text);
+  const log: LogRecord = {
+    timeUnixNano: BigInt(r.time_ns),
+    observedTimeUnixNano: BigInt(r.observed_ns),
+    severityNumber: r.severity_number,
+    body: r.body_is_string ? text : decodeAnyValue(text),
+    attributes: attributesFromDb(r.attributes),
+    resource: resourceFrom(r.resource_attributes, x),
+    scope: x.scope as InstrumentationScope,
+  };
+  if (r.severity_text !== null) log.severityText = unescapeText(r.severity_text);
+  if (x.dac !== undefined) log.droppedAttributesCount = x.dac as number;
+  if (r.trace_id !== null) log.traceId = unescapeText(r.trace_id);
+  if (r.span_id !== null) log.spanId = unescapeText(r.span_id);
+  if (x.flags !== undefined) log.flags = x.flags as number;
+  if (x.en !== undefined) log.eventName = x.en as string;
+  return log;
+}

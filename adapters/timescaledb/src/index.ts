@@ -1,0 +1,3 @@
+export { createAdapter } from './adapter.js';
+export { loadMigrations, lockKey, migrationsDir } from './migrations.js';
+export type { StorageMode, TimescaleOptions } from './types.js';

@@ -1,0 +1,42 @@
+import { runConformanceSuite } from '@rohas/telemetry-test-suite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeBackend } from '../src/inject-backends.js';
+import { makeAdapter, recordingLogger } from './timescaledb-helpers.js';
+
+// The timescaledb adapter on plain PostgreSQL 15 (no extension): plain tables, the adapter's own retention sweep.
+describeBackend('postgres', 'timescaledb adapter on plain PostgreSQL', (pg) => {
+  const schema = `rt_conf_${process.pid}`;
+  runConformanceSuite(
+    { describe, it, expect, beforeAll, afterAll },
+    {
+      name: `timescaledb adapter, plain PostgreSQL ${pg.version}`,
+      createAdapter: ({ retention }) => makeAdapter(pg.url, { schema, pool_size: 4 }, retention),
+    },
+  );
+
+  // The other ingest path (INSERT ... unnest()), the one PGlite gets, on the same server.
+  runConformanceSuite(
+    { describe, it, expect, beforeAll, afterAll },
+    {
+      name: `timescaledb adapter, plain PostgreSQL ${pg.version}, ingest = unnest`,
+      createAdapter: ({ retention }) =>
+        makeAdapter(pg.url, { schema: `${schema}_unnest`, pool_size: 4, ingest: 'unnest' }, retention),
+    },
+  );
+
+  it('runs in plain mode and says so once', async () => {
+    const logger = recordingLogger();
+    const a = makeAdapter(pg.url, { schema: `${schema}_mode` }, undefined, logger);
+    await a.init();
+    try {
+      const h = await a.health();
+      expect(h.ok).toBe(true);
+      expect(h.details?.mode).toBe('postgres');
+      const modeLines = logger.lines.filter((l) => /mode/.test(l.message));
+      expect(modeLines.length).toBe(1);
+      expect(modeLines[0]!.message).toMatch(/plain PostgreSQL mode/);
+    } finally {
+      await a.close();
+    }
+  });
+});
