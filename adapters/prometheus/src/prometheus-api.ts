@@ -62,17 +62,24 @@ export class PrometheusApi {
     this.timeoutMs = options.timeoutMs ?? 30_000;
   }
 
-  /** GET or form-POST an API path; returns `data` or throws with Prometheus's error text. */
+  /**
+   * Calls an API path: queries are form-POSTed (long PromQL fits; Prometheus accepts POST there), everything else
+   * is a GET (the metadata and status endpoints answer 405 to POST). Returns `data` or throws with Prometheus's error.
+   */
   async call<T>(path: string, params: Record<string, string>, field = 'query'): Promise<T> {
     const body = new URLSearchParams(params);
+    const post = path.startsWith('/api/v1/query');
     let res: Response;
     try {
-      res = await fetch(`${this.base}${path}`, {
-        method: 'POST',
-        headers: { ...this.headers, 'content-type': 'application/x-www-form-urlencoded' },
-        body,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+      res = await fetch(
+        post ? `${this.base}${path}` : `${this.base}${path}${params && Object.keys(params).length ? `?${body}` : ''}`,
+        {
+          method: post ? 'POST' : 'GET',
+          headers: post ? { ...this.headers, 'content-type': 'application/x-www-form-urlencoded' } : this.headers,
+          ...(post ? { body } : {}),
+          signal: AbortSignal.timeout(this.timeoutMs),
+        },
+      );
     } catch (error) {
       throw new TelemetryError(
         `[rohas-telemetry] [prometheus] cannot reach ${this.base}${path}: ${(error as Error).message}`,
