@@ -15,19 +15,24 @@ import { AggregationType, InMemoryMetricExporter, AggregationTemporality, MeterP
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RunningServer, startServer } from '../src/index.js';
-import { openMemoryStorage, type TestStorage } from './support/memory-storage.js';
 import { validateResponse } from './support/schemas.js';
+import { storageFactories, withRecording } from './support/storages.js';
 
-let storage: TestStorage;
+// Runs over the SQLite adapter (the default backend) when the core's openStorage is there, else over memory.
+const factory = storageFactories().at(-1)!;
+let storage: ReturnType<typeof withRecording>;
+let cleanup: () => Promise<void>;
 let server: RunningServer;
 
 beforeAll(async () => {
-  storage = await openMemoryStorage();
+  const opened = await factory.open();
+  storage = withRecording(opened.storage);
+  cleanup = opened.cleanup;
   server = await startServer({ storage, port: 0, logger: { info() {}, warn() {}, error() {} } });
 });
 afterAll(async () => {
   await server?.close();
-  await storage?.shutdown();
+  await cleanup?.();
 });
 
 async function get(path: string): Promise<any> {
@@ -40,7 +45,7 @@ async function get(path: string): Promise<any> {
 const ns = (hr: [number, number]) => (BigInt(hr[0]) * 1_000_000_000n + BigInt(hr[1])).toString();
 
 for (const encoding of ['protobuf', 'json'] as const) {
-  describe(`official OTLP ${encoding} exporters`, () => {
+  describe(`official OTLP ${encoding} exporters -> ${factory.name}`, () => {
     const service = `svc-${encoding}-${randomBytes(4).toString('hex')}`;
     const resource = resourceFromAttributes({
       'service.name': service,
