@@ -1,7 +1,7 @@
 /** The shell: navigation, backend health, theme toggle, token prompt, keyboard shortcuts and the route switch. */
 import { useEffect, useState } from 'preact/hooks';
 import { api, onUnauthorized, setToken } from './api.ts';
-import { Link, useAsync } from './components.tsx';
+import { ErrorBoundary, Link, useAsync } from './components.tsx';
 import { navigate, useRoute } from './router.ts';
 import { setThemeChoice, type ThemeChoice, themeChoice, useTheme } from './theme.ts';
 import { LogsPage } from './views/logs.tsx';
@@ -99,7 +99,9 @@ export function App() {
           ?
         </button>
       </header>
-      <main id="main">{view}</main>
+      <main id="main">
+        <ErrorBoundary key={route.path}>{view}</ErrorBoundary>
+      </main>
       {help && (
         <div class="modal-backdrop" onClick={() => setHelp(false)}>
           <div class="modal panel" role="dialog" aria-label="Keyboard shortcuts" onClick={(e) => e.stopPropagation()}>

@@ -1,5 +1,5 @@
 /** Small shared pieces: links, async loading, error boxes, the time-window picker, attribute tables. */
-import type { ComponentChildren } from 'preact';
+import { Component, type ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { JsonAttributes } from './api-types.ts';
 import { ApiError } from './api.ts';
@@ -144,4 +144,16 @@ export function useInterval(fn: () => void, ms: number, enabled: boolean): void 
     }, ms);
     return () => clearInterval(id);
   }, [ms, enabled]);
+}
+
+/** Keeps one broken view from blanking the page: shows the error where the view was. */
+export class ErrorBoundary extends Component<{ children: ComponentChildren }, { error?: Error }> {
+  override state: { error?: Error } = {};
+  override componentDidCatch(error: Error): void {
+    console.error('[workbench] a view failed', error);
+    this.setState({ error });
+  }
+  override render() {
+    return this.state.error ? <ErrorBox error={this.state.error} /> : this.props.children;
+  }
 }

@@ -103,7 +103,9 @@ export function MetricsPage({ route }: { route: Route }) {
             </button>
           )}
         </div>
-        {name ? (
+        {name && !metrics.data && !metrics.error ? (
+          <div class="loading">Loading…</div>
+        ) : name ? (
           <MetricDetail key={name} name={name} descriptor={descriptor} route={route} setParams={setParams} />
         ) : (
           <HandlerDashboard route={route} metrics={metrics.data} />
@@ -266,7 +268,7 @@ export function MetricPanel(props: PanelProps) {
       if (props.mode === 'increase') {
         // Ungrouped `last` per attribute set; increases are taken per set and then summed per group.
         const series = await api.queryMetrics({ ...base, aggregation: 'last' }, signal);
-        return { series: counterIncrease(series, props.groupBy), raw: series };
+        return { mode: props.mode, series: counterIncrease(series, props.groupBy), raw: series };
       }
       if (props.mode === 'percentiles') {
         const per = await Promise.all(QUANTILES.map((q) => api.queryMetrics({ ...base, aggregation: q.agg, groupBy: groupParam ?? '' }, signal)));
@@ -274,10 +276,10 @@ export function MetricPanel(props: PanelProps) {
         per.forEach((list, qi) => {
           for (const s of list) series.push({ ...s, labels: { ...s.labels, quantile: QUANTILES[qi]!.agg } });
         });
-        return { series, raw: per[0]! };
+        return { mode: props.mode, series, raw: per[0]! };
       }
       const series = await api.queryMetrics({ ...base, aggregation: props.mode, groupBy: groupParam }, signal);
-      return { series, raw: series };
+      return { mode: props.mode, series, raw: series };
     },
     [props.name, props.mode, groupParam, (props.attrs ?? []).join('\u0000'), props.service, win],
   );
@@ -291,7 +293,8 @@ export function MetricPanel(props: PanelProps) {
   }, [result.data]);
 
   const chart = useMemo(() => {
-    if (!result.data) return undefined;
+    // While a new mode loads, the previous answer (of another mode) is not drawn.
+    if (!result.data || result.data.mode !== props.mode) return undefined;
     let series = result.data.series.filter((s) => s.points.length > 0);
     const total = series.length;
     if (series.length > MAX_SERIES) {
@@ -305,7 +308,7 @@ export function MetricPanel(props: PanelProps) {
         const { quantile, ...rest } = s.labels;
         const gk = labelText(rest, '');
         if (!groups.has(gk)) groups.set(gk, groups.size);
-        const q = QUANTILES.find((x) => x.agg === quantile)!;
+        const q = QUANTILES.find((x) => x.agg === quantile) ?? QUANTILES[0];
         return {
           label: `${quantile}${gk ? ` ${gk}` : ''}`,
           color: groups.size === 1 && !gk ? quantileColor(String(quantile)) : paletteColor(groups.get(gk)!),

@@ -1,0 +1,201 @@
+/**
+ * What the browser tests and the bench share: build the app, start a real rohas-telemetry server over SQLite in a temp
+ * folder, load data through its OTLP/HTTP receiver, and drive Debian's Chromium with playwright-core (never a
+ * downloaded browser).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LogRecord, MetricPoint, SpanRecord } from '@rohas/telemetry';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { logsRequest, metricsRequest, postOtlp, tracesRequest } from '../fixtures/otlp-json.ts';
+
+export const WORKBENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const REPO_ROOT = resolve(WORKBENCH_DIR, '../..');
+export const SERVER_DIR = join(REPO_ROOT, 'packages/server');
+export const DIST_DIR = join(SERVER_DIR, 'workbench-dist');
+export const OUTPUT_DIR = join(REPO_ROOT, 'test-output/workbench');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Builds the app into packages/server/workbench-dist, where the server serves it from. */
+export async function buildWorkbench(): Promise<void> {
+  const { build } = await import('vite');
+  await build({
+    root: WORKBENCH_DIR,
+    configFile: join(WORKBENCH_DIR, 'vite.config.ts'),
+    logLevel: 'warn',
+    build: { outDir: DIST_DIR, emptyOutDir: true },
+  });
+}
+
+export interface TestServer {
+  url: string;
+  dataDir: string;
+  /** How it was started: the `rohas-telemetry serve` command, or startServer() in this process. */
+  how: 'cli' | 'in-process';
+  close(): Promise<void>;
+}
+
+const CLI_SOURCE = join(SERVER_DIR, 'src/cli.ts');
+
+/**
+ * Starts `rohas-telemetry serve` (from packages/server/src/cli.ts through tsx) on a free port with a SQLite database
+ * in a temp folder. Until the CLI exists, the same server is started in this process with startServer().
+ */
+export async function startTelemetryServer(): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rohas-workbench-'));
+  const config = join(dataDir, 'rohas.toml');
+  writeFileSync(
+    config,
+    [
+      '[telemetry]',
+      'type = "sqlite"',
+      `path = "${join(dataDir, 'telemetry').replace(/\\/g, '/')}"`,
+      'retention_days = 0',
+      '[telemetry.server]',
+      'host = "127.0.0.1"',
+      'port = 0',
+      '',
+    ].join('\n'),
+  );
+  if (existsSync(CLI_SOURCE) && process.env.WORKBENCH_TEST_IN_PROCESS !== '1') return startCli(config, dataDir);
+  const { defaultConfig, openStorage } = await import('@rohas/telemetry');
+  const { startServer } = await import('@rohas/telemetry-server');
+  const storage = await openStorage(
+    defaultConfig({ type: 'sqlite', path: join(dataDir, 'telemetry'), retention_days: 0, batch: { flush_interval_ms: 50 } as never, baseDir: dataDir } as never),
+  );
+  const server = await startServer({ storage, host: '127.0.0.1', port: 0, workbenchDir: DIST_DIR, logger: quietLogger });
+  return {
+    url: server.url,
+    dataDir,
+    how: 'in-process',
+    async close() {
+      await server.close();
+      await storage.shutdown();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const quietLogger = { info() {}, warn: console.warn, error: console.error };
+
+async function startCli(config: string, dataDir: string): Promise<TestServer> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--conditions=@rohas/source', '--import', 'tsx', CLI_SOURCE, 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1'],
+    { cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ROHAS_TELEMETRY_WORKBENCH_DIR: DIST_DIR } },
+  );
+  let output = '';
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`[workbench test] rohas-telemetry serve printed no URL in 30 s:\n${output}`)), 30_000);
+    const onData = (b: Buffer) => {
+      output += b.toString();
+      const m = /https?:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):\d+/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolveUrl(m[0]);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`[workbench test] rohas-telemetry serve exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    url,
+    dataDir,
+    how: 'cli',
+    async close() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Sends records through the OTLP/HTTP JSON receiver in batches. */
+export async function loadTelemetry(url: string, data: { spans?: SpanRecord[]; metrics?: MetricPoint[]; logs?: LogRecord[] }): Promise<void> {
+  const chunks = <T>(list: T[], n: number) => Array.from({ length: Math.ceil(list.length / n) }, (_, i) => list.slice(i * n, (i + 1) * n));
+  for (const c of chunks(data.spans ?? [], 2000)) await postOtlp(url, 'traces', tracesRequest(c));
+  for (const c of chunks(data.metrics ?? [], 2000)) await postOtlp(url, 'metrics', metricsRequest(c));
+  for (const c of chunks(data.logs ?? [], 2000)) await postOtlp(url, 'logs', logsRequest(c));
+}
+
+/** Polls until `check` passes: the server writes through a batching queue, so data shows up shortly after a POST. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < until) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`[workbench test] timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+export async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+export interface Browser {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+/** Debian's Chromium, headless, with a fresh profile and nothing that phones home. */
+export async function launchChromium(options: { colorScheme?: 'light' | 'dark'; width?: number; height?: number } = {}): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`[workbench test] no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+  const profile = mkdtempSync(join(tmpdir(), 'rohas-workbench-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: options.width ?? 1440, height: options.height ?? 900 },
+    colorScheme: options.colorScheme ?? 'light',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Collects console errors and uncaught exceptions of a page, so every test can assert there were none. */
+export function watchConsole(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console.error: ${m.text()} (${m.location().url})`);
+  });
+  page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
+  return errors;
+}
+
+export function screenshotPath(name: string): string {
+  mkdirSync(OUTPUT_DIR, { recursive: true });
+  return join(OUTPUT_DIR, `${name}.png`);
+}

@@ -1,0 +1,297 @@
+/**
+ * The Workbench in headless Chromium against a real `rohas-telemetry serve` over SQLite, loaded through the OTLP
+ * receiver with Rohas-like example data and one 5,000-span trace. Screenshots go to test-output/workbench/.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { JsonSpan } from '../src/api-types.ts';
+import { logsRequest, postOtlp } from './fixtures/otlp-json.ts';
+import { bigTrace, depthFirstOrder, exampleData } from './fixtures/telemetry-data.ts';
+import {
+  type Browser,
+  buildWorkbench,
+  eventually,
+  getJson,
+  launchChromium,
+  loadTelemetry,
+  screenshotPath,
+  startTelemetryServer,
+  type TestServer,
+  watchConsole,
+} from './support/harness.ts';
+
+const now = Date.now();
+const data = exampleData(now);
+const big = bigTrace(5000, now);
+
+let server: TestServer;
+let browser: Browser;
+let page: Page;
+let consoleErrors: string[];
+
+beforeAll(async () => {
+  await buildWorkbench();
+  server = await startTelemetryServer();
+  await loadTelemetry(server.url, { spans: [...data.spans, ...big.spans], metrics: data.metrics, logs: data.logs });
+  await eventually('all traces stored', async () => {
+    const r = await getJson<{ traces: unknown[] }>(`${server.url}/telemetry/traces?start=now-2h&limit=1000`);
+    return r.traces.length === data.traceIds.length + 1 || undefined;
+  });
+  await eventually('the 5,000-span trace complete', async () => {
+    const r = await getJson<{ spans: unknown[] }>(`${server.url}/telemetry/traces/${big.traceId}`);
+    return r.spans.length === 5000 || undefined;
+  });
+  await eventually('logs stored', async () => {
+    const r = await getJson<{ logs: unknown[] }>(`${server.url}/telemetry/logs?start=now-2h&limit=1000`);
+    return r.logs.length === data.logs.length || undefined;
+  });
+  await eventually('metrics stored', async () => {
+    const r = await getJson<{ metrics: Array<{ name: string }> }>(`${server.url}/telemetry/metrics`);
+    return r.metrics.some((m) => m.name === 'handler.execution.duration') || undefined;
+  });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function open(path: string): Promise<Page> {
+  page = await browser.context.newPage();
+  consoleErrors = watchConsole(page);
+  await page.goto(`${server.url}${path}`);
+  return page;
+}
+
+afterEach(async () => {
+  // Give late requests a moment to fail loudly, then demand a clean console in every view.
+  await page?.waitForTimeout(150);
+  const errors = consoleErrors ?? [];
+  await page?.close();
+  expect(errors).toEqual([]);
+});
+
+function spansOf(traceId: string) {
+  return data.spans.filter((s) => s.traceId === traceId);
+}
+
+describe('traces', () => {
+  it('searches by service from a deep link and lists the traces newest first with a duration scatter plot', async () => {
+    const p = await open('/workbench/traces?service=catalog');
+    const expected = data.traceIds.filter((id) => spansOf(id).some((s) => s.resource.attributes['service.name'] === 'catalog'));
+    expect(expected.length).toBeGreaterThan(0);
+    await p.locator('[data-testid="trace-row"]').first().waitFor();
+    const hrefs = await p.locator('[data-testid="trace-row"]').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).pathname));
+    expect(hrefs).toEqual(expected.map((id) => `/workbench/traces/${id}`));
+    await expect(p.locator('#ts-service').inputValue()).resolves.toBe('catalog');
+    // uPlot draws the scatter on a canvas with one point series per status.
+    await p.locator('[data-testid="duration-scatter"] canvas').waitFor();
+    await p.screenshot({ path: screenshotPath('traces-search') });
+  });
+
+  it('uses the search form: status error and an attribute filter', async () => {
+    const p = await open('/workbench/traces');
+    await p.locator('[data-testid="trace-row"]').first().waitFor();
+    await p.selectOption('#ts-status', 'error');
+    await p.fill('#ts-attrs', 'http.route=/orders');
+    await p.click('[data-testid="search-button"]');
+    await p.waitForURL(/status=error/);
+    expect(new URL(p.url()).searchParams.getAll('attr')).toEqual(['http.route=/orders']);
+    const expected = data.traceIds.filter((id) => spansOf(id).some((s) => s.status.code === 2 && s.attributes['http.route'] === '/orders'));
+    await eventually('filtered rows', async () => ((await p.locator('[data-testid="trace-row"]').count()) === expected.length ? true : undefined), 10_000);
+    const hrefs = await p.locator('[data-testid="trace-row"]').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).pathname.split('/').pop()));
+    expect(hrefs).toEqual(expected);
+  });
+
+  it('opens a trace: the waterfall shows every span in parent/child order with errors marked', async () => {
+    const p = await open('/workbench/traces');
+    await p.locator(`a[href="/workbench/traces/${data.orderTraceId}"]`).click();
+    await p.waitForURL(`**/workbench/traces/${data.orderTraceId}`);
+    const wf = p.locator('[data-testid="waterfall"]');
+    await wf.waitFor();
+    const spans = spansOf(data.orderTraceId);
+    await expect(wf.getAttribute('data-span-count')).resolves.toBe(String(spans.length));
+    const ids = await p.locator('.wf-row').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.spanId));
+    expect(ids).toEqual(depthFirstOrder(spans));
+    const levels = await p.locator('.wf-row').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('aria-level'))));
+    expect(levels[0]).toBe(1);
+    expect(Math.max(...levels)).toBeGreaterThanOrEqual(4); // root > handler > publish > consumer > db
+    const errorIds = spans.filter((s) => s.status.code === 2).map((s) => s.spanId);
+    const marked = await p.locator('.wf-row.error').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.spanId));
+    expect(marked.sort()).toEqual(errorIds.sort());
+    await p.screenshot({ path: screenshotPath('trace-view') });
+  });
+
+  it('shows span details (attributes, events, links, resource) and moves with the keyboard', async () => {
+    const traceId = data.traceIds[0]!; // newest: an error, with a link to the previous trace
+    const spans = spansOf(traceId);
+    const root = spans.find((s) => !s.parentSpanId)!;
+    const p = await open(`/workbench/traces/${traceId}?span=${root.spanId}`);
+    const details = p.locator('[data-testid="span-details"]');
+    await details.waitFor();
+    await expect(details.textContent()).resolves.toContain('http.route');
+    await expect(details.textContent()).resolves.toContain('exception');
+    await expect(details.textContent()).resolves.toContain('dev-laptop'); // resource host.name
+    const link = root.links[0]!;
+    await expect(details.locator(`a[href="/workbench/traces/${link.traceId}?span=${link.spanId}"]`).count()).resolves.toBe(1);
+    await p.screenshot({ path: screenshotPath('trace-span-details') });
+    // Keyboard: down selects the next row in waterfall order; Escape closes the details.
+    await p.locator('.wf-body').focus();
+    await p.keyboard.press('ArrowDown');
+    await p.waitForURL(new RegExp(`span=${depthFirstOrder(spans)[1]}`));
+    await p.keyboard.press('Escape');
+    await details.waitFor({ state: 'detached' });
+  });
+
+  it('renders the 5,000-span trace with virtualized rows in the right order', async () => {
+    const p = await open(`/workbench/traces/${big.traceId}`);
+    const wf = p.locator('[data-testid="waterfall"]');
+    await wf.waitFor();
+    await expect(wf.getAttribute('data-span-count')).resolves.toBe('5000');
+    await expect(p.locator('[data-testid="span-count"]').textContent()).resolves.toBe('5000');
+    const first = await p.locator('.wf-row').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.spanId));
+    expect(first.length).toBeLessThan(200); // only the rows in view (plus overscan) are in the DOM
+    expect(first).toEqual(big.order.slice(0, first.length));
+    await p.locator('.wf-body').evaluate((el) => {
+      el.scrollTop = el.scrollHeight;
+    });
+    await eventually('last row rendered', async () => ((await p.locator(`.wf-row[data-span-id="${big.order[4999]}"]`).count()) === 1 ? true : undefined), 5000);
+    const last = await p.locator('.wf-row').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.spanId));
+    expect(last).toEqual(big.order.slice(5000 - last.length));
+    await p.screenshot({ path: screenshotPath('trace-view-5000-spans') });
+  });
+});
+
+describe('logs', () => {
+  it("lists a trace's logs from the trace view and follows a log's trace link back", async () => {
+    const traceId = data.errorTraceId;
+    const p = await open(`/workbench/traces/${traceId}`);
+    await p.locator('[data-testid="trace-logs-link"]').click();
+    await p.waitForURL(`**/workbench/logs?traceId=${traceId}`);
+    const expected = data.logs.filter((l) => l.traceId === traceId);
+    await eventually('log rows', async () => ((await p.locator('[data-testid="log-row"]').count()) === expected.length ? true : undefined), 10_000);
+    await p.screenshot({ path: screenshotPath('logs-of-trace') });
+    const link = p.locator('[data-testid="log-trace-link"]').first();
+    await link.click();
+    await p.waitForURL(new RegExp(`/workbench/traces/${traceId}\\?span=`));
+    await p.locator('[data-testid="waterfall"]').waitFor();
+    await expect(p.locator('[data-testid="span-details"]').count()).resolves.toBe(1);
+  });
+
+  it('filters by severity and text, and tails new records live', async () => {
+    const p = await open('/workbench/logs?minSeverity=ERROR');
+    await p.locator('[data-testid="log-row"]').first().waitFor();
+    const levels = await p.locator('[data-testid="log-row"] .sev').allTextContents();
+    expect(levels.length).toBe(data.logs.filter((l) => l.severityNumber >= 17).length);
+    expect(new Set(levels)).toEqual(new Set(['ERROR']));
+    await p.fill('#lg-text', 'GetUser');
+    await p.waitForURL(/text=GetUser/);
+    await eventually('text filter applied', async () => {
+      const bodies = await p.locator('[data-testid="log-row"] .msg').allTextContents();
+      return bodies.length > 0 && bodies.every((b) => b.includes('GetUser')) ? true : undefined;
+    }, 10_000);
+    // Live tail: a record sent now appears without a reload.
+    await p.goto(`${server.url}/workbench/logs`);
+    await p.locator('[data-testid="log-row"]').first().waitFor();
+    const marker = `live-tail-${Math.random().toString(36).slice(2)}`;
+    const t = BigInt(Date.now()) * 1_000_000n;
+    await postOtlp(server.url, 'logs', logsRequest([{ timeUnixNano: t, observedTimeUnixNano: t, severityNumber: 13, severityText: 'WARN', body: marker, attributes: {}, resource: { attributes: { 'service.name': 'api' } }, scope: { name: 'test' } }]));
+    await p.locator('[data-testid="log-row"]', { hasText: marker }).waitFor({ timeout: 15_000 });
+    await p.screenshot({ path: screenshotPath('logs-live') });
+  });
+});
+
+describe('metrics', () => {
+  it('draws a counter as a time-series chart grouped by handler', async () => {
+    const p = await open('/workbench/metrics?name=handler.execution.count&groupBy=handler_name');
+    const chart = p.locator('[data-testid="metric-chart"]');
+    await chart.locator('canvas').waitFor();
+    const legend = await chart.locator('.u-legend .u-series th').allTextContents();
+    const handlers = [...new Set(data.metrics.filter((m) => m.name === 'handler.execution.count').map((m) => String(m.attributes.handler_name)))];
+    for (const h of handlers) expect(legend.join('|')).toContain(h);
+    await expect(p.locator('.chip.on').allTextContents()).resolves.toEqual(['handler_name']);
+    await p.screenshot({ path: screenshotPath('metrics-counter') });
+  });
+
+  it('draws a histogram as p50/p90/p99 lines and a heatmap', async () => {
+    const p = await open('/workbench/metrics?name=handler.execution.duration');
+    const chart = p.locator('[data-testid="metric-chart"]');
+    await chart.locator('canvas').waitFor();
+    const legend = await chart.locator('.u-legend .u-series th').allTextContents();
+    expect(legend.map((l) => l.trim()).filter((l) => /^p\d\d/.test(l))).toEqual(['p50', 'p90', 'p99']);
+    const heat = p.locator('[data-testid="metric-heatmap"] canvas');
+    await heat.waitFor();
+    // The heatmap has painted cells: some pixels differ from the empty plot background.
+    const painted = await heat.evaluate((c: HTMLCanvasElement) => {
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      const colours = new Set<number>();
+      for (let i = 0; i < d.length; i += 16) colours.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
+      return colours.size;
+    });
+    expect(painted).toBeGreaterThan(10);
+    await p.screenshot({ path: screenshotPath('metrics-histogram'), fullPage: true });
+  });
+
+  it('shows the handler metrics as a ready dashboard', async () => {
+    const p = await open('/workbench/metrics');
+    await p.locator('[data-testid="handler-dashboard"]').waitFor();
+    await eventually('four panels drawn', async () => ((await p.locator('[data-testid="dashboard-panel"] canvas').count()) >= 4 ? true : undefined), 10_000);
+    await p.screenshot({ path: screenshotPath('metrics-dashboard') });
+  });
+});
+
+describe('shell', () => {
+  it('follows prefers-color-scheme, toggles the theme, and navigates by keyboard', async () => {
+    const dark = await launchChromium({ colorScheme: 'dark' });
+    try {
+      page = await dark.context.newPage();
+      consoleErrors = watchConsole(page);
+      await page.goto(`${server.url}/workbench/traces/${data.orderTraceId}`);
+      await page.locator('[data-testid="waterfall"]').waitFor();
+      await expect(page.evaluate(() => document.documentElement.dataset.theme)).resolves.toBe('dark');
+      await page.screenshot({ path: screenshotPath('trace-view-dark') });
+      await page.keyboard.press('m');
+      await page.waitForURL('**/workbench/metrics');
+      await page.locator('[data-testid="handler-dashboard"]').waitFor();
+      await eventually('panels drawn', async () => ((await page.locator('[data-testid="dashboard-panel"] canvas').count()) >= 4 ? true : undefined), 10_000);
+      await page.screenshot({ path: screenshotPath('metrics-dashboard-dark') });
+      await page.keyboard.press('l');
+      await page.waitForURL('**/workbench/logs');
+      await page.locator('[data-testid="log-row"]').first().waitFor();
+      await page.screenshot({ path: screenshotPath('logs-dark') });
+      // auto -> light
+      await page.click('[data-testid="theme-toggle"]');
+      await expect(page.evaluate(() => document.documentElement.dataset.theme)).resolves.toBe('light');
+      await expect(page.evaluate(() => localStorage.getItem('rohas-workbench-theme'))).resolves.toBe('light');
+      await page.waitForTimeout(150);
+      expect(consoleErrors).toEqual([]);
+      await page.close();
+      page = undefined as unknown as Page;
+    } finally {
+      await dark.close();
+    }
+  });
+
+  it('answers a deep link to an unknown trace with a clear message', async () => {
+    const p = await browser.context.newPage();
+    const errors = watchConsole(p);
+    await p.goto(`${server.url}/workbench/traces/${'0'.repeat(31)}1`);
+    await p.locator('.error-box').waitFor();
+    await expect(p.locator('.error-box').textContent()).resolves.toMatch(/404/);
+    // The browser itself logs the 404 response; nothing else may fail.
+    expect(errors.filter((e) => !/404/.test(e))).toEqual([]);
+    await p.close();
+    page = undefined as unknown as Page;
+    consoleErrors = [];
+  });
+
+  it('serves the API data the views read (trace JSON keeps nanosecond strings)', async () => {
+    const r = await getJson<{ spans: JsonSpan[] }>(`${server.url}/telemetry/traces/${data.orderTraceId}`);
+    const want = spansOf(data.orderTraceId).find((s) => !s.parentSpanId)!;
+    const got = r.spans.find((s) => s.spanId === want.spanId)!;
+    expect(got.startTimeUnixNano).toBe(want.startTimeUnixNano.toString());
+    page = undefined as unknown as Page;
+    consoleErrors = [];
+  });
+});
