@@ -42,3 +42,4 @@ export {
   type CreateTelemetryOptions,
   type Telemetry,
 } from './telemetry.js';
+export * from './handler-metrics.js';

@@ -296,8 +296,10 @@ export async function openStorage(config: TelemetryConfig, options: OpenStorageO
   };
 
   const nowNano = () => BigInt(Date.now()) * 1_000_000n;
+  let closing = false;
   async function runRetention(now = nowNano()): Promise<RetentionResult> {
     const total: RetentionResult = {};
+    if (closing) return total;
     for (const rt of runtimes) {
       try {
         const r = await rt.adapter.retention(now);
@@ -314,7 +316,8 @@ export async function openStorage(config: TelemetryConfig, options: OpenStorageO
   if (config.retention_interval_ms > 0 && anyRetention) {
     retentionTimer = setInterval(() => void runRetention(), config.retention_interval_ms);
     retentionTimer.unref?.();
-    setImmediate(() => void runRetention());
+    const first = setTimeout(() => void runRetention(), 1000);
+    first.unref?.();
   }
 
   let shutdownPromise: Promise<void> | undefined;
@@ -348,6 +351,7 @@ export async function openStorage(config: TelemetryConfig, options: OpenStorageO
     },
     shutdown() {
       shutdownPromise ??= (async () => {
+        closing = true;
         if (retentionTimer) clearInterval(retentionTimer);
         await Promise.all(Object.values(queues).map((q) => q!.close()));
         await Promise.allSettled(runtimes.map((r) => r.close()));
