@@ -14,7 +14,9 @@ const SIGNAL_CODES: Record<(typeof SIGNALS)[number], number> = { SIGINT: 2, SIGT
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const settings = readSettings(process.env);
   const log = (m: string) => console.log(`${COMPONENT} ${m}`);
-  log(`starting backends: ${settings.selected.join(', ')} (data and logs under ${settings.env.ROHAS_TEST_TMPDIR || 'the temp folder'})`);
+  log(
+    `starting backends: ${settings.selected.join(', ')} (data and logs under ${settings.env.ROHAS_TEST_TMPDIR || 'the temp folder'})`,
+  );
   const resolved = await resolveBackends(settings, log);
   const { cleanup } = resolved;
 

@@ -47,7 +47,8 @@ export function backend<K extends BackendName>(name: K): NonNullable<BackendsInf
     : 'the integration globalSetup did not run (run the tests through the `integration` vitest project)';
   const message = `${COMPONENT} SKIPPING ${name} tests: ${why}${missing?.hint ? `\n  to get it: ${missing.hint}` : ''}`;
   const ci = status?.ci ?? process.env.CI === 'true';
-  if (ci && !status?.optional.includes(name)) throw new Error(`${message}\n  (CI=true: a missing backend fails the run)`);
+  if (ci && !status?.optional.includes(name))
+    throw new Error(`${message}\n  (CI=true: a missing backend fails the run)`);
   if (!warned.has(name)) {
     warned.add(name);
     console.warn(message);

@@ -13,7 +13,13 @@ export type BackendSource = 'env' | 'container' | 'local';
 export type BackendName = 'postgres' | 'timescaledb' | 'influxdb1' | 'influxdb2' | 'prometheus';
 
 /** Every backend name, in the order the summary prints them. */
-export const BACKEND_NAMES: readonly BackendName[] = ['postgres', 'timescaledb', 'influxdb1', 'influxdb2', 'prometheus'];
+export const BACKEND_NAMES: readonly BackendName[] = [
+  'postgres',
+  'timescaledb',
+  'influxdb1',
+  'influxdb2',
+  'prometheus',
+];
 
 /** Fields every provided backend has. */
 export interface BackendBase {

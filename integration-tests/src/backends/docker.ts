@@ -25,7 +25,11 @@ function candidateSockets(env: NodeJS.ProcessEnv): string[] {
  * costs seconds and prints noise when there is no engine, so first look for any sign of one
  * (DOCKER_HOST, ~/.testcontainers.properties, a docker.sock); only then ask testcontainers, bounded.
  */
-export async function detectDocker(env: NodeJS.ProcessEnv, enabled: boolean, timeoutMs = 20_000): Promise<DockerStatus> {
+export async function detectDocker(
+  env: NodeJS.ProcessEnv,
+  enabled: boolean,
+  timeoutMs = 20_000,
+): Promise<DockerStatus> {
   if (!enabled) return { available: false, reason: 'containers disabled by ROHAS_TEST_CONTAINERS=0' };
   const sockets = candidateSockets(env);
   const hint =
@@ -34,7 +38,7 @@ export async function detectDocker(env: NodeJS.ProcessEnv, enabled: boolean, tim
     existsSync(join(homedir(), '.testcontainers.properties')) ||
     sockets.some((s) => existsSync(s));
   if (!hint) {
-    return { available: false, reason: `no Docker engine (DOCKER_HOST unset, no socket at ${sockets.join(', ')})` };
+    return { available: false, reason: 'no Docker engine (DOCKER_HOST unset, no docker.sock)' };
   }
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -48,7 +52,10 @@ export async function detectDocker(env: NodeJS.ProcessEnv, enabled: boolean, tim
     const rt = client.info.containerRuntime;
     return { available: true, reason: `Docker engine ${rt.serverVersion} on ${rt.host} (${rt.operatingSystem})` };
   } catch (err) {
-    return { available: false, reason: `Docker engine did not answer: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      available: false,
+      reason: `Docker engine did not answer: ${err instanceof Error ? err.message : String(err)}`,
+    };
   } finally {
     clearTimeout(timer);
   }

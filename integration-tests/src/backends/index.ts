@@ -35,6 +35,10 @@ export interface SummaryRow {
   hint?: string;
   /** A start was attempted and failed (as opposed to: nothing installed). */
   failed?: boolean;
+  /** Left out on purpose by ROHAS_TEST_BACKENDS (printed quietly, never fails CI). */
+  notSelected?: boolean;
+  /** Events during the run (crashes, restarts), printed in the end summary. */
+  notes?: () => string[];
 }
 
 export interface ResolvedBackends {
@@ -82,7 +86,10 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): RunSettings 
   };
 }
 
-async function resolveOne<K extends BackendName>(p: Provider<K>, ctx: ProviderContext): Promise<SummaryRow & { started?: StartedBackend<K> }> {
+async function resolveOne<K extends BackendName>(
+  p: Provider<K>,
+  ctx: ProviderContext,
+): Promise<SummaryRow & { started?: StartedBackend<K> }> {
   const t0 = Date.now();
   const { settings, docker } = ctx;
   const done = (started: StartedBackend<K>) => ({
@@ -91,19 +98,35 @@ async function resolveOne<K extends BackendName>(p: Provider<K>, ctx: ProviderCo
     version: started.info.version,
     detail: started.detail,
     logFile: started.logFile,
+    notes: started.notes,
     ms: Date.now() - t0,
     started,
   });
-  const skipped = (reason: string, failed: boolean) => ({ name: p.name, source: 'skipped' as const, ms: Date.now() - t0, reason, hint: p.installHint, failed });
+  const skipped = (reason: string, failed: boolean) => ({
+    name: p.name,
+    source: 'skipped' as const,
+    ms: Date.now() - t0,
+    reason,
+    hint: p.installHint,
+    failed,
+  });
 
-  if (!settings.selected.includes(p.name)) return skipped(`not selected (ROHAS_TEST_BACKENDS=${settings.env.ROHAS_TEST_BACKENDS})`, false);
+  if (!settings.selected.includes(p.name)) {
+    return {
+      ...skipped(`not selected (ROHAS_TEST_BACKENDS=${settings.env.ROHAS_TEST_BACKENDS})`, false),
+      notSelected: true,
+    };
+  }
 
   // An explicit URL wins and does not fall back: a broken URL someone set on purpose must be fixed, not hidden.
   try {
     const fromEnv = await p.fromEnv(ctx);
     if (fromEnv) return done(fromEnv);
   } catch (err) {
-    return skipped(`the ${p.name} URL set in the environment does not work: ${err instanceof Error ? err.message : String(err)}`, true);
+    return skipped(
+      `the ${p.name} URL set in the environment does not work: ${err instanceof Error ? err.message : String(err)}`,
+      true,
+    );
   }
 
   const tried: string[] = [];
@@ -158,7 +181,9 @@ export async function resolveBackends(settings: RunSettings, log: (m: string) =>
     settings.optional = ['influxdb2'];
   }
   const ctx: ProviderContext = { settings, docker, cleanup, log };
-  const results = await Promise.all(BACKEND_NAMES.map((name) => resolveOne(PROVIDERS[name] as Provider<BackendName>, ctx)));
+  const results = await Promise.all(
+    BACKEND_NAMES.map((name) => resolveOne(PROVIDERS[name] as Provider<BackendName>, ctx)),
+  );
 
   const info: BackendsInfo = {};
   const status: BackendsStatus = { ci: settings.ci, optional: settings.optional, missing: {} };
@@ -191,21 +216,27 @@ export function formatSummary(r: ResolvedBackends, phase: 'start' | 'end'): stri
   );
   const pad = (s: string, n: number) => s.padEnd(n);
   for (const row of r.rows) {
-    if (row.source === 'skipped') {
+    if (row.notSelected) {
+      lines.push(`  ${pad(row.name, 12)} skipped   (not selected by ROHAS_TEST_BACKENDS)`);
+    } else if (row.source === 'skipped') {
       const optional = r.settings.optional.includes(row.name) ? ' (optional)' : '';
       lines.push(`  ${pad(row.name, 12)} SKIPPED${optional} — ${row.reason}`);
       lines.push(`  ${pad('', 12)} to get it: ${row.hint}`);
     } else {
-      const ext = row.name === 'timescaledb' && r.info.timescaledb ? `, timescaledb ${r.info.timescaledb.extensionVersion}` : '';
-      lines.push(`  ${pad(row.name, 12)} ${pad(row.source, 9)} ${row.version}${ext} [${secs(row.ms)}] ${row.detail ?? ''}`);
+      const ext =
+        row.name === 'timescaledb' && r.info.timescaledb ? `, timescaledb ${r.info.timescaledb.extensionVersion}` : '';
+      lines.push(
+        `  ${pad(row.name, 12)} ${pad(row.source, 9)} ${row.version}${ext} [${secs(row.ms)}] ${row.detail ?? ''}`,
+      );
+      for (const note of row.notes?.() ?? []) lines.push(`  ${pad('', 12)} !!! ${note}`);
     }
   }
-  const skipped = r.rows.filter((x) => x.source === 'skipped').map((x) => x.name);
+  const skipped = r.rows.filter((x) => x.source === 'skipped' && !x.notSelected).map((x) => x.name);
   if (skipped.length) {
     lines.push(
       `  !!! ${skipped.length} backend(s) SKIPPED: ${skipped.join(', ')} — their tests are skipped${r.settings.ci ? '' : ' (under CI=true this fails the run unless listed in ROHAS_TEST_OPTIONAL)'}`,
     );
   }
-  if (r.rows.some((x) => x.failed)) lines.push(`  server logs kept in ${r.settings.baseDir}`);
+  if (r.rows.some((x) => x.failed || x.notes?.().length)) lines.push(`  server logs kept in ${r.settings.baseDir}`);
   return lines.join('\n');
 }

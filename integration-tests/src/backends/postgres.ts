@@ -4,7 +4,16 @@ import type { PostgresInfo } from '../types.js';
 import { imageFor, startContainer } from './containers.js';
 import type { Provider, ProviderContext, StartedBackend } from './internal-types.js';
 import { pgServerVersion, redactUrl } from './pg-utils.js';
-import { backendError, freePort, pidAlive, postmasterPid, runAsync, waitForPidExit, waitUntil, which } from './process-utils.js';
+import {
+  backendError,
+  freePort,
+  pidAlive,
+  postmasterPid,
+  runAsync,
+  waitForPidExit,
+  waitUntil,
+  which,
+} from './process-utils.js';
 
 /** The folder holding initdb and pg_ctl: ROHAS_TEST_PG_BINDIR, Debian's newest /usr/lib/postgresql/N/bin, or PATH. */
 export function findPgBinDir(env: NodeJS.ProcessEnv): string | undefined {
@@ -39,7 +48,8 @@ export async function startLocalPostgres(
   const binDir = findPgBinDir(ctx.settings.env);
   if (!binDir) throw backendError(`${id}: no initdb found`);
   const asUser = process.getuid?.() === 0 ? systemUser('postgres') : undefined;
-  if (process.getuid?.() === 0 && !asUser) throw backendError(`${id}: running as root and there is no postgres user for initdb`);
+  if (process.getuid?.() === 0 && !asUser)
+    throw backendError(`${id}: running as root and there is no postgres user for initdb`);
   const dir = join(ctx.settings.baseDir, id);
   const dataDir = join(dir, 'data');
   const sockDir = join(dir, 'sock');
@@ -50,7 +60,12 @@ export async function startLocalPostgres(
     chownSync(sockDir, asUser.uid, asUser.gid);
   }
   const opts = { uid: asUser?.uid, gid: asUser?.gid, cwd: dir, timeoutMs: ctx.settings.localStartTimeoutMs };
-  await runAsync(`${id} (local)`, join(binDir, 'initdb'), ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync'], opts);
+  await runAsync(
+    `${id} (local)`,
+    join(binDir, 'initdb'),
+    ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync'],
+    opts,
+  );
   const port = await freePort();
   // Throwaway data: durability settings off, so the tests measure the adapter rather than fsync.
   const serverOpts = [
@@ -67,7 +82,10 @@ export async function startLocalPostgres(
   const stop = async () => {
     const pid = postmasterPid(dataDir);
     try {
-      await runAsync(`${id} (local)`, pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '10'], { ...opts, timeoutMs: 15_000 });
+      await runAsync(`${id} (local)`, pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '10'], {
+        ...opts,
+        timeoutMs: 15_000,
+      });
     } catch (err) {
       if (pid && pidAlive(pid)) process.kill(pid, 'SIGKILL');
       throw err;
@@ -75,10 +93,15 @@ export async function startLocalPostgres(
     if (pid) await waitForPidExit(pid, 5_000);
   };
   try {
-    await runAsync(`${id} (local)`, pgCtl, ['start', '-D', dataDir, '-l', logFile, '-w', '-t', String(waitSecs), '-o', serverOpts], {
-      ...opts,
-      timeoutMs: ctx.settings.localStartTimeoutMs + 5_000,
-    });
+    await runAsync(
+      `${id} (local)`,
+      pgCtl,
+      ['start', '-D', dataDir, '-l', logFile, '-w', '-t', String(waitSecs), '-o', serverOpts],
+      {
+        ...opts,
+        timeoutMs: ctx.settings.localStartTimeoutMs + 5_000,
+      },
+    );
   } catch (err) {
     throw backendError(`${id} (local) did not start; log: ${logFile}`, err);
   } finally {

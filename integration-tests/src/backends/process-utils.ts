@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,7 +119,9 @@ export async function waitUntil<T>(check: () => Promise<T | undefined>, opts: Wa
   }
   const why = exited ? `${exited} before it answered` : `did not answer within ${opts.timeoutMs} ms`;
   const last = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-  const log = opts.logFile ? `; log: ${opts.logFile}\n--- last lines of ${opts.logFile} ---\n${tailFile(opts.logFile)}` : '';
+  const log = opts.logFile
+    ? `; log: ${opts.logFile}\n--- last lines of ${opts.logFile} ---\n${tailFile(opts.logFile)}`
+    : '';
   throw backendError(`${opts.name} ${why}${last}${log}`, lastError);
 }
 
@@ -185,7 +187,8 @@ export function runAsync(
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve(out);
-      else reject(backendError(`${name}: \`${cmd} ${args.join(' ')}\` failed (${signal ?? `exit code ${code}`})\n${out}`));
+      else
+        reject(backendError(`${name}: \`${cmd} ${args.join(' ')}\` failed (${signal ?? `exit code ${code}`})\n${out}`));
     });
   });
 }
@@ -195,7 +198,14 @@ export function spawnServer(
   cmd: string,
   args: string[],
   logFile: string,
-  opts: { uid?: number; gid?: number; cwd?: string; env?: NodeJS.ProcessEnv; stdin?: 'pipe' | 'ignore'; stdout?: 'pipe' | 'log' } = {},
+  opts: {
+    uid?: number;
+    gid?: number;
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    stdin?: 'pipe' | 'ignore';
+    stdout?: 'pipe' | 'log';
+  } = {},
 ): ChildProcess {
   const fd = openSync(logFile, 'a');
   try {
@@ -290,6 +300,14 @@ export class Cleanup {
     try {
       this.reaper?.stdin?.write(`${JSON.stringify(msg)}\n`);
     } catch {}
+  }
+
+  /** A supervised server was restarted with a new pid. */
+  updatePid(id: string, pid: number | undefined): void {
+    const entry = this.entries.find((e) => e.id === id);
+    if (!entry) return;
+    entry.pid = pid;
+    if (pid) this.send({ add: { id, pid, signal: entry.signal ?? 'SIGTERM' } });
   }
 
   /** Register a server; `pid`/`signal` is what the interrupt path sends. */

@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import type { PrometheusInfo } from '../types.js';
 import { imageFor, startContainer } from './containers.js';
 import type { Provider, StartedBackend } from './internal-types.js';
-import { backendError, fetchWithTimeout, freePorts, spawnServer, waitForExit, waitUntil, which } from './process-utils.js';
+import {
+  backendError,
+  fetchWithTimeout,
+  freePorts,
+  spawnServer,
+  waitForExit,
+  waitUntil,
+  which,
+} from './process-utils.js';
 
 /** GET /api/v1/status/buildinfo: the server's version (undefined while it is not ready). */
 export async function prometheusVersion(url: string): Promise<string | undefined> {
@@ -41,7 +49,8 @@ scrape_configs:
 export const prometheusProvider: Provider<'prometheus'> = {
   name: 'prometheus',
   title: 'Prometheus',
-  installHint: 'sudo scripts/install-test-backends   (or: apt-get install -y prometheus), or set ROHAS_TEST_PROMETHEUS_URL',
+  installHint:
+    'sudo scripts/install-test-backends   (or: apt-get install -y prometheus), or set ROHAS_TEST_PROMETHEUS_URL',
 
   async fromEnv(ctx) {
     const url = ctx.settings.env.ROHAS_TEST_PROMETHEUS_URL?.replace(/\/+$/, '');
@@ -68,12 +77,25 @@ export const prometheusProvider: Provider<'prometheus'> = {
       id: 'prometheus',
       image,
       port: 9090,
-      files: [{ content: scrapeConfig([`${host}:${t1}`, `${host}:${t2}`], `${host}:${probe}`, 'localhost:9090'), target: '/etc/prometheus/prometheus.yml' }],
-      command: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', '--web.enable-admin-api', '--web.enable-lifecycle'],
+      files: [
+        {
+          content: scrapeConfig([`${host}:${t1}`, `${host}:${t2}`], `${host}:${probe}`, 'localhost:9090'),
+          target: '/etc/prometheus/prometheus.yml',
+        },
+      ],
+      command: [
+        '--config.file=/etc/prometheus/prometheus.yml',
+        '--storage.tsdb.path=/prometheus',
+        '--web.enable-admin-api',
+        '--web.enable-lifecycle',
+      ],
       wait: (w) => w.forHttp('/-/ready', 9090),
     });
     const url = `http://${c.getHost()}:${c.getMappedPort(9090)}`;
-    const version = await waitUntil(() => prometheusVersion(url), { name: 'prometheus (container)', timeoutMs: 30_000 });
+    const version = await waitUntil(() => prometheusVersion(url), {
+      name: 'prometheus (container)',
+      timeoutMs: 30_000,
+    });
     const promtool = which('promtool');
     const info: PrometheusInfo = {
       url,

@@ -66,7 +66,13 @@ export const timescaledbProvider: Provider<'timescaledb'> = {
     const url = `postgres://postgres:postgres@${c.getHost()}:${c.getMappedPort(5432)}/postgres`;
     const { serverVersion, extversion } = await ensureTimescale(url);
     ctx.log(`timescaledb: select extversion from pg_extension where extname='timescaledb' -> ${extversion}`);
-    const info: TimescaleInfo = { url, version: serverVersion, extensionVersion: extversion, poolSize: 10, source: 'container' };
+    const info: TimescaleInfo = {
+      url,
+      version: serverVersion,
+      extensionVersion: extversion,
+      poolSize: 10,
+      source: 'container',
+    };
     return { info, detail: image };
   },
 
@@ -76,51 +82,100 @@ export const timescaledbProvider: Provider<'timescaledb'> = {
 
   async local(ctx) {
     const dir = join(ctx.settings.baseDir, 'timescaledb');
-    const dataDir = join(dir, 'pgdata');
-    const logFile = join(dir, 'pglite.log');
     mkdirSync(dir, { recursive: true });
-    const child = spawnServer(process.execPath, [helperScript('pglite-timescaledb-server.mjs'), '--data', dataDir, '--port', '0'], logFile, {
-      stdin: 'pipe',
-      stdout: 'pipe',
-      cwd: dir,
-    });
+    const logFile = join(dir, 'pglite.log');
+    const timeoutMs = ctx.settings.localStartTimeoutMs;
+    let generation = 0;
+    let stopping = false;
+    const crashes: string[] = [];
+
+    // One PGlite process; on a restart it gets a fresh data folder and the same port.
+    const spawnOne = (port: number) => {
+      generation++;
+      const dataDir = join(dir, `pgdata-${generation}`);
+      const child = spawnServer(
+        process.execPath,
+        [helperScript('pglite-timescaledb-server.mjs'), '--data', dataDir, '--port', String(port)],
+        logFile,
+        {
+          stdin: 'pipe',
+          stdout: 'pipe',
+          cwd: dir,
+        },
+      );
+      // The child exits when its stdin closes (this process died); the pipes must not hold the run open.
+      (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+      const ready = new Promise<{ port: number; serverVersion: string; extversion: string }>((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => {
+          reject(
+            backendError(
+              `timescaledb (local) did not answer within ${timeoutMs} ms; log: ${logFile}\n${tailFile(logFile)}`,
+            ),
+          );
+        }, timeoutMs);
+        child.stdout?.on('data', (d) => {
+          out += d;
+          const nl = out.indexOf('\n');
+          if (nl < 0) return;
+          clearTimeout(timer);
+          try {
+            resolve(JSON.parse(out.slice(0, nl)));
+          } catch (err) {
+            reject(backendError(`timescaledb (local) printed an unexpected line: ${out.slice(0, nl)}`, err));
+          }
+        });
+        child.once('exit', (code, signal) => {
+          clearTimeout(timer);
+          reject(
+            backendError(
+              `timescaledb (local) exited with ${signal ?? `code ${code}`} before it answered; log: ${logFile}\n${tailFile(logFile)}`,
+            ),
+          );
+        });
+      });
+      ready.then(() => (child.stdout as unknown as { unref?: () => void } | null)?.unref?.()).catch(() => {});
+      return { child, ready };
+    };
+
+    let current = spawnOne(0);
     const stop = async () => {
+      stopping = true;
+      const { child } = current;
       child.kill('SIGTERM');
       if (!(await waitForExit(child, 7_000))) {
         child.kill('SIGKILL');
         throw backendError(`timescaledb (local) did not stop on SIGTERM; killed. log: ${logFile}`);
       }
     };
-    ctx.cleanup.add({ id: 'timescaledb', stop, pid: child.pid, signal: 'SIGTERM' });
-    // The child exits when its stdin closes; keep the pipe from holding the run open.
-    (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-    const ready = await new Promise<{ port: number; serverVersion: string; extversion: string }>((resolve, reject) => {
-      let out = '';
-      const timeoutMs = ctx.settings.localStartTimeoutMs;
-      const timer = setTimeout(() => {
-        reject(backendError(`timescaledb (local) did not answer within ${timeoutMs} ms; log: ${logFile}\n${tailFile(logFile)}`));
-      }, timeoutMs);
-      child.stdout?.on('data', (d) => {
-        out += d;
-        const nl = out.indexOf('\n');
-        if (nl < 0) return;
-        clearTimeout(timer);
-        try {
-          resolve(JSON.parse(out.slice(0, nl)));
-        } catch (err) {
-          reject(backendError(`timescaledb (local) printed an unexpected line: ${out.slice(0, nl)}`, err));
+    ctx.cleanup.add({ id: 'timescaledb', stop, pid: current.child.pid, signal: 'SIGTERM' });
+    const ready = await current.ready;
+
+    // Supervise: PGlite is WebAssembly and a statement can abort it for good. Restart it (fresh data,
+    // same port) so one bad statement fails its own test, not every test after it; say so loudly.
+    const supervise = (proc: ReturnType<typeof spawnOne>) => {
+      proc.child.once('exit', (code, signal) => {
+        if (stopping) return;
+        const what = `timescaledb (local) server exited with ${signal ?? `code ${code}`} during the run (crash ${crashes.length + 1}); log with the last statements it received: ${logFile}`;
+        crashes.push(what);
+        ctx.cleanup.keepDirs();
+        console.error(`[rohas-telemetry] [integration-tests] ${what}; restarting it on port ${ready.port}`);
+        if (crashes.length > 5) {
+          console.error(
+            '[rohas-telemetry] [integration-tests] timescaledb (local) crashed more than 5 times; not restarting it again',
+          );
+          return;
         }
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(
-          backendError(
-            `timescaledb (local) exited with ${signal ?? `code ${code}`} before it answered; log: ${logFile}\n${tailFile(logFile)}`,
-          ),
+        current = spawnOne(ready.port);
+        ctx.cleanup.updatePid('timescaledb', current.child.pid);
+        supervise(current);
+        current.ready.catch((err) =>
+          console.error(`[rohas-telemetry] [integration-tests] timescaledb (local) restart failed: ${err.message}`),
         );
       });
-    });
-    (child.stdout as unknown as { unref?: () => void } | null)?.unref?.();
+    };
+    supervise(current);
+
     const url = `postgres://postgres@127.0.0.1:${ready.port}/postgres`;
     // A real round trip through the socket server, as the adapter will make it.
     const checked = await ensureTimescale(url);
@@ -132,6 +187,6 @@ export const timescaledbProvider: Provider<'timescaledb'> = {
       poolSize: 1,
       source: 'local',
     };
-    return { info, detail: `PGlite + pglite-socket on ${url}`, logFile };
+    return { info, detail: `PGlite + pglite-socket on ${url}`, logFile, notes: () => crashes };
   },
 };
