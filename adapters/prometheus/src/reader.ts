@@ -12,7 +12,7 @@ import type { DiagnosticLogger } from '@rohas/telemetry';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { DeltaToCumulative } from './delta-to-cumulative.js';
 import type { CatalogEntry } from './internal-types.js';
-import { renderResourceMetrics } from './render.js';
+import { renderChunks } from './render.js';
 
 const gzip = promisify(gzipCallback);
 
@@ -160,18 +160,24 @@ export class PrometheusPullReader extends MetricReader {
 
   /** Collects now and returns the exposition text, as a scrape would get it. */
   async render(openMetrics = false): Promise<string> {
+    return (await this.renderParts(openMetrics)).join('');
+  }
+
+  /** Collects and renders; the parts concatenated are the exposition. */
+  private async renderParts(openMetrics: boolean): Promise<string[]> {
     const { resourceMetrics, errors } = await this.collect();
     for (const error of errors)
       this.logger.warn(`[rohas-telemetry] [prometheus] collection error: ${String(error)}`, { error });
-    let text = renderResourceMetrics(this.deltas.convert(resourceMetrics), {
+    const parts = renderChunks(this.deltas.convert(resourceMetrics), {
       openMetrics,
       prefix: this.prefix,
       onOverflow: (name) => this.overflow(name),
       onDrop: (name, reason) => this.drop(name, reason),
       catalog: this.catalog,
     });
-    if (this.processRegistry) text += await this.renderProcessMetrics(openMetrics);
-    return openMetrics ? `${text}# EOF\n` : text;
+    if (this.processRegistry) parts.push(await this.renderProcessMetrics(openMetrics));
+    if (openMetrics) parts.push('# EOF\n');
+    return parts;
   }
 
   private renderProcessMetrics(openMetrics: boolean): Promise<string> {
@@ -224,17 +230,28 @@ export class PrometheusPullReader extends MetricReader {
       return;
     }
     const openMetrics = negotiateOpenMetrics(req.headers.accept);
-    const text = await this.render(openMetrics);
-    let body: Buffer = Buffer.from(text, 'utf8');
+    const parts = await this.renderParts(openMetrics);
     res.setHeader('content-type', openMetrics ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE);
     res.setHeader('vary', 'Accept, Accept-Encoding');
-    if (acceptsGzip(req.headers['accept-encoding'])) {
-      body = await gzip(body, { level: 1 });
-      res.setHeader('content-encoding', 'gzip');
-    }
-    res.setHeader('content-length', body.length);
     res.statusCode = 200;
-    res.end(req.method === 'HEAD' ? undefined : body);
+    if (acceptsGzip(req.headers['accept-encoding'])) {
+      // Level 1: at 50,000 series it compresses 21 MB to ~0.6 MB, several times faster than the default level 6.
+      const body = await gzip(Buffer.concat(parts.map((p) => Buffer.from(p, 'utf8'))), { level: 1 });
+      res.setHeader('content-encoding', 'gzip');
+      res.setHeader('content-length', body.length);
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    // Uncompressed: the parts go out as they are (chunked), never joined into one large string or buffer, which
+    // at tens of megabytes costs more in copying and GC than rendering.
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    res.cork();
+    for (const p of parts) res.write(p, 'utf8');
+    res.uncork();
+    res.end();
   }
 
   protected override async onForceFlush(): Promise<void> {

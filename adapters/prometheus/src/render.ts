@@ -143,11 +143,19 @@ function bucketExemplars(bounds: number[], exemplars: PointExemplar[]): Array<Po
   return out;
 }
 
+/**
+ * Sample lines are joined in groups of this many: appending millions of short strings to one string builds a deep
+ * rope that V8 must flatten when it is encoded, which measured slower than rendering itself at 50,000 series;
+ * `join` writes each group as one flat string, cheap to encode and to concatenate as buffers.
+ */
+const CHUNK_LINES = 512;
+
 interface Family {
   names: FamilyNames;
   type: 'counter' | 'gauge' | 'histogram';
   help: string;
-  body: string;
+  /** Sample lines in chunks of {@link CHUNK_LINES} lines. */
+  chunks: string[];
   /** OTel name of the first metric in the family, for conflict messages. */
   source: string;
 }
@@ -166,10 +174,10 @@ function kindOf(metric: MetricData): 'counter' | 'gauge' | 'histogram' | undefin
 }
 
 /**
- * Renders one collection. Metric families keep the order of first appearance; metrics of the same family name from
+ * Renders one collection as text chunks (concatenated, they are the exposition). Metric families keep the order of first appearance; metrics of the same family name from
  * several scopes are merged into one family (Prometheus allows one TYPE per name), a type conflict drops the later.
  */
-export function renderResourceMetrics(rm: ResourceMetrics, options: RenderOptions): string {
+export function renderChunks(rm: ResourceMetrics, options: RenderOptions): string[] {
   const om = options.openMetrics;
   const families = new Map<string, Family>();
   for (const sm of rm.scopeMetrics) {
@@ -220,11 +228,11 @@ export function renderResourceMetrics(rm: ResourceMetrics, options: RenderOption
         options.catalog.set(otelName, entry);
       }
       if (!family) {
-        family = { names, type: kind, help: metric.descriptor.description || otelName, body: '', source: otelName };
+        family = { names, type: kind, help: metric.descriptor.description || otelName, chunks: [], source: otelName };
         families.set(key, family);
       }
       let overflow = false;
-      let body = '';
+      let lines: string[] = [];
       if (metric.dataPointType === DataPointType.HISTOGRAM) {
         const base = names.text;
         const bucketName = `${base}_bucket{`;
@@ -244,44 +252,60 @@ export function renderResourceMetrics(rm: ResourceMetrics, options: RenderOption
           for (let i = 0; i < counts.length; i++) {
             cumulative += counts[i]!;
             const le = i < bounds.length ? formatValue(bounds[i]!) : '+Inf';
-            body += `${bucketName}${prefix}le="${le}"} ${cumulative}`;
             const ex = perBucket?.[i];
-            body += ex ? `${formatExemplar(ex)}\n` : '\n';
+            lines.push(`${bucketName}${prefix}le="${le}"} ${cumulative}${ex ? formatExemplar(ex) : ''}\n`);
           }
           if (counts.length === 0 || bounds.length >= counts.length)
-            body += `${bucketName}${prefix}le="+Inf"} ${h.count}\n`;
+            lines.push(`${bucketName}${prefix}le="+Inf"} ${h.count}\n`);
           // _sum only when it is monotonic, i.e. no negative observation (the spec's rule).
           if (h.sum !== undefined && (h.min === undefined || h.min >= 0))
-            body += `${sumName}${labels}} ${formatValue(h.sum)}\n`;
-          body += `${countName}${labels}} ${h.count}\n`;
+            lines.push(`${sumName}${labels}} ${formatValue(h.sum)}\n`);
+          lines.push(`${countName}${labels}} ${h.count}\n`);
+          if (lines.length >= CHUNK_LINES) {
+            family.chunks.push(lines.join(''));
+            lines = [];
+          }
         }
       } else {
         const sample = kind === 'counter' ? `${names.openMetrics}_total{` : `${names.text}{`;
         for (const dp of metric.dataPoints) {
           const attrs = dp.attributes as Record<string, unknown>;
           if (attrs[OVERFLOW_ATTRIBUTE] === true) overflow = true;
-          body += `${sample}${joinLabels(formatLabels(attrs), scope)}} ${formatValue(dp.value as number)}`;
           const ex = om && kind === 'counter' ? largest((dp as { exemplars?: PointExemplar[] }).exemplars) : undefined;
-          body += ex ? `${formatExemplar(ex)}\n` : '\n';
+          lines.push(
+            `${sample}${joinLabels(formatLabels(attrs), scope)}} ${formatValue(dp.value as number)}${ex ? formatExemplar(ex) : ''}\n`,
+          );
+          if (lines.length >= CHUNK_LINES) {
+            family.chunks.push(lines.join(''));
+            lines = [];
+          }
         }
       }
-      family.body += body;
+      if (lines.length > 0) family.chunks.push(lines.join(''));
       if (overflow) options.onOverflow?.(otelName);
     }
   }
 
-  let out = '';
+  const out: string[] = [];
   const resourceLabels = formatLabels(rm.resource.attributes as Record<string, unknown>);
   if (resourceLabels !== '') {
-    out += om
-      ? `# TYPE target info\n# HELP target Target metadata\ntarget_info{${resourceLabels}} 1\n`
-      : `# HELP target_info Target metadata\n# TYPE target_info gauge\ntarget_info{${resourceLabels}} 1\n`;
+    out.push(
+      om
+        ? `# TYPE target info\n# HELP target Target metadata\ntarget_info{${resourceLabels}} 1\n`
+        : `# HELP target_info Target metadata\n# TYPE target_info gauge\ntarget_info{${resourceLabels}} 1\n`,
+    );
   }
   for (const f of families.values()) {
     const name = om ? f.names.openMetrics : f.names.text;
-    out += `# HELP ${name} ${escapeHelp(f.help)}\n# TYPE ${name} ${f.type}\n`;
-    if (om && f.names.unit) out += `# UNIT ${name} ${f.names.unit}\n`;
-    out += f.body;
+    let head = `# HELP ${name} ${escapeHelp(f.help)}\n# TYPE ${name} ${f.type}\n`;
+    if (om && f.names.unit) head += `# UNIT ${name} ${f.names.unit}\n`;
+    out.push(head);
+    for (const c of f.chunks) out.push(c);
   }
   return out;
+}
+
+/** {@link renderChunks} as one string. */
+export function renderResourceMetrics(rm: ResourceMetrics, options: RenderOptions): string {
+  return renderChunks(rm, options).join('');
 }
