@@ -24,3 +24,8 @@ export interface IngestResultLike {
   reason?: 'queue_full' | 'signal_disabled' | 'not_stored';
   retryAfterMs?: number;
 }
+
+/** Options of the core's `ingest*` calls (structurally the core's `IngestOptions`). */
+export interface IngestOptionsLike {
+  rejectWhenFull?: boolean;
+}

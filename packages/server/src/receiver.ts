@@ -23,6 +23,9 @@ const SIGNALS: Record<Signal, { rejectedField: string; what: string }> = {
 /** gRPC status codes carried in google.rpc.Status bodies. */
 const RPC = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14, INTERNAL: 13, UNAUTHENTICATED: 16 } as const;
 
+/** A remote exporter can retry, so a full queue refuses its request instead of dropping older, already-taken data. */
+const REJECT_WHEN_FULL = { rejectWhenFull: true } as const;
+
 export interface ReceiverState {
   /** Set while the server shuts down: new exports get 503 with Retry-After. */
   closing: boolean;
@@ -107,10 +110,10 @@ export function registerReceiver(app: Hono, storage: ServerStorage, options: { m
       try {
         result =
           signal === 'traces'
-            ? storage.ingestSpans(converted.items as never)
+            ? storage.ingestSpans(converted.items as never, REJECT_WHEN_FULL)
             : signal === 'metrics'
-              ? storage.ingestMetrics(converted.items as never)
-              : storage.ingestLogs(converted.items as never);
+              ? storage.ingestMetrics(converted.items as never, REJECT_WHEN_FULL)
+              : storage.ingestLogs(converted.items as never, REJECT_WHEN_FULL);
       } catch (error) {
         // ingest* is documented never to throw; if it does, say so rather than pretend success.
         options.logger.warn(`[rohas-telemetry] [server] ingest of ${signal} threw: ${(error as Error).message}`);

@@ -3,6 +3,7 @@
  */
 import type {
   HealthStatus,
+  IngestOptionsLike,
   IngestResultLike,
   LogRecord,
   MetricPoint,
@@ -12,7 +13,7 @@ import type {
   TelemetryQuery,
 } from './core-types.js';
 
-export type { IngestResultLike } from './core-types.js';
+export type { IngestOptionsLike, IngestResultLike } from './core-types.js';
 
 /**
  * What the server needs from the storage: the subset of `@rohas/telemetry`'s `TelemetryStorage` it calls.
@@ -21,10 +22,13 @@ export type { IngestResultLike } from './core-types.js';
 export interface ServerStorage {
   readonly config: TelemetryConfig;
   readonly query: TelemetryQuery;
-  /** Queues spans for the adapter; never throws. */
-  ingestSpans(spans: SpanRecord[]): IngestResultLike;
-  ingestMetrics(points: MetricPoint[]): IngestResultLike;
-  ingestLogs(records: LogRecord[]): IngestResultLike;
+  /**
+   * Queues spans for the adapter; never throws. The receiver passes `rejectWhenFull: true` so a full queue refuses
+   * the request (429, the client retries) rather than dropping older data.
+   */
+  ingestSpans(spans: SpanRecord[], options?: IngestOptionsLike): IngestResultLike;
+  ingestMetrics(points: MetricPoint[], options?: IngestOptionsLike): IngestResultLike;
+  ingestLogs(records: LogRecord[], options?: IngestOptionsLike): IngestResultLike;
   /** Queue sizes, written, dropped and retried items per signal. */
   stats(): Record<string, unknown>;
   health(): Promise<HealthStatus & { signals: Record<string, string> }>;

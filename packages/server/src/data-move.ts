@@ -1,0 +1,176 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { LogRecord, MetricPoint, SpanRecord } from './core-types.js';
+import { logsFromRequest, metricsFromRequest, OtlpFormatError, spansFromRequest } from './otlp/convert.js';
+import { logsToOtlpJson, metricsToOtlpJson, spansToOtlpJson } from './otlp/encode.js';
+import type { ServerStorage } from './types.js';
+
+/*
+ * Moving stored telemetry: read a time window through the query API of any adapter (export, copy) and write OTLP/JSON
+ * lines or ingest into another storage (import, copy). The line format is the one the OpenTelemetry Collector's file
+ * exporter writes: one ExportTraceServiceRequest / ExportMetricsServiceRequest / ExportLogsServiceRequest per line.
+ */
+
+export type SignalName = 'traces' | 'metrics' | 'logs';
+
+export type Batch = { signal: 'traces'; items: SpanRecord[] } | { signal: 'metrics'; items: MetricPoint[] } | { signal: 'logs'; items: LogRecord[] };
+
+export interface WindowOptions {
+  start: bigint;
+  end: bigint;
+  signals: SignalName[];
+  /** Bucket width for metrics (see readWindow); default 60 s. */
+  metricStepNano?: bigint;
+  warn?: (message: string) => void;
+}
+
+const PAGE = 1000;
+
+/**
+ * Reads a window of stored telemetry in batches.
+ * - traces: every trace with a span starting in the window, whole (all stored spans), through findTraces + getTrace.
+ * - logs: every record in the window, oldest first.
+ * - metrics: the query API returns series, not raw points, so a metric is read back as one point per series and
+ *   `metricStepNano` bucket (the bucket's last value; for counters that is the cumulative value at the bucket's end).
+ *   Resource attributes are not part of a series and are not carried; histograms cannot be rebuilt from series and are
+ *   skipped with a warning. (A raw-point read in the core's TelemetryQuery would make this lossless.)
+ */
+export async function* readWindow(storage: ServerStorage, options: WindowOptions): AsyncGenerator<Batch> {
+  const q = storage.query;
+  if (options.signals.includes('traces')) {
+    let cursor: string | undefined;
+    do {
+      const page = await q.findTraces({ start: options.start, end: options.end, limit: PAGE, cursor });
+      const spans: SpanRecord[] = [];
+      for (const summary of page.items) {
+        const trace = await q.getTrace(summary.traceId);
+        if (trace) spans.push(...trace);
+      }
+      if (spans.length > 0) yield { signal: 'traces', items: spans };
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+  if (options.signals.includes('logs')) {
+    let cursor: string | undefined;
+    do {
+      const page = await q.queryLogs({ start: options.start, end: options.end, limit: PAGE, order: 'asc', cursor });
+      if (page.items.length > 0) yield { signal: 'logs', items: page.items };
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+  if (options.signals.includes('metrics')) {
+    const step = options.metricStepNano ?? 60_000_000_000n;
+    const skipped: string[] = [];
+    for (const metric of await q.listMetrics()) {
+      if (metric.type === 'histogram' || metric.type === 'exponential_histogram') {
+        skipped.push(metric.name);
+        continue;
+      }
+      // Windows of at most 10,000 buckets each: the core refuses more per query.
+      const span = step * 10_000n;
+      const points: MetricPoint[] = [];
+      for (let from = options.start; from < options.end; from += span) {
+        const to = from + span < options.end ? from + span : options.end;
+        const series = await q.queryMetrics({ name: metric.name, start: from, end: to, stepNano: step, aggregation: 'last' });
+        for (const s of series) {
+          for (const p of s.points) {
+            const point: MetricPoint = {
+              name: metric.name,
+              type: metric.type,
+              temporality: metric.type === 'gauge' ? 'unspecified' : 'cumulative',
+              attributes: s.labels,
+              resource: { attributes: {} },
+              scope: { name: 'rohas-telemetry-export' },
+              startTimeUnixNano: p.timeUnixNano,
+              timeUnixNano: p.timeUnixNano,
+              value: p.value,
+            };
+            if (metric.type === 'counter' || metric.type === 'up_down_counter') point.isMonotonic = metric.type === 'counter';
+            if (metric.description) point.description = metric.description;
+            if (metric.unit) point.unit = metric.unit;
+            points.push(point);
+          }
+        }
+      }
+      if (points.length > 0) yield { signal: 'metrics', items: points };
+    }
+    if (skipped.length > 0) {
+      options.warn?.(`histogram metrics cannot be read back as raw points through the query API and were skipped: ${skipped.join(', ')}`);
+    }
+  }
+}
+
+/** One OTLP/JSON line for a batch. */
+export function batchToOtlpLine(batch: Batch): string {
+  const body = batch.signal === 'traces' ? spansToOtlpJson(batch.items) : batch.signal === 'metrics' ? metricsToOtlpJson(batch.items) : logsToOtlpJson(batch.items);
+  return JSON.stringify(body);
+}
+
+/** Parses one OTLP/JSON line (an Export*ServiceRequest of any signal, or a file exporter's line) into batches. */
+export function batchesFromOtlpLine(line: string, where: string): Batch[] {
+  let message: unknown;
+  try {
+    message = JSON.parse(line);
+  } catch (error) {
+    throw new OtlpFormatError(where, `not JSON: ${(error as Error).message}`);
+  }
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) throw new OtlpFormatError(where, 'a line must be a JSON object');
+  const out: Batch[] = [];
+  const m = message as Record<string, unknown>;
+  let known = false;
+  for (const [key, signal] of [['resourceSpans', 'traces'], ['resourceMetrics', 'metrics'], ['resourceLogs', 'logs']] as const) {
+    if (!(key in m)) continue;
+    known = true;
+    const converted = signal === 'traces' ? spansFromRequest({ [key]: m[key] }) : signal === 'metrics' ? metricsFromRequest({ [key]: m[key] }) : logsFromRequest({ [key]: m[key] });
+    if (converted.rejected > 0) throw new OtlpFormatError(where, `${converted.rejected} item(s) refused: ${converted.errors.join('; ')}`);
+    if (converted.items.length > 0) out.push({ signal, items: converted.items } as Batch);
+  }
+  if (!known) throw new OtlpFormatError(where, 'a line must hold resourceSpans, resourceMetrics or resourceLogs');
+  return out;
+}
+
+/** Reads OTLP/JSON lines from a file (blank lines are skipped). */
+export async function* readOtlpFile(path: string): AsyncGenerator<Batch> {
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Number.POSITIVE_INFINITY });
+  let n = 0;
+  for await (const line of lines) {
+    n++;
+    if (line.trim() === '') continue;
+    yield* batchesFromOtlpLine(line, `${path}:${n}`);
+  }
+}
+
+const CHUNK = 2000;
+
+/**
+ * Ingests a batch into a storage, waiting and retrying while its queue is full (an offline tool should never drop),
+ * then counts what the storage refused for other reasons.
+ */
+export async function ingestBatch(storage: ServerStorage, batch: Batch): Promise<{ written: number; refused: number; reason?: string }> {
+  let written = 0;
+  let refused = 0;
+  let reason: string | undefined;
+  for (let i = 0; i < batch.items.length; i += CHUNK) {
+    let chunk = batch.items.slice(i, i + CHUNK);
+    for (let attempt = 0; chunk.length > 0; attempt++) {
+      const r =
+        batch.signal === 'traces'
+          ? storage.ingestSpans(chunk as SpanRecord[], { rejectWhenFull: true })
+          : batch.signal === 'metrics'
+            ? storage.ingestMetrics(chunk as MetricPoint[], { rejectWhenFull: true })
+            : storage.ingestLogs(chunk as LogRecord[], { rejectWhenFull: true });
+      written += r.accepted;
+      if (r.reason === 'queue_full' && attempt < 600) {
+        // The accepted items are the first ones; wait for the queue to drain and offer the rest again.
+        chunk = chunk.slice(r.accepted);
+        await storage.forceFlush();
+        await new Promise((res) => setTimeout(res, Math.min(r.retryAfterMs ?? 100, 1000)));
+        continue;
+      }
+      refused += r.rejected;
+      if (r.reason) reason = r.reason;
+      break;
+    }
+  }
+  return { written, refused, reason };
+}
