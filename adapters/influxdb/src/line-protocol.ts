@@ -12,9 +12,10 @@
  * reversible `~`-prefixed base64url form. Tags only select candidate rows; the exact values live in fields.
  */
 
-const MEASUREMENT_SPECIAL = /[, ]/g;
-const KEY_SPECIAL = /[,= ]/g;
-const STRING_SPECIAL = /["\\]/g;
+// Tests first, then plain-string replaceAll: several times faster than a regex replace with `$&` on the hot path.
+const MEASUREMENT_SPECIAL = /[, ]/;
+const KEY_SPECIAL = /[,= ]/;
+const STRING_SPECIAL = /["\\]/;
 
 /** Escapes a measurement name. Throws on text that line protocol cannot carry in a measurement (control characters). */
 export function escapeMeasurement(name: string): string {
@@ -23,17 +24,17 @@ export function escapeMeasurement(name: string): string {
       `measurement name ${JSON.stringify(name)} is empty or has control characters or a backslash, which line protocol cannot carry`,
     );
   }
-  return name.replace(MEASUREMENT_SPECIAL, '\\$&');
+  return MEASUREMENT_SPECIAL.test(name) ? name.replaceAll(',', '\\,').replaceAll(' ', '\\ ') : name;
 }
 
 /** Escapes a tag key, tag value or field key that is already known to be line-protocol safe (see {@link encodeTagValue}). */
 export function escapeKey(text: string): string {
-  return text.replace(KEY_SPECIAL, '\\$&');
+  return KEY_SPECIAL.test(text) ? text.replaceAll(',', '\\,').replaceAll('=', '\\=').replaceAll(' ', '\\ ') : text;
 }
 
 /** Quotes a string field value. */
 export function quoteString(value: string): string {
-  return `"${value.replace(STRING_SPECIAL, '\\$&')}"`;
+  return STRING_SPECIAL.test(value) ? `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"` : `"${value}"`;
 }
 
 const UNSAFE_TAG = /[\p{Cc}\\]/u;
@@ -52,8 +53,16 @@ export function decodeTagValue(tag: string): string {
   return tag[0] === '~' ? Buffer.from(tag.slice(1), 'base64url').toString('utf8') : tag;
 }
 
-/** A field value: string, float (JS number), integer (bigint, written with the `i` suffix) or boolean. */
-export type FieldValue = string | number | bigint | boolean;
+/** A string field value already quoted with {@link quoteString}, so text shared by many points is quoted once. */
+export class QuotedString {
+  readonly text: string;
+  constructor(value: string) {
+    this.text = quoteString(value);
+  }
+}
+
+/** A field value: string, float (JS number), integer (bigint, written with the `i` suffix), boolean, or pre-quoted string. */
+export type FieldValue = string | number | bigint | boolean | QuotedString;
 
 /**
  * Formats one point. Tags are written sorted by key (what InfluxDB recommends for write speed); tag values must be
@@ -90,6 +99,8 @@ export function formatFieldValue(v: FieldValue): string {
       return `${v.toString()}i`;
     case 'boolean':
       return v ? 'true' : 'false';
+    case 'object':
+      return v.text;
     default:
       if (!Number.isFinite(v)) throw new Error(`float field value ${v} is not finite`);
       // `String(1e21)` is `1e+21`, which line protocol accepts; -0 is written as 0.

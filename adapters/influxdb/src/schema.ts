@@ -4,7 +4,7 @@
  * metric series id, severity). Everything else — ids, exact times, attributes, bodies — is a field, so attribute keys
  * never become tag keys and series cardinality does not grow with them.
  */
-import { createHash, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import {
   type Attributes,
   type AttributeValue,
@@ -20,7 +20,7 @@ import {
   serviceNameOf,
 } from '@rohas/telemetry';
 import type { Measurements, Row, RowValue } from './internal-types.js';
-import { decodeTagValue, encodeTagValue, type FieldValue, formatLine } from './line-protocol.js';
+import { decodeTagValue, encodeTagValue, type FieldValue, formatLine, QuotedString } from './line-protocol.js';
 
 export const SECOND = 1_000_000_000n;
 
@@ -78,6 +78,32 @@ export function logPointTime(time: bigint, seq: bigint): bigint {
 
 const json = (v: unknown): string => encodeAnyValue(v as AttributeValue);
 
+/*
+ * Resources and scopes are shared by many records (the core caches them per SDK resource), so their encoded, quoted JSON and a
+ * hash of it are kept per object. Records are treated as immutable once handed to the adapter, as the OpenTelemetry
+ * exporter contract does.
+ */
+interface Encoded {
+  field: QuotedString;
+  hash: string;
+}
+const encodedCache = new WeakMap<object, Encoded>();
+function encoded(obj: object, encode: () => string): Encoded {
+  let e = encodedCache.get(obj);
+  if (e === undefined) {
+    const text = encode();
+    e = { field: new QuotedString(text), hash: hash64(text) };
+    encodedCache.set(obj, e);
+  }
+  return e;
+}
+const cachedJson = (obj: object): QuotedString => encoded(obj, () => json(obj)).field;
+
+/** 64 bits of two FNV-1a hashes as hex: a series key, not a security boundary. */
+function hash64(text: string): string {
+  return fnv32(text, 0x811c9dc5).toString(16).padStart(8, '0') + fnv32(text, 0x050c5d1f).toString(16).padStart(8, '0');
+}
+
 const int = (n: number | undefined): bigint | undefined =>
   n === undefined || n === 0 ? undefined : BigInt(Math.trunc(n));
 
@@ -113,8 +139,8 @@ export function spanLine(m: Measurements, span: SpanRecord, traceBucketChars: nu
     trace_state: span.traceState,
     flags: span.flags === undefined ? undefined : BigInt(span.flags),
     attributes: encodeAttributes(span.attributes),
-    resource: json(span.resource),
-    scope: json(span.scope),
+    resource: cachedJson(span.resource),
+    scope: cachedJson(span.scope),
     events: span.events.length ? json(span.events) : undefined,
     links: span.links.length ? json(span.links) : undefined,
     dropped_attributes: int(span.droppedAttributesCount),
@@ -199,18 +225,17 @@ export function spanFromRow(row: Row): SpanRecord {
 // ---------------------------------------------------------------------------------------------------------------------
 
 /** Series id of a metric stream: a hash of everything that identifies it besides the name and type tags. */
-function metricSeriesId(p: MetricPoint, attributes: string, resource: string): string {
-  return createHash('sha1')
-    .update(
-      `${attributes}\u0000${resource}\u0000${p.scope.name}\u0000${p.scope.version ?? ''}\u0000${p.temporality}\u0000${p.unit ?? ''}`,
-    )
-    .digest('hex')
-    .slice(0, 16);
+function metricSeriesId(p: MetricPoint, attributes: Encoded, resource: Encoded): string {
+  return hash64(
+    `${attributes.hash}:${resource.hash}:${p.scope.name}\u0000${p.scope.version ?? ''}\u0000${p.temporality}\u0000${p.unit ?? ''}`,
+  );
 }
 
 export function metricLine(m: Measurements, p: MetricPoint): string {
-  const attributes = encodeAttributes(p.attributes);
-  const resource = json(p.resource);
+  // Attribute objects are new per data point (the core copies them), so they are encoded each time.
+  const attributesText = encodeAttributes(p.attributes);
+  const attributes: Encoded = { field: new QuotedString(attributesText), hash: hash64(attributesText) };
+  const resource = encoded(p.resource, () => json(p.resource));
   const h = p.histogram;
   const fields: Record<string, FieldValue | undefined> = {};
   if (p.value !== undefined) {
@@ -228,13 +253,13 @@ export function metricLine(m: Measurements, p: MetricPoint): string {
       fields.sum = p.exponentialHistogram.sum;
     fields.exp_histogram = json(p.exponentialHistogram);
   }
-  fields.attributes = attributes;
-  fields.resource = resource;
-  fields.scope = json(p.scope);
+  fields.attributes = attributes.field;
+  fields.resource = resource.field;
+  fields.scope = cachedJson(p.scope);
   fields.start_ns = p.startTimeUnixNano;
   fields.temporality = p.temporality;
   if (p.isMonotonic !== undefined) fields.monotonic = p.isMonotonic;
-  fields.descriptor = json({ description: p.description, unit: p.unit });
+  fields.descriptor = descriptorJson(p.description, p.unit);
   if (p.exemplars?.length) fields.exemplars = json(p.exemplars);
   const tags = {
     metric: encodeTagValue(p.name),
@@ -243,6 +268,18 @@ export function metricLine(m: Measurements, p: MetricPoint): string {
     sid: metricSeriesId(p, attributes, resource),
   };
   return formatLine(m.metrics, tags, fields, p.timeUnixNano);
+}
+
+const descriptors = new Map<string, QuotedString>();
+function descriptorJson(description: string | undefined, unit: string | undefined): QuotedString {
+  const key = `${description ?? ''}\u0000${unit ?? ''}`;
+  let text = descriptors.get(key);
+  if (text === undefined) {
+    text = new QuotedString(json({ description, unit }));
+    if (descriptors.size > 10_000) descriptors.clear();
+    descriptors.set(key, text);
+  }
+  return text;
 }
 
 export function descriptorOf(text: string | undefined): { description?: string; unit?: string } {
@@ -290,8 +327,8 @@ export function logLine(m: Measurements, r: LogRecord, seq: bigint): string {
     severity_text: r.severityText,
     body: encodeAnyValue(r.body),
     attributes: encodeAttributes(r.attributes),
-    resource: json(r.resource),
-    scope: json(r.scope),
+    resource: cachedJson(r.resource),
+    scope: cachedJson(r.scope),
     trace_id: r.traceId || undefined,
     span_id: r.spanId || undefined,
     flags: r.flags === undefined ? undefined : BigInt(r.flags),

@@ -1,0 +1,193 @@
+/*
+ * InfluxDB ingest benchmark: metric points written through the adapter (encoding included) against a raw
+ * line-protocol POST /write of the very same lines (pre-encoded), with 1 and 2 requests in flight, in the same run
+ * against the same influxd. Prints points/s and the adapter's ratio to the best raw configuration.
+ *
+ *   node --conditions=@rohas/source --import tsx bench/influxdb/run.ts            # starts a throwaway influxd
+ *   ROHAS_BENCH_INFLUXDB1_URL=http://127.0.0.1:8086 node --conditions=@rohas/source --import tsx bench/influxdb/run.ts
+ *   options: BENCH_POINTS (default 100000), BENCH_BATCH (points per request, default 5000), BENCH_ROUNDS (default 3)
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { MetricPoint, TelemetryAdapter } from '@rohas/telemetry';
+import { createAdapter } from '@rohas/telemetry-influxdb';
+
+const POINTS = Number(process.env.BENCH_POINTS ?? 100_000);
+const BATCH = Number(process.env.BENCH_BATCH ?? 5_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+async function startInfluxd(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'rohas-bench-influx-'));
+  const [http, rpc] = [await freePort(), await freePort()];
+  const conf = join(dir, 'influxdb.conf');
+  writeFileSync(
+    conf,
+    `reporting-enabled = false\nbind-address = "127.0.0.1:${rpc}"\n[meta]\n  dir = "${dir}/meta"\n[data]\n  dir = "${dir}/data"\n  wal-dir = "${dir}/wal"\n  query-log-enabled = false\n[monitor]\n  store-enabled = false\n[http]\n  bind-address = "127.0.0.1:${http}"\n  log-enabled = false\n[continuous_queries]\n  enabled = false\n`,
+  );
+  const child: ChildProcess = spawn(process.env.INFLUXD ?? '/usr/bin/influxd', ['-config', conf], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${http}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${url}/ping`)).status === 204) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function query(url: string, q: string): Promise<unknown> {
+  const res = await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q }) });
+  return res.json();
+}
+
+/** Points of 200 series (two labels), one every 10 s per series, as a periodic metric reader produces them. */
+function makePoints(n: number): MetricPoint[] {
+  const resource = { attributes: { 'service.name': 'bench-service', 'host.name': 'bench-host', 'process.pid': 4242 } };
+  const scope = { name: 'bench', version: '1.0.0' };
+  const t0 = BigInt(Date.now() - 86_400_000) * 1_000_000n;
+  const out: MetricPoint[] = [];
+  for (let i = 0; i < n; i++) {
+    const series = i % 200;
+    const time = t0 + BigInt(Math.floor(i / 200)) * 10_000_000_000n + 123_457n;
+    out.push({
+      name: `http.server.requests.${series % 4}`,
+      description: 'requests served',
+      unit: '{request}',
+      type: 'counter',
+      temporality: 'cumulative',
+      isMonotonic: true,
+      attributes: { 'http.route': `/api/v1/items/${series}`, 'http.status_code': series % 5 === 0 ? 500 : 200 },
+      resource,
+      scope,
+      startTimeUnixNano: t0,
+      timeUnixNano: time,
+      value: i * 1.5,
+    });
+  }
+  return out;
+}
+
+function chunks<T>(list: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+/** Runs `work` over the batches with `inFlight` callers at once; returns points/s. */
+async function timed<T>(
+  batches: T[][],
+  inFlight: number,
+  work: (batch: T[]) => Promise<void>,
+  count = (b: T[]) => b.length,
+): Promise<number> {
+  let next = 0;
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < batches.length) await work(batches[next++]!);
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return batches.reduce((a, b) => a + count(b), 0) / seconds;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  const external = process.env.ROHAS_BENCH_INFLUXDB1_URL;
+  const server = external ? { url: external.replace(/\/+$/, ''), stop: async () => {} } : await startInfluxd();
+  const url = server.url;
+  const prefix = `bench_${randomBytes(3).toString('hex')}`;
+  const databases: string[] = [];
+  const logger = { debug() {}, info() {}, warn: console.warn, error: console.error };
+  try {
+    const points = makePoints(POINTS);
+    const pointBatches = chunks(points, BATCH);
+    // The raw path posts exactly the lines the adapter writes: encode them once, outside the timing.
+    let captured: string[] = [];
+    {
+      const { metricLine } = await import('../../adapters/influxdb/src/schema.js');
+      const m = { spans: 'spans', metrics: 'metrics', logs: 'logs' };
+      captured = points.map((p) => metricLine(m, p));
+    }
+    const lineBatches = chunks(captured, BATCH).map((b) => ({ body: b.join('\n'), lines: b.length }));
+
+    const results: Record<string, number[]> = {};
+    const record = (k: string, v: number) => {
+      results[k] = [...(results[k] ?? []), v];
+    };
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const inFlight of [1, 2]) {
+        // raw
+        const rawDb = `${prefix}_raw_${inFlight}_${round}`;
+        databases.push(rawDb);
+        await query(url, `CREATE DATABASE "${rawDb}"`);
+        const rawRate = await timed(
+          lineBatches.map((b) => [b]),
+          inFlight,
+          async ([b]) => {
+            const res = await fetch(`${url}/write?db=${rawDb}&precision=ns`, { method: 'POST', body: b!.body });
+            if (res.status !== 204) throw new Error(`raw write: ${res.status} ${await res.text()}`);
+          },
+          ([b]) => b!.lines,
+        );
+        record(`raw, ${inFlight} in flight`, rawRate);
+        // adapter
+        const db = `${prefix}_adapter_${inFlight}_${round}`;
+        databases.push(db);
+        const adapter: TelemetryAdapter = await createAdapter({
+          options: { type: 'influxdb', url, database: db, write_concurrency: 1 },
+          retention: { traces: 0, metrics: 0, logs: 0 },
+          signals: ['metrics'],
+          logger,
+          baseDir: process.cwd(),
+        });
+        await adapter.init();
+        const rate = await timed(pointBatches, inFlight, async (batch) => {
+          const r = await adapter.metrics!.write(batch);
+          if (!r.ok) throw r.error;
+        });
+        record(`adapter, ${inFlight} in flight`, rate);
+        await adapter.close();
+      }
+    }
+    const rows = Object.entries(results).map(([k, v]) => [k, median(v)] as const);
+    const bestRaw = Math.max(...rows.filter(([k]) => k.startsWith('raw')).map(([, v]) => v));
+    console.log(
+      `InfluxDB ${external ? `at ${url}` : '(throwaway influxd)'}: ${POINTS} metric points, ${BATCH} per request, median of ${ROUNDS} rounds`,
+    );
+    for (const [k, v] of rows)
+      console.log(
+        `  ${k.padEnd(22)} ${Math.round(v).toLocaleString('en-US').padStart(9)} points/s   ratio to best raw ${(v / bestRaw).toFixed(2)}`,
+      );
+    const bestAdapter = Math.max(...rows.filter(([k]) => k.startsWith('adapter')).map(([, v]) => v));
+    console.log(`  best adapter / best raw = ${(bestAdapter / bestRaw).toFixed(2)} (target >= 0.70)`);
+  } finally {
+    for (const db of databases) await query(url, `DROP DATABASE "${db}"`).catch(() => undefined);
+    await server.stop();
+  }
+}
+
+await main();
