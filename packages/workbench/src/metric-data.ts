@@ -10,17 +10,24 @@ export function labelText(labels: JsonAttributes, fallback: string): string {
   return keys.map((k) => `${k}=${typeof labels[k] === 'string' ? labels[k] : JSON.stringify(labels[k])}`).join(', ');
 }
 
+export function labelsId(labels: JsonAttributes): string {
+  return JSON.stringify(Object.entries(labels).sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+}
+
 /**
  * Per-bucket increase of cumulative counter series (the OpenTelemetry SDK's default temporality), from the `last`
- * value in each bucket: a drop means the process restarted, and then the new value is the increase. Series with the
- * same values of `groupBy` keys are summed after the increase is taken, which is why the query is not grouped.
+ * value in each bucket: a drop means the process restarted, and then the new value is the increase. `baseline` holds
+ * each series' last value before the window (by labelsId); a series without one started inside the window, so its
+ * first value is all increase. Series with the same values of `groupBy` keys are summed after the increase is taken,
+ * which is why the query is not grouped.
  */
-export function counterIncrease(series: MetricSeries[], groupBy: string[] | undefined): MetricSeries[] {
+export function counterIncrease(series: MetricSeries[], groupBy: string[] | undefined, baseline: Map<string, number> = new Map()): MetricSeries[] {
   const groups = new Map<string, MetricSeries>();
   for (const s of series) {
     const pts: MetricSeries['points'] = [];
-    for (let i = 1; i < s.points.length; i++) {
-      const prev = s.points[i - 1]!.value;
+    const base = baseline.get(labelsId(s.labels));
+    for (let i = 0; i < s.points.length; i++) {
+      const prev = i === 0 ? (base ?? 0) : s.points[i - 1]!.value;
       const cur = s.points[i]!.value;
       pts.push({ timeUnixNano: s.points[i]!.timeUnixNano, value: cur >= prev ? cur - prev : cur });
     }
@@ -29,7 +36,7 @@ export function counterIncrease(series: MetricSeries[], groupBy: string[] | unde
       labels = {};
       for (const k of groupBy) if (s.labels[k] !== undefined) labels[k] = s.labels[k]!;
     }
-    const key = JSON.stringify(Object.entries(labels).sort());
+    const key = labelsId(labels);
     const g = groups.get(key);
     if (!g) groups.set(key, { ...s, labels, points: pts });
     else {

@@ -31,19 +31,20 @@ let consoleErrors: string[];
 
 beforeAll(async () => {
   await buildWorkbench();
-  server = await startTelemetryServer();
+  server = await startTelemetryServer({ exampleApp: true });
   await loadTelemetry(server.url, { spans: [...data.spans, ...big.spans], metrics: data.metrics, logs: data.logs });
   await eventually('all traces stored', async () => {
-    const r = await getJson<{ traces: unknown[] }>(`${server.url}/telemetry/traces?start=now-2h&limit=1000`);
-    return r.traces.length === data.traceIds.length + 1 || undefined;
+    const r = await getJson<{ traces: Array<{ traceId: string; spanCount: number }> }>(`${server.url}/telemetry/traces?start=now-2h&limit=1000`);
+    const stored = new Map(r.traces.map((t) => [t.traceId, t.spanCount]));
+    return data.traceIds.every((id) => stored.get(id) === spansOf(id).length) || undefined;
   });
   await eventually('the 5,000-span trace complete', async () => {
     const r = await getJson<{ spans: unknown[] }>(`${server.url}/telemetry/traces/${big.traceId}`);
     return r.spans.length === 5000 || undefined;
   });
   await eventually('logs stored', async () => {
-    const r = await getJson<{ logs: unknown[] }>(`${server.url}/telemetry/logs?start=now-2h&limit=1000`);
-    return r.logs.length === data.logs.length || undefined;
+    const r = await getJson<{ logs: Array<{ resource: { attributes: Record<string, unknown> } }> }>(`${server.url}/telemetry/logs?start=now-2h&limit=1000`);
+    return r.logs.filter((l) => l.resource.attributes['service.name'] !== 'users-api').length === data.logs.length || undefined;
   });
   await eventually('metrics stored', async () => {
     const r = await getJson<{ metrics: Array<{ name: string }> }>(`${server.url}/telemetry/metrics`);
@@ -163,6 +164,26 @@ describe('traces', () => {
   });
 });
 
+describe("the example app's data", () => {
+  it('finds the example service, opens one of its error traces and shows its handler metrics', async () => {
+    const p = await open('/workbench/traces?service=users-api&status=error');
+    await p.locator('[data-testid="trace-row"]').first().waitFor();
+    // The demo requests /users/9 and /nope 5 times each: 10 failing requests.
+    await expect(p.locator('[data-testid="trace-row"]').count()).resolves.toBe(10);
+    await p.locator('[data-testid="trace-row"]', { hasText: 'GET /users/:id' }).first().click();
+    await p.locator('[data-testid="waterfall"]').waitFor();
+    const names = await p.locator('.wf-row .op').allTextContents();
+    expect(names[0]).toMatch(/^GET /);
+    expect(names).toContain('db.query');
+    await expect(p.locator('.wf-row.error').count()).resolves.toBeGreaterThanOrEqual(1);
+    await p.screenshot({ path: screenshotPath('example-app-trace') });
+    await p.goto(`${server.url}/workbench/metrics?name=handler.execution.count&groupBy=handler_name`);
+    const legend = p.locator('[data-testid="metric-chart"] .u-legend');
+    await legend.waitFor();
+    await expect(legend.textContent()).resolves.toContain('GET /users/:id');
+  });
+});
+
 describe('logs', () => {
   it("lists a trace's logs from the trace view and follows a log's trace link back", async () => {
     const traceId = data.errorTraceId;
@@ -180,10 +201,10 @@ describe('logs', () => {
   });
 
   it('filters by severity and text, and tails new records live', async () => {
-    const p = await open('/workbench/logs?minSeverity=ERROR');
+    const p = await open('/workbench/logs?minSeverity=ERROR&service=api');
     await p.locator('[data-testid="log-row"]').first().waitFor();
     const levels = await p.locator('[data-testid="log-row"] .sev').allTextContents();
-    expect(levels.length).toBe(data.logs.filter((l) => l.severityNumber >= 17).length);
+    expect(levels.length).toBe(data.logs.filter((l) => l.severityNumber >= 17 && l.resource.attributes['service.name'] === 'api').length);
     expect(new Set(levels)).toEqual(new Set(['ERROR']));
     await p.fill('#lg-text', 'GetUser');
     await p.waitForURL(/text=GetUser/);

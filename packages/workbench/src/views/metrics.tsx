@@ -8,7 +8,7 @@ import { api } from '../api.ts';
 import { Chart, type ChartSeries } from '../chart.tsx';
 import { Empty, ErrorBox, Link, TimeWindow, useAsync, useTitle } from '../components.tsx';
 import { autoStep, formatTimestamp, paletteColor, parseDuration, parseTime } from '../format.ts';
-import { alignSeries, counterIncrease, labelText, type QuantileBucket, quantileHeatmap, unitFormatter } from '../metric-data.ts';
+import { alignSeries, counterIncrease, labelsId, labelText, type QuantileBucket, quantileHeatmap, unitFormatter } from '../metric-data.ts';
 import { navigate, type Route, withParams } from '../router.ts';
 import { cssVar, useTheme } from '../theme.ts';
 
@@ -266,9 +266,20 @@ export function MetricPanel(props: PanelProps) {
         service: props.service || undefined,
       };
       if (props.mode === 'increase') {
-        // Ungrouped `last` per attribute set; increases are taken per set and then summed per group.
-        const series = await api.queryMetrics({ ...base, aggregation: 'last' }, signal);
-        return { mode: props.mode, series: counterIncrease(series, props.groupBy), raw: series };
+        // Ungrouped `last` per attribute set; increases are taken per set and then summed per group. The last value
+        // of each set before the window (one bucket over the preceding day or window) is the first bucket's baseline.
+        const span = win.endNs - win.startNs;
+        const lookback = span > 86_400_000_000_000n ? span : 86_400_000_000_000n;
+        const [series, before] = await Promise.all([
+          api.queryMetrics({ ...base, aggregation: 'last' }, signal),
+          api.queryMetrics({ ...base, step: undefined, start: (win.startNs - lookback).toString(), end: win.startNs.toString(), aggregation: 'last' }, signal),
+        ]);
+        const baseline = new Map<string, number>();
+        for (const s of before) {
+          const last = s.points[s.points.length - 1];
+          if (last) baseline.set(labelsId(s.labels), last.value);
+        }
+        return { mode: props.mode, series: counterIncrease(series, props.groupBy, baseline), raw: series };
       }
       if (props.mode === 'percentiles') {
         const per = await Promise.all(QUANTILES.map((q) => api.queryMetrics({ ...base, aggregation: q.agg, groupBy: groupParam ?? '' }, signal)));

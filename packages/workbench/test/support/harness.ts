@@ -7,7 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { LogRecord, MetricPoint, SpanRecord } from '@rohas/telemetry';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { logsRequest, metricsRequest, postOtlp, tracesRequest } from '../fixtures/otlp-json.ts';
@@ -39,12 +40,14 @@ export interface TestServer {
 }
 
 const CLI_SOURCE = join(SERVER_DIR, 'src/cli.ts');
+/** tsx's loader by absolute URL: child processes run in a temp folder, where `--import tsx` would not resolve. */
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json').replace(/package\.json$/, 'dist/loader.mjs')).href;
 
 /**
  * Starts `rohas-telemetry serve` (from packages/server/src/cli.ts through tsx) on a free port with a SQLite database
  * in a temp folder. Until the CLI exists, the same server is started in this process with startServer().
  */
-export async function startTelemetryServer(): Promise<TestServer> {
+export async function startTelemetryServer(options: { exampleApp?: boolean } = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rohas-workbench-'));
   const config = join(dataDir, 'rohas.toml');
   writeFileSync(
@@ -60,12 +63,11 @@ export async function startTelemetryServer(): Promise<TestServer> {
       '',
     ].join('\n'),
   );
+  if (options.exampleApp) await runExampleApp(config, dataDir);
   if (existsSync(CLI_SOURCE) && process.env.WORKBENCH_TEST_IN_PROCESS !== '1') return startCli(config, dataDir);
-  const { defaultConfig, openStorage } = await import('@rohas/telemetry');
+  const { loadConfig, openStorage } = await import('@rohas/telemetry');
   const { startServer } = await import('@rohas/telemetry-server');
-  const storage = await openStorage(
-    defaultConfig({ type: 'sqlite', path: join(dataDir, 'telemetry'), retention_days: 0, batch: { flush_interval_ms: 50 } as never, baseDir: dataDir } as never),
-  );
+  const storage = await openStorage(loadConfig(config));
   const server = await startServer({ storage, host: '127.0.0.1', port: 0, workbenchDir: DIST_DIR, logger: quietLogger });
   return {
     url: server.url,
@@ -79,13 +81,33 @@ export async function startTelemetryServer(): Promise<TestServer> {
   };
 }
 
+export const EXAMPLE_APP = join(REPO_ROOT, 'examples/http-service.mjs');
+
+/**
+ * Runs the example app (examples/http-service.mjs --demo: 25 requests to itself, then a flush) with the same
+ * rohas.toml, so its spans, handler metrics and logs land in the database the server then serves.
+ */
+export async function runExampleApp(config: string, cwd: string): Promise<string> {
+  const child = spawn(process.execPath, ['--conditions=@rohas/source', '--import', TSX_LOADER, EXAMPLE_APP, '--demo'], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ROHAS_CONFIG: config, PORT: '0' },
+  });
+  let output = '';
+  child.stdout!.on('data', (b: Buffer) => (output += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  if (code !== 0) throw new Error(`[workbench test] the example app exited with ${code}:\n${output}`);
+  return output;
+}
+
 const quietLogger = { info() {}, warn: console.warn, error: console.error };
 
 async function startCli(config: string, dataDir: string): Promise<TestServer> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--conditions=@rohas/source', '--import', 'tsx', CLI_SOURCE, 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1'],
-    { cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ROHAS_TELEMETRY_WORKBENCH_DIR: DIST_DIR } },
+    ['--conditions=@rohas/source', '--import', TSX_LOADER, CLI_SOURCE, 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1'],
+    { cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   const url = await new Promise<string>((resolveUrl, reject) => {
