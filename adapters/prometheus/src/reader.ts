@@ -235,7 +235,7 @@ export class PrometheusPullReader extends MetricReader {
     res.setHeader('vary', 'Accept, Accept-Encoding');
     res.statusCode = 200;
     if (acceptsGzip(req.headers['accept-encoding'])) {
-      // Level 1: at 50,000 series it compresses 21 MB to ~0.6 MB, several times faster than the default level 6.
+      // Level 1: measured 3x faster than the default level 6 on 29 MB of exposition for 8% more bytes (README).
       const body = await gzip(Buffer.concat(parts.map((p) => Buffer.from(p, 'utf8'))), { level: 1 });
       res.setHeader('content-encoding', 'gzip');
       res.setHeader('content-length', body.length);
