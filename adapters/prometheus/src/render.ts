@@ -47,29 +47,37 @@ export function formatValue(value: number): string {
   return value > 0 ? '+Inf' : '-Inf';
 }
 
+/** Labels the exposition adds itself; an attribute that maps to one of them is renamed `exported_<name>`. */
+const SCOPE_LABELS: ReadonlySet<string> = new Set(['otel_scope_name', 'otel_scope_version']);
+const HISTOGRAM_LABELS: ReadonlySet<string> = new Set(['otel_scope_name', 'otel_scope_version', 'le']);
+const EXEMPLAR_LABELS: ReadonlySet<string> = new Set(['trace_id', 'span_id']);
+
 /**
  * The `k="v",...` text of an attribute set, with labels of colliding sanitized keys joined by `;` in the order of
- * the original keys, as the specification requires. Returns '' for no attributes; never a trailing comma.
+ * the original keys, as the specification requires. An attribute whose label name is in `reserved` (one the
+ * exposition adds, like `le`) becomes `exported_<name>`, as Prometheus renames clashing target labels, because a
+ * duplicate label name would make the whole scrape fail. Returns '' for no attributes; never a trailing comma.
  */
-export function formatLabels(attributes: Record<string, unknown>): string {
+export function formatLabels(attributes: Record<string, unknown>, reserved?: ReadonlySet<string>): string {
   let out = '';
   for (const key in attributes) {
     const value = attributes[key];
     if (value === undefined) continue;
     const name = sanitizeLabelName(key);
     // A changed key may now equal another key's label name: take the careful path for this set.
-    if (name !== key) return formatLabelsMerging(attributes);
+    if (name !== key || reserved?.has(name)) return formatLabelsMerging(attributes, reserved);
     out += `${out === '' ? '' : ','}${name}="${escapeLabelValue(attributeValueText(value))}"`;
   }
   return out;
 }
 
-function formatLabelsMerging(attributes: Record<string, unknown>): string {
+function formatLabelsMerging(attributes: Record<string, unknown>, reserved?: ReadonlySet<string>): string {
   const byName = new Map<string, Array<[string, string]>>();
   for (const key in attributes) {
     const value = attributes[key];
     if (value === undefined) continue;
-    const name = sanitizeLabelName(key);
+    let name = sanitizeLabelName(key);
+    if (reserved?.has(name)) name = `exported_${name}`;
     const entry: [string, string] = [key, attributeValueText(value)];
     const list = byName.get(name);
     if (list) list.push(entry);
@@ -113,7 +121,7 @@ export function formatExemplar(e: PointExemplar): string {
     let extra = 0;
     for (const [k, v] of Object.entries(e.filteredAttributes))
       extra += sanitizeLabelName(k).length + attributeValueText(v).length;
-    if (size + extra <= 128) labels = joinLabels(labels, formatLabels(e.filteredAttributes));
+    if (size + extra <= 128) labels = joinLabels(labels, formatLabels(e.filteredAttributes, EXEMPLAR_LABELS));
   }
   const ts = exemplarSeconds(e.timestamp);
   return ` # {${labels}} ${formatValue(e.value)}${ts === undefined ? '' : ` ${ts}`}`;
@@ -241,7 +249,7 @@ export function renderChunks(rm: ResourceMetrics, options: RenderOptions): strin
         for (const dp of metric.dataPoints) {
           const attrs = dp.attributes as Record<string, unknown>;
           if (attrs[OVERFLOW_ATTRIBUTE] === true) overflow = true;
-          const labels = joinLabels(formatLabels(attrs), scope);
+          const labels = joinLabels(formatLabels(attrs, HISTOGRAM_LABELS), scope);
           const prefix = labels === '' ? '' : `${labels},`;
           const h = dp.value;
           const bounds = h.buckets.boundaries;
@@ -273,7 +281,7 @@ export function renderChunks(rm: ResourceMetrics, options: RenderOptions): strin
           if (attrs[OVERFLOW_ATTRIBUTE] === true) overflow = true;
           const ex = om && kind === 'counter' ? largest((dp as { exemplars?: PointExemplar[] }).exemplars) : undefined;
           lines.push(
-            `${sample}${joinLabels(formatLabels(attrs), scope)}} ${formatValue(dp.value as number)}${ex ? formatExemplar(ex) : ''}\n`,
+            `${sample}${joinLabels(formatLabels(attrs, SCOPE_LABELS), scope)}} ${formatValue(dp.value as number)}${ex ? formatExemplar(ex) : ''}\n`,
           );
           if (lines.length >= CHUNK_LINES) {
             family.chunks.push(lines.join(''));

@@ -101,6 +101,20 @@ describe('OpenTelemetry -> Prometheus rendering', () => {
     await provider.shutdown();
   });
 
+  it('renames attributes that clash with labels the exposition adds (le, otel_scope_*) to exported_*', async () => {
+    const { reader, provider, meter } = setup();
+    meter.createHistogram('clash.hist', { advice: { explicitBucketBoundaries: [1] } }).record(0.5, { le: 'mine' });
+    meter.createCounter('clash.count').add(1, { otel_scope_name: 'fake', 'otel.scope.version': 'x' });
+    const text = await reader.render();
+    expect(text).toContain(
+      'clash_hist_bucket{exported_le="mine",otel_scope_name="render-scope",otel_scope_version="0.1.0",le="1"} 1\n',
+    );
+    expect(text).toContain(
+      'clash_count_total{exported_otel_scope_name="fake",exported_otel_scope_version="x",otel_scope_name="render-scope"',
+    );
+    await provider.shutdown();
+  });
+
   it('merges attribute keys that sanitize to one label, values joined by ; in key order', () => {
     expect(formatLabels({ 'a.b': '1', a_b: '2', 'a-b': '3', c: 'x' })).toBe('a_b="3;1;2",c="x"');
     expect(formatLabels({ a: 'x', b: 'y' })).toBe('a="x",b="y"');
