@@ -7,7 +7,7 @@ import { influxdb1Provider } from './influxdb1.js';
 import { influxdb2Provider } from './influxdb2.js';
 import type { Provider, ProviderContext, RunSettings, StartedBackend } from './internal-types.js';
 import { postgresProvider } from './postgres.js';
-import { backendError, Cleanup, COMPONENT } from './process-utils.js';
+import { backendError, Cleanup, COMPONENT, withTimeout } from './process-utils.js';
 import { prometheusProvider } from './prometheus.js';
 import { timescaledbProvider } from './timescaledb.js';
 
@@ -133,7 +133,9 @@ async function resolveOne<K extends BackendName>(
   let failed = false;
   if (docker.available && p.container) {
     try {
-      return done(await p.container(ctx));
+      // The container's own startup timeout does not cover the image pull: bound the whole attempt.
+      const bound = settings.containerStartTimeoutMs + 60_000;
+      return done(await withTimeout(p.container(ctx), bound, `${p.name} (container) did not start`));
     } catch (err) {
       failed = true;
       const msg = err instanceof Error ? err.message : String(err);

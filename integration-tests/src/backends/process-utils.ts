@@ -12,6 +12,18 @@ export function backendError(message: string, cause?: unknown): Error {
   return new Error(`${COMPONENT} ${message}`, cause === undefined ? undefined : { cause });
 }
 
+/** Reject with `message` when `promise` has not settled within timeoutMs (the run must never hang). */
+export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(backendError(`${message} (no result within ${timeoutMs} ms)`)), timeoutMs);
+      timer.unref();
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 /** A free TCP port on 127.0.0.1 (bind port 0, read it, close). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -338,7 +350,7 @@ export class Cleanup {
     await Promise.all(
       entries.map(async (e) => {
         try {
-          await e.stop();
+          await withTimeout(e.stop(), 30_000, `stopping ${e.id}`);
         } catch (err) {
           errors.push(`${e.id}: ${err instanceof Error ? err.message : String(err)}`);
           if (e.pid && pidAlive(e.pid)) {
