@@ -119,6 +119,55 @@ describe.runIf(v1)('influxdb adapter on a real influxd (1.x API)', () => {
     expect(listed).toEqual(expect.arrayContaining(HOSTILE_STRINGS.map(metricName)));
   });
 
+  it('keeps attribute keys out of tags: the tag keys are the fixed schema list', async () => {
+    const a = await open({ measurement_prefix: `keys_${runId()}_` });
+    const t = nowNano();
+    const attributes = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`user.key.${i}.${runId()}`, `v${i}`]));
+    expect(await a.traces!.write([makeSpan({ service: runId(), start: t, attributes })])).toEqual({ ok: true });
+    expect(await a.metrics!.write([makePoint({ name: 'm', time: t, value: 1, attributes })])).toEqual({ ok: true });
+    expect(await a.logs!.write([makeLog({ time: t, attributes })])).toEqual({ ok: true });
+    const tagKeys = async (m: string) => {
+      const r = await influxQl(url, `SHOW TAG KEYS FROM "${m}"`, database);
+      return r.results[0]!.series![0]!.values.flat().sort();
+    };
+    const measurements = (
+      await influxQl(url, 'SHOW MEASUREMENTS', database)
+    ).results[0]!.series![0]!.values.flat() as string[];
+    const prefix = measurements.find((m) => m.startsWith('keys_') && m.endsWith('spans'))!.slice(0, -'spans'.length);
+    expect(await tagKeys(`${prefix}spans`)).toEqual(['kind', 'name', 'service', 'status', 'tb']);
+    expect(await tagKeys(`${prefix}metrics`)).toEqual(['metric', 'service', 'sid', 'type']);
+    expect(await tagKeys(`${prefix}logs`)).toEqual(['service', 'severity']);
+  });
+
+  it('gives every span its own point even when siblings share service, name, status and start nanosecond', async () => {
+    const a = await open();
+    const service = runId();
+    const traceId = makeSpan().traceId;
+    const t = nowNano();
+    const siblings = Array.from({ length: 300 }, () => makeSpan({ traceId, service, name: 'fan-out', start: t }));
+    expect(await a.traces!.write(siblings)).toEqual({ ok: true });
+    expect(await a.traces!.write(siblings.slice(0, 100))).toEqual({ ok: true });
+    const got = await a.traces!.getTrace(traceId);
+    expect(got!.length).toBe(300);
+    const direct = await influxQl(url, `SELECT count("span_id") FROM "spans" WHERE "service" = '${service}'`, database);
+    expect(direct.results[0]!.series![0]!.values[0]![1]).toBe(300);
+  });
+
+  it('returns a span re-written with a changed status once, as its newest write', async () => {
+    const a = await open();
+    const span = makeSpan({ service: runId(), status: 0 });
+    expect(await a.traces!.write([span])).toEqual({ ok: true });
+    const changed = { ...structuredClone(span), status: { code: 2 as const, message: 'late error' } };
+    expect(await a.traces!.write([changed])).toEqual({ ok: true });
+    const got = await a.traces!.getTrace(span.traceId);
+    expect(got!.length).toBe(1);
+    expect(got![0]!.status).toEqual({ code: 2, message: 'late error' });
+    const page = await a.traces!.findTraces(
+      normalizeTraceQuery({ service: span.resource.attributes['service.name'] as string }, a.traces!.capabilities),
+    );
+    expect(page.items.map((t) => [t.traceId, t.spanCount, t.errorCount])).toEqual([[span.traceId, 1, 1]]);
+  });
+
   it('refuses a measurement prefix that line protocol cannot carry, naming the key', async () => {
     for (const prefix of ['a\nb', 'back\\', 'nul\0']) {
       expect(() =>

@@ -70,6 +70,17 @@ interface LogCursor {
   s: string;
 }
 
+/** A span re-written with other tag values (a changed status, say) lives in two series; keep its newest write. */
+function newestCopies(rows: Row[]): Row[] {
+  const newest = new Map<string, Row>();
+  for (const row of rows) {
+    const key = `${row.trace_id}:${row.span_id}`;
+    const seen = newest.get(key);
+    if (!seen || toBigInt(row.written_ns) > toBigInt(seen.written_ns)) newest.set(key, row);
+  }
+  return newest.size === rows.length ? rows : [...newest.values()];
+}
+
 function fail(message: string, cause: unknown, retryable: boolean): WriteResult {
   return { ok: false, error: new TelemetryError(`${W} ${message}: ${asError(cause).message}`, { cause }), retryable };
 }
@@ -198,14 +209,7 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
         }),
       )
     ).flat();
-    // A span re-written with other tag values (a changed status, say) lives in two series; keep the newest write.
-    const newest = new Map<string, Row>();
-    for (const row of rows) {
-      const key = `${row.trace_id}:${row.span_id}`;
-      const seen = newest.get(key);
-      if (!seen || toBigInt(row.written_ns) > toBigInt(seen.written_ns)) newest.set(key, row);
-    }
-    for (const row of newest.values()) {
+    for (const row of newestCopies(rows)) {
       const span = spanFromRow(row);
       const list = out.get(span.traceId);
       if (list) list.push(span);
@@ -302,7 +306,7 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
             spec.fields!.push({ key: 'duration_ns', op: '<=', value: q.maxDurationNano });
           spec.columns = ['trace_id', 'span_id', 'start_ns', 'end_ns', 'status_code', 'name', 'service', 'written_ns'];
           if (q.attributes.length) spec.columns.push('attributes', 'resource');
-          const rows = await backend.select(spec);
+          const rows = newestCopies(await backend.select(spec));
           // Latest matching span start per trace: the sort key of the reference.
           const latest = new Map<string, bigint>();
           for (const row of rows) {
