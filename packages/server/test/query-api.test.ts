@@ -21,7 +21,7 @@ for (const factory of storageFactories()) {
     beforeAll(async () => {
       ({ storage, cleanup } = await factory.open());
       server = await startServer({ storage, port: 0, logger: quiet });
-      const res = await fetch(`${server.url}/v1/traces`, { method: 'POST', body: encodeTraces(traceRequestObject(service, 3, traceId)) as BodyInit, headers: { 'content-type': 'application/x-protobuf' } });
+      const res = await fetch(`${server.url}/v1/traces`, { method: 'POST', body: encodeTraces(traceRequestObject(service, 3, traceId)), headers: { 'content-type': 'application/x-protobuf' } });
       expect(res.status).toBe(200);
       const now = BigInt(Date.now()) * 1_000_000n;
       const logs = {

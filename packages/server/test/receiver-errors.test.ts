@@ -19,7 +19,7 @@ afterAll(async () => {
   await storage?.shutdown();
 });
 
-function post(path: string, body: BodyInit, headers: Record<string, string>) {
+function post(path: string, body: Buffer | Uint8Array | string, headers: Record<string, string>) {
   return fetch(server.url + path, { method: 'POST', body, headers });
 }
 const PROTO = { 'content-type': 'application/x-protobuf' };
@@ -31,14 +31,14 @@ async function protoStatus(res: Response) {
 }
 
 async function stillServing() {
-  const res = await post('/v1/traces', encodeTraces(traceRequestObject('alive')) as BodyInit, PROTO);
+  const res = await post('/v1/traces', encodeTraces(traceRequestObject('alive')), PROTO);
   expect(res.status).toBe(200);
   expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
 }
 
 describe('OTLP receiver error handling', () => {
   it('accepts a valid protobuf and JSON export with an empty success response', async () => {
-    const p = await post('/v1/traces', encodeTraces(traceRequestObject('ok-svc')) as BodyInit, PROTO);
+    const p = await post('/v1/traces', encodeTraces(traceRequestObject('ok-svc')), PROTO);
     expect(p.status).toBe(200);
     expect(p.headers.get('content-type')).toBe('application/x-protobuf');
     expect((await p.arrayBuffer()).byteLength).toBe(0);
@@ -49,7 +49,7 @@ describe('OTLP receiver error handling', () => {
 
   it('keeps int64 beyond 2^53 exact (bigint), from protobuf and JSON', async () => {
     const before = storage.received.spans.length;
-    await post('/v1/traces', encodeTraces(traceRequestObject('big-svc', 1)) as BodyInit, PROTO);
+    await post('/v1/traces', encodeTraces(traceRequestObject('big-svc', 1)), PROTO);
     await post('/v1/traces', JSON.stringify(traceRequestJson('big-svc', 1)), JSON_CT);
     const got = storage.received.spans.slice(before);
     expect(got).toHaveLength(2);
@@ -68,10 +68,10 @@ describe('OTLP receiver error handling', () => {
   it('answers malformed JSON and wrongly typed JSON with 400 naming the problem', async () => {
     const a = await post('/v1/logs', '{"resourceLogs": [', JSON_CT);
     expect(a.status).toBe(400);
-    expect((await a.json()).message).toMatch(/malformed JSON/);
+    expect(((await a.json()) as any).message).toMatch(/malformed JSON/);
     const b = await post('/v1/traces', JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), startTimeUnixNano: 'yesterday' }] }] }] }), JSON_CT);
     expect(b.status).toBe(400);
-    expect((await b.json()).message).toContain('resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano');
+    expect(((await b.json()) as any).message).toContain('resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano');
     const c = await post('/v1/metrics', '[1,2,3]', JSON_CT);
     expect(c.status).toBe(400);
     const d = await post('/v1/metrics', '', JSON_CT);
@@ -111,7 +111,7 @@ describe('OTLP receiver error handling', () => {
   it('answers other content types with 415 and unknown encodings with 415', async () => {
     const a = await post('/v1/traces', 'hello', { 'content-type': 'text/plain' });
     expect(a.status).toBe(415);
-    expect((await a.json()).message).toMatch(/application\/x-protobuf/);
+    expect(((await a.json()) as any).message).toMatch(/application\/x-protobuf/);
     const b = await fetch(`${server.url}/v1/traces`, { method: 'POST', body: new Uint8Array([1]) });
     expect(b.status).toBe(415);
     const c = await post('/v1/traces', 'x', { ...PROTO, 'content-encoding': 'br' });
@@ -123,7 +123,7 @@ describe('OTLP receiver error handling', () => {
   it('reports refused items as partial success in the request encoding', async () => {
     const obj = traceRequestObject('partial-svc', 3);
     obj.resourceSpans[0]!.scopeSpans[0]!.spans[1]!.traceId = randomBytes(8); // 8 bytes: not a trace id
-    const res = await post('/v1/traces', encodeTraces(obj) as BodyInit, PROTO);
+    const res = await post('/v1/traces', encodeTraces(obj), PROTO);
     expect(res.status).toBe(200);
     const body = otlpTypes().traceResponse.decode(new Uint8Array(await res.arrayBuffer())) as any;
     expect(Number(body.partialSuccess.rejectedSpans)).toBe(1);
@@ -137,7 +137,7 @@ describe('OTLP receiver error handling', () => {
   it('answers 429 with Retry-After when the write queue is full, then accepts again', async () => {
     storage.queueFull = true;
     try {
-      const res = await post('/v1/traces', encodeTraces(traceRequestObject('full-svc')) as BodyInit, PROTO);
+      const res = await post('/v1/traces', encodeTraces(traceRequestObject('full-svc')), PROTO);
       expect(res.status).toBe(429);
       expect(res.headers.get('retry-after')).toBe('2');
       expect((await protoStatus(res)).code).toBe(8);

@@ -33,9 +33,9 @@ export function traceRequestObject(service: string, spans = 3, traceId = randomB
   };
 }
 
-export function encodeTraces(obj: unknown): Uint8Array {
+export function encodeTraces(obj: unknown): Buffer {
   const t = otlpTypes().traceRequest;
-  return t.encode(t.fromObject(obj as Record<string, unknown>)).finish();
+  return Buffer.from(t.encode(t.fromObject(obj as Record<string, unknown>)).finish());
 }
 
 /** The same request in OTLP/JSON (hex ids, string int64s). */
