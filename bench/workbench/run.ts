@@ -12,9 +12,18 @@
  */
 import { parseArgs } from 'node:util';
 import { bigTrace } from '../../packages/workbench/test/fixtures/telemetry-data.ts';
-import { buildWorkbench, eventually, getJson, launchChromium, loadTelemetry, startTelemetryServer } from '../../packages/workbench/test/support/harness.ts';
+import {
+  buildWorkbench,
+  eventually,
+  getJson,
+  launchChromium,
+  loadTelemetry,
+  startTelemetryServer,
+} from '../../packages/workbench/test/support/harness.ts';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, spans: { type: 'string', default: '5000' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '7' }, spans: { type: 'string', default: '5000' } },
+});
 const runs = Number(values.runs);
 const count = Number(values.spans);
 
@@ -30,10 +39,14 @@ const browser = await launchChromium();
 try {
   const big = bigTrace(count, Date.now());
   await loadTelemetry(server.url, { spans: big.spans });
-  await eventually(`the ${count}-span trace stored`, async () => {
-    const r = await getJson<{ spans: unknown[] }>(`${server.url}/telemetry/traces/${big.traceId}`);
-    return r.spans.length === count || undefined;
-  }, 60_000);
+  await eventually(
+    `the ${count}-span trace stored`,
+    async () => {
+      const r = await getJson<{ spans: unknown[] }>(`${server.url}/telemetry/traces/${big.traceId}`);
+      return r.spans.length === count || undefined;
+    },
+    60_000,
+  );
   const url = `${server.url}/workbench/traces/${big.traceId}`;
   const rows: Array<{ wall: number; mark: number; fetch: number; floor: number }> = [];
   // One warm-up run (server caches, Chromium's first start) that is not counted.
@@ -44,12 +57,18 @@ try {
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     const t0 = performance.now();
     await page.goto(url, { waitUntil: 'commit' });
-    await page.locator(`[data-testid="waterfall"][data-span-count="${count}"] .wf-row`).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator(`[data-testid="waterfall"][data-span-count="${count}"] .wf-row`)
+      .first()
+      .waitFor({ timeout: 30_000 });
     // The mark is set in the animation frame after the waterfall is committed: wait for it, then read the split.
     const split = await page.evaluate(async (traceId) => {
-      for (let k = 0; k < 100 && performance.getEntriesByName('workbench:trace-rendered').length === 0; k++) await new Promise((r) => setTimeout(r, 10));
+      for (let k = 0; k < 100 && performance.getEntriesByName('workbench:trace-rendered').length === 0; k++)
+        await new Promise((r) => setTimeout(r, 10));
       const mark = performance.getEntriesByName('workbench:trace-rendered')[0]?.startTime ?? Number.NaN;
-      const res = performance.getEntriesByType('resource').find((e) => e.name.includes(`/telemetry/traces/${traceId}`)) as PerformanceResourceTiming | undefined;
+      const res = performance
+        .getEntriesByType('resource')
+        .find((e) => e.name.includes(`/telemetry/traces/${traceId}`)) as PerformanceResourceTiming | undefined;
       return { mark, fetch: res ? res.responseEnd - res.startTime : Number.NaN };
     }, big.traceId);
     const wall = performance.now() - t0;
@@ -67,9 +86,12 @@ try {
     if (errors.length) throw new Error(`console errors in the trace view: ${errors.join('; ')}`);
     if (i > 0) rows.push({ wall, mark: split.mark, fetch: split.fetch, floor });
   }
-  console.log(`workbench trace view, ${count} spans, ${runs} cold page loads (server: ${server.how}, headless Chromium)`);
+  console.log(
+    `workbench trace view, ${count} spans, ${runs} cold page loads (server: ${server.how}, headless Chromium)`,
+  );
   console.log('   run   wall ms  to-mark ms  fetch ms  floor ms');
-  rows.forEach((r, i) => console.log(`  ${String(i + 1).padStart(4)} ${f(r.wall)}    ${f(r.mark)}    ${f(r.fetch)}   ${f(r.floor)}`));
+  for (const [i, r] of rows.entries())
+    console.log(`  ${String(i + 1).padStart(4)} ${f(r.wall)}    ${f(r.mark)}    ${f(r.fetch)}   ${f(r.floor)}`);
   const wall = median(rows.map((r) => r.wall));
   const floor = median(rows.map((r) => r.floor));
   console.log(

@@ -3,7 +3,13 @@
  * (times, durations, int64 attribute values) as a decimal string and bytes as base64.
  */
 
-export type JsonAttributeValue = string | number | boolean | null | JsonAttributeValue[] | { [key: string]: JsonAttributeValue };
+export type JsonAttributeValue =
+  | string
+  | number
+  | boolean
+  | null
+  | JsonAttributeValue[]
+  | { [key: string]: JsonAttributeValue };
 export type JsonAttributes = Record<string, JsonAttributeValue>;
 
 export interface JsonResource {

@@ -95,9 +95,12 @@ export async function apiGet<T>(path: string, params: Params = {}, signal?: Abor
 
 export const api = {
   health: (signal?: AbortSignal) => apiGet<Health>('healthz', {}, signal),
-  services: (signal?: AbortSignal) => apiGet<{ services: string[] }>('telemetry/services', {}, signal).then((r) => r.services),
+  services: (signal?: AbortSignal) =>
+    apiGet<{ services: string[] }>('telemetry/services', {}, signal).then((r) => r.services),
   operations: (service: string, signal?: AbortSignal) =>
-    apiGet<{ operations: string[] }>(`telemetry/services/${encodeURIComponent(service)}/operations`, {}, signal).then((r) => r.operations),
+    apiGet<{ operations: string[] }>(`telemetry/services/${encodeURIComponent(service)}/operations`, {}, signal).then(
+      (r) => r.operations,
+    ),
   findTraces: (
     q: {
       service?: string;
@@ -115,7 +118,8 @@ export const api = {
   ) => apiGet<{ traces: TraceSummary[]; nextCursor?: string }>('telemetry/traces', q, signal),
   getTrace: (traceId: string, signal?: AbortSignal) =>
     apiGet<{ traceId: string; spans: JsonSpan[] }>(`telemetry/traces/${encodeURIComponent(traceId)}`, {}, signal),
-  listMetrics: (signal?: AbortSignal) => apiGet<{ metrics: MetricDescriptor[] }>('telemetry/metrics', {}, signal).then((r) => r.metrics),
+  listMetrics: (signal?: AbortSignal) =>
+    apiGet<{ metrics: MetricDescriptor[] }>('telemetry/metrics', {}, signal).then((r) => r.metrics),
   queryMetrics: (
     q: {
       name: string;

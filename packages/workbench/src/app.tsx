@@ -57,8 +57,9 @@ export function App() {
   });
 
   const [section, ...rest] = route.path.split('/');
-  let view;
-  if (section === 'traces' && rest[0]) view = <TraceView key={rest[0]} traceId={decodeURIComponent(rest[0])} route={route} />;
+  let view: preact.JSX.Element;
+  if (section === 'traces' && rest[0])
+    view = <TraceView key={rest[0]} traceId={decodeURIComponent(rest[0])} route={route} />;
   else if (section === 'metrics') view = <MetricsPage route={route} />;
   else if (section === 'logs') view = <LogsPage route={route} />;
   else if (section === 'traces' || section === '') view = <TraceSearch route={route} />;
@@ -82,20 +83,42 @@ export function App() {
         </Link>
         <nav aria-label="Sections">
           {(['traces', 'metrics', 'logs'] as const).map((s) => (
-            <Link key={s} to={`/${s}`} class={`tab ${active === s ? 'active' : ''}`} title={`${s[0]!.toUpperCase()}${s.slice(1)} (${s[0]})`}>
+            <Link
+              key={s}
+              to={`/${s}`}
+              class={`tab ${active === s ? 'active' : ''}`}
+              title={`${s[0]!.toUpperCase()}${s.slice(1)} (${s[0]})`}
+            >
               {s[0]!.toUpperCase() + s.slice(1)}
             </Link>
           ))}
         </nav>
         <span class="spacer" />
-        <span class={`health ${health.data?.ok ? 'ok' : health.error || health.data?.ok === false ? 'bad' : ''}`} title={health.data?.message ?? health.error?.message ?? ''} data-testid="health">
+        <span
+          class={`health ${health.data?.ok ? 'ok' : health.error || health.data?.ok === false ? 'bad' : ''}`}
+          title={health.data?.message ?? health.error?.message ?? ''}
+          data-testid="health"
+        >
           <span class="dot" />
-          {health.data ? health.data.backend ?? 'connected' : health.error ? 'server unreachable' : '…'}
+          {health.data ? (health.data.backend ?? 'connected') : health.error ? 'server unreachable' : '…'}
         </span>
-        <button type="button" class="icon" onClick={cycleTheme} title="Theme: light / dark / auto (d)" aria-label={`Theme: ${theme}`} data-testid="theme-toggle">
+        <button
+          type="button"
+          class="icon"
+          onClick={cycleTheme}
+          title="Theme: light / dark / auto (d)"
+          aria-label={`Theme: ${theme}`}
+          data-testid="theme-toggle"
+        >
           {theme === 'auto' ? '◐' : theme === 'light' ? '☀' : '☾'}
         </button>
-        <button type="button" class="icon" onClick={() => setHelp(true)} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">
+        <button
+          type="button"
+          class="icon"
+          onClick={() => setHelp(true)}
+          title="Keyboard shortcuts (?)"
+          aria-label="Keyboard shortcuts"
+        >
           ?
         </button>
       </header>
@@ -103,8 +126,8 @@ export function App() {
         <ErrorBoundary key={route.path}>{view}</ErrorBoundary>
       </main>
       {help && (
-        <div class="modal-backdrop" onClick={() => setHelp(false)}>
-          <div class="modal panel" role="dialog" aria-label="Keyboard shortcuts" onClick={(e) => e.stopPropagation()}>
+        <div class="modal-backdrop">
+          <div class="modal panel" role="dialog" aria-label="Keyboard shortcuts">
             <h2>Keyboard shortcuts</h2>
             <table class="kv">
               <tbody>
@@ -118,13 +141,21 @@ export function App() {
                 ))}
               </tbody>
             </table>
+            {/* biome-ignore lint/a11y/noAutofocus: a dialog takes the focus so Enter/Escape work at once */}
             <button type="button" onClick={() => setHelp(false)} autoFocus>
               Close
             </button>
           </div>
         </div>
       )}
-      {needToken && <TokenPrompt onDone={() => (setNeedToken(false), location.reload())} />}
+      {needToken && (
+        <TokenPrompt
+          onDone={() => {
+            setNeedToken(false);
+            location.reload();
+          }}
+        />
+      )}
     </>
   );
 }
@@ -144,8 +175,18 @@ function TokenPrompt({ onDone }: { onDone: () => void }) {
         }}
       >
         <h2>This server needs a token</h2>
-        <p class="muted">The query API answered 401. Enter the bearer token from the server's [telemetry.server] token setting; it is kept in this browser only.</p>
-        <input type="password" value={value} onInput={(e) => setValue((e.currentTarget as HTMLInputElement).value)} autoFocus aria-label="Token" />
+        <p class="muted">
+          The query API answered 401. Enter the bearer token from the server's [telemetry.server] token setting; it is
+          kept in this browser only.
+        </p>
+        <input
+          type="password"
+          value={value}
+          onInput={(e) => setValue((e.currentTarget as HTMLInputElement).value)}
+          // biome-ignore lint/a11y/noAutofocus: the token dialog blocks the page; its only field takes the focus
+          autoFocus
+          aria-label="Token"
+        />
         <button type="submit" class="primary">
           Save
         </button>

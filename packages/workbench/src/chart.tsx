@@ -50,7 +50,10 @@ export function Chart(props: ChartProps) {
       focus: { alpha: 0.35 },
       scales: {
         x: { time: true, ...(props.xRange ? { range: () => props.xRange as [number, number] } : {}) },
-        y: { range: (_u, min, max) => (min === max ? [Math.min(0, min), max === 0 ? 1 : max * 1.1] : [Math.min(0, min), max * 1.05]) },
+        y: {
+          range: (_u, min, max) =>
+            min === max ? [Math.min(0, min), max === 0 ? 1 : max * 1.1] : [Math.min(0, min), max * 1.05],
+        },
       },
       axes: [
         { stroke: axisColor, grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor } },
@@ -91,7 +94,8 @@ export function Chart(props: ChartProps) {
           (u) => {
             u.over.addEventListener('click', () => {
               const idx = u.cursor.idx;
-              if (idx != null && pick.current) pick.current(idx, (u.cursor as { focus?: unknown }).focus ? focusedSeries(u) : null);
+              if (idx != null && pick.current)
+                pick.current(idx, (u.cursor as { focus?: unknown }).focus ? focusedSeries(u) : null);
             });
           },
         ],

@@ -1,14 +1,26 @@
 /** Small shared pieces: links, async loading, error boxes, the time-window picker, attribute tables. */
 import { Component, type ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { JsonAttributes } from './api-types.ts';
 import { ApiError } from './api.ts';
+import type { JsonAttributes } from './api-types.ts';
 import { valueText } from './format.ts';
 import { href, linkClick } from './router.ts';
 
-export function Link(props: { to: string; class?: string; children: ComponentChildren; title?: string; 'data-testid'?: string }) {
+export function Link(props: {
+  to: string;
+  class?: string;
+  children: ComponentChildren;
+  title?: string;
+  'data-testid'?: string;
+}) {
   return (
-    <a href={href(props.to)} class={props.class} title={props.title} onClick={linkClick} data-testid={props['data-testid']}>
+    <a
+      href={href(props.to)}
+      class={props.class}
+      title={props.title}
+      onClick={linkClick}
+      data-testid={props['data-testid']}
+    >
       {props.children}
     </a>
   );
@@ -21,7 +33,10 @@ export interface AsyncState<T> {
 }
 
 /** Runs `load` whenever `deps` change, aborting the previous request so stale answers never win. */
-export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[]): AsyncState<T> & { reload: () => void } {
+export function useAsync<T>(
+  load: (signal: AbortSignal) => Promise<T>,
+  deps: unknown[],
+): AsyncState<T> & { reload: () => void } {
   const [state, setState] = useState<AsyncState<T>>({ loading: true });
   const [nonce, setNonce] = useState(0);
   useEffect(() => {
@@ -32,7 +47,6 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unk
       (error: Error) => !ac.signal.aborted && error.name !== 'AbortError' && setState({ error, loading: false }),
     );
     return () => ac.abort();
-    // biome-ignore lint/correctness/useExhaustiveDependencies: the caller lists what the load depends on
   }, [...deps, nonce]);
   return { ...state, reload: () => setNonce((n) => n + 1) };
 }
@@ -62,7 +76,12 @@ export const WINDOWS = [
 ];
 
 /** Start/end picker: a preset list, or free text (ISO-8601, `now-2h`, epoch ns) when "Custom" is chosen. */
-export function TimeWindow(props: { start: string; end: string; onChange: (start: string, end: string) => void; idPrefix: string }) {
+export function TimeWindow(props: {
+  start: string;
+  end: string;
+  onChange: (start: string, end: string) => void;
+  idPrefix: string;
+}) {
   const preset = props.end === '' || props.end === 'now' ? WINDOWS.find((w) => w.value === props.start) : undefined;
   const [custom, setCustom] = useState(!preset);
   return (
@@ -107,7 +126,13 @@ export function TimeWindow(props: { start: string; end: string; onChange: (start
   );
 }
 
-export function AttributeTable({ attributes, empty = 'none' }: { attributes: JsonAttributes | undefined; empty?: string }) {
+export function AttributeTable({
+  attributes,
+  empty = 'none',
+}: {
+  attributes: JsonAttributes | undefined;
+  empty?: string;
+}) {
   const keys = Object.keys(attributes ?? {}).sort();
   if (keys.length === 0) return <p class="muted small">{empty}</p>;
   return (

@@ -1,7 +1,17 @@
 /** Parsing and formatting of times, durations, severities and attribute values, shared by every view. */
 import type { JsonAttributeValue } from './api-types.ts';
 
-const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9, d: 86400e9, w: 604800e9 };
+const UNIT_NS: Record<string, number> = {
+  ns: 1,
+  us: 1e3,
+  µs: 1e3,
+  ms: 1e6,
+  s: 1e9,
+  m: 60e9,
+  h: 3600e9,
+  d: 86400e9,
+  w: 604800e9,
+};
 const DURATION_RE = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d|w)$/;
 
 /** A duration as the API takes it (`250ms`, `1.5s`, integer ns) to nanoseconds; `undefined` when it does not parse. */
@@ -99,7 +109,20 @@ export const SPAN_KINDS = ['unspecified', 'internal', 'server', 'client', 'produ
 export const STATUS_NAMES = ['unset', 'ok', 'error'];
 
 /** A stable colour per service name, chosen from a palette that reads on light and dark backgrounds. */
-const PALETTE = ['#3b82f6', '#10b981', '#f59e0b', '#8b5cf6', '#ec4899', '#14b8a6', '#f97316', '#6366f1', '#84cc16', '#06b6d4', '#a855f7', '#eab308'];
+const PALETTE = [
+  '#3b82f6',
+  '#10b981',
+  '#f59e0b',
+  '#8b5cf6',
+  '#ec4899',
+  '#14b8a6',
+  '#f97316',
+  '#6366f1',
+  '#84cc16',
+  '#06b6d4',
+  '#a855f7',
+  '#eab308',
+];
 export function colorFor(key: string): string {
   let h = 2166136261;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);

@@ -1,12 +1,13 @@
 /** Turning API metric series into chart data: counter increases, label text, aligned columns, quantile heatmaps. */
 import type { JsonAttributes, MetricSeries } from './api-types.ts';
-import { formatDuration, nsToMs } from './format.ts';
 import { compactNumber } from './chart.tsx';
+import { formatDuration, nsToMs } from './format.ts';
 
 export function labelText(labels: JsonAttributes, fallback: string): string {
   const keys = Object.keys(labels).sort();
   if (keys.length === 0) return fallback;
-  if (keys.length === 1) return typeof labels[keys[0]!] === 'string' ? (labels[keys[0]!] as string) : JSON.stringify(labels[keys[0]!]);
+  if (keys.length === 1)
+    return typeof labels[keys[0]!] === 'string' ? (labels[keys[0]!] as string) : JSON.stringify(labels[keys[0]!]);
   return keys.map((k) => `${k}=${typeof labels[k] === 'string' ? labels[k] : JSON.stringify(labels[k])}`).join(', ');
 }
 
@@ -21,7 +22,11 @@ export function labelsId(labels: JsonAttributes): string {
  * first value is all increase. Series with the same values of `groupBy` keys are summed after the increase is taken,
  * which is why the query is not grouped.
  */
-export function counterIncrease(series: MetricSeries[], groupBy: string[] | undefined, baseline: Map<string, number> = new Map()): MetricSeries[] {
+export function counterIncrease(
+  series: MetricSeries[],
+  groupBy: string[] | undefined,
+  baseline: Map<string, number> = new Map(),
+): MetricSeries[] {
   const groups = new Map<string, MetricSeries>();
   for (const s of series) {
     const pts: MetricSeries['points'] = [];
@@ -42,7 +47,9 @@ export function counterIncrease(series: MetricSeries[], groupBy: string[] | unde
     else {
       const byT = new Map(g.points.map((p) => [p.timeUnixNano, p.value]));
       for (const p of pts) byT.set(p.timeUnixNano, (byT.get(p.timeUnixNano) ?? 0) + p.value);
-      g.points = [...byT.entries()].map(([timeUnixNano, value]) => ({ timeUnixNano, value })).sort((a, b) => (BigInt(a.timeUnixNano) < BigInt(b.timeUnixNano) ? -1 : 1));
+      g.points = [...byT.entries()]
+        .map(([timeUnixNano, value]) => ({ timeUnixNano, value }))
+        .sort((a, b) => (BigInt(a.timeUnixNano) < BigInt(b.timeUnixNano) ? -1 : 1));
     }
   }
   return [...groups.values()];
@@ -110,7 +117,11 @@ export interface QuantileBucket {
  * buckets, so each column's distribution is the piecewise-linear CDF through min, p50, p90, p95, p99 and max,
  * scaled by the bucket's count: an estimate that is exact at those knots.
  */
-export function quantileHeatmap(buckets: QuantileBucket[], bins: number, log: boolean): { lo: number; hi: number; cells: number[][]; max: number } {
+export function quantileHeatmap(
+  buckets: QuantileBucket[],
+  bins: number,
+  log: boolean,
+): { lo: number; hi: number; cells: number[][]; max: number } {
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
   for (const b of buckets)

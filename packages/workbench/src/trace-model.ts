@@ -50,7 +50,15 @@ export function buildTraceModel(spans: JsonSpan[]): TraceModel {
   const startNs = min ?? 0n;
   // Stable order by start then span id, whatever order the server sent.
   const order = [...spans.keys()].sort((a, b) =>
-    starts[a]! !== starts[b]! ? (starts[a]! < starts[b]! ? -1 : 1) : spans[a]!.spanId < spans[b]!.spanId ? -1 : spans[a]!.spanId > spans[b]!.spanId ? 1 : 0,
+    starts[a]! !== starts[b]!
+      ? starts[a]! < starts[b]!
+        ? -1
+        : 1
+      : spans[a]!.spanId < spans[b]!.spanId
+        ? -1
+        : spans[a]!.spanId > spans[b]!.spanId
+          ? 1
+          : 0,
   );
   const present = new Set(spans.map((s) => s.spanId));
   const children = new Map<string, number[]>();
@@ -107,7 +115,9 @@ export function buildTraceModel(spans: JsonSpan[]): TraceModel {
     byId,
     startNs,
     durationNs: Math.max(1, Number((max ?? 0n) - startNs)),
-    services: [...services.entries()].map(([name, count]) => ({ name, spans: count })).sort((a, b) => b.spans - a.spans),
+    services: [...services.entries()]
+      .map(([name, count]) => ({ name, spans: count }))
+      .sort((a, b) => b.spans - a.spans),
     errorCount,
   };
 }

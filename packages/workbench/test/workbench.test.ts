@@ -34,7 +34,9 @@ beforeAll(async () => {
   server = await startTelemetryServer({ exampleApp: true });
   await loadTelemetry(server.url, { spans: [...data.spans, ...big.spans], metrics: data.metrics, logs: data.logs });
   await eventually('all traces stored', async () => {
-    const r = await getJson<{ traces: Array<{ traceId: string; spanCount: number }> }>(`${server.url}/telemetry/traces?start=now-2h&limit=1000`);
+    const r = await getJson<{ traces: Array<{ traceId: string; spanCount: number }> }>(
+      `${server.url}/telemetry/traces?start=now-2h&limit=1000`,
+    );
     const stored = new Map(r.traces.map((t) => [t.traceId, t.spanCount]));
     return data.traceIds.every((id) => stored.get(id) === spansOf(id).length) || undefined;
   });
@@ -43,8 +45,13 @@ beforeAll(async () => {
     return r.spans.length === 5000 || undefined;
   });
   await eventually('logs stored', async () => {
-    const r = await getJson<{ logs: Array<{ resource: { attributes: Record<string, unknown> } }> }>(`${server.url}/telemetry/logs?start=now-2h&limit=1000`);
-    return r.logs.filter((l) => l.resource.attributes['service.name'] !== 'users-api').length === data.logs.length || undefined;
+    const r = await getJson<{ logs: Array<{ resource: { attributes: Record<string, unknown> } }> }>(
+      `${server.url}/telemetry/logs?start=now-2h&limit=1000`,
+    );
+    return (
+      r.logs.filter((l) => l.resource.attributes['service.name'] !== 'users-api').length === data.logs.length ||
+      undefined
+    );
   });
   await eventually('metrics stored', async () => {
     const r = await getJson<{ metrics: Array<{ name: string }> }>(`${server.url}/telemetry/metrics`);
@@ -80,10 +87,14 @@ function spansOf(traceId: string) {
 describe('traces', () => {
   it('searches by service from a deep link and lists the traces newest first with a duration scatter plot', async () => {
     const p = await open('/workbench/traces?service=catalog');
-    const expected = data.traceIds.filter((id) => spansOf(id).some((s) => s.resource.attributes['service.name'] === 'catalog'));
+    const expected = data.traceIds.filter((id) =>
+      spansOf(id).some((s) => s.resource.attributes['service.name'] === 'catalog'),
+    );
     expect(expected.length).toBeGreaterThan(0);
     await p.locator('[data-testid="trace-row"]').first().waitFor();
-    const hrefs = await p.locator('[data-testid="trace-row"]').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).pathname));
+    const hrefs = await p
+      .locator('[data-testid="trace-row"]')
+      .evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).pathname));
     expect(hrefs).toEqual(expected.map((id) => `/workbench/traces/${id}`));
     await expect(p.locator('#ts-service').inputValue()).resolves.toBe('catalog');
     // uPlot draws the scatter on a canvas with one point series per status.
@@ -99,9 +110,17 @@ describe('traces', () => {
     await p.click('[data-testid="search-button"]');
     await p.waitForURL(/status=error/);
     expect(new URL(p.url()).searchParams.getAll('attr')).toEqual(['http.route=/orders']);
-    const expected = data.traceIds.filter((id) => spansOf(id).some((s) => s.status.code === 2 && s.attributes['http.route'] === '/orders'));
-    await eventually('filtered rows', async () => ((await p.locator('[data-testid="trace-row"]').count()) === expected.length ? true : undefined), 10_000);
-    const hrefs = await p.locator('[data-testid="trace-row"]').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).pathname.split('/').pop()));
+    const expected = data.traceIds.filter((id) =>
+      spansOf(id).some((s) => s.status.code === 2 && s.attributes['http.route'] === '/orders'),
+    );
+    await eventually(
+      'filtered rows',
+      async () => ((await p.locator('[data-testid="trace-row"]').count()) === expected.length ? true : undefined),
+      10_000,
+    );
+    const hrefs = await p
+      .locator('[data-testid="trace-row"]')
+      .evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).pathname.split('/').pop()));
     expect(hrefs).toEqual(expected);
   });
 
@@ -115,11 +134,15 @@ describe('traces', () => {
     await expect(wf.getAttribute('data-span-count')).resolves.toBe(String(spans.length));
     const ids = await p.locator('.wf-row').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.spanId));
     expect(ids).toEqual(depthFirstOrder(spans));
-    const levels = await p.locator('.wf-row').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('aria-level'))));
+    const levels = await p
+      .locator('.wf-row')
+      .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('aria-level'))));
     expect(levels[0]).toBe(1);
     expect(Math.max(...levels)).toBeGreaterThanOrEqual(4); // root > handler > publish > consumer > db
     const errorIds = spans.filter((s) => s.status.code === 2).map((s) => s.spanId);
-    const marked = await p.locator('.wf-row.error').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.spanId));
+    const marked = await p
+      .locator('.wf-row.error')
+      .evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.spanId));
     expect(marked.sort()).toEqual(errorIds.sort());
     await p.screenshot({ path: screenshotPath('trace-view') });
   });
@@ -135,7 +158,9 @@ describe('traces', () => {
     await expect(details.textContent()).resolves.toContain('exception');
     await expect(details.textContent()).resolves.toContain('dev-laptop'); // resource host.name
     const link = root.links[0]!;
-    await expect(details.locator(`a[href="/workbench/traces/${link.traceId}?span=${link.spanId}"]`).count()).resolves.toBe(1);
+    await expect(
+      details.locator(`a[href="/workbench/traces/${link.traceId}?span=${link.spanId}"]`).count(),
+    ).resolves.toBe(1);
     await p.screenshot({ path: screenshotPath('trace-span-details') });
     // Keyboard: down selects the next row in waterfall order; Escape closes the details.
     await p.locator('.wf-body').focus();
@@ -157,7 +182,11 @@ describe('traces', () => {
     await p.locator('.wf-body').evaluate((el) => {
       el.scrollTop = el.scrollHeight;
     });
-    await eventually('last row rendered', async () => ((await p.locator(`.wf-row[data-span-id="${big.order[4999]}"]`).count()) === 1 ? true : undefined), 5000);
+    await eventually(
+      'last row rendered',
+      async () => ((await p.locator(`.wf-row[data-span-id="${big.order[4999]}"]`).count()) === 1 ? true : undefined),
+      5000,
+    );
     const last = await p.locator('.wf-row').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.spanId));
     expect(last).toEqual(big.order.slice(5000 - last.length));
     await p.screenshot({ path: screenshotPath('trace-view-5000-spans') });
@@ -191,7 +220,11 @@ describe('logs', () => {
     await p.locator('[data-testid="trace-logs-link"]').click();
     await p.waitForURL(`**/workbench/logs?traceId=${traceId}`);
     const expected = data.logs.filter((l) => l.traceId === traceId);
-    await eventually('log rows', async () => ((await p.locator('[data-testid="log-row"]').count()) === expected.length ? true : undefined), 10_000);
+    await eventually(
+      'log rows',
+      async () => ((await p.locator('[data-testid="log-row"]').count()) === expected.length ? true : undefined),
+      10_000,
+    );
     await p.screenshot({ path: screenshotPath('logs-of-trace') });
     const link = p.locator('[data-testid="log-trace-link"]').first();
     await link.click();
@@ -204,20 +237,41 @@ describe('logs', () => {
     const p = await open('/workbench/logs?minSeverity=ERROR&service=api');
     await p.locator('[data-testid="log-row"]').first().waitFor();
     const levels = await p.locator('[data-testid="log-row"] .sev').allTextContents();
-    expect(levels.length).toBe(data.logs.filter((l) => l.severityNumber >= 17 && l.resource.attributes['service.name'] === 'api').length);
+    expect(levels.length).toBe(
+      data.logs.filter((l) => l.severityNumber >= 17 && l.resource.attributes['service.name'] === 'api').length,
+    );
     expect(new Set(levels)).toEqual(new Set(['ERROR']));
     await p.fill('#lg-text', 'GetUser');
     await p.waitForURL(/text=GetUser/);
-    await eventually('text filter applied', async () => {
-      const bodies = await p.locator('[data-testid="log-row"] .msg').allTextContents();
-      return bodies.length > 0 && bodies.every((b) => b.includes('GetUser')) ? true : undefined;
-    }, 10_000);
+    await eventually(
+      'text filter applied',
+      async () => {
+        const bodies = await p.locator('[data-testid="log-row"] .msg').allTextContents();
+        return bodies.length > 0 && bodies.every((b) => b.includes('GetUser')) ? true : undefined;
+      },
+      10_000,
+    );
     // Live tail: a record sent now appears without a reload.
     await p.goto(`${server.url}/workbench/logs`);
     await p.locator('[data-testid="log-row"]').first().waitFor();
     const marker = `live-tail-${Math.random().toString(36).slice(2)}`;
     const t = BigInt(Date.now()) * 1_000_000n;
-    await postOtlp(server.url, 'logs', logsRequest([{ timeUnixNano: t, observedTimeUnixNano: t, severityNumber: 13, severityText: 'WARN', body: marker, attributes: {}, resource: { attributes: { 'service.name': 'api' } }, scope: { name: 'test' } }]));
+    await postOtlp(
+      server.url,
+      'logs',
+      logsRequest([
+        {
+          timeUnixNano: t,
+          observedTimeUnixNano: t,
+          severityNumber: 13,
+          severityText: 'WARN',
+          body: marker,
+          attributes: {},
+          resource: { attributes: { 'service.name': 'api' } },
+          scope: { name: 'test' },
+        },
+      ]),
+    );
     await p.locator('[data-testid="log-row"]', { hasText: marker }).waitFor({ timeout: 15_000 });
     await p.screenshot({ path: screenshotPath('logs-live') });
   });
@@ -229,7 +283,11 @@ describe('metrics', () => {
     const chart = p.locator('[data-testid="metric-chart"]');
     await chart.locator('canvas').waitFor();
     const legend = await chart.locator('.u-legend .u-series th').allTextContents();
-    const handlers = [...new Set(data.metrics.filter((m) => m.name === 'handler.execution.count').map((m) => String(m.attributes.handler_name)))];
+    const handlers = [
+      ...new Set(
+        data.metrics.filter((m) => m.name === 'handler.execution.count').map((m) => String(m.attributes.handler_name)),
+      ),
+    ];
     for (const h of handlers) expect(legend.join('|')).toContain(h);
     await expect(p.locator('.chip.on').allTextContents()).resolves.toEqual(['handler_name']);
     await p.screenshot({ path: screenshotPath('metrics-counter') });
@@ -257,7 +315,11 @@ describe('metrics', () => {
   it('shows the handler metrics as a ready dashboard', async () => {
     const p = await open('/workbench/metrics');
     await p.locator('[data-testid="handler-dashboard"]').waitFor();
-    await eventually('four panels drawn', async () => ((await p.locator('[data-testid="dashboard-panel"] canvas').count()) >= 4 ? true : undefined), 10_000);
+    await eventually(
+      'four panels drawn',
+      async () => ((await p.locator('[data-testid="dashboard-panel"] canvas').count()) >= 4 ? true : undefined),
+      10_000,
+    );
     await p.screenshot({ path: screenshotPath('metrics-dashboard') });
   });
 });
@@ -275,7 +337,11 @@ describe('shell', () => {
       await page.keyboard.press('m');
       await page.waitForURL('**/workbench/metrics');
       await page.locator('[data-testid="handler-dashboard"]').waitFor();
-      await eventually('panels drawn', async () => ((await page.locator('[data-testid="dashboard-panel"] canvas').count()) >= 4 ? true : undefined), 10_000);
+      await eventually(
+        'panels drawn',
+        async () => ((await page.locator('[data-testid="dashboard-panel"] canvas').count()) >= 4 ? true : undefined),
+        10_000,
+      );
       await page.screenshot({ path: screenshotPath('metrics-dashboard-dark') });
       await page.keyboard.press('l');
       await page.waitForURL('**/workbench/logs');

@@ -3,8 +3,8 @@
  * text, service and trace filters; trace ids link to the trace view.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { JsonLogRecord } from '../api-types.ts';
 import { api } from '../api.ts';
+import type { JsonLogRecord } from '../api-types.ts';
 import { AttributeTable, Empty, ErrorBox, Link, TimeWindow, useAsync, useInterval, useTitle } from '../components.tsx';
 import { colorFor, formatTimestamp, parseTime, SEVERITIES, severityName, shortId, valueText } from '../format.ts';
 import { navigate, type Route, withParams } from '../router.ts';
@@ -51,10 +51,21 @@ export function LogsPage({ route }: { route: Route }) {
 
   return (
     <div class="page logs-page">
-      <form class="search-form panel" onSubmit={(e) => (e.preventDefault(), setParams({ text: text || undefined }))} aria-label="Filter logs">
+      <form
+        class="search-form panel"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setParams({ text: text || undefined });
+        }}
+        aria-label="Filter logs"
+      >
         <div class="field narrow">
           <label for="lg-sev">Severity</label>
-          <select id="lg-sev" value={filters.minSeverity} onChange={(e) => setParams({ minSeverity: (e.currentTarget as HTMLSelectElement).value || undefined })}>
+          <select
+            id="lg-sev"
+            value={filters.minSeverity}
+            onChange={(e) => setParams({ minSeverity: (e.currentTarget as HTMLSelectElement).value || undefined })}
+          >
             <option value="">Any</option>
             {SEVERITIES.map((s) => (
               <option key={s.name} value={s.name}>
@@ -65,11 +76,21 @@ export function LogsPage({ route }: { route: Route }) {
         </div>
         <div class="field grow">
           <label for="lg-text">Text</label>
-          <input id="lg-text" type="search" placeholder="Substring of the body (case-sensitive)" value={text} onInput={(e) => setText((e.currentTarget as HTMLInputElement).value)} />
+          <input
+            id="lg-text"
+            type="search"
+            placeholder="Substring of the body (case-sensitive)"
+            value={text}
+            onInput={(e) => setText((e.currentTarget as HTMLInputElement).value)}
+          />
         </div>
         <div class="field">
           <label for="lg-service">Service</label>
-          <select id="lg-service" value={filters.service} onChange={(e) => setParams({ service: (e.currentTarget as HTMLSelectElement).value || undefined })}>
+          <select
+            id="lg-service"
+            value={filters.service}
+            onChange={(e) => setParams({ service: (e.currentTarget as HTMLSelectElement).value || undefined })}
+          >
             <option value="">All services</option>
             {(services.data ?? (filters.service ? [filters.service] : [])).map((s) => (
               <option key={s} value={s}>
@@ -85,23 +106,49 @@ export function LogsPage({ route }: { route: Route }) {
             class="mono"
             placeholder="32 hex digits"
             value={filters.traceId}
-            onChange={(e) => setParams({ traceId: (e.currentTarget as HTMLInputElement).value.trim().toLowerCase() || undefined, spanId: undefined })}
+            onChange={(e) =>
+              setParams({
+                traceId: (e.currentTarget as HTMLInputElement).value.trim().toLowerCase() || undefined,
+                spanId: undefined,
+              })
+            }
           />
         </div>
         <div class="field">
-          <TimeWindow idPrefix="lg" start={filters.start} end={filters.end} onChange={(start, end) => setParams({ start, end: end || undefined })} />
+          <TimeWindow
+            idPrefix="lg"
+            start={filters.start}
+            end={filters.end}
+            onChange={(start, end) => setParams({ start, end: end || undefined })}
+          />
         </div>
         <div class="field actions">
-          <button type="button" class={live ? 'live on' : 'live'} aria-pressed={live} onClick={() => setParams({ live: live ? '0' : '1' })} data-testid="live-toggle">
+          <button
+            type="button"
+            class={live ? 'live on' : 'live'}
+            aria-pressed={live}
+            onClick={() => setParams({ live: live ? '0' : '1' })}
+            data-testid="live-toggle"
+          >
             <span class="dot" /> {live ? 'Live' : 'Paused'}
           </button>
         </div>
-        {filters.spanId && (
+        {filters.traceId && (
           <div class="filter-note">
-            Span <code>{filters.spanId}</code>{' '}
-            <button type="button" class="linkish" onClick={() => setParams({ spanId: undefined })}>
-              show the whole trace
-            </button>
+            Logs of trace <code>{filters.traceId}</code>
+            {filters.spanId && (
+              <>
+                {' '}
+                and span <code>{filters.spanId}</code> ·{' '}
+                <button type="button" class="linkish" onClick={() => setParams({ spanId: undefined })}>
+                  whole trace
+                </button>
+              </>
+            )}{' '}
+            ·{' '}
+            <Link to={withParams(`/traces/${filters.traceId}`, { span: filters.spanId || undefined })}>
+              open the trace →
+            </Link>
           </div>
         )}
       </form>
@@ -150,7 +197,8 @@ function LogList({ filters, live }: { filters: Filters; live: boolean }) {
   const remember = (list: JsonLogRecord[]) => {
     for (const r of list) {
       seen.current.add(recordKey(r));
-      if (newest.current === undefined || BigInt(r.timeUnixNano) > BigInt(newest.current)) newest.current = r.timeUnixNano;
+      if (newest.current === undefined || BigInt(r.timeUnixNano) > BigInt(newest.current))
+        newest.current = r.timeUnixNano;
     }
   };
 
@@ -264,13 +312,22 @@ function LogList({ filters, live }: { filters: Filters; live: boolean }) {
                       {svc}
                     </td>
                     <td class="msg">
-                      <button type="button" class="row-toggle" aria-expanded={isOpen} onClick={() => setOpen(isOpen ? undefined : k)}>
+                      <button
+                        type="button"
+                        class="row-toggle"
+                        aria-expanded={isOpen}
+                        onClick={() => setOpen(isOpen ? undefined : k)}
+                      >
                         {valueText(r.body) || <span class="muted">(empty)</span>}
                       </button>
                     </td>
                     <td class="mono nowrap">
                       {r.traceId ? (
-                        <Link to={withParams(`/traces/${r.traceId}`, { span: r.spanId })} title={`Open trace ${r.traceId}`} data-testid="log-trace-link">
+                        <Link
+                          to={withParams(`/traces/${r.traceId}`, { span: r.spanId })}
+                          title={`Open trace ${r.traceId}`}
+                          data-testid="log-trace-link"
+                        >
                           {shortId(r.traceId)}
                         </Link>
                       ) : (

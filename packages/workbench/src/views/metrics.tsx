@@ -3,12 +3,20 @@
  * p50/p90/p99 lines plus a heatmap, and the Rohas handler metrics as a ready dashboard (the default page).
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { Aggregation, MetricDescriptor, MetricSeries } from '../api-types.ts';
 import { api } from '../api.ts';
+import type { Aggregation, MetricDescriptor, MetricSeries } from '../api-types.ts';
 import { Chart, type ChartSeries } from '../chart.tsx';
 import { Empty, ErrorBox, Link, TimeWindow, useAsync, useTitle } from '../components.tsx';
 import { autoStep, formatTimestamp, paletteColor, parseDuration, parseTime } from '../format.ts';
-import { alignSeries, counterIncrease, labelsId, labelText, type QuantileBucket, quantileHeatmap, unitFormatter } from '../metric-data.ts';
+import {
+  alignSeries,
+  counterIncrease,
+  labelsId,
+  labelText,
+  type QuantileBucket,
+  quantileHeatmap,
+  unitFormatter,
+} from '../metric-data.ts';
 import { navigate, type Route, withParams } from '../router.ts';
 import { cssVar, useTheme } from '../theme.ts';
 
@@ -17,7 +25,12 @@ type Mode = Aggregation | 'increase' | 'percentiles';
 
 const MAX_SERIES = 24;
 
-export const HANDLER_METRICS = ['handler.execution.count', 'handler.execution.duration', 'handler.execution.errors', 'handler.execution.success'];
+export const HANDLER_METRICS = [
+  'handler.execution.count',
+  'handler.execution.duration',
+  'handler.execution.errors',
+  'handler.execution.success',
+];
 
 export function defaultMode(type: MetricDescriptor['type'] | undefined): Mode {
   switch (type) {
@@ -68,15 +81,28 @@ export function MetricsPage({ route }: { route: Route }) {
   return (
     <div class="page metrics-page">
       <nav class="metric-list panel" aria-label="Metrics">
-        <Link to={withParams('/metrics', { start: p.get('start'), end: p.get('end') })} class={`metric-item dashboard-link ${name ? '' : 'active'}`}>
+        <Link
+          to={withParams('/metrics', { start: p.get('start'), end: p.get('end') })}
+          class={`metric-item dashboard-link ${name ? '' : 'active'}`}
+        >
           Handler dashboard
         </Link>
-        <input type="search" placeholder="Filter metrics…" aria-label="Filter metrics" value={filter} onInput={(e) => setFilter((e.currentTarget as HTMLInputElement).value)} />
+        <input
+          type="search"
+          placeholder="Filter metrics…"
+          aria-label="Filter metrics"
+          value={filter}
+          onInput={(e) => setFilter((e.currentTarget as HTMLInputElement).value)}
+        />
         {metrics.error && <ErrorBox error={metrics.error} />}
         <ul data-testid="metric-list">
           {list.map((m) => (
             <li key={m.name}>
-              <Link to={withParams('/metrics', { name: m.name, start: p.get('start'), end: p.get('end') })} class={`metric-item ${m.name === name ? 'active' : ''}`} title={m.description}>
+              <Link
+                to={withParams('/metrics', { name: m.name, start: p.get('start'), end: p.get('end') })}
+                class={`metric-item ${m.name === name ? 'active' : ''}`}
+                title={m.description}
+              >
                 <span class="metric-name">{m.name}</span>
                 <span class="badge small">{m.type.replace(/_/g, ' ')}</span>
               </Link>
@@ -87,7 +113,12 @@ export function MetricsPage({ route }: { route: Route }) {
       </nav>
       <div class="metric-main">
         <div class="metric-controls panel">
-          <TimeWindow idPrefix="m" start={start} end={end} onChange={(s, e) => setParams({ start: s === 'now-1h' ? undefined : s, end: e || undefined })} />
+          <TimeWindow
+            idPrefix="m"
+            start={start}
+            end={end}
+            onChange={(s, e) => setParams({ start: s === 'now-1h' ? undefined : s, end: e || undefined })}
+          />
           <div class="field narrow">
             <label for="m-step">Step</label>
             <input
@@ -149,9 +180,13 @@ function MetricDetail(props: {
         )}
       </div>
       <div class="metric-options panel">
-        <div class="field narrow">
+        <div class="field">
           <label for="m-agg">Show</label>
-          <select id="m-agg" value={mode} onChange={(e) => props.setParams({ agg: (e.currentTarget as HTMLSelectElement).value })}>
+          <select
+            id="m-agg"
+            value={mode}
+            onChange={(e) => props.setParams({ agg: (e.currentTarget as HTMLSelectElement).value })}
+          >
             {isHist && <option value="percentiles">p50 / p90 / p99</option>}
             {type === 'counter' && <option value="increase">increase per step</option>}
             {(['sum', 'avg', 'min', 'max', 'count', 'last', 'p50', 'p90', 'p95', 'p99'] as const).map((a) => (
@@ -161,13 +196,17 @@ function MetricDetail(props: {
             ))}
           </select>
         </div>
-        <div class="field grow">
-          <span class="label" id="m-groupby-label">
-            Group by
-          </span>
-          <div class="chips" role="group" aria-labelledby="m-groupby-label">
+        <fieldset class="field grow">
+          <legend class="label">Group by</legend>
+          <div class="chips">
             {[...new Set([...knownKeys, ...(groupKeys ?? [])])].sort().map((k) => (
-              <button key={k} type="button" class={`chip ${groupKeys?.includes(k) ? 'on' : ''}`} aria-pressed={groupKeys?.includes(k) ?? false} onClick={() => toggleKey(k)}>
+              <button
+                key={k}
+                type="button"
+                class={`chip ${groupKeys?.includes(k) ? 'on' : ''}`}
+                aria-pressed={groupKeys?.includes(k) ?? false}
+                onClick={() => toggleKey(k)}
+              >
                 {k}
               </button>
             ))}
@@ -176,10 +215,14 @@ function MetricDetail(props: {
               placeholder="key, key…"
               aria-label="Group-by keys, comma separated"
               value={groupBy ?? ''}
-              onChange={(e) => props.setParams({ groupBy: (e.currentTarget as HTMLInputElement).value.replace(/\s+/g, '') || undefined })}
+              onChange={(e) =>
+                props.setParams({
+                  groupBy: (e.currentTarget as HTMLInputElement).value.replace(/\s+/g, '') || undefined,
+                })
+              }
             />
           </div>
-        </div>
+        </fieldset>
         <div class="field">
           <label for="m-attr">Filter</label>
           <input
@@ -188,16 +231,18 @@ function MetricDetail(props: {
             value={attrs.join(' ')}
             onChange={(e) =>
               props.setParams({
-                attr: (e.currentTarget as HTMLInputElement).value
-                  .split(/\s+/)
-                  .filter(Boolean),
+                attr: (e.currentTarget as HTMLInputElement).value.split(/\s+/).filter(Boolean),
               })
             }
           />
         </div>
         <div class="field narrow">
           <label for="m-service">Service</label>
-          <input id="m-service" value={service} onChange={(e) => props.setParams({ service: (e.currentTarget as HTMLInputElement).value || undefined })} />
+          <input
+            id="m-service"
+            value={service}
+            onChange={(e) => props.setParams({ service: (e.currentTarget as HTMLInputElement).value || undefined })}
+          />
         </div>
       </div>
       <MetricPanel
@@ -214,11 +259,21 @@ function MetricDetail(props: {
         step={p.get('step') ?? ''}
         refresh={p.get('r') ?? ''}
         height={320}
-        onLabelKeys={(keys) => setKnownKeys((k) => (keys.every((x) => k.includes(x)) ? k : [...new Set([...k, ...keys])]))}
+        onLabelKeys={(keys) =>
+          setKnownKeys((k) => (keys.every((x) => k.includes(x)) ? k : [...new Set([...k, ...keys])]))
+        }
         testId="metric-chart"
       />
       {isHist && mode === 'percentiles' && (
-        <HistogramHeatmap name={props.name} unit={props.descriptor?.unit} attrs={attrs} service={service} start={p.get('start') ?? 'now-1h'} end={p.get('end') ?? ''} step={p.get('step') ?? ''} />
+        <HistogramHeatmap
+          name={props.name}
+          unit={props.descriptor?.unit}
+          attrs={attrs}
+          service={service}
+          start={p.get('start') ?? 'now-1h'}
+          end={p.get('end') ?? ''}
+          step={p.get('step') ?? ''}
+        />
       )}
     </>
   );
@@ -252,7 +307,10 @@ const QUANTILES = [
 /** One chart: queries the API for the panel's mode and draws the result. */
 export function MetricPanel(props: PanelProps) {
   const theme = useTheme();
-  const win = useMemo(() => resolveWindow(props.start, props.end, props.step), [props.start, props.end, props.step, props.refresh]);
+  const win = useMemo(
+    () => resolveWindow(props.start, props.end, props.step),
+    [props.start, props.end, props.step, props.refresh],
+  );
   const groupParam = props.groupBy === undefined ? undefined : props.groupBy.join(',');
   const result = useAsync(
     async (signal) => {
@@ -272,7 +330,16 @@ export function MetricPanel(props: PanelProps) {
         const lookback = span > 86_400_000_000_000n ? span : 86_400_000_000_000n;
         const [series, before] = await Promise.all([
           api.queryMetrics({ ...base, aggregation: 'last' }, signal),
-          api.queryMetrics({ ...base, step: undefined, start: (win.startNs - lookback).toString(), end: win.startNs.toString(), aggregation: 'last' }, signal),
+          api.queryMetrics(
+            {
+              ...base,
+              step: undefined,
+              start: (win.startNs - lookback).toString(),
+              end: win.startNs.toString(),
+              aggregation: 'last',
+            },
+            signal,
+          ),
         ]);
         const baseline = new Map<string, number>();
         for (const s of before) {
@@ -282,7 +349,9 @@ export function MetricPanel(props: PanelProps) {
         return { mode: props.mode, series: counterIncrease(series, props.groupBy, baseline), raw: series };
       }
       if (props.mode === 'percentiles') {
-        const per = await Promise.all(QUANTILES.map((q) => api.queryMetrics({ ...base, aggregation: q.agg, groupBy: groupParam ?? '' }, signal)));
+        const per = await Promise.all(
+          QUANTILES.map((q) => api.queryMetrics({ ...base, aggregation: q.agg, groupBy: groupParam ?? '' }, signal)),
+        );
         const series: MetricSeries[] = [];
         per.forEach((list, qi) => {
           for (const s of list) series.push({ ...s, labels: { ...s.labels, quantile: QUANTILES[qi]!.agg } });
@@ -334,11 +403,20 @@ export function MetricPanel(props: PanelProps) {
   }, [result.data, theme, props.mode]);
 
   const xRange = useMemo<[number, number] | undefined>(
-    () => (win instanceof Error ? undefined : [Number(win.startNs / 1_000_000n) / 1000, Number(win.endNs / 1_000_000n) / 1000]),
+    () =>
+      win instanceof Error
+        ? undefined
+        : [Number(win.startNs / 1_000_000n) / 1000, Number(win.endNs / 1_000_000n) / 1000],
     [win],
   );
-  const fmt = props.mode === 'count' || props.mode === 'increase' ? unitFormatter(undefined) : unitFormatter(props.unit);
-  const yLabel = props.mode === 'increase' ? `increase per ${win instanceof Error ? 'step' : win.step}` : props.mode === 'percentiles' ? props.unit ?? '' : `${props.mode}${props.unit ? ` (${props.unit})` : ''}`;
+  const fmt =
+    props.mode === 'count' || props.mode === 'increase' ? unitFormatter(undefined) : unitFormatter(props.unit);
+  const yLabel =
+    props.mode === 'increase'
+      ? `increase per ${win instanceof Error ? 'step' : win.step}`
+      : props.mode === 'percentiles'
+        ? (props.unit ?? '')
+        : `${props.mode}${props.unit ? ` (${props.unit})` : ''}`;
 
   return (
     <section class="metric-panel panel" aria-label={props.title} data-testid={props.testId}>
@@ -359,7 +437,14 @@ export function MetricPanel(props: PanelProps) {
       ) : chart.shown === 0 ? (
         <Empty>No points for {props.name} in this window.</Empty>
       ) : (
-        <Chart title={`${props.name} chart`} data={chart.data} series={chart.series} height={props.height ?? 220} formatY={fmt} xRange={xRange} />
+        <Chart
+          title={`${props.name} chart`}
+          data={chart.data}
+          series={chart.series}
+          height={props.height ?? 220}
+          formatY={fmt}
+          xRange={xRange}
+        />
       )}
     </section>
   );
@@ -381,7 +466,15 @@ function quantileColor(q: string): string {
 }
 
 /** Heatmap of a histogram metric over time, estimated from per-bucket quantiles and counts (see quantileHeatmap). */
-function HistogramHeatmap(props: { name: string; unit: string | undefined; attrs: string[]; service: string; start: string; end: string; step: string }) {
+function HistogramHeatmap(props: {
+  name: string;
+  unit: string | undefined;
+  attrs: string[];
+  service: string;
+  start: string;
+  end: string;
+  step: string;
+}) {
   const theme = useTheme();
   const canvas = useRef<HTMLCanvasElement>(null);
   const [hover, setHover] = useState<string>();
@@ -390,7 +483,15 @@ function HistogramHeatmap(props: { name: string; unit: string | undefined; attrs
     async (signal) => {
       if (win instanceof Error) throw win;
       const aggs = ['min', 'p50', 'p90', 'p95', 'p99', 'max', 'count'] as const;
-      const base = { name: props.name, start: win.startNs.toString(), end: win.endNs.toString(), step: win.step, attr: props.attrs, service: props.service || undefined, groupBy: '' };
+      const base = {
+        name: props.name,
+        start: win.startNs.toString(),
+        end: win.endNs.toString(),
+        step: win.step,
+        attr: props.attrs,
+        service: props.service || undefined,
+        groupBy: '',
+      };
       const res = await Promise.all(aggs.map((a) => api.queryMetrics({ ...base, aggregation: a }, signal)));
       const at = new Map<string, Partial<Record<(typeof aggs)[number], number>>>();
       res.forEach((list, i) => {
@@ -471,14 +572,20 @@ function HistogramHeatmap(props: { name: string; unit: string | undefined; attrs
     const logScale = heat.lo > 0 && heat.hi / heat.lo > 20;
     for (let k = 0; k <= 4; k++) {
       const f = k / 4;
-      const v = logScale ? Math.exp(Math.log(heat.lo) + (Math.log(heat.hi) - Math.log(heat.lo)) * f) : heat.lo + (heat.hi - heat.lo) * f;
+      const v = logScale
+        ? Math.exp(Math.log(heat.lo) + (Math.log(heat.hi) - Math.log(heat.lo)) * f)
+        : heat.lo + (heat.hi - heat.lo) * f;
       ctx.fillText(fmt(v), left - 6, 6 + plotH - f * plotH + 4);
     }
-    ctx.textAlign = 'center';
     for (let k = 0; k <= 4; k++) {
+      ctx.textAlign = k === 0 ? 'left' : k === 4 ? 'right' : 'center';
       const t = t0 + ((t1 - t0) * k) / 4;
       const d = new Date(t);
-      ctx.fillText(`${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`, left + (plotW * k) / 4, h - 6);
+      ctx.fillText(
+        `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`,
+        left + (plotW * k) / 4,
+        h - 6,
+      );
     }
   }, [heat, data.data, theme, win]);
 
@@ -515,7 +622,14 @@ function HistogramHeatmap(props: { name: string; unit: string | undefined; attrs
         <Empty>No histogram points in this window.</Empty>
       ) : (
         <>
-          <canvas ref={canvas} class="heatmap" role="img" aria-label={`Heatmap of ${props.name}`} onMouseMove={onMove} onMouseLeave={() => setHover(undefined)} />
+          <canvas
+            ref={canvas}
+            class="heatmap"
+            role="img"
+            aria-label={`Heatmap of ${props.name}`}
+            onMouseMove={onMove}
+            onMouseLeave={() => setHover(undefined)}
+          />
           <div class="muted small heat-readout">{hover ?? 'Hover for the values of a step.'}</div>
         </>
       )}
@@ -544,7 +658,9 @@ function HandlerDashboard({ route, metrics }: { route: Route; metrics: MetricDes
         <h1>Handler dashboard</h1>
         <span class="muted">handler.execution.count · errors · success · duration, by handler_name</span>
       </div>
-      {present.length === 0 && <Empty>No handler.execution.* metrics are stored yet. Pick any metric on the left.</Empty>}
+      {present.length === 0 && (
+        <Empty>No handler.execution.* metrics are stored yet. Pick any metric on the left.</Empty>
+      )}
       <div class="dashboard-grid" data-testid="handler-dashboard">
         {panels
           .filter((x) => d(x.name))
@@ -565,7 +681,15 @@ function HandlerDashboard({ route, metrics }: { route: Route; metrics: MetricDes
                   height={200}
                   testId="dashboard-panel"
                 />
-                <Link to={withParams('/metrics', { name: x.name, start: p.get('start'), end: p.get('end'), groupBy: x.groupBy?.join(',') || undefined })} class="small">
+                <Link
+                  to={withParams('/metrics', {
+                    name: x.name,
+                    start: p.get('start'),
+                    end: p.get('end'),
+                    groupBy: x.groupBy?.join(',') || undefined,
+                  })}
+                  class="small"
+                >
                   Open {x.name} →
                 </Link>
               </div>

@@ -1,10 +1,19 @@
 /** /workbench/traces: the search form, a duration scatter plot of the results and the result list. */
 import { useMemo, useRef, useState } from 'preact/hooks';
-import type { TraceSummary } from '../api-types.ts';
 import { api } from '../api.ts';
+import type { TraceSummary } from '../api-types.ts';
 import { Chart } from '../chart.tsx';
 import { Empty, ErrorBox, Link, TimeWindow, useAsync, useTitle } from '../components.tsx';
-import { colorFor, formatAge, formatDuration, formatTimestamp, nsToMs, parseDuration, parseTime, shortId } from '../format.ts';
+import {
+  colorFor,
+  formatAge,
+  formatDuration,
+  formatTimestamp,
+  nsToMs,
+  parseDuration,
+  parseTime,
+  shortId,
+} from '../format.ts';
 import { navigate, type Route, withParams } from '../router.ts';
 import { cssVar, useTheme } from '../theme.ts';
 
@@ -43,7 +52,8 @@ function validate(f: SearchForm): string | undefined {
   }
   if (parseTime(f.start) === undefined) return `Start "${f.start}" is not a time (try now-1h or an ISO-8601 time)`;
   if (f.end && parseTime(f.end) === undefined) return `End "${f.end}" is not a time`;
-  for (const line of f.attrs.split('\n')) if (line.trim() && !line.includes('=')) return `Attribute filter "${line.trim()}" needs the form key=value`;
+  for (const line of f.attrs.split('\n'))
+    if (line.trim() && !line.includes('=')) return `Attribute filter "${line.trim()}" needs the form key=value`;
   return undefined;
 }
 
@@ -63,7 +73,10 @@ export function TraceSearch({ route }: { route: Route }) {
   const set = (k: keyof SearchForm, v: string) => setForm((f) => ({ ...f, [k]: v }));
 
   const services = useAsync((s) => api.services(s), []);
-  const operations = useAsync((s) => (form.service ? api.operations(form.service, s) : Promise.resolve([])), [form.service]);
+  const operations = useAsync(
+    (s) => (form.service ? api.operations(form.service, s) : Promise.resolve([])),
+    [form.service],
+  );
 
   const submit = (e?: Event) => {
     e?.preventDefault();
@@ -95,7 +108,13 @@ export function TraceSearch({ route }: { route: Route }) {
       <form class="search-form panel" onSubmit={submit} aria-label="Search traces">
         <div class="field">
           <label for="ts-service">Service</label>
-          <select id="ts-service" value={form.service} onChange={(e) => setForm((f) => ({ ...f, service: (e.currentTarget as HTMLSelectElement).value, operation: '' }))}>
+          <select
+            id="ts-service"
+            value={form.service}
+            onChange={(e) =>
+              setForm((f) => ({ ...f, service: (e.currentTarget as HTMLSelectElement).value, operation: '' }))
+            }
+          >
             <option value="">All services</option>
             {(services.data ?? (form.service ? [form.service] : [])).map((s) => (
               <option key={s} value={s}>
@@ -134,15 +153,29 @@ export function TraceSearch({ route }: { route: Route }) {
         </div>
         <div class="field narrow">
           <label for="ts-min">Min duration</label>
-          <input id="ts-min" placeholder="e.g. 100ms" value={form.minDuration} onInput={(e) => set('minDuration', (e.currentTarget as HTMLInputElement).value)} />
+          <input
+            id="ts-min"
+            placeholder="e.g. 100ms"
+            value={form.minDuration}
+            onInput={(e) => set('minDuration', (e.currentTarget as HTMLInputElement).value)}
+          />
         </div>
         <div class="field narrow">
           <label for="ts-max">Max duration</label>
-          <input id="ts-max" placeholder="e.g. 2s" value={form.maxDuration} onInput={(e) => set('maxDuration', (e.currentTarget as HTMLInputElement).value)} />
+          <input
+            id="ts-max"
+            placeholder="e.g. 2s"
+            value={form.maxDuration}
+            onInput={(e) => set('maxDuration', (e.currentTarget as HTMLInputElement).value)}
+          />
         </div>
         <div class="field narrow">
           <label for="ts-status">Status</label>
-          <select id="ts-status" value={form.status} onChange={(e) => set('status', (e.currentTarget as HTMLSelectElement).value)}>
+          <select
+            id="ts-status"
+            value={form.status}
+            onChange={(e) => set('status', (e.currentTarget as HTMLSelectElement).value)}
+          >
             <option value="">Any</option>
             <option value="error">Error</option>
             <option value="ok">OK</option>
@@ -150,11 +183,20 @@ export function TraceSearch({ route }: { route: Route }) {
           </select>
         </div>
         <div class="field">
-          <TimeWindow idPrefix="ts" start={form.start} end={form.end} onChange={(start, end) => setForm((f) => ({ ...f, start, end }))} />
+          <TimeWindow
+            idPrefix="ts"
+            start={form.start}
+            end={form.end}
+            onChange={(start, end) => setForm((f) => ({ ...f, start, end }))}
+          />
         </div>
         <div class="field narrow">
           <label for="ts-limit">Limit</label>
-          <select id="ts-limit" value={form.limit} onChange={(e) => set('limit', (e.currentTarget as HTMLSelectElement).value)}>
+          <select
+            id="ts-limit"
+            value={form.limit}
+            onChange={(e) => set('limit', (e.currentTarget as HTMLSelectElement).value)}
+          >
             {['20', '50', '100', '200', '500'].map((l) => (
               <option key={l} value={l}>
                 {l}
@@ -196,7 +238,10 @@ function TraceResults({ route, nonce }: { route: Route; nonce: number }) {
       limit: Number(p.get('limit') ?? 50),
     };
   }, [p.toString(), nonce]);
-  const [more, setMore] = useState<{ key: string; traces: TraceSummary[]; cursor?: string; loading?: boolean }>({ key: '', traces: [] });
+  const [more, setMore] = useState<{ key: string; traces: TraceSummary[]; cursor?: string; loading?: boolean }>({
+    key: '',
+    traces: [],
+  });
   const result = useAsync((s) => api.findTraces(query, s), [query]);
   const key = p.toString();
   const extra = more.key === key ? more.traces : [];
@@ -264,7 +309,10 @@ function TraceResults({ route, nonce }: { route: Route; nonce: number }) {
 /** Each trace as a point: start time against duration, errors in red; a click opens the trace. */
 function DurationScatter({ traces, start, end }: { traces: TraceSummary[]; start?: string; end?: string }) {
   const theme = useTheme();
-  const sorted = useMemo(() => [...traces].sort((a, b) => nsToMs(a.startTimeUnixNano) - nsToMs(b.startTimeUnixNano)), [traces]);
+  const sorted = useMemo(
+    () => [...traces].sort((a, b) => nsToMs(a.startTimeUnixNano) - nsToMs(b.startTimeUnixNano)),
+    [traces],
+  );
   const ref = useRef(sorted);
   ref.current = sorted;
   const { data, series } = useMemo(() => {

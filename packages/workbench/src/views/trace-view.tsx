@@ -3,8 +3,8 @@
  * 5,000-span trace renders as fast as a small one) and the details of the selected span (?span=<spanId>).
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { JsonSpan } from '../api-types.ts';
 import { api } from '../api.ts';
+import type { JsonSpan } from '../api-types.ts';
 import { AttributeTable, Empty, ErrorBox, Link, useAsync, useTitle } from '../components.tsx';
 import { colorFor, formatDuration, formatTimestamp, niceStep, SPAN_KINDS, STATUS_NAMES } from '../format.ts';
 import { navigate, type Route, withParams } from '../router.ts';
@@ -62,7 +62,9 @@ function TraceBody({ traceId, model, route }: { traceId: string; model: TraceMod
     const f = find.trim().toLowerCase();
     if (!f) return undefined;
     const m = new Set<string>();
-    for (const r of model.rows) if (r.span.name.toLowerCase().includes(f) || r.service.toLowerCase().includes(f) || r.span.spanId.startsWith(f)) m.add(r.span.spanId);
+    for (const r of model.rows)
+      if (r.span.name.toLowerCase().includes(f) || r.service.toLowerCase().includes(f) || r.span.spanId.startsWith(f))
+        m.add(r.span.spanId);
     return m;
   }, [find, model]);
 
@@ -116,16 +118,50 @@ function TraceBody({ traceId, model, route }: { traceId: string; model: TraceMod
           <button type="button" onClick={() => setCollapsed(new Set())} disabled={collapsed.size === 0}>
             Expand all
           </button>
-          <button type="button" onClick={() => setCollapsed(new Set(model.rows.filter((r) => r.depth >= 1 && r.childCount > 0).map((r) => r.span.spanId)))}>
+          <button
+            type="button"
+            onClick={() =>
+              setCollapsed(
+                new Set(model.rows.filter((r) => r.depth >= 1 && r.childCount > 0).map((r) => r.span.spanId)),
+              )
+            }
+          >
             Collapse all
           </button>
-          <input class="find" type="search" placeholder="Find span…" aria-label="Find span by name or service" value={find} onInput={(e) => setFind((e.currentTarget as HTMLInputElement).value)} />
-          {matches && <span class="muted small">{matches.size} match{matches.size === 1 ? '' : 'es'}</span>}
+          <input
+            class="find"
+            type="search"
+            placeholder="Find span…"
+            aria-label="Find span by name or service"
+            value={find}
+            onInput={(e) => setFind((e.currentTarget as HTMLInputElement).value)}
+          />
+          {matches && (
+            <span class="muted small">
+              {matches.size} match{matches.size === 1 ? '' : 'es'}
+            </span>
+          )}
         </div>
       </header>
       <div class={`trace-main ${selected ? 'with-details' : ''}`}>
-        <Waterfall model={model} rows={rows} collapsed={collapsed} selected={selected} matches={matches} onSelect={select} onToggle={toggle} />
-        {selected && <SpanDetails row={selected} model={model} traceId={traceId} onClose={() => select(undefined)} onSelect={select} />}
+        <Waterfall
+          model={model}
+          rows={rows}
+          collapsed={collapsed}
+          selected={selected}
+          matches={matches}
+          onSelect={select}
+          onToggle={toggle}
+        />
+        {selected && (
+          <SpanDetails
+            row={selected}
+            model={model}
+            traceId={traceId}
+            onClose={() => select(undefined)}
+            onSelect={select}
+          />
+        )}
       </div>
     </div>
   );
@@ -201,7 +237,8 @@ function Waterfall(props: {
         break;
       case 'ArrowLeft':
       case 'h':
-        if (selected && selected.childCount > 0 && !props.collapsed.has(selected.span.spanId)) props.onToggle(selected, false);
+        if (selected && selected.childCount > 0 && !props.collapsed.has(selected.span.spanId))
+          props.onToggle(selected, false);
         else if (selected && selected.parentIndex >= 0) props.onSelect(model.rows[selected.parentIndex]);
         break;
       case 'ArrowRight':
@@ -240,7 +277,13 @@ function Waterfall(props: {
     );
   }
   return (
-    <section class="waterfall panel" aria-label="Span waterfall" data-testid="waterfall" data-span-count={model.rows.length} data-visible-count={rows.length}>
+    <section
+      class="waterfall panel"
+      aria-label="Span waterfall"
+      data-testid="waterfall"
+      data-span-count={model.rows.length}
+      data-visible-count={rows.length}
+    >
       <div class="wf-head" aria-hidden="true">
         <div class="wf-name">Service · operation</div>
         <div class="wf-time">
@@ -290,8 +333,15 @@ function WaterfallRow(props: {
   const width = Math.max((row.duration / total) * 100, 0.15);
   // The duration label goes after the bar, or before it near the right edge, or inside a bar that fills the row.
   const place = left + width <= 80 ? 'after' : left >= 12 ? 'before' : 'inside';
-  const cls = ['wf-row', row.error ? 'error' : '', props.selected ? 'selected' : '', props.match ? 'match' : '', props.dim ? 'dim' : ''].join(' ');
+  const cls = [
+    'wf-row',
+    row.error ? 'error' : '',
+    props.selected ? 'selected' : '',
+    props.match ? 'match' : '',
+    props.dim ? 'dim' : '',
+  ].join(' ');
   return (
+    // biome-ignore lint/a11y/useKeyWithClickEvents lint/a11y/useFocusableInteractive: the tree (.wf-body) holds the focus and moves the selection with aria-activedescendant; rows take clicks only
     <div
       class={cls}
       id={`span-${row.span.spanId}`}
@@ -304,7 +354,11 @@ function WaterfallRow(props: {
       style={{ transform: `translateY(${props.top}px)` }}
       onClick={() => props.onSelect(row)}
     >
-      <div class="wf-name" style={{ paddingLeft: `${6 + Math.min(row.depth, 30) * 14}px` }} title={`${row.service}: ${row.span.name}`}>
+      <div
+        class="wf-name"
+        style={{ paddingLeft: `${6 + Math.min(row.depth, 30) * 14}px` }}
+        title={`${row.service}: ${row.span.name}`}
+      >
         {row.childCount > 0 ? (
           <button
             type="button"
@@ -323,7 +377,7 @@ function WaterfallRow(props: {
         )}
         <span class="svc-dot" style={{ background: colorFor(row.service) }} />
         {row.error && (
-          <span class="err-mark" title={row.span.status.message || 'error'} aria-label="error">
+          <span class="err-mark" title={row.span.status.message || 'error'} role="img" aria-label="error">
             !
           </span>
         )}
@@ -337,18 +391,29 @@ function WaterfallRow(props: {
         )}
       </div>
       <div class="wf-time">
-        <span class="bar" style={{ left: `${left}%`, width: `${width}%`, background: row.error ? undefined : colorFor(row.service) }}>
+        <span
+          class="bar"
+          style={{ left: `${left}%`, width: `${width}%`, background: row.error ? undefined : colorFor(row.service) }}
+        >
           {row.span.events.map((ev, i) => (
             <span
               key={i}
               class="ev"
-              style={{ left: `${row.duration > 0 ? Math.min(100, Math.max(0, ((Number(BigInt(ev.timeUnixNano) - BigInt(row.span.startTimeUnixNano))) / row.duration) * 100)) : 0}%` }}
+              style={{
+                left: `${row.duration > 0 ? Math.min(100, Math.max(0, (Number(BigInt(ev.timeUnixNano) - BigInt(row.span.startTimeUnixNano)) / row.duration) * 100)) : 0}%`,
+              }}
             />
           ))}
         </span>
         <span
           class={`bar-label ${place}`}
-          style={place === 'after' ? { left: `${left + width}%` } : place === 'before' ? { right: `${100 - left}%` } : { right: `${100 - left - width}%` }}
+          style={
+            place === 'after'
+              ? { left: `${left + width}%` }
+              : place === 'before'
+                ? { right: `${100 - left}%` }
+                : { right: `${100 - left - width}%` }
+          }
         >
           {formatDuration(row.duration)}
         </span>
@@ -357,7 +422,13 @@ function WaterfallRow(props: {
   );
 }
 
-function SpanDetails(props: { row: SpanRow; model: TraceModel; traceId: string; onClose: () => void; onSelect: (r: SpanRow) => void }) {
+function SpanDetails(props: {
+  row: SpanRow;
+  model: TraceModel;
+  traceId: string;
+  onClose: () => void;
+  onSelect: (r: SpanRow) => void;
+}) {
   const { row, model, traceId } = props;
   const s: JsonSpan = row.span;
   const parent = row.parentIndex >= 0 ? model.rows[row.parentIndex] : undefined;
@@ -424,7 +495,8 @@ function SpanDetails(props: { row: SpanRow; model: TraceModel; traceId: string; 
           {s.events.map((ev, i) => (
             <li key={i} class={ev.name === 'exception' ? 'error' : ''}>
               <div>
-                <span class="muted">+{formatDuration(Number(BigInt(ev.timeUnixNano) - model.startNs))}</span> <strong>{ev.name}</strong>
+                <span class="muted">+{formatDuration(Number(BigInt(ev.timeUnixNano) - model.startNs))}</span>{' '}
+                <strong>{ev.name}</strong>
               </div>
               {Object.keys(ev.attributes).length > 0 && <AttributeTable attributes={ev.attributes} />}
             </li>

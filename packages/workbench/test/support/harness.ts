@@ -3,14 +3,14 @@
  * folder, load data through its OTLP/HTTP receiver, and drive Debian's Chromium with playwright-core (never a
  * downloaded browser).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { LogRecord, MetricPoint, SpanRecord } from '@rohas/telemetry';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { logsRequest, metricsRequest, postOtlp, tracesRequest } from '../fixtures/otlp-json.ts';
 
 export const WORKBENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -41,7 +41,11 @@ export interface TestServer {
 
 const CLI_SOURCE = join(SERVER_DIR, 'src/cli.ts');
 /** tsx's loader by absolute URL: child processes run in a temp folder, where `--import tsx` would not resolve. */
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json').replace(/package\.json$/, 'dist/loader.mjs')).href;
+const TSX_LOADER = pathToFileURL(
+  createRequire(import.meta.url)
+    .resolve('tsx/package.json')
+    .replace(/package\.json$/, 'dist/loader.mjs'),
+).href;
 
 /**
  * Starts `rohas-telemetry serve` (from packages/server/src/cli.ts through tsx) on a free port with a SQLite database
@@ -68,7 +72,13 @@ export async function startTelemetryServer(options: { exampleApp?: boolean } = {
   const { loadConfig, openStorage } = await import('@rohas/telemetry');
   const { startServer } = await import('@rohas/telemetry-server');
   const storage = await openStorage(loadConfig(config));
-  const server = await startServer({ storage, host: '127.0.0.1', port: 0, workbenchDir: DIST_DIR, logger: quietLogger });
+  const server = await startServer({
+    storage,
+    host: '127.0.0.1',
+    port: 0,
+    workbenchDir: DIST_DIR,
+    logger: quietLogger,
+  });
   return {
     url: server.url,
     dataDir,
@@ -106,12 +116,27 @@ const quietLogger = { info() {}, warn: console.warn, error: console.error };
 async function startCli(config: string, dataDir: string): Promise<TestServer> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--conditions=@rohas/source', '--import', TSX_LOADER, CLI_SOURCE, 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1'],
+    [
+      '--conditions=@rohas/source',
+      '--import',
+      TSX_LOADER,
+      CLI_SOURCE,
+      'serve',
+      '--config',
+      config,
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+    ],
     { cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`[workbench test] rohas-telemetry serve printed no URL in 30 s:\n${output}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`[workbench test] rohas-telemetry serve printed no URL in 30 s:\n${output}`)),
+      30_000,
+    );
     const onData = (b: Buffer) => {
       output += b.toString();
       const m = /https?:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):\d+/.exec(output);
@@ -144,8 +169,12 @@ async function startCli(config: string, dataDir: string): Promise<TestServer> {
 }
 
 /** Sends records through the OTLP/HTTP JSON receiver in batches. */
-export async function loadTelemetry(url: string, data: { spans?: SpanRecord[]; metrics?: MetricPoint[]; logs?: LogRecord[] }): Promise<void> {
-  const chunks = <T>(list: T[], n: number) => Array.from({ length: Math.ceil(list.length / n) }, (_, i) => list.slice(i * n, (i + 1) * n));
+export async function loadTelemetry(
+  url: string,
+  data: { spans?: SpanRecord[]; metrics?: MetricPoint[]; logs?: LogRecord[] },
+): Promise<void> {
+  const chunks = <T>(list: T[], n: number) =>
+    Array.from({ length: Math.ceil(list.length / n) }, (_, i) => list.slice(i * n, (i + 1) * n));
   for (const c of chunks(data.spans ?? [], 2000)) await postOtlp(url, 'traces', tracesRequest(c));
   for (const c of chunks(data.metrics ?? [], 2000)) await postOtlp(url, 'metrics', metricsRequest(c));
   for (const c of chunks(data.logs ?? [], 2000)) await postOtlp(url, 'logs', logsRequest(c));
@@ -179,8 +208,11 @@ export interface Browser {
 }
 
 /** Debian's Chromium, headless, with a fresh profile and nothing that phones home. */
-export async function launchChromium(options: { colorScheme?: 'light' | 'dark'; width?: number; height?: number } = {}): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`[workbench test] no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+export async function launchChromium(
+  options: { colorScheme?: 'light' | 'dark'; width?: number; height?: number } = {},
+): Promise<Browser> {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`[workbench test] no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
   const profile = mkdtempSync(join(tmpdir(), 'rohas-workbench-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
