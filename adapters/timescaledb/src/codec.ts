@@ -8,12 +8,13 @@ import type {
   SpanRecord,
 } from '@rohas/telemetry';
 import { decodeAnyValue, decodeAttributes, encodeAnyValue, serviceNameOf } from '@rohas/telemetry';
-import type { CsvValue } from './csv.js';
+import type { CopyValue } from './copy-format.js';
 import {
   anyValueForDb,
   attributesForDb,
   escapeNullable,
   escapeText,
+  jsonForDb,
   jsonFromDb,
   unescapeText,
 } from './text-encoding.js';
@@ -139,7 +140,43 @@ function resourceFrom(attributesText: string, extra: Record<string, unknown>): R
   return r;
 }
 
-export function spanRow(s: SpanRecord): CsvValue[] {
+/*
+ * Resources and scopes are shared by many records (the core hands the same object to every span of a process), so
+ * their encoded forms are cached per object. Records are treated as immutable once written, as the OTel SDK does.
+ */
+const resourceCache = new WeakMap<Resource, { service: string; attributes: string; extra: string }>();
+const scopeCache = new WeakMap<InstrumentationScope, string>();
+
+function encodedResource(r: Resource): { service: string; attributes: string; extra: string } {
+  let e = resourceCache.get(r);
+  if (!e) {
+    let extra = '';
+    if (r.droppedAttributesCount !== undefined) extra += `,"rdac":${encodeAnyValue(r.droppedAttributesCount)}`;
+    if (r.schemaUrl !== undefined) extra += `,"rsu":${encodeAnyValue(r.schemaUrl)}`;
+    e = { service: escapeText(serviceNameOf(r)), attributes: attributesForDb(r.attributes), extra };
+    resourceCache.set(r, e);
+  }
+  return e;
+}
+
+function encodedScope(scope: InstrumentationScope): string {
+  let e = scopeCache.get(scope);
+  if (e === undefined) {
+    e = encodeAnyValue(scope as unknown as AttributeValue);
+    scopeCache.set(scope, e);
+  }
+  return e;
+}
+
+/** `,"key":<typed JSON>` when the value is set. */
+const part = (key: string, v: unknown) => (v === undefined ? '' : `,"${key}":${encodeAnyValue(v as AttributeValue)}`);
+
+export function spanRow(s: SpanRecord): CopyValue[] {
+  const r = encodedResource(s.resource);
+  // The same typed JSON as encodeAnyValue of { scope, ts, dac, ... }, built by concatenation: this runs per span.
+  const extra = `{"scope":${encodedScope(s.scope)}${part('ts', s.traceState)}${part('dac', s.droppedAttributesCount)}${
+    s.events.length ? part('events', s.events) : ''
+  }${part('dec', s.droppedEventsCount)}${s.links.length ? part('links', s.links) : ''}${part('dlc', s.droppedLinksCount)}${r.extra}${part('flags', s.flags)}}`;
   return [
     escapeText(s.traceId),
     escapeText(s.spanId),
@@ -151,21 +188,10 @@ export function spanRow(s: SpanRecord): CsvValue[] {
     s.endTimeUnixNano - s.startTimeUnixNano,
     s.status.code,
     escapeNullable(s.status.message),
-    escapeText(serviceNameOf(s.resource)),
+    r.service,
     attributesForDb(s.attributes),
-    attributesForDb(s.resource.attributes),
-    extraJson({
-      ts: s.traceState,
-      dac: s.droppedAttributesCount,
-      events: s.events.length ? s.events : undefined,
-      dec: s.droppedEventsCount,
-      links: s.links.length ? s.links : undefined,
-      dlc: s.droppedLinksCount,
-      scope: s.scope,
-      rdac: s.resource.droppedAttributesCount,
-      rsu: s.resource.schemaUrl,
-      flags: s.flags,
-    }),
+    r.attributes,
+    jsonForDb(extra),
   ];
 }
 
@@ -211,7 +237,7 @@ export function spanFromRow(r: SpanDbRow): SpanRecord {
   return span;
 }
 
-export function metricRow(p: MetricPoint): CsvValue[] {
+export function metricRow(p: MetricPoint): CopyValue[] {
   const h = p.histogram;
   return [
     escapeText(p.name),
@@ -241,7 +267,7 @@ export function metricRow(p: MetricPoint): CsvValue[] {
   ];
 }
 
-export function logRow(l: LogRecord): CsvValue[] {
+export function logRow(l: LogRecord): CopyValue[] {
   const isString = typeof l.body === 'string';
   return [
     l.timeUnixNano,

@@ -1,33 +1,38 @@
-/** One field of a PostgreSQL `COPY ... (FORMAT csv)` row: null is an unquoted empty field, text is always quoted. */
-export type CsvValue = string | number | bigint | boolean | null | undefined;
+/** One field of a `COPY ... FROM STDIN` row in PostgreSQL's text format, or a parameter of an unnest() insert. */
+export type CopyValue = string | number | bigint | boolean | null | undefined;
 
-export function csvField(v: CsvValue): string {
-  if (v === null || v === undefined) return '';
+const SPECIAL = /[\\\n\r\t]/;
+const SPECIAL_G = /[\\\n\r\t]/g;
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * A field in COPY text format: `\N` is null; backslash, newline, carriage return and tab are escaped. Text format
+ * needs no quoting, so JSON (which has quotes everywhere but raw control characters nowhere) mostly goes as it is.
+ */
+export function copyField(v: CopyValue): string {
+  if (v === null || v === undefined) return '\\N';
   switch (typeof v) {
     case 'number':
       // COPY reads NaN / Infinity / -Infinity for float8; String() writes them so.
-      return Number.isNaN(v) ? 'NaN' : String(v);
+      return String(v);
     case 'bigint':
       return v.toString();
     case 'boolean':
       return v ? 't' : 'f';
     default:
-      return `"${v.includes('"') ? v.replace(/"/g, '""') : v}"`;
+      return SPECIAL.test(v) ? v.replace(SPECIAL_G, (c) => ESCAPES[c]!) : v;
   }
 }
 
-/** Appends one CSV row (newline-terminated) to `out`. */
-export function csvRow(values: CsvValue[]): string {
-  let line = '';
-  for (let i = 0; i < values.length; i++) {
-    if (i > 0) line += ',';
-    line += csvField(values[i]);
-  }
+/** One row (newline-terminated) in COPY text format. */
+export function copyRow(values: CopyValue[]): string {
+  let line = copyField(values[0]);
+  for (let i = 1; i < values.length; i++) line += `\t${copyField(values[i])}`;
   return `${line}\n`;
 }
 
 /** Turns rows into one array per column, the parameters of `INSERT ... SELECT FROM unnest($1::type[], ...)`. */
-export function columnsOf(rows: CsvValue[][], width: number): unknown[][] {
+export function columnsOf(rows: CopyValue[][], width: number): unknown[][] {
   const columns: unknown[][] = Array.from({ length: width }, () => []);
   for (const row of rows) {
     for (let i = 0; i < width; i++) {

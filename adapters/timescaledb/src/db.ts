@@ -18,10 +18,20 @@ export const typeParsers = {
   },
 };
 
-/** Streams `text` into `COPY ... FROM STDIN`. */
-export async function copyIn(client: pg.PoolClient, sql: string, text: string): Promise<void> {
+/**
+ * Streams rows into `COPY ... FROM STDIN`. `chunks` may be a lazy generator: then rows are encoded while the server
+ * is still taking the previous chunk, so encoding and ingest overlap.
+ */
+export async function copyIn(client: pg.PoolClient, sql: string, chunks: Iterable<string>): Promise<void> {
   const stream = client.query(copyFrom(sql));
-  await pipeline(Readable.from([Buffer.from(text, 'utf8')]), stream);
+  await pipeline(
+    Readable.from(
+      (function* () {
+        for (const c of chunks) yield Buffer.from(c, 'utf8');
+      })(),
+    ),
+    stream,
+  );
 }
 
 /** Runs `fn` in a transaction on one pooled client; rolls back and releases (destroying a broken client) on error. */

@@ -9,7 +9,7 @@ import type {
 } from '@rohas/telemetry';
 import { decodeCursor, encodeCursor, logBodyText, matchesAllFilters, serviceNameOf } from '@rohas/telemetry';
 import { LOG_COLUMNS, LOG_TYPES, type LogDbRow, logFromRow, logRow } from './codec.js';
-import { columnsOf, csvRow } from './csv.js';
+import { columnsOf, copyRow } from './copy-format.js';
 import { checkout, copyIn, release } from './db.js';
 import { writeFailure } from './errors.js';
 import type { Shared, SqlFilter } from './internal-types.js';
@@ -58,11 +58,11 @@ export function createLogStore(sh: Shared): LogStore {
           await sh.pool.query(`INSERT INTO ${S}.logs (${COLS}) SELECT * FROM unnest(${args})`, columns);
         } else {
           let csv = '';
-          for (const l of records) csv += csvRow(logRow(l));
+          for (const l of records) csv += copyRow(logRow(l));
           const client = await checkout(sh.pool);
           let failed: Error | undefined;
           try {
-            await copyIn(client, `COPY ${S}.logs (${COLS}) FROM STDIN (FORMAT csv)`, csv);
+            await copyIn(client, `COPY ${S}.logs (${COLS}) FROM STDIN`, [csv]);
           } catch (error) {
             failed = error as Error;
             throw error;

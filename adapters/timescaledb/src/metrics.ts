@@ -19,7 +19,7 @@ import {
   seriesFromPoints,
 } from '@rohas/telemetry';
 import { attributesFromDb, METRIC_COLUMNS, METRIC_TYPES, metricRow } from './codec.js';
-import { columnsOf, csvRow } from './csv.js';
+import { columnsOf, copyRow } from './copy-format.js';
 import { copyIn, inTransaction } from './db.js';
 import { writeFailure } from './errors.js';
 import type { Shared, SqlFilter } from './internal-types.js';
@@ -318,8 +318,8 @@ export function createMetricStore(sh: Shared): MetricStore {
             await client.query(`INSERT INTO ${S}.metric_points (${COLS}) SELECT * FROM unnest(${args})`, columns);
           } else {
             let csv = '';
-            for (const p of batch) csv += csvRow(metricRow(p));
-            await copyIn(client, `COPY ${S}.metric_points (${COLS}) FROM STDIN (FORMAT csv)`, csv);
+            for (const p of batch) csv += copyRow(metricRow(p));
+            await copyIn(client, `COPY ${S}.metric_points (${COLS}) FROM STDIN`, [csv]);
           }
           await client.query(
             `INSERT INTO ${S}.metric_descriptors (name, description, unit, type)

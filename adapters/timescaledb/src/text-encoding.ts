@@ -48,7 +48,19 @@ export function jsonFromDb(json: string): string {
   return JSON.stringify(mapStrings(JSON.parse(json), unescapeText));
 }
 
-export const attributesForDb = (a: Attributes | undefined): string => jsonForDb(encodeAttributes(a));
+/** Whether every value is a string, boolean or finite number: then plain JSON.stringify is the typed encoding. */
+function plainAttributes(a: Attributes): boolean {
+  for (const k in a) {
+    const v = a[k];
+    const t = typeof v;
+    if (t === 'string' || t === 'boolean' || (t === 'number' && Number.isFinite(v))) continue;
+    return false;
+  }
+  return true;
+}
+
+export const attributesForDb = (a: Attributes | undefined): string =>
+  jsonForDb(a !== undefined && plainAttributes(a) ? JSON.stringify(a) : encodeAttributes(a));
 export const anyValueForDb = (v: AttributeValue): string => jsonForDb(encodeAnyValue(v));
 
 /** The jsonb text of one attribute value as stored, for containment and equality filters. */

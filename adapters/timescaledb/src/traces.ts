@@ -11,7 +11,7 @@ import type {
 import { decodeCursor, encodeCursor, matchesAllFilters, summarizeTrace } from '@rohas/telemetry';
 import type pg from 'pg';
 import { attributesFromDb, SPAN_COLUMNS, SPAN_TYPES, type SpanDbRow, spanFromRow, spanRow } from './codec.js';
-import { columnsOf, csvRow } from './csv.js';
+import { columnsOf, copyRow } from './copy-format.js';
 import { copyIn, inTransaction } from './db.js';
 import { writeFailure } from './errors.js';
 import type { Shared, SqlFilter } from './internal-types.js';
@@ -25,6 +25,19 @@ const UPDATE = SPAN_COLUMNS.filter((c) => c !== 'trace_id' && c !== 'span_id' &&
   .join(', ');
 
 /** Last write of a (traceId, spanId) in a batch wins, as it would across batches. */
+/** COPY text in chunks of 256 rows, encoded lazily so that encoding overlaps the server's ingest. */
+function* encoded(spans: SpanRecord[]): Generator<string> {
+  let chunk = '';
+  for (let i = 0; i < spans.length; i++) {
+    chunk += copyRow(spanRow(spans[i]!));
+    if ((i & 255) === 255) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
+}
+
 function dedupe(spans: SpanRecord[]): SpanRecord[] {
   const byKey = new Map<string, SpanRecord>();
   for (const s of spans) byKey.set(`${s.traceId}:${s.spanId}`, s);
@@ -40,25 +53,62 @@ export function createTraceStore(sh: Shared): TraceStore {
     paging: true,
   };
 
-  // A span whose start time changed between writes sits in another row (the key includes start_ns): delete it.
-  const deleteMoved = `DELETE FROM ${S}.spans s USING unnest($1::text[], $2::text[], $3::bigint[]) AS t(trace_id, span_id, start_ns)
-    WHERE s.trace_id = t.trace_id AND s.span_id = t.span_id AND s.start_ns <> t.start_ns`;
+  /*
+   * A hypertable's unique index must contain its time column, so the key is (trace_id, span_id, start_ns) and a
+   * span re-written with another start time would land in a second row. Every write therefore first deletes the
+   * stored copies of its spans, whatever their start. In TimescaleDB mode that search is bounded to a day around
+   * the batch's start times, so chunk exclusion keeps older (compressed) chunks out of every write.
+   */
+  const MOVED_WINDOW = 86_400_000_000_000n;
+  // The mode is known after init(), so these are built per call.
+  const isBounded = () => sh.mode === 'timescaledb';
+  const deleteStored = (
+    bounded = isBounded(),
+  ) => `DELETE FROM ${S}.spans s USING unnest($1::text[], $2::text[]) AS t(trace_id, span_id)
+    WHERE s.trace_id = t.trace_id AND s.span_id = t.span_id${bounded ? ' AND s.start_ns >= $3::bigint AND s.start_ns <= $4::bigint' : ''}`;
+  const deleteMoved = (
+    bounded = isBounded(),
+  ) => `DELETE FROM ${S}.spans s USING unnest($1::text[], $2::text[], $3::bigint[]) AS t(trace_id, span_id, start_ns)
+    WHERE s.trace_id = t.trace_id AND s.span_id = t.span_id AND s.start_ns <> t.start_ns${bounded ? ' AND s.start_ns >= $4::bigint AND s.start_ns <= $5::bigint' : ''}`;
 
-  async function writeCopy(spans: SpanRecord[]): Promise<void> {
-    let csv = '';
-    const keys: [string[], string[], string[]] = [[], [], []];
+  function window(spans: SpanRecord[]): string[] {
+    if (!isBounded()) return [];
+    let lo = spans[0]!.startTimeUnixNano;
+    let hi = lo;
     for (const s of spans) {
-      const row = spanRow(s);
-      csv += csvRow(row);
-      keys[0].push(row[0] as string);
-      keys[1].push(row[1] as string);
-      keys[2].push(s.startTimeUnixNano.toString());
+      if (s.startTimeUnixNano < lo) lo = s.startTimeUnixNano;
+      if (s.startTimeUnixNano > hi) hi = s.startTimeUnixNano;
     }
+    return [(lo - MOVED_WINDOW).toString(), (hi + MOVED_WINDOW).toString()];
+  }
+
+  /**
+   * The fast path: delete stored copies, then COPY the batch straight into the table (no staging table, no
+   * ON CONFLICT). A concurrent writer of the same span makes it fail with a unique violation; then
+   * {@link writeUpsert} writes the batch instead.
+   */
+  async function writeCopy(spans: SpanRecord[]): Promise<void> {
+    const ids = spans.map((s) => escapeText(s.traceId));
+    const spanIds = spans.map((s) => escapeText(s.spanId));
+    try {
+      await inTransaction(sh.pool, async (client) => {
+        await client.query(deleteStored(), [ids, spanIds, ...window(spans)]);
+        await copyIn(client, `COPY ${S}.spans (${COLS}) FROM STDIN`, encoded(spans));
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code !== '23505') throw error;
+      await writeUpsert(spans, ids, spanIds);
+    }
+  }
+
+  /** COPY into a per-connection staging table, then INSERT ... ON CONFLICT DO UPDATE: safe against concurrent writers. */
+  async function writeUpsert(spans: SpanRecord[], ids: string[], spanIds: string[]): Promise<void> {
+    const starts = spans.map((s) => s.startTimeUnixNano.toString());
     await inTransaction(
       sh.pool,
       async (client) => {
-        await copyIn(client, `COPY pg_temp.rohas_stage_spans (${COLS}) FROM STDIN (FORMAT csv)`, csv);
-        await client.query(deleteMoved, keys);
+        await copyIn(client, `COPY pg_temp.rohas_stage_spans (${COLS}) FROM STDIN`, encoded(spans));
+        await client.query(deleteMoved(), [ids, spanIds, starts, ...window(spans)]);
         // Sorted so that concurrent writers lock rows in one order (no deadlocks).
         await client.query(
           `INSERT INTO ${S}.spans (${COLS}) SELECT ${COLS} FROM pg_temp.rohas_stage_spans ORDER BY trace_id, span_id
@@ -78,10 +128,14 @@ export function createTraceStore(sh: Shared): TraceStore {
     const args = SPAN_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
     await sh.pool.query(
       `WITH input AS (SELECT * FROM unnest(${args}) AS t(${COLS})),
-       moved AS (DELETE FROM ${S}.spans s USING input t WHERE s.trace_id = t.trace_id AND s.span_id = t.span_id AND s.start_ns <> t.start_ns)
+       moved AS (DELETE FROM ${S}.spans s USING input t WHERE s.trace_id = t.trace_id AND s.span_id = t.span_id AND s.start_ns <> t.start_ns${
+         isBounded()
+           ? ` AND s.start_ns >= $${SPAN_COLUMNS.length + 1}::bigint AND s.start_ns <= $${SPAN_COLUMNS.length + 2}::bigint`
+           : ''
+       })
        INSERT INTO ${S}.spans (${COLS}) SELECT ${COLS} FROM input ORDER BY trace_id, span_id
        ON CONFLICT (trace_id, span_id, start_ns) DO UPDATE SET ${UPDATE}`,
-      columns,
+      [...columns, ...window(spans)],
     );
   }
 
