@@ -1,7 +1,8 @@
-import { runConformanceSuite } from '@rohas/telemetry-test-suite';
+import { runConformanceSuite, runId } from '@rohas/telemetry-test-suite';
+import { loadMigrations } from '@rohas/telemetry-timescaledb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeBackend } from '../src/inject-backends.js';
-import { makeAdapter, recordingLogger } from './timescaledb-helpers.js';
+import { admin, makeAdapter, recordingLogger } from './timescaledb-helpers.js';
 
 // The timescaledb adapter on plain PostgreSQL 15 (no extension): plain tables, the adapter's own retention sweep.
 describeBackend('postgres', 'timescaledb adapter on plain PostgreSQL', (pg) => {
@@ -23,6 +24,25 @@ describeBackend('postgres', 'timescaledb adapter on plain PostgreSQL', (pg) => {
         makeAdapter(pg.url, { schema: `${schema}_unnest`, pool_size: 4, ingest: 'unnest' }, retention),
     },
   );
+
+  it('applies migrations once when several processes start together, and not again on restart', async () => {
+    const fresh = `rt_mig_${runId()}`;
+    const adapters = Array.from({ length: 4 }, () => makeAdapter(pg.url, { schema: fresh, pool_size: 1 }));
+    try {
+      await Promise.all(adapters.map((a) => a.init()));
+      const again = makeAdapter(pg.url, { schema: fresh, pool_size: 1 });
+      adapters.push(again);
+      await again.init();
+      const rows = await admin<{ version: number; mode: string }>(pg.url, [
+        `SELECT version, mode FROM "${fresh}".schema_migrations ORDER BY version`,
+      ]);
+      expect(rows.map((r) => r.version)).toEqual((await loadMigrations()).map((m) => m.version));
+      expect(new Set(rows.map((r) => r.mode))).toEqual(new Set(['postgres']));
+    } finally {
+      for (const a of adapters) await a.close();
+      await admin(pg.url, [`DROP SCHEMA IF EXISTS "${fresh}" CASCADE`]);
+    }
+  });
 
   it('runs in plain mode and says so once', async () => {
     const logger = recordingLogger();
