@@ -18,8 +18,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { normalizeLogQuery, normalizeTraceQuery, type SpanRecord, type TelemetryAdapter } from '@rohas/telemetry';
-import { createAdapter } from '@rohas/telemetry-sqlite';
 import { otlpTypes, toAnyValue } from '@rohas/telemetry-server';
+import { createAdapter } from '@rohas/telemetry-sqlite';
 import { percentile, printTable, ratio } from '../support/stats.js';
 
 const { values: args } = parseArgs({
@@ -64,7 +64,12 @@ function span(n: number): SpanRecord {
     startTimeUnixNano: start,
     endTimeUnixNano: start + BigInt(1 + (n % 997)) * 100_000n,
     status: { code: n % 53 === 0 ? 2 : 0 },
-    attributes: { 'http.route': `/r/${n % 100}`, 'http.status_code': n % 53 === 0 ? 500 : 200, 'user.id': `u${n % 5000}`, cached: n % 2 === 0 },
+    attributes: {
+      'http.route': `/r/${n % 100}`,
+      'http.status_code': n % 53 === 0 ? 500 : 200,
+      'user.id': `u${n % 5000}`,
+      cached: n % 2 === 0,
+    },
     events: [],
     links: [],
     resource: { attributes: { 'service.name': `svc-${t % SERVICES}`, 'host.name': 'bench' } },
@@ -87,7 +92,9 @@ function encodeRequests(): Uint8Array[] {
     }
     const message = {
       resourceSpans: [...byService.values()].map((spans) => ({
-        resource: { attributes: Object.entries(spans[0]!.resource.attributes).map(([key, v]) => ({ key, value: toAnyValue(v) })) },
+        resource: {
+          attributes: Object.entries(spans[0]!.resource.attributes).map(([key, v]) => ({ key, value: toAnyValue(v) })),
+        },
         scopeSpans: [
           {
             scope: spans[0]!.scope,
@@ -124,9 +131,14 @@ async function freePort(): Promise<number> {
 
 async function startServerProcess(dir: string): Promise<{ url: string; child: ChildProcess }> {
   const config = join(dir, 'rohas.toml');
-  writeFileSync(config, `[telemetry]\ntype = "sqlite"\npath = "${join(dir, 'db').replaceAll('\\', '/')}"\nretention_days = 0\n`);
+  writeFileSync(
+    config,
+    `[telemetry]\ntype = "sqlite"\npath = "${join(dir, 'db').replaceAll('\\', '/')}"\nretention_days = 0\n`,
+  );
   const port = await freePort();
-  const child = spawn(process.execPath, [cli, 'serve', '--config', config, '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [cli, 'serve', '--config', config, '--port', String(port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((res, rej) => {
     child.once('exit', (code) => rej(new Error(`server exited with ${code}`)));
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -143,7 +155,9 @@ async function written(url: string): Promise<number> {
 }
 
 async function main() {
-  console.log(`# rohas-telemetry server benchmark: ${N.toLocaleString('en-US')} spans, ${BATCH} spans a request, ${CONCURRENCY} senders; queries with ${CLIENTS} clients for ${SECONDS}s\n`);
+  console.log(
+    `# rohas-telemetry server benchmark: ${N.toLocaleString('en-US')} spans, ${BATCH} spans a request, ${CONCURRENCY} senders; queries with ${CLIENTS} clients for ${SECONDS}s\n`,
+  );
 
   // 1. Direct adapter writes.
   const directDir = tempDir();
@@ -178,7 +192,11 @@ async function main() {
       Array.from({ length: CONCURRENCY }, async () => {
         for (let i = next++; i < bodies.length; i = next++) {
           for (;;) {
-            const res = await fetch(`${url}/v1/traces`, { method: 'POST', body: bodies[i], headers: { 'content-type': 'application/x-protobuf' } });
+            const res = await fetch(`${url}/v1/traces`, {
+              method: 'POST',
+              body: bodies[i],
+              headers: { 'content-type': 'application/x-protobuf' },
+            });
             await res.arrayBuffer();
             if (res.status === 200) break;
             if (res.status !== 429 && res.status !== 503) throw new Error(`export answered ${res.status}`);
@@ -199,7 +217,9 @@ async function main() {
       ['OTLP protobuf -> committed rows (end to end)', ingestRate, ratio(ingestRate, directRate)],
       ['OTLP protobuf -> 200 responses (accepted into the queue)', acceptRate, ratio(acceptRate, directRate)],
     ]);
-    console.log(`  request bodies: ${bodies.length} x ~${Math.round(bytes / bodies.length / 1024)} KiB protobuf (encoded in ${Math.round(encodeMs)} ms, not timed); 429/503 answers: ${throttled}\n`);
+    console.log(
+      `  request bodies: ${bodies.length} x ~${Math.round(bytes / bodies.length / 1024)} KiB protobuf (encoded in ${Math.round(encodeMs)} ms, not timed); 429/503 answers: ${throttled}\n`,
+    );
 
     // 3. Query latency: 20 concurrent HTTP clients vs the adapter in-process, one query at a time.
     const traceCount = Math.ceil(N / PER_TRACE);
@@ -234,9 +254,14 @@ async function main() {
     const q = adapter.traces!;
     const directQueries: Record<string, () => Promise<unknown>> = {
       getTrace: () => q.getTrace(hex(rand(traceCount) + 1, 32)),
-      'findTraces service': () => q.findTraces(normalizeTraceQuery({ service: `svc-${rand(SERVICES)}`, limit: 20 }, q.capabilities)),
-      'findTraces attr': () => q.findTraces(normalizeTraceQuery({ attributes: { 'http.route': `/r/${rand(100)}` }, limit: 20 }, q.capabilities)),
-      'findTraces error+duration': () => q.findTraces(normalizeTraceQuery({ status: 'error', minDurationNano: 50_000_000n, limit: 20 }, q.capabilities)),
+      'findTraces service': () =>
+        q.findTraces(normalizeTraceQuery({ service: `svc-${rand(SERVICES)}`, limit: 20 }, q.capabilities)),
+      'findTraces attr': () =>
+        q.findTraces(
+          normalizeTraceQuery({ attributes: { 'http.route': `/r/${rand(100)}` }, limit: 20 }, q.capabilities),
+        ),
+      'findTraces error+duration': () =>
+        q.findTraces(normalizeTraceQuery({ status: 'error', minDurationNano: 50_000_000n, limit: 20 }, q.capabilities)),
     };
     for (const kind of names) {
       const runs = Math.max(20, Math.min(500, lat.get(kind)!.length));
@@ -259,9 +284,14 @@ async function main() {
         ratio(percentile(h, 0.5), percentile(d, 0.5), true),
       ]);
     }
-    printTable(`Query latency, ${CLIENTS} concurrent HTTP clients over ${N.toLocaleString('en-US')} stored spans (ratio = HTTP p50 / direct p50)`, rows);
+    printTable(
+      `Query latency, ${CLIENTS} concurrent HTTP clients over ${N.toLocaleString('en-US')} stored spans (ratio = HTTP p50 / direct p50)`,
+      rows,
+    );
     const totalQps = allHttp.length / SECONDS;
-    console.log(`  all queries: p50 ${percentile(allHttp, 0.5).toFixed(2)} ms, p99 ${percentile(allHttp, 0.99).toFixed(2)} ms, ${Math.round(totalQps)} queries/s, non-200: ${failures}`);
+    console.log(
+      `  all queries: p50 ${percentile(allHttp, 0.5).toFixed(2)} ms, p99 ${percentile(allHttp, 0.99).toFixed(2)} ms, ${Math.round(totalQps)} queries/s, non-200: ${failures}`,
+    );
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));

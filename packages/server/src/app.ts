@@ -43,9 +43,23 @@ export function createApp(storage: ServerStorage, options: ServerOptions = {}): 
   }
 
   if (token) {
-    app.use('/v1/*', bearerAuth(token, (c) => otlpStatus(c, 'json', 401, 16, 'missing or wrong bearer token')));
-    app.use('/telemetry/*', bearerAuth(token, (c) => apiError(c, 401, 'missing or wrong bearer token')));
-    app.use('/api/*', bearerAuth(token, (c) => c.json({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code: 401, msg: 'missing or wrong bearer token' }] }, 401)));
+    app.use(
+      '/v1/*',
+      bearerAuth(token, (c) => otlpStatus(c, 'json', 401, 16, 'missing or wrong bearer token')),
+    );
+    app.use(
+      '/telemetry/*',
+      bearerAuth(token, (c) => apiError(c, 401, 'missing or wrong bearer token')),
+    );
+    app.use(
+      '/api/*',
+      bearerAuth(token, (c) =>
+        c.json(
+          { data: null, total: 0, limit: 0, offset: 0, errors: [{ code: 401, msg: 'missing or wrong bearer token' }] },
+          401,
+        ),
+      ),
+    );
   }
 
   registerReceiver(app, storage, { maxBodyBytes, state, logger });

@@ -11,7 +11,10 @@ export function tokenMatches(presented: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-export function bearerAuth(token: string, onFail: (c: Parameters<MiddlewareHandler>[0]) => Response): MiddlewareHandler {
+export function bearerAuth(
+  token: string,
+  onFail: (c: Parameters<MiddlewareHandler>[0]) => Response,
+): MiddlewareHandler {
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const m = /^Bearer[ ]+(.+)$/i.exec(header);

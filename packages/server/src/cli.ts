@@ -90,7 +90,11 @@ Checks the configuration, opens the backend(s), runs their health checks and pri
 Exits 1 when a backend does not answer.`,
 };
 
-function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>>(args: string[], options: T, positionals = false) {
+function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>>(
+  args: string[],
+  options: T,
+  positionals = false,
+) {
   try {
     return parseArgs({ args, options: { ...COMMON, ...options }, allowPositionals: positionals, strict: true });
   } catch (error) {
@@ -99,7 +103,10 @@ function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: st
 }
 
 function configFrom(path: string | undefined): TelemetryConfig {
-  if (path !== undefined && !existsSync(resolve(path))) throw Object.assign(new Error(`[rohas-telemetry] [config] ${resolve(path)}: no such file`), { name: 'ConfigError' });
+  if (path !== undefined && !existsSync(resolve(path)))
+    throw Object.assign(new Error(`[rohas-telemetry] [config] ${resolve(path)}: no such file`), {
+      name: 'ConfigError',
+    });
   return loadConfig(path);
 }
 
@@ -120,8 +127,13 @@ function time(value: string | undefined, name: string): bigint | undefined {
 
 function signalsOf(value: string | undefined): SignalName[] {
   if (value === undefined) return ['traces', 'logs', 'metrics'];
-  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const s of list) if (s !== 'traces' && s !== 'logs' && s !== 'metrics') throw new UsageError(`--signals: unknown signal ${JSON.stringify(s)} (traces, logs, metrics)`);
+  const list = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const s of list)
+    if (s !== 'traces' && s !== 'logs' && s !== 'metrics')
+      throw new UsageError(`--signals: unknown signal ${JSON.stringify(s)} (traces, logs, metrics)`);
   return list as SignalName[];
 }
 
@@ -136,7 +148,11 @@ export function table(headers: string[], rows: string[][]): string {
   const cut = (s: string) => (s.length > 60 ? `${s.slice(0, 59)}…` : s);
   const cells = rows.map((r) => r.map(cut));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
@@ -149,7 +165,8 @@ async function cmdServe(args: string[], io: Io): Promise<number> {
   if (values.help) return (io.out(HELP.serve!), EXIT.OK);
   let port: number | undefined;
   if (values.port !== undefined) {
-    if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65535) throw new UsageError(`--port must be 0..65535, got ${values.port}`);
+    if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65535)
+      throw new UsageError(`--port must be 0..65535, got ${values.port}`);
     port = Number(values.port);
   }
   const config = configFrom(values.config);
@@ -160,8 +177,14 @@ async function cmdServe(args: string[], io: Io): Promise<number> {
     port: port ?? config.server?.port ?? DEFAULT_PORT,
   });
   const health = await storage.health();
-  io.out(`rohas-telemetry listening on ${server.url}  (OTLP/HTTP ${server.url}/v1/{traces,metrics,logs}, Workbench ${server.url}/workbench/)`);
-  io.out(`storage: ${health.message}; ${Object.entries(health.signals).map(([s, b]) => `${s} -> ${b}`).join(', ')}`);
+  io.out(
+    `rohas-telemetry listening on ${server.url}  (OTLP/HTTP ${server.url}/v1/{traces,metrics,logs}, Workbench ${server.url}/workbench/)`,
+  );
+  io.out(
+    `storage: ${health.message}; ${Object.entries(health.signals)
+      .map(([s, b]) => `${s} -> ${b}`)
+      .join(', ')}`,
+  );
   if (config.server?.token) io.out('bearer token required on /v1, /telemetry and /api');
   await new Promise<void>((done) => {
     const stop = () => {
@@ -214,8 +237,10 @@ async function cmdQuery(args: string[], io: Io): Promise<number> {
         service: values.service,
         name: values.name,
         attributes,
-        minDurationNano: values['min-duration'] === undefined ? undefined : parseDuration(values['min-duration'], '--min-duration'),
-        maxDurationNano: values['max-duration'] === undefined ? undefined : parseDuration(values['max-duration'], '--max-duration'),
+        minDurationNano:
+          values['min-duration'] === undefined ? undefined : parseDuration(values['min-duration'], '--min-duration'),
+        maxDurationNano:
+          values['max-duration'] === undefined ? undefined : parseDuration(values['max-duration'], '--max-duration'),
         status: values.status as 'ok' | 'error' | 'unset' | undefined,
         start: time(values.start, '--start'),
         end: time(values.end, '--end'),
@@ -227,7 +252,15 @@ async function cmdQuery(args: string[], io: Io): Promise<number> {
         io.out(
           table(
             ['TRACE ID', 'START', 'DURATION', 'SERVICE', 'ROOT SPAN', 'SPANS', 'ERRORS'],
-            page.items.map((t) => [t.traceId, isoOf(t.startTimeUnixNano), `${Number(t.durationNano) / 1e6} ms`, t.rootServiceName, t.rootSpanName, String(t.spanCount), String(t.errorCount)]),
+            page.items.map((t) => [
+              t.traceId,
+              isoOf(t.startTimeUnixNano),
+              `${Number(t.durationNano) / 1e6} ms`,
+              t.rootServiceName,
+              t.rootSpanName,
+              String(t.spanCount),
+              String(t.errorCount),
+            ]),
           ),
         );
         if (page.nextCursor) io.out(`more: --cursor ${page.nextCursor}`);
@@ -238,7 +271,8 @@ async function cmdQuery(args: string[], io: Io): Promise<number> {
       const page = await q.queryLogs({
         start: time(values.start, '--start'),
         end: time(values.end, '--end'),
-        minSeverity: values['min-severity'] === undefined ? undefined : parseSeverity(values['min-severity'], '--min-severity'),
+        minSeverity:
+          values['min-severity'] === undefined ? undefined : parseSeverity(values['min-severity'], '--min-severity'),
         text: values.text,
         traceId: values['trace-id']?.toLowerCase(),
         spanId: values['span-id']?.toLowerCase(),
@@ -253,7 +287,13 @@ async function cmdQuery(args: string[], io: Io): Promise<number> {
         io.out(
           table(
             ['TIME', 'SEVERITY', 'SERVICE', 'TRACE ID', 'BODY'],
-            page.items.map((l) => [isoOf(l.timeUnixNano), l.severityText ?? String(l.severityNumber), serviceNameOf(l.resource), l.traceId ?? '', typeof l.body === 'string' ? l.body : JSON.stringify(toJsonValue(l.body))]),
+            page.items.map((l) => [
+              isoOf(l.timeUnixNano),
+              l.severityText ?? String(l.severityNumber),
+              serviceNameOf(l.resource),
+              l.traceId ?? '',
+              typeof l.body === 'string' ? l.body : JSON.stringify(toJsonValue(l.body)),
+            ]),
           ),
         );
         if (page.nextCursor) io.out(`more: --cursor ${page.nextCursor}`);
@@ -264,7 +304,13 @@ async function cmdQuery(args: string[], io: Io): Promise<number> {
       if (values.name === undefined) {
         const list = await q.listMetrics();
         if (values.json) io.out(json(list));
-        else io.out(table(['NAME', 'TYPE', 'UNIT', 'DESCRIPTION'], list.map((m) => [m.name, m.type, m.unit ?? '', m.description ?? ''])));
+        else
+          io.out(
+            table(
+              ['NAME', 'TYPE', 'UNIT', 'DESCRIPTION'],
+              list.map((m) => [m.name, m.type, m.unit ?? '', m.description ?? '']),
+            ),
+          );
         return EXIT.OK;
       }
       const end = time(values.end, '--end') ?? now();
@@ -281,7 +327,9 @@ async function cmdQuery(args: string[], io: Io): Promise<number> {
       if (values.json) io.out(json(series));
       else {
         const rows: string[][] = [];
-        for (const s of series) for (const p of s.points) rows.push([JSON.stringify(toJsonValue(s.labels)), isoOf(p.timeUnixNano), String(p.value)]);
+        for (const s of series)
+          for (const p of s.points)
+            rows.push([JSON.stringify(toJsonValue(s.labels)), isoOf(p.timeUnixNano), String(p.value)]);
         io.out(table(['LABELS', 'TIME', 'VALUE'], rows));
       }
       return EXIT.OK;
@@ -292,14 +340,23 @@ async function cmdQuery(args: string[], io: Io): Promise<number> {
 
 async function cmdRetention(args: string[], io: Io): Promise<number> {
   if (args[0] !== 'run') {
-    if (args.includes('--help') || args.includes('-h') || args.length === 0) return (io.out(HELP.retention!), args.length === 0 ? EXIT.USAGE : EXIT.OK);
+    if (args.includes('--help') || args.includes('-h') || args.length === 0)
+      return (io.out(HELP.retention!), args.length === 0 ? EXIT.USAGE : EXIT.OK);
     throw new UsageError(`retention: unknown action ${JSON.stringify(args[0])}; use "retention run"`);
   }
   const { values } = parse(args.slice(1), { json: { type: 'boolean' } });
   if (values.help) return (io.out(HELP.retention!), EXIT.OK);
   return withStorage(configFrom(values.config), async (storage) => {
     const result = await storage.runRetention();
-    io.out(values.json ? json(result) : `retention: removed ${Object.entries(result).map(([s, n]) => `${n} ${s}`).join(', ') || 'nothing'}`);
+    io.out(
+      values.json
+        ? json(result)
+        : `retention: removed ${
+            Object.entries(result)
+              .map(([s, n]) => `${n} ${s}`)
+              .join(', ') || 'nothing'
+          }`,
+    );
     return EXIT.OK;
   });
 }
@@ -316,7 +373,13 @@ async function cmdMigrate(args: string[], io: Io): Promise<number> {
 }
 
 async function cmdExport(args: string[], io: Io): Promise<number> {
-  const { values } = parse(args, { out: { type: 'string', short: 'o' }, start: { type: 'string' }, end: { type: 'string' }, signals: { type: 'string' }, step: { type: 'string' } });
+  const { values } = parse(args, {
+    out: { type: 'string', short: 'o' },
+    start: { type: 'string' },
+    end: { type: 'string' },
+    signals: { type: 'string' },
+    step: { type: 'string' },
+  });
   if (values.help) return (io.out(HELP.export!), EXIT.OK);
   const end = time(values.end, '--end') ?? now();
   const start = time(values.start, '--start') ?? end - 3_600_000_000_000n;
@@ -325,14 +388,28 @@ async function cmdExport(args: string[], io: Io): Promise<number> {
   return withStorage(configFrom(values.config), async (storage) => {
     const stream = values.out ? createWriteStream(values.out) : undefined;
     const write = (line: string) =>
-      stream ? new Promise<void>((res, rej) => stream.write(`${line}\n`, (e) => (e ? rej(e) : res()))) : (process.stdout.write(`${line}\n`), Promise.resolve());
+      stream
+        ? new Promise<void>((res, rej) => stream.write(`${line}\n`, (e) => (e ? rej(e) : res())))
+        : (process.stdout.write(`${line}\n`), Promise.resolve());
     const counts: Record<string, number> = {};
-    for await (const batch of readWindow(storage, { start, end, signals, metricStepNano: step, warn: (m) => io.err(`warning: ${m}`) })) {
+    for await (const batch of readWindow(storage, {
+      start,
+      end,
+      signals,
+      metricStepNano: step,
+      warn: (m) => io.err(`warning: ${m}`),
+    })) {
       await write(batchToOtlpLine(batch));
       counts[batch.signal] = (counts[batch.signal] ?? 0) + batch.items.length;
     }
     if (stream) await new Promise<void>((res) => stream.end(res));
-    io.err(`exported ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ') || 'nothing'}`);
+    io.err(
+      `exported ${
+        Object.entries(counts)
+          .map(([s, n]) => `${n} ${s}`)
+          .join(', ') || 'nothing'
+      }`,
+    );
     return EXIT.OK;
   });
 }
@@ -354,13 +431,26 @@ async function cmdImport(args: string[], io: Io): Promise<number> {
       }
     }
     await storage.forceFlush();
-    io.out(`imported ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ') || 'nothing'}`);
+    io.out(
+      `imported ${
+        Object.entries(counts)
+          .map(([s, n]) => `${n} ${s}`)
+          .join(', ') || 'nothing'
+      }`,
+    );
     return refused > 0 ? EXIT.FAILURE : EXIT.OK;
   });
 }
 
 async function cmdCopy(args: string[], io: Io): Promise<number> {
-  const { values } = parse(args, { from: { type: 'string' }, to: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' }, signals: { type: 'string' }, step: { type: 'string' } });
+  const { values } = parse(args, {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    start: { type: 'string' },
+    end: { type: 'string' },
+    signals: { type: 'string' },
+    step: { type: 'string' },
+  });
   if (values.help) return (io.out(HELP.copy!), EXIT.OK);
   if (!values.from || !values.to) throw new UsageError('copy: --from and --to are required');
   const end = time(values.end, '--end') ?? now();
@@ -373,13 +463,25 @@ async function cmdCopy(args: string[], io: Io): Promise<number> {
     withStorage(to, async (target) => {
       const counts: Record<string, number> = {};
       let refused = 0;
-      for await (const batch of readWindow(source, { start, end, signals, metricStepNano: step, warn: (m) => io.err(`warning: ${m}`) })) {
+      for await (const batch of readWindow(source, {
+        start,
+        end,
+        signals,
+        metricStepNano: step,
+        warn: (m) => io.err(`warning: ${m}`),
+      })) {
         const r = await ingestBatch(target, batch);
         counts[batch.signal] = (counts[batch.signal] ?? 0) + r.written;
         refused += r.refused;
       }
       await target.forceFlush();
-      io.out(`copied ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ') || 'nothing'} from ${values.from} to ${values.to}`);
+      io.out(
+        `copied ${
+          Object.entries(counts)
+            .map(([s, n]) => `${n} ${s}`)
+            .join(', ') || 'nothing'
+        } from ${values.from} to ${values.to}`,
+      );
       return refused > 0 ? EXIT.FAILURE : EXIT.OK;
     }),
   );
@@ -401,7 +503,10 @@ async function cmdDoctor(args: string[], io: Io): Promise<number> {
     const health = await storage.health();
     io.out(`backend: ${health.ok ? 'ok' : 'NOT OK'}: ${health.message}`);
     for (const [signal, backend] of Object.entries(health.signals)) io.out(`  ${signal}: ${backend}`);
-    if (config.server) io.out(`server: ${config.server.host ?? DEFAULT_HOST}:${config.server.port ?? DEFAULT_PORT}${config.server.token ? ', token set' : ''}`);
+    if (config.server)
+      io.out(
+        `server: ${config.server.host ?? DEFAULT_HOST}:${config.server.port ?? DEFAULT_PORT}${config.server.token ? ', token set' : ''}`,
+      );
     return health.ok ? EXIT.OK : EXIT.FAILURE;
   } finally {
     await storage.shutdown();
@@ -420,7 +525,10 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
 };
 
 /** Runs the command line and returns the exit code (never calls process.exit, so tests can call it). */
-export async function main(argv: string[], io: Io = { out: (t) => console.log(t), err: (t) => console.error(t) }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: Io = { out: (t) => console.log(t), err: (t) => console.error(t) },
+): Promise<number> {
   const [verb, ...rest] = argv;
   if (verb === '--help' || verb === '-h' || verb === 'help') return (io.out(HELP.main!), EXIT.OK);
   const command = verb === undefined || verb.startsWith('-') ? 'serve' : verb;

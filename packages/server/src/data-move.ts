@@ -13,7 +13,10 @@ import type { ServerStorage } from './types.js';
 
 export type SignalName = 'traces' | 'metrics' | 'logs';
 
-export type Batch = { signal: 'traces'; items: SpanRecord[] } | { signal: 'metrics'; items: MetricPoint[] } | { signal: 'logs'; items: LogRecord[] };
+export type Batch =
+  | { signal: 'traces'; items: SpanRecord[] }
+  | { signal: 'metrics'; items: MetricPoint[] }
+  | { signal: 'logs'; items: LogRecord[] };
 
 export interface WindowOptions {
   start: bigint;
@@ -71,7 +74,13 @@ export async function* readWindow(storage: ServerStorage, options: WindowOptions
       const points: MetricPoint[] = [];
       for (let from = options.start; from < options.end; from += span) {
         const to = from + span < options.end ? from + span : options.end;
-        const series = await q.queryMetrics({ name: metric.name, start: from, end: to, stepNano: step, aggregation: 'last' });
+        const series = await q.queryMetrics({
+          name: metric.name,
+          start: from,
+          end: to,
+          stepNano: step,
+          aggregation: 'last',
+        });
         for (const s of series) {
           for (const p of s.points) {
             const point: MetricPoint = {
@@ -85,7 +94,8 @@ export async function* readWindow(storage: ServerStorage, options: WindowOptions
               timeUnixNano: p.timeUnixNano,
               value: p.value,
             };
-            if (metric.type === 'counter' || metric.type === 'up_down_counter') point.isMonotonic = metric.type === 'counter';
+            if (metric.type === 'counter' || metric.type === 'up_down_counter')
+              point.isMonotonic = metric.type === 'counter';
             if (metric.description) point.description = metric.description;
             if (metric.unit) point.unit = metric.unit;
             points.push(point);
@@ -95,14 +105,21 @@ export async function* readWindow(storage: ServerStorage, options: WindowOptions
       if (points.length > 0) yield { signal: 'metrics', items: points };
     }
     if (skipped.length > 0) {
-      options.warn?.(`histogram metrics cannot be read back as raw points through the query API and were skipped: ${skipped.join(', ')}`);
+      options.warn?.(
+        `histogram metrics cannot be read back as raw points through the query API and were skipped: ${skipped.join(', ')}`,
+      );
     }
   }
 }
 
 /** One OTLP/JSON line for a batch. */
 export function batchToOtlpLine(batch: Batch): string {
-  const body = batch.signal === 'traces' ? spansToOtlpJson(batch.items) : batch.signal === 'metrics' ? metricsToOtlpJson(batch.items) : logsToOtlpJson(batch.items);
+  const body =
+    batch.signal === 'traces'
+      ? spansToOtlpJson(batch.items)
+      : batch.signal === 'metrics'
+        ? metricsToOtlpJson(batch.items)
+        : logsToOtlpJson(batch.items);
   return JSON.stringify(body);
 }
 
@@ -114,15 +131,26 @@ export function batchesFromOtlpLine(line: string, where: string): Batch[] {
   } catch (error) {
     throw new OtlpFormatError(where, `not JSON: ${(error as Error).message}`);
   }
-  if (typeof message !== 'object' || message === null || Array.isArray(message)) throw new OtlpFormatError(where, 'a line must be a JSON object');
+  if (typeof message !== 'object' || message === null || Array.isArray(message))
+    throw new OtlpFormatError(where, 'a line must be a JSON object');
   const out: Batch[] = [];
   const m = message as Record<string, unknown>;
   let known = false;
-  for (const [key, signal] of [['resourceSpans', 'traces'], ['resourceMetrics', 'metrics'], ['resourceLogs', 'logs']] as const) {
+  for (const [key, signal] of [
+    ['resourceSpans', 'traces'],
+    ['resourceMetrics', 'metrics'],
+    ['resourceLogs', 'logs'],
+  ] as const) {
     if (!(key in m)) continue;
     known = true;
-    const converted = signal === 'traces' ? spansFromRequest({ [key]: m[key] }) : signal === 'metrics' ? metricsFromRequest({ [key]: m[key] }) : logsFromRequest({ [key]: m[key] });
-    if (converted.rejected > 0) throw new OtlpFormatError(where, `${converted.rejected} item(s) refused: ${converted.errors.join('; ')}`);
+    const converted =
+      signal === 'traces'
+        ? spansFromRequest({ [key]: m[key] })
+        : signal === 'metrics'
+          ? metricsFromRequest({ [key]: m[key] })
+          : logsFromRequest({ [key]: m[key] });
+    if (converted.rejected > 0)
+      throw new OtlpFormatError(where, `${converted.rejected} item(s) refused: ${converted.errors.join('; ')}`);
     if (converted.items.length > 0) out.push({ signal, items: converted.items } as Batch);
   }
   if (!known) throw new OtlpFormatError(where, 'a line must hold resourceSpans, resourceMetrics or resourceLogs');
@@ -131,7 +159,10 @@ export function batchesFromOtlpLine(line: string, where: string): Batch[] {
 
 /** Reads OTLP/JSON lines from a file (blank lines are skipped). */
 export async function* readOtlpFile(path: string): AsyncGenerator<Batch> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Number.POSITIVE_INFINITY });
+  const lines = createInterface({
+    input: createReadStream(path, { encoding: 'utf8' }),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
   let n = 0;
   for await (const line of lines) {
     n++;
@@ -146,7 +177,10 @@ const CHUNK = 2000;
  * Ingests a batch into a storage, waiting and retrying while its queue is full (an offline tool should never drop),
  * then counts what the storage refused for other reasons.
  */
-export async function ingestBatch(storage: ServerStorage, batch: Batch): Promise<{ written: number; refused: number; reason?: string }> {
+export async function ingestBatch(
+  storage: ServerStorage,
+  batch: Batch,
+): Promise<{ written: number; refused: number; reason?: string }> {
   let written = 0;
   let refused = 0;
   let reason: string | undefined;

@@ -1,6 +1,6 @@
+import { serviceNameOf } from '@rohas/telemetry';
 import type { Context, Hono } from 'hono';
 import type { AttributeFilter, AttributeValue, SpanRecord } from './core-types.js';
-import { serviceNameOf } from '@rohas/telemetry';
 import { ParamError, Params, parseDuration, parseScalar } from './params.js';
 import type { ServerStorage } from './types.js';
 
@@ -29,7 +29,10 @@ function tag(key: string, value: AttributeValue): JaegerTag {
   if (typeof value === 'string') return { key, type: 'string', value };
   if (typeof value === 'boolean') return { key, type: 'bool', value };
   if (typeof value === 'bigint') return { key, type: 'int64', value: value.toString() };
-  if (typeof value === 'number') return Number.isInteger(value) ? { key, type: 'int64', value } : { key, type: 'float64', value: Number.isFinite(value) ? value : String(value) };
+  if (typeof value === 'number')
+    return Number.isInteger(value)
+      ? { key, type: 'int64', value }
+      : { key, type: 'float64', value: Number.isFinite(value) ? value : String(value) };
   if (value instanceof Uint8Array) return { key, type: 'binary', value: Buffer.from(value).toString('base64') };
   return { key, type: 'string', value: JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) };
 }
@@ -57,7 +60,8 @@ export function jaegerTrace(spans: SpanRecord[]) {
     const tags = Object.entries(s.attributes).map(([k, v]) => tag(k, v));
     if (s.kind !== 0) tags.push({ key: 'span.kind', type: 'string', value: KINDS[s.kind] ?? 'unspecified' });
     if (s.status.code === 2) tags.push({ key: 'error', type: 'bool', value: true });
-    if (s.status.code !== 0) tags.push({ key: 'otel.status_code', type: 'string', value: s.status.code === 2 ? 'ERROR' : 'OK' });
+    if (s.status.code !== 0)
+      tags.push({ key: 'otel.status_code', type: 'string', value: s.status.code === 2 ? 'ERROR' : 'OK' });
     if (s.status.message) tags.push({ key: 'otel.status_description', type: 'string', value: s.status.message });
     if (s.scope.name) tags.push({ key: 'otel.scope.name', type: 'string', value: s.scope.name });
     if (s.scope.version) tags.push({ key: 'otel.scope.version', type: 'string', value: s.scope.version });
@@ -76,7 +80,10 @@ export function jaegerTrace(spans: SpanRecord[]) {
       tags,
       logs: s.events.map((e) => ({
         timestamp: micros(e.timeUnixNano),
-        fields: [{ key: 'event', type: 'string', value: e.name }, ...Object.entries(e.attributes).map(([k, v]) => tag(k, v))],
+        fields: [
+          { key: 'event', type: 'string', value: e.name },
+          ...Object.entries(e.attributes).map(([k, v]) => tag(k, v)),
+        ],
       })),
       processID,
       warnings: null,
@@ -106,7 +113,8 @@ function parseTags(values: string[]): { filters: AttributeFilter[]; error: boole
       } catch {
         throw new ParamError('tags', 'tags must be a JSON object of key/value pairs');
       }
-      if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new ParamError('tags', 'tags must be a JSON object of key/value pairs');
+      if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
+        throw new ParamError('tags', 'tags must be a JSON object of key/value pairs');
       for (const [k, v] of Object.entries(obj)) add(k, typeof v === 'string' ? v : JSON.stringify(v));
     } else {
       const colon = text.indexOf(':');
@@ -136,72 +144,103 @@ export function registerJaegerApi(app: Hono, storage: ServerStorage): void {
     }
   };
 
-  app.get('/api/services', wrap(async (c) => {
-    new Params(c.req.url, []);
-    return c.json(envelope(await q.listServices()));
-  }));
+  app.get(
+    '/api/services',
+    wrap(async (c) => {
+      new Params(c.req.url, []);
+      return c.json(envelope(await q.listServices()));
+    }),
+  );
 
-  app.get('/api/services/:service/operations', wrap(async (c) => {
-    new Params(c.req.url, []);
-    return c.json(envelope(await q.listOperations(c.req.param('service') ?? '')));
-  }));
+  app.get(
+    '/api/services/:service/operations',
+    wrap(async (c) => {
+      new Params(c.req.url, []);
+      return c.json(envelope(await q.listOperations(c.req.param('service') ?? '')));
+    }),
+  );
 
   // Jaeger's newer form: /api/operations?service=&spanKind= -> [{name, spanKind}] (span kind is not indexed here).
-  app.get('/api/operations', wrap(async (c) => {
-    const p = new Params(c.req.url, ['service', 'spanKind']);
-    const service = p.string('service');
-    if (!service) throw new ParamError('service', 'service is required');
-    const names = await q.listOperations(service);
-    return c.json(envelope(names.map((name) => ({ name, spanKind: '' }))));
-  }));
+  app.get(
+    '/api/operations',
+    wrap(async (c) => {
+      const p = new Params(c.req.url, ['service', 'spanKind']);
+      const service = p.string('service');
+      if (!service) throw new ParamError('service', 'service is required');
+      const names = await q.listOperations(service);
+      return c.json(envelope(names.map((name) => ({ name, spanKind: '' }))));
+    }),
+  );
 
-  app.get('/api/traces', wrap(async (c) => {
-    const p = new Params(c.req.url, ['service', 'operation', 'tags', 'minDuration', 'maxDuration', 'start', 'end', 'limit', 'lookback', 'traceID', 'spanKind'], ['tags', 'traceID']);
-    const ids = p.all('traceID').filter((id) => id !== '');
-    if (ids.length > 0) {
+  app.get(
+    '/api/traces',
+    wrap(async (c) => {
+      const p = new Params(
+        c.req.url,
+        [
+          'service',
+          'operation',
+          'tags',
+          'minDuration',
+          'maxDuration',
+          'start',
+          'end',
+          'limit',
+          'lookback',
+          'traceID',
+          'spanKind',
+        ],
+        ['tags', 'traceID'],
+      );
+      const ids = p.all('traceID').filter((id) => id !== '');
+      if (ids.length > 0) {
+        const traces = [];
+        for (const id of ids) {
+          if (!/^[0-9a-fA-F]{1,32}$/.test(id)) throw new ParamError('traceID', 'traceID must be hex');
+          const spans = await q.getTrace(id.toLowerCase().padStart(32, '0'));
+          if (spans) traces.push(jaegerTrace(spans));
+        }
+        return c.json(envelope(traces));
+      }
+      const service = p.string('service');
+      if (!service) throw new ParamError('service', 'service is required (as in Jaeger)');
+      const tags = parseTags(p.all('tags'));
+      const limit = p.int('limit', 1, 1000) ?? 20;
+      let start = microsParam(p, 'start');
+      const end = microsParam(p, 'end');
+      const lookback = p.string('lookback');
+      if (start === undefined && lookback !== undefined && lookback !== 'custom') {
+        start = (end ?? BigInt(Date.now()) * 1_000_000n) - parseDuration(lookback, 'lookback');
+      }
+      const page = await q.findTraces({
+        service,
+        name: p.string('operation'),
+        attributes: tags.filters.length > 0 ? tags.filters : undefined,
+        status: tags.error ? 'error' : undefined,
+        minDurationNano: p.duration('minDuration'),
+        maxDurationNano: p.duration('maxDuration'),
+        start,
+        end,
+        limit,
+      });
       const traces = [];
-      for (const id of ids) {
-        if (!/^[0-9a-fA-F]{1,32}$/.test(id)) throw new ParamError('traceID', 'traceID must be hex');
-        const spans = await q.getTrace(id.toLowerCase().padStart(32, '0'));
+      for (const summary of page.items) {
+        const spans = await q.getTrace(summary.traceId);
         if (spans) traces.push(jaegerTrace(spans));
       }
       return c.json(envelope(traces));
-    }
-    const service = p.string('service');
-    if (!service) throw new ParamError('service', 'service is required (as in Jaeger)');
-    const tags = parseTags(p.all('tags'));
-    const limit = p.int('limit', 1, 1000) ?? 20;
-    let start = microsParam(p, 'start');
-    const end = microsParam(p, 'end');
-    const lookback = p.string('lookback');
-    if (start === undefined && lookback !== undefined && lookback !== 'custom') {
-      start = (end ?? BigInt(Date.now()) * 1_000_000n) - parseDuration(lookback, 'lookback');
-    }
-    const page = await q.findTraces({
-      service,
-      name: p.string('operation'),
-      attributes: tags.filters.length > 0 ? tags.filters : undefined,
-      status: tags.error ? 'error' : undefined,
-      minDurationNano: p.duration('minDuration'),
-      maxDurationNano: p.duration('maxDuration'),
-      start,
-      end,
-      limit,
-    });
-    const traces = [];
-    for (const summary of page.items) {
-      const spans = await q.getTrace(summary.traceId);
-      if (spans) traces.push(jaegerTrace(spans));
-    }
-    return c.json(envelope(traces));
-  }));
+    }),
+  );
 
-  app.get('/api/traces/:traceId', wrap(async (c) => {
-    new Params(c.req.url, ['start', 'end', 'raw']);
-    const id = c.req.param('traceId') ?? '';
-    if (!/^[0-9a-fA-F]{1,32}$/.test(id)) return jaegerError(c, 400, 'trace id must be hex');
-    const spans = await q.getTrace(id.toLowerCase().padStart(32, '0'));
-    if (!spans) return jaegerError(c, 404, 'trace not found');
-    return c.json(envelope([jaegerTrace(spans)]));
-  }));
+  app.get(
+    '/api/traces/:traceId',
+    wrap(async (c) => {
+      new Params(c.req.url, ['start', 'end', 'raw']);
+      const id = c.req.param('traceId') ?? '';
+      if (!/^[0-9a-fA-F]{1,32}$/.test(id)) return jaegerError(c, 400, 'trace id must be hex');
+      const spans = await q.getTrace(id.toLowerCase().padStart(32, '0'));
+      if (!spans) return jaegerError(c, 404, 'trace not found');
+      return c.json(envelope([jaegerTrace(spans)]));
+    }),
+  );
 }

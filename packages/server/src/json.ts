@@ -19,7 +19,13 @@ export function toJsonValue(value: unknown): unknown {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value)) {
         if (v === undefined) continue;
-        if (k === '__proto__') Object.defineProperty(out, k, { value: toJsonValue(v), enumerable: true, writable: true, configurable: true });
+        if (k === '__proto__')
+          Object.defineProperty(out, k, {
+            value: toJsonValue(v),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
         else out[k] = toJsonValue(v);
       }
       return out;

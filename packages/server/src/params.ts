@@ -23,7 +23,8 @@ export class Params {
       if (!allowed.includes(name)) {
         throw new ParamError(name, `unknown query parameter ${JSON.stringify(name)}; allowed: ${allowed.join(', ')}`);
       }
-      if (seen.has(name) && !repeatable.includes(name)) throw new ParamError(name, `query parameter ${name} may be given once`);
+      if (seen.has(name) && !repeatable.includes(name))
+        throw new ParamError(name, `query parameter ${name} may be given once`);
       seen.add(name);
     }
   }
@@ -58,7 +59,8 @@ export class Params {
   oneOf<T extends string>(name: string, values: readonly T[]): T | undefined {
     const v = this.string(name);
     if (v === undefined) return undefined;
-    if (!values.includes(v as T)) throw new ParamError(name, `${name} must be one of ${values.join(', ')}, got ${JSON.stringify(v)}`);
+    if (!values.includes(v as T))
+      throw new ParamError(name, `${name} must be one of ${values.join(', ')}, got ${JSON.stringify(v)}`);
     return v as T;
   }
 
@@ -75,7 +77,8 @@ export class Params {
   hex(name: string, length: number): string | undefined {
     const v = this.string(name);
     if (v === undefined) return undefined;
-    if (v.length !== length || !/^[0-9a-fA-F]+$/.test(v)) throw new ParamError(name, `${name} must be ${length} hex characters`);
+    if (v.length !== length || !/^[0-9a-fA-F]+$/.test(v))
+      throw new ParamError(name, `${name} must be ${length} hex characters`);
     return v.toLowerCase();
   }
 }
@@ -83,8 +86,8 @@ export class Params {
 const UNIT_NANOS: Record<string, bigint> = {
   ns: 1n,
   us: 1_000n,
-  'µs': 1_000n,
-  'μs': 1_000n,
+  µs: 1_000n,
+  μs: 1_000n,
   ms: 1_000_000n,
   s: 1_000_000_000n,
   m: 60_000_000_000n,
@@ -109,7 +112,10 @@ export function parseDuration(text: string, param: string): bigint {
     end = DURATION_PART.lastIndex;
   }
   if (end === 0 || end !== text.length || text.length > 64) {
-    throw new ParamError(param, `${param} must be a duration: integer nanoseconds or e.g. 250ms, 1.5s, 2m, 1h, 500us, 100ns; got ${JSON.stringify(text)}`);
+    throw new ParamError(
+      param,
+      `${param} must be a duration: integer nanoseconds or e.g. 250ms, 1.5s, 2m, 1h, 500us, 100ns; got ${JSON.stringify(text)}`,
+    );
   }
   return total;
 }
@@ -132,13 +138,18 @@ export function parseTime(text: string, param: string, now: bigint): bigint {
   const iso = ISO.exec(text);
   if (iso) {
     const [, date, clock, fraction, zone] = iso;
-    const ms = Date.parse(`${date}T${clock ?? '00:00'}${clock && clock.length === 5 ? ':00' : ''}${normalizeZone(zone)}`);
+    const ms = Date.parse(
+      `${date}T${clock ?? '00:00'}${clock && clock.length === 5 ? ':00' : ''}${normalizeZone(zone)}`,
+    );
     if (Number.isFinite(ms)) {
       const nanos = fraction ? BigInt(fraction.padEnd(9, '0')) : 0n;
       return BigInt(ms) * 1_000_000n + nanos;
     }
   }
-  throw new ParamError(param, `${param} must be nanoseconds since the epoch, an ISO-8601 time or now-<duration>; got ${JSON.stringify(text)}`);
+  throw new ParamError(
+    param,
+    `${param} must be nanoseconds since the epoch, an ISO-8601 time or now-<duration>; got ${JSON.stringify(text)}`,
+  );
 }
 
 function normalizeZone(zone: string | undefined): string {
@@ -183,6 +194,10 @@ const SEVERITIES: Record<string, number> = { TRACE: 1, DEBUG: 5, INFO: 9, WARN: 
 export function parseSeverity(text: string, param: string): number {
   if (/^\d{1,2}$/.test(text) && Number(text) <= 24) return Number(text);
   const n = SEVERITIES[text.toUpperCase()];
-  if (n === undefined) throw new ParamError(param, `${param} must be 0..24 or one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL; got ${JSON.stringify(text)}`);
+  if (n === undefined)
+    throw new ParamError(
+      param,
+      `${param} must be 0..24 or one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL; got ${JSON.stringify(text)}`,
+    );
   return n;
 }

@@ -61,12 +61,21 @@ export function registerQueryApi(app: Hono, storage: ServerStorage): void {
     try {
       new Params(c.req.url, []);
       const h = await storage.health();
-      const body: Record<string, unknown> = { ok: h.ok, backend: storage.config.type, message: h.message, signals: h.signals };
+      const body: Record<string, unknown> = {
+        ok: h.ok,
+        backend: storage.config.type,
+        message: h.message,
+        signals: h.signals,
+      };
       if (h.details) body.details = h.details;
       return jsonResponse(c, body, h.ok ? 200 : 503);
     } catch (error) {
       if (error instanceof ParamError) return errorResponse(c, error);
-      return jsonResponse(c, { ok: false, backend: storage.config.type, message: (error as Error).message, signals: {} }, 503);
+      return jsonResponse(
+        c,
+        { ok: false, backend: storage.config.type, message: (error as Error).message, signals: {} },
+        503,
+      );
     }
   });
 
@@ -78,7 +87,18 @@ export function registerQueryApi(app: Hono, storage: ServerStorage): void {
     run(c, [], async () => ({ operations: await q.listOperations(c.req.param('service')) })),
   );
 
-  const traceParams = ['service', 'name', 'attr', 'minDuration', 'maxDuration', 'status', 'start', 'end', 'limit', 'cursor'];
+  const traceParams = [
+    'service',
+    'name',
+    'attr',
+    'minDuration',
+    'maxDuration',
+    'status',
+    'start',
+    'end',
+    'limit',
+    'cursor',
+  ];
   app.get('/telemetry/traces', (c) =>
     run(c, traceParams, async (p) => {
       const now = nowNano();
@@ -117,7 +137,11 @@ export function registerQueryApi(app: Hono, storage: ServerStorage): void {
       const name = p.string('name');
       if (name === undefined) {
         const extra = p.names().filter((n) => n !== 'name');
-        if (extra.length > 0) throw new ParamError('name', `name is required with ${extra.join(', ')}; without parameters the metric list is returned`);
+        if (extra.length > 0)
+          throw new ParamError(
+            'name',
+            `name is required with ${extra.join(', ')}; without parameters the metric list is returned`,
+          );
         return { metrics: await q.listMetrics() };
       }
       const now = nowNano();
@@ -125,7 +149,12 @@ export function registerQueryApi(app: Hono, storage: ServerStorage): void {
       const start = p.time('start', now) ?? end - 3_600_000_000_000n;
       const groupByText = p.all('groupBy')[0];
       const groupBy =
-        groupByText === undefined ? undefined : groupByText.split(',').map((k) => k.trim()).filter((k) => k !== '');
+        groupByText === undefined
+          ? undefined
+          : groupByText
+              .split(',')
+              .map((k) => k.trim())
+              .filter((k) => k !== '');
       const series = await q.queryMetrics({
         name,
         start,
@@ -140,7 +169,19 @@ export function registerQueryApi(app: Hono, storage: ServerStorage): void {
     }),
   );
 
-  const logParams = ['start', 'end', 'minSeverity', 'text', 'traceId', 'spanId', 'service', 'attr', 'limit', 'cursor', 'order'];
+  const logParams = [
+    'start',
+    'end',
+    'minSeverity',
+    'text',
+    'traceId',
+    'spanId',
+    'service',
+    'attr',
+    'limit',
+    'cursor',
+    'order',
+  ];
   app.get('/telemetry/logs', (c) =>
     run(c, logParams, async (p) => {
       const now = nowNano();
@@ -162,7 +203,9 @@ export function registerQueryApi(app: Hono, storage: ServerStorage): void {
     }),
   );
 
-  app.all('/telemetry/*', (c) => apiError(c, c.req.method === 'GET' ? 404 : 405, `no ${c.req.method} route ${new URL(c.req.url).pathname}`));
+  app.all('/telemetry/*', (c) =>
+    apiError(c, c.req.method === 'GET' ? 404 : 405, `no ${c.req.method} route ${new URL(c.req.url).pathname}`),
+  );
 }
 
 async function run(c: Context, allowed: string[], handler: (p: Params) => Promise<unknown>): Promise<Response> {
@@ -173,4 +216,3 @@ async function run(c: Context, allowed: string[], handler: (p: Params) => Promis
     return errorResponse(c, error);
   }
 }
-

@@ -1,7 +1,13 @@
 import type { Context, Hono } from 'hono';
 import { BodyError, readBody } from './body.js';
 import type { IngestResultLike } from './core-types.js';
-import { type ConvertResult, logsFromRequest, metricsFromRequest, OtlpFormatError, spansFromRequest } from './otlp/convert.js';
+import {
+  type ConvertResult,
+  logsFromRequest,
+  metricsFromRequest,
+  OtlpFormatError,
+  spansFromRequest,
+} from './otlp/convert.js';
 import { otlpTypes } from './otlp/schema.js';
 import type { ServerStorage } from './types.js';
 
@@ -39,13 +45,26 @@ function encodingOf(contentType: string | undefined): Encoding | undefined {
 }
 
 /** A google.rpc.Status body in the given encoding. */
-export function otlpStatus(c: Context, encoding: Encoding, httpStatus: number, code: number, message: string, headers: Record<string, string> = {}): Response {
+export function otlpStatus(
+  c: Context,
+  encoding: Encoding,
+  httpStatus: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
   if (encoding === 'proto') {
     const t = otlpTypes().status;
     const bytes = t.encode(t.create({ code, message })).finish();
-    return c.body(bytes as Uint8Array<ArrayBuffer>, httpStatus as 400, { 'content-type': 'application/x-protobuf', ...headers });
+    return c.body(bytes as Uint8Array<ArrayBuffer>, httpStatus as 400, {
+      'content-type': 'application/x-protobuf',
+      ...headers,
+    });
   }
-  return c.body(JSON.stringify({ code, message }), httpStatus as 400, { 'content-type': 'application/json', ...headers });
+  return c.body(JSON.stringify({ code, message }), httpStatus as 400, {
+    'content-type': 'application/json',
+    ...headers,
+  });
 }
 
 function reasonText(result: IngestResultLike, signal: Signal): string | undefined {
@@ -57,11 +76,17 @@ function reasonText(result: IngestResultLike, signal: Signal): string | undefine
     case 'queue_full':
       return `the write queue is full; ${result.rejected} ${SIGNALS[signal].what} were not accepted`;
     default:
-      return result.rejected > 0 ? `${result.rejected} ${SIGNALS[signal].what} were not accepted by the storage` : undefined;
+      return result.rejected > 0
+        ? `${result.rejected} ${SIGNALS[signal].what} were not accepted by the storage`
+        : undefined;
   }
 }
 
-export function registerReceiver(app: Hono, storage: ServerStorage, options: { maxBodyBytes: number; state: ReceiverState; logger: Pick<Console, 'warn'> }): void {
+export function registerReceiver(
+  app: Hono,
+  storage: ServerStorage,
+  options: { maxBodyBytes: number; state: ReceiverState; logger: Pick<Console, 'warn'> },
+): void {
   const types = otlpTypes();
   const routes: Array<[Signal, string]> = [
     ['traces', '/v1/traces'],
@@ -70,7 +95,9 @@ export function registerReceiver(app: Hono, storage: ServerStorage, options: { m
   ];
   for (const [signal, path] of routes) {
     app.post(path, (c) => handleExport(c, signal));
-    app.on(['GET', 'PUT', 'DELETE', 'PATCH'], path, (c) => c.json({ code: RPC.INVALID_ARGUMENT, message: `use POST for ${path}` }, 405, { allow: 'POST' }));
+    app.on(['GET', 'PUT', 'DELETE', 'PATCH'], path, (c) =>
+      c.json({ code: RPC.INVALID_ARGUMENT, message: `use POST for ${path}` }, 405, { allow: 'POST' }),
+    );
   }
 
   async function handleExport(c: Context, signal: Signal): Promise<Response> {
@@ -84,24 +111,39 @@ export function registerReceiver(app: Hono, storage: ServerStorage, options: { m
         `unsupported Content-Type ${JSON.stringify(c.req.header('content-type') ?? '')}; use application/x-protobuf or application/json`,
       );
     }
-    if (options.state.closing) return otlpStatus(c, encoding, 503, RPC.UNAVAILABLE, 'the server is shutting down', { 'retry-after': '5' });
+    if (options.state.closing)
+      return otlpStatus(c, encoding, 503, RPC.UNAVAILABLE, 'the server is shutting down', { 'retry-after': '5' });
 
     let body: Uint8Array;
     try {
       body = await readBody(c.req.raw, options.maxBodyBytes);
     } catch (error) {
       if (error instanceof BodyError) return otlpStatus(c, encoding, error.status, RPC.INVALID_ARGUMENT, error.message);
-      return otlpStatus(c, encoding, 400, RPC.INVALID_ARGUMENT, `request body could not be read: ${(error as Error).message}`);
+      return otlpStatus(
+        c,
+        encoding,
+        400,
+        RPC.INVALID_ARGUMENT,
+        `request body could not be read: ${(error as Error).message}`,
+      );
     }
 
     let converted: ConvertResult<unknown>;
     try {
       const message = decode(signal, encoding, body);
-      converted = signal === 'traces' ? spansFromRequest(message) : signal === 'metrics' ? metricsFromRequest(message) : logsFromRequest(message);
+      converted =
+        signal === 'traces'
+          ? spansFromRequest(message)
+          : signal === 'metrics'
+            ? metricsFromRequest(message)
+            : logsFromRequest(message);
     } catch (error) {
       // Every decoding failure (protobuf wire errors, JSON syntax, a wrong field type, nesting too deep) is the
       // client's malformed body: 400, never a crash.
-      const why = error instanceof OtlpFormatError ? `invalid OTLP ${encoding === 'proto' ? 'protobuf' : 'JSON'}: ${error.message}` : `malformed ${encoding === 'proto' ? 'protobuf' : 'JSON'} body: ${(error as Error).message}`;
+      const why =
+        error instanceof OtlpFormatError
+          ? `invalid OTLP ${encoding === 'proto' ? 'protobuf' : 'JSON'}: ${error.message}`
+          : `malformed ${encoding === 'proto' ? 'protobuf' : 'JSON'} body: ${(error as Error).message}`;
       return otlpStatus(c, encoding, 400, RPC.INVALID_ARGUMENT, why.slice(0, 1000));
     }
 
@@ -123,7 +165,9 @@ export function registerReceiver(app: Hono, storage: ServerStorage, options: { m
     if (result.reason === 'queue_full' && result.accepted === 0) {
       // Nothing was taken: the client may retry the whole request after the delay (OTLP's throttling contract).
       const seconds = Math.max(1, Math.ceil((result.retryAfterMs ?? 1000) / 1000));
-      return otlpStatus(c, encoding, 429, RPC.RESOURCE_EXHAUSTED, reasonText(result, signal)!, { 'retry-after': String(seconds) });
+      return otlpStatus(c, encoding, 429, RPC.RESOURCE_EXHAUSTED, reasonText(result, signal)!, {
+        'retry-after': String(seconds),
+      });
     }
     const rejected = converted.rejected + result.rejected;
     const messages = [...converted.errors];
@@ -134,20 +178,32 @@ export function registerReceiver(app: Hono, storage: ServerStorage, options: { m
 
   function decode(signal: Signal, encoding: Encoding, body: Uint8Array): unknown {
     if (encoding === 'proto') {
-      const type = signal === 'traces' ? types.traceRequest : signal === 'metrics' ? types.metricsRequest : types.logsRequest;
+      const type =
+        signal === 'traces' ? types.traceRequest : signal === 'metrics' ? types.metricsRequest : types.logsRequest;
       return type.decode(body);
     }
     const message = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
     if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-      throw new OtlpFormatError('$', `the body must be a JSON object (an Export${signal === 'traces' ? 'Trace' : signal === 'metrics' ? 'Metrics' : 'Logs'}ServiceRequest)`);
+      throw new OtlpFormatError(
+        '$',
+        `the body must be a JSON object (an Export${signal === 'traces' ? 'Trace' : signal === 'metrics' ? 'Metrics' : 'Logs'}ServiceRequest)`,
+      );
     }
     return message;
   }
 
-  function exportResponse(c: Context, signal: Signal, encoding: Encoding, rejected: number, errorMessage: string): Response {
-    const partial = rejected > 0 || errorMessage !== '' ? { [SIGNALS[signal].rejectedField]: rejected, errorMessage } : undefined;
+  function exportResponse(
+    c: Context,
+    signal: Signal,
+    encoding: Encoding,
+    rejected: number,
+    errorMessage: string,
+  ): Response {
+    const partial =
+      rejected > 0 || errorMessage !== '' ? { [SIGNALS[signal].rejectedField]: rejected, errorMessage } : undefined;
     if (encoding === 'proto') {
-      const type = signal === 'traces' ? types.traceResponse : signal === 'metrics' ? types.metricsResponse : types.logsResponse;
+      const type =
+        signal === 'traces' ? types.traceResponse : signal === 'metrics' ? types.metricsResponse : types.logsResponse;
       const bytes = type.encode(type.create(partial ? { partialSuccess: partial } : {})).finish();
       return c.body(bytes as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/x-protobuf' });
     }

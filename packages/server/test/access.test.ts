@@ -3,22 +3,27 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, startServer } from '../src/index.js';
 import { tokenMatches } from '../src/auth.js';
-import { openMemoryStorage, type TestStorage } from './support/memory-storage.js';
+import type { ServerStorage } from '../src/index.js';
+import { createApp, startServer } from '../src/index.js';
 import { encodeTraces, traceRequestObject } from './support/payloads.js';
 import { validateResponse } from './support/schemas.js';
+import { openMemory } from './support/storages.js';
 
 const quiet = { info() {}, warn() {}, error() {} };
-let storage: TestStorage;
+let storage: ServerStorage;
 beforeAll(async () => {
-  storage = await openMemoryStorage();
+  storage = await openMemory();
 });
+afterAll(() => storage.shutdown());
 
 describe('bearer token', () => {
   // The token comes from [telemetry.server] token in the storage's config.
   const call = (path: string, init: RequestInit = {}) =>
-    createApp({ ...storage, config: { ...storage.config, server: { token: 's3cret' } } }, { logger: quiet }).app.request(path, init);
+    createApp(
+      { ...storage, config: { ...storage.config, server: { token: 's3cret' } } },
+      { logger: quiet },
+    ).app.request(path, init);
 
   it('compares tokens without depending on their length or content', () => {
     expect(tokenMatches('s3cret', 's3cret')).toBe(true);
@@ -39,7 +44,10 @@ describe('bearer token', () => {
     const body = encodeTraces(traceRequestObject('auth-svc'));
     const headers = { 'content-type': 'application/x-protobuf' };
     expect((await call('/v1/traces', { method: 'POST', body, headers })).status).toBe(401);
-    expect((await call('/v1/traces', { method: 'POST', body, headers: { ...headers, authorization: 'bearer s3cret' } })).status).toBe(200);
+    expect(
+      (await call('/v1/traces', { method: 'POST', body, headers: { ...headers, authorization: 'bearer s3cret' } }))
+        .status,
+    ).toBe(200);
     expect((await call('/healthz')).status).toBe(200);
     expect([200, 503]).toContain((await call('/workbench/')).status);
   });
@@ -93,7 +101,12 @@ describe('Workbench', () => {
     expect(js.headers.get('content-type')).toMatch(/javascript/);
     expect(js.headers.get('cache-control')).toMatch(/immutable/);
     expect((await app.request('/workbench/assets/missing.js')).status).toBe(404);
-    for (const evil of ['/workbench/../secret.txt', '/workbench/%2e%2e/secret.txt', '/workbench/..%2fsecret.txt', '/workbench/assets/..%2f..%2fsecret.txt']) {
+    for (const evil of [
+      '/workbench/../secret.txt',
+      '/workbench/%2e%2e/secret.txt',
+      '/workbench/..%2fsecret.txt',
+      '/workbench/assets/..%2f..%2fsecret.txt',
+    ]) {
       const res = await app.request(evil);
       expect(await res.text(), evil).not.toContain('do not serve');
     }

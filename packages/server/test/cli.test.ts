@@ -68,8 +68,25 @@ describe('rohas-telemetry', () => {
     const now = BigInt(Date.now()) * 1_000_000n;
     const file = join(dir, 'in.jsonl');
     const traces = traceRequestJson('cli-svc', 3);
-    const logs = { resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'cli-svc' } }] }, scopeLogs: [{ logRecords: [{ timeUnixNano: String(now), severityNumber: 17, body: { stringValue: 'it broke' } }] }] }] };
-    const metrics = { resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'cli.gauge', gauge: { dataPoints: [{ timeUnixNano: String(now), asDouble: 3.5 }] } }] }] }] };
+    const logs = {
+      resourceLogs: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'cli-svc' } }] },
+          scopeLogs: [
+            { logRecords: [{ timeUnixNano: String(now), severityNumber: 17, body: { stringValue: 'it broke' } }] },
+          ],
+        },
+      ],
+    };
+    const metrics = {
+      resourceMetrics: [
+        {
+          scopeMetrics: [
+            { metrics: [{ name: 'cli.gauge', gauge: { dataPoints: [{ timeUnixNano: String(now), asDouble: 3.5 }] } }] },
+          ],
+        },
+      ],
+    };
     writeFileSync(file, `${JSON.stringify(traces)}\n\n${JSON.stringify(logs)}\n${JSON.stringify(metrics)}\n`);
     const imported = await run('import', file, '--config', configs.a!);
     expect(imported.code, imported.err).toBe(EXIT.OK);
@@ -89,7 +106,11 @@ describe('rohas-telemetry', () => {
     const exported = await run('export', '--out', out, '--start', 'now-1h', '--end', 'now+1m', '--config', configs.a!);
     expect(exported.code, exported.err).toBe(EXIT.OK);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
-    expect(lines.map((l) => Object.keys(JSON.parse(l))[0]).sort()).toEqual(['resourceLogs', 'resourceMetrics', 'resourceSpans']);
+    expect(lines.map((l) => Object.keys(JSON.parse(l))[0]).sort()).toEqual([
+      'resourceLogs',
+      'resourceMetrics',
+      'resourceSpans',
+    ]);
     expect((await run('import', out, '--config', configs.b!)).code).toBe(EXIT.OK);
     const traceId = JSON.parse(json.out).items[0].traceId;
     const again = await run('query', 'traces', '--json', '--config', configs.b!);
@@ -106,21 +127,39 @@ describe('rohas-telemetry', () => {
   it('serves OTLP as a process and stops cleanly on SIGTERM, keeping what it received', async () => {
     const require = createRequire(import.meta.url);
     const tsx = require.resolve('tsx');
-    const child = spawn(process.execPath, ['--import', tsx, '--conditions=@rohas/source', resolve(__dirname, '../src/cli.ts'), 'serve', '--config', configs.c!, '--port', '0'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        tsx,
+        '--conditions=@rohas/source',
+        resolve(__dirname, '../src/cli.ts'),
+        'serve',
+        '--config',
+        configs.c!,
+        '--port',
+        '0',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     const url = await new Promise<string>((res, rej) => {
       const timer = setTimeout(() => rej(new Error(`serve did not start: ${output}`)), 30_000);
       child.stdout.on('data', (c: Buffer) => {
         output += c.toString();
         const m = /listening on (http:\/\/[^\s]+)/.exec(output);
-        if (m) (clearTimeout(timer), res(m[1]!));
+        if (m) clearTimeout(timer), res(m[1]!);
       });
       child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     });
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const res = await fetch(`${url}/v1/traces`, { method: 'POST', body: JSON.stringify(traceRequestJson('served-svc', 2)), headers: { 'content-type': 'application/json' } });
+    const res = await fetch(`${url}/v1/traces`, {
+      method: 'POST',
+      body: JSON.stringify(traceRequestJson('served-svc', 2)),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(200);
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((r) => child.once('exit', r));

@@ -1,7 +1,7 @@
 // The official OpenTelemetry JS exporters (protobuf and JSON over HTTP) send spans, metrics and logs to a running
 // server; every field is read back through GET /telemetry/... and compared with what the SDK produced.
 import { randomBytes } from 'node:crypto';
-import { context, trace, SpanKind as ApiSpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
+import { SpanKind as ApiSpanKind, context, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { OTLPLogExporter as LogsHttp } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPLogExporter as LogsProto } from '@opentelemetry/exporter-logs-otlp-proto';
@@ -11,15 +11,21 @@ import { OTLPTraceExporter as TracesHttp } from '@opentelemetry/exporter-trace-o
 import { OTLPTraceExporter as TracesProto } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { AggregationType, InMemoryMetricExporter, AggregationTemporality, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  AggregationType,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RunningServer, startServer } from '../src/index.js';
 import { validateResponse } from './support/schemas.js';
 import { storageFactories, withRecording } from './support/storages.js';
 
-// Runs over the SQLite adapter (the default backend) when the core's openStorage is there, else over memory.
-const factory = storageFactories().at(-1)!;
+// Runs over the SQLite adapter, the default backend.
+const factory = storageFactories().find((f) => f.name === 'sqlite')!;
 let storage: ReturnType<typeof withRecording>;
 let cleanup: () => Promise<void>;
 let server: RunningServer;
@@ -63,15 +69,38 @@ for (const encoding of ['protobuf', 'json'] as const) {
         spanLimits: { attributeCountLimit: 6, eventCountLimit: 2, linkCountLimit: 1 },
         spanProcessors: [new SimpleSpanProcessor(exporter), new SimpleSpanProcessor(memory)],
       });
-      const tracer = provider.getTracer('exporter-test', '1.2.3', { schemaUrl: 'https://opentelemetry.io/schemas/1.30.0' });
+      const tracer = provider.getTracer('exporter-test', '1.2.3', {
+        schemaUrl: 'https://opentelemetry.io/schemas/1.30.0',
+      });
       const linkedTrace = randomBytes(16).toString('hex');
       const linkedSpan = randomBytes(8).toString('hex');
       const root = tracer.startSpan('GET /users', {
         kind: ApiSpanKind.SERVER,
-        attributes: { 'http.route': '/users', 'http.status_code': 500, ratio: 0.25, ok: false, tags: ['x', 'y'], nums: [1, 2, 3] },
+        attributes: {
+          'http.route': '/users',
+          'http.status_code': 500,
+          ratio: 0.25,
+          ok: false,
+          tags: ['x', 'y'],
+          nums: [1, 2, 3],
+        },
         links: [
-          { context: { traceId: linkedTrace, spanId: linkedSpan, traceFlags: TraceFlags.SAMPLED, traceState: undefined }, attributes: { 'link.kind': 'retry', n: 2 } },
-          { context: { traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), traceFlags: 0 } },
+          {
+            context: {
+              traceId: linkedTrace,
+              spanId: linkedSpan,
+              traceFlags: TraceFlags.SAMPLED,
+              traceState: undefined,
+            },
+            attributes: { 'link.kind': 'retry', n: 2 },
+          },
+          {
+            context: {
+              traceId: randomBytes(16).toString('hex'),
+              spanId: randomBytes(8).toString('hex'),
+              traceFlags: 0,
+            },
+          },
         ],
       });
       root.setAttribute('extra.1', 'a');
@@ -80,7 +109,11 @@ for (const encoding of ['protobuf', 'json'] as const) {
       root.addEvent('retry', { attempt: 1 });
       root.addEvent('third'); // over the event limit of 2 -> droppedEventsCount 1
       root.setStatus({ code: SpanStatusCode.ERROR, message: 'boom' });
-      const child = tracer.startSpan('SELECT users', { kind: ApiSpanKind.CLIENT, attributes: { 'db.system': 'sqlite' } }, trace.setSpan(context.active(), root));
+      const child = tracer.startSpan(
+        'SELECT users',
+        { kind: ApiSpanKind.CLIENT, attributes: { 'db.system': 'sqlite' } },
+        trace.setSpan(context.active(), root),
+      );
       child.end();
       root.end();
       await provider.forceFlush();
@@ -105,13 +138,32 @@ for (const encoding of ['protobuf', 'json'] as const) {
         expect(got.droppedAttributesCount ?? 0).toBe(sdkSpan.droppedAttributesCount);
         expect(got.droppedEventsCount ?? 0).toBe(sdkSpan.droppedEventsCount);
         expect(got.droppedLinksCount ?? 0).toBe(sdkSpan.droppedLinksCount);
-        expect(got.status).toEqual(sdkSpan.status.message ? { code: sdkSpan.status.code, message: sdkSpan.status.message } : { code: sdkSpan.status.code });
-        expect(got.events).toEqual(
-          sdkSpan.events.map((e) => ({ name: e.name, timeUnixNano: ns(e.time), attributes: e.attributes ?? {}, ...(e.droppedAttributesCount ? { droppedAttributesCount: e.droppedAttributesCount } : {}) })),
+        expect(got.status).toEqual(
+          sdkSpan.status.message
+            ? { code: sdkSpan.status.code, message: sdkSpan.status.message }
+            : { code: sdkSpan.status.code },
         );
-        expect(got.links).toEqual(sdkSpan.links.map((l) => ({ traceId: l.context.traceId, spanId: l.context.spanId, attributes: l.attributes ?? {} })));
+        expect(got.events).toEqual(
+          sdkSpan.events.map((e) => ({
+            name: e.name,
+            timeUnixNano: ns(e.time),
+            attributes: e.attributes ?? {},
+            ...(e.droppedAttributesCount ? { droppedAttributesCount: e.droppedAttributesCount } : {}),
+          })),
+        );
+        expect(got.links).toEqual(
+          sdkSpan.links.map((l) => ({
+            traceId: l.context.traceId,
+            spanId: l.context.spanId,
+            attributes: l.attributes ?? {},
+          })),
+        );
         expect(got.resource.attributes).toEqual(resource.attributes);
-        expect(got.scope).toEqual({ name: 'exporter-test', version: '1.2.3', schemaUrl: 'https://opentelemetry.io/schemas/1.30.0' });
+        expect(got.scope).toEqual({
+          name: 'exporter-test',
+          version: '1.2.3',
+          schemaUrl: 'https://opentelemetry.io/schemas/1.30.0',
+        });
         // OTLP span flags: the W3C flags plus bit 8 "has is_remote" (the JS exporter sets it).
         expect((got.flags ?? 0) & 0xff).toBe(sdkSpan.spanContext().traceFlags);
       }
@@ -125,7 +177,13 @@ for (const encoding of ['protobuf', 'json'] as const) {
       const search = await get(`/telemetry/traces?service=${service}&attr=http.status_code=500&status=error`);
       validateResponse('traces', search);
       expect(search.traces.map((t: any) => t.traceId)).toEqual([traceId]);
-      expect(search.traces[0]).toMatchObject({ rootServiceName: service, rootSpanName: 'GET /users', spanCount: 2, errorCount: 1, services: [service] });
+      expect(search.traces[0]).toMatchObject({
+        rootServiceName: service,
+        rootSpanName: 'GET /users',
+        spanCount: 2,
+        errorCount: 1,
+        services: [service],
+      });
       const services = await get('/telemetry/services');
       validateResponse('services', services);
       expect(services.services).toContain(service);
@@ -136,7 +194,10 @@ for (const encoding of ['protobuf', 'json'] as const) {
 
     it('sends metrics of every instrument type whose fields read back from /telemetry/metrics', async () => {
       const url = `${server.url}/v1/metrics`;
-      const exporter = encoding === 'protobuf' ? new MetricsProto({ url, temporalityPreference: AggregationTemporality.CUMULATIVE } as never) : new MetricsHttp({ url } as never);
+      const exporter =
+        encoding === 'protobuf'
+          ? new MetricsProto({ url, temporalityPreference: AggregationTemporality.CUMULATIVE } as never)
+          : new MetricsHttp({ url } as never);
       const memory = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
       // One reader feeds both the OTLP exporter and the in-memory copy, so both see the very same collection.
       const tee = {
@@ -160,7 +221,10 @@ for (const encoding of ['protobuf', 'json'] as const) {
       counter.add(3, { route: '/a' });
       counter.add(4, { route: '/b' });
       meter.createUpDownCounter(`${prefix}.inflight`).add(-2, { pool: 'p1' });
-      const hist = meter.createHistogram(`${prefix}.latency`, { unit: 'ms', advice: { explicitBucketBoundaries: [10, 100] } });
+      const hist = meter.createHistogram(`${prefix}.latency`, {
+        unit: 'ms',
+        advice: { explicitBucketBoundaries: [10, 100] },
+      });
       for (const v of [5, 50, 500, 60]) hist.record(v, { route: '/a' });
       meter.createGauge(`${prefix}.temp`, { unit: 'Cel' }).record(21.5, { room: 'lab' });
       const exp = meter.createHistogram(`${prefix}.exp`);
@@ -171,13 +235,20 @@ for (const encoding of ['protobuf', 'json'] as const) {
       const list = await get('/telemetry/metrics');
       validateResponse('metricList', list);
       const byName = new Map(list.metrics.map((m: any) => [m.name, m]));
-      expect(byName.get(`${prefix}.requests`)).toEqual({ name: `${prefix}.requests`, description: 'requests served', unit: '{request}', type: 'counter' });
+      expect(byName.get(`${prefix}.requests`)).toEqual({
+        name: `${prefix}.requests`,
+        description: 'requests served',
+        unit: '{request}',
+        type: 'counter',
+      });
       expect(byName.get(`${prefix}.inflight`)).toMatchObject({ type: 'up_down_counter' });
       expect(byName.get(`${prefix}.latency`)).toMatchObject({ type: 'histogram', unit: 'ms' });
       expect(byName.get(`${prefix}.temp`)).toMatchObject({ type: 'gauge', unit: 'Cel' });
       expect(byName.get(`${prefix}.exp`)).toMatchObject({ type: 'exponential_histogram' });
 
-      const sums = await get(`/telemetry/metrics?name=${prefix}.requests&start=now-1h&end=now%2B1m&aggregation=last&groupBy=route`);
+      const sums = await get(
+        `/telemetry/metrics?name=${prefix}.requests&start=now-1h&end=now%2B1m&aggregation=last&groupBy=route`,
+      );
       validateResponse('metricSeries', sums);
       expect(sums.series.map((s: any) => [s.labels.route, s.points.at(-1).value]).sort()).toEqual([
         ['/a', 3],
@@ -185,7 +256,9 @@ for (const encoding of ['protobuf', 'json'] as const) {
       ]);
       const p50 = await get(`/telemetry/metrics?name=${prefix}.latency&start=now-1h&end=now%2B1m&aggregation=count`);
       expect(p50.series[0].points[0].value).toBe(4);
-      const gauge = await get(`/telemetry/metrics?name=${prefix}.temp&start=now-1h&end=now%2B1m&aggregation=max&attr=room=lab`);
+      const gauge = await get(
+        `/telemetry/metrics?name=${prefix}.temp&start=now-1h&end=now%2B1m&aggregation=max&attr=room=lab`,
+      );
       expect(gauge.series[0].points[0].value).toBe(21.5);
 
       // Every field of every point, against the SDK's own export of the same collection.
@@ -193,7 +266,9 @@ for (const encoding of ['protobuf', 'json'] as const) {
       for (const scopeMetrics of sdk.scopeMetrics) {
         for (const m of scopeMetrics.metrics) {
           for (const dp of m.dataPoints) {
-            const got = storage.received.points.find((p) => p.name === m.descriptor.name && JSON.stringify(p.attributes) === JSON.stringify(dp.attributes));
+            const got = storage.received.points.find(
+              (p) => p.name === m.descriptor.name && JSON.stringify(p.attributes) === JSON.stringify(dp.attributes),
+            );
             expect(got, m.descriptor.name).toBeDefined();
             expect(got!.startTimeUnixNano).toBe(BigInt(ns(dp.startTime)));
             expect(got!.timeUnixNano).toBe(BigInt(ns(dp.endTime)));
@@ -204,7 +279,14 @@ for (const encoding of ['protobuf', 'json'] as const) {
             const v = dp.value as any;
             if (typeof v === 'number') expect(got!.value).toBe(v);
             else if (got!.type === 'histogram') {
-              expect(got!.histogram).toEqual({ count: v.count, sum: v.sum, min: v.min, max: v.max, bounds: v.buckets.boundaries, counts: v.buckets.counts });
+              expect(got!.histogram).toEqual({
+                count: v.count,
+                sum: v.sum,
+                min: v.min,
+                max: v.max,
+                bounds: v.buckets.boundaries,
+                counts: v.buckets.counts,
+              });
             } else {
               expect(got!.exponentialHistogram).toEqual({
                 count: v.count,
@@ -227,12 +309,21 @@ for (const encoding of ['protobuf', 'json'] as const) {
       const url = `${server.url}/v1/logs`;
       const exporter = encoding === 'protobuf' ? new LogsProto({ url }) : new LogsHttp({ url });
       const memory = new InMemoryLogRecordExporter();
-      const provider = new LoggerProvider({ resource, processors: [new SimpleLogRecordProcessor({ exporter }), new SimpleLogRecordProcessor({ exporter: memory })] });
+      const provider = new LoggerProvider({
+        resource,
+        processors: [new SimpleLogRecordProcessor({ exporter }), new SimpleLogRecordProcessor({ exporter: memory })],
+      });
       const logger = provider.getLogger('logs-test', '2.0.0');
       const traceId = randomBytes(16).toString('hex');
       const spanId = randomBytes(8).toString('hex');
       const ctx = trace.setSpanContext(context.active(), { traceId, spanId, traceFlags: TraceFlags.SAMPLED });
-      logger.emit({ severityNumber: SeverityNumber.WARN, severityText: 'WARN', body: 'disk almost full', attributes: { 'disk.free': 12.5, mount: '/' }, context: ctx });
+      logger.emit({
+        severityNumber: SeverityNumber.WARN,
+        severityText: 'WARN',
+        body: 'disk almost full',
+        attributes: { 'disk.free': 12.5, mount: '/' },
+        context: ctx,
+      });
       logger.emit({
         severityNumber: SeverityNumber.ERROR,
         body: { msg: 'structured', code: 7, nested: { ok: true, list: [1, 'two'] } },
@@ -244,7 +335,9 @@ for (const encoding of ['protobuf', 'json'] as const) {
       await storage.forceFlush();
 
       // SimpleLogRecordProcessor.forceFlush does not wait for the exporter's HTTP request: wait for it to land.
-      await vi.waitFor(() => expect(storage.received.logs.filter((l) => l.traceId === traceId)).toHaveLength(2), { timeout: 5000 });
+      await vi.waitFor(() => expect(storage.received.logs.filter((l) => l.traceId === traceId)).toHaveLength(2), {
+        timeout: 5000,
+      });
       await storage.forceFlush();
       const body = await get(`/telemetry/logs?traceId=${traceId}&order=asc`);
       validateResponse('logs', body);

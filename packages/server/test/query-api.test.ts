@@ -21,7 +21,11 @@ for (const factory of storageFactories()) {
     beforeAll(async () => {
       ({ storage, cleanup } = await factory.open());
       server = await startServer({ storage, port: 0, logger: quiet });
-      const res = await fetch(`${server.url}/v1/traces`, { method: 'POST', body: encodeTraces(traceRequestObject(service, 3, traceId)), headers: { 'content-type': 'application/x-protobuf' } });
+      const res = await fetch(`${server.url}/v1/traces`, {
+        method: 'POST',
+        body: encodeTraces(traceRequestObject(service, 3, traceId)),
+        headers: { 'content-type': 'application/x-protobuf' },
+      });
       expect(res.status).toBe(200);
       const now = BigInt(Date.now()) * 1_000_000n;
       const logs = {
@@ -32,15 +36,33 @@ for (const factory of storageFactories()) {
               {
                 scope: { name: 'q' },
                 logRecords: [
-                  { timeUnixNano: String(now), severityNumber: 9, body: { stringValue: 'hello world' }, traceId: traceHex, attributes: [{ key: 'user', value: { stringValue: "o'brien" } }] },
-                  { timeUnixNano: String(now + 1n), severityNumber: 17, body: { kvlistValue: { values: [{ key: 'err', value: { stringValue: 'boom' } }] } } },
+                  {
+                    timeUnixNano: String(now),
+                    severityNumber: 9,
+                    body: { stringValue: 'hello world' },
+                    traceId: traceHex,
+                    attributes: [{ key: 'user', value: { stringValue: "o'brien" } }],
+                  },
+                  {
+                    timeUnixNano: String(now + 1n),
+                    severityNumber: 17,
+                    body: { kvlistValue: { values: [{ key: 'err', value: { stringValue: 'boom' } }] } },
+                  },
                 ],
               },
             ],
           },
         ],
       };
-      expect((await fetch(`${server.url}/v1/logs`, { method: 'POST', body: JSON.stringify(logs), headers: { 'content-type': 'application/json' } })).status).toBe(200);
+      expect(
+        (
+          await fetch(`${server.url}/v1/logs`, {
+            method: 'POST',
+            body: JSON.stringify(logs),
+            headers: { 'content-type': 'application/json' },
+          })
+        ).status,
+      ).toBe(200);
       const metrics = {
         resourceMetrics: [
           {
@@ -49,10 +71,34 @@ for (const factory of storageFactories()) {
               {
                 scope: { name: 'q' },
                 metrics: [
-                  { name: `${service}.gauge`, unit: 'By', gauge: { dataPoints: [{ timeUnixNano: String(now), asDouble: 1.5, attributes: [{ key: 'host', value: { stringValue: 'a' } }] }] } },
+                  {
+                    name: `${service}.gauge`,
+                    unit: 'By',
+                    gauge: {
+                      dataPoints: [
+                        {
+                          timeUnixNano: String(now),
+                          asDouble: 1.5,
+                          attributes: [{ key: 'host', value: { stringValue: 'a' } }],
+                        },
+                      ],
+                    },
+                  },
                   {
                     name: `${service}.summary`,
-                    summary: { dataPoints: [{ timeUnixNano: String(now), count: '10', sum: 55, quantileValues: [{ quantile: 0.5, value: 5 }, { quantile: 0.99, value: 9.9 }] }] },
+                    summary: {
+                      dataPoints: [
+                        {
+                          timeUnixNano: String(now),
+                          count: '10',
+                          sum: 55,
+                          quantileValues: [
+                            { quantile: 0.5, value: 5 },
+                            { quantile: 0.99, value: 9.9 },
+                          ],
+                        },
+                      ],
+                    },
                   },
                 ],
               },
@@ -60,7 +106,15 @@ for (const factory of storageFactories()) {
           },
         ],
       };
-      expect((await fetch(`${server.url}/v1/metrics`, { method: 'POST', body: JSON.stringify(metrics), headers: { 'content-type': 'application/json' } })).status).toBe(200);
+      expect(
+        (
+          await fetch(`${server.url}/v1/metrics`, {
+            method: 'POST',
+            body: JSON.stringify(metrics),
+            headers: { 'content-type': 'application/json' },
+          })
+        ).status,
+      ).toBe(200);
       await storage.forceFlush();
     });
     afterAll(async () => {
@@ -79,7 +133,9 @@ for (const factory of storageFactories()) {
       validateResponse('health', health.body);
       validateResponse('services', (await get('/telemetry/services')).body);
       validateResponse('operations', (await get(`/telemetry/services/${service}/operations`)).body);
-      const traces = await get(`/telemetry/traces?service=${service}&limit=5&start=now-1h&end=now%2B1h&minDuration=1ms&maxDuration=1.5s`);
+      const traces = await get(
+        `/telemetry/traces?service=${service}&limit=5&start=now-1h&end=now%2B1h&minDuration=1ms&maxDuration=1.5s`,
+      );
       validateResponse('traces', traces.body);
       expect(traces.body.traces).toHaveLength(1);
       const trace = await get(`/telemetry/traces/${traceHex.toUpperCase()}`);
@@ -204,7 +260,9 @@ for (const factory of storageFactories()) {
       expect(services.body.data).toContain(service);
       const ops = await get(`/api/services/${service}/operations`);
       expect(ops.body.data).toEqual(['op-0', 'op-1', 'op-2']);
-      const found = await get(`/api/traces?service=${service}&tags=${encodeURIComponent('{"http.route":"/r/1"}')}&limit=5&minDuration=500us&lookback=1h`);
+      const found = await get(
+        `/api/traces?service=${service}&tags=${encodeURIComponent('{"http.route":"/r/1"}')}&limit=5&minDuration=500us&lookback=1h`,
+      );
       validateResponse('jaeger', found.body);
       expect(found.body.data).toHaveLength(1);
       validateResponse('jaegerTrace', found.body.data[0]);
@@ -215,7 +273,11 @@ for (const factory of storageFactories()) {
       const errored = await get(`/api/traces?service=${service}&tags=${encodeURIComponent('{"error":"true"}')}`);
       expect(errored.body.data).toHaveLength(1);
       const one = await get(`/api/traces/${traceHex}`);
-      expect(one.body.data[0].spans.find((s: any) => s.operationName === 'op-0').tags).toContainEqual({ key: 'error', type: 'bool', value: true });
+      expect(one.body.data[0].spans.find((s: any) => s.operationName === 'op-0').tags).toContainEqual({
+        key: 'error',
+        type: 'bool',
+        value: true,
+      });
       const none = await get(`/api/traces/${'1'.repeat(32)}`);
       expect(none.status).toBe(404);
       validateResponse('jaeger', none.body);

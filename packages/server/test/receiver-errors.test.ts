@@ -1,17 +1,18 @@
 // Bad OTLP requests get the documented status, in the request's encoding, and the server keeps serving.
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { DEFAULT_BATCH } from '@rohas/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { otlpTypes, type RunningServer, startServer } from '../src/index.js';
-import { openMemoryStorage, type TestStorage } from './support/memory-storage.js';
 import { encodeTraces, traceRequestJson, traceRequestObject } from './support/payloads.js';
+import { openMemory, withRecording } from './support/storages.js';
 
-let storage: TestStorage;
+let storage: ReturnType<typeof withRecording>;
 let server: RunningServer;
 const quiet = { info() {}, warn() {}, error() {} };
 
 beforeAll(async () => {
-  storage = await openMemoryStorage();
+  storage = withRecording(await openMemory());
   server = await startServer({ storage, port: 0, logger: quiet, maxBodyBytes: 4 * 1024 * 1024 });
 });
 afterAll(async () => {
@@ -27,7 +28,10 @@ const JSON_CT = { 'content-type': 'application/json' };
 
 async function protoStatus(res: Response) {
   expect(res.headers.get('content-type')).toBe('application/x-protobuf');
-  return otlpTypes().status.decode(new Uint8Array(await res.arrayBuffer())) as unknown as { code: number; message: string };
+  return otlpTypes().status.decode(new Uint8Array(await res.arrayBuffer())) as unknown as {
+    code: number;
+    message: string;
+  };
 }
 
 async function stillServing() {
@@ -42,7 +46,9 @@ describe('OTLP receiver error handling', () => {
     expect(p.status).toBe(200);
     expect(p.headers.get('content-type')).toBe('application/x-protobuf');
     expect((await p.arrayBuffer()).byteLength).toBe(0);
-    const j = await post('/v1/traces', JSON.stringify(traceRequestJson('ok-svc')), { 'content-type': 'application/json; charset=utf-8' });
+    const j = await post('/v1/traces', JSON.stringify(traceRequestJson('ok-svc')), {
+      'content-type': 'application/json; charset=utf-8',
+    });
     expect(j.status).toBe(200);
     expect(await j.json()).toEqual({});
   });
@@ -69,7 +75,19 @@ describe('OTLP receiver error handling', () => {
     const a = await post('/v1/logs', '{"resourceLogs": [', JSON_CT);
     expect(a.status).toBe(400);
     expect(((await a.json()) as any).message).toMatch(/malformed JSON/);
-    const b = await post('/v1/traces', JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), startTimeUnixNano: 'yesterday' }] }] }] }), JSON_CT);
+    const b = await post(
+      '/v1/traces',
+      JSON.stringify({
+        resourceSpans: [
+          {
+            scopeSpans: [
+              { spans: [{ traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), startTimeUnixNano: 'yesterday' }] },
+            ],
+          },
+        ],
+      }),
+      JSON_CT,
+    );
     expect(b.status).toBe(400);
     expect(((await b.json()) as any).message).toContain('resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano');
     const c = await post('/v1/metrics', '[1,2,3]', JSON_CT);
@@ -92,7 +110,10 @@ describe('OTLP receiver error handling', () => {
     const zipped = gzipSync(encodeTraces(traceRequestObject('gz-svc')));
     const ok = await post('/v1/traces', zipped, { ...PROTO, 'content-encoding': 'gzip' });
     expect(ok.status).toBe(200);
-    const cut = await post('/v1/traces', zipped.subarray(0, Math.floor(zipped.length / 2)), { ...PROTO, 'content-encoding': 'gzip' });
+    const cut = await post('/v1/traces', zipped.subarray(0, Math.floor(zipped.length / 2)), {
+      ...PROTO,
+      'content-encoding': 'gzip',
+    });
     expect(cut.status).toBe(400);
     expect((await protoStatus(cut)).message).toMatch(/gzip/);
     await stillServing();
@@ -135,14 +156,30 @@ describe('OTLP receiver error handling', () => {
   });
 
   it('answers 429 with Retry-After when the write queue is full, then accepts again', async () => {
-    storage.queueFull = true;
+    // A real core queue of 5 items with writes held back by a long flush interval: 6 spans do not fit.
+    const small = await openMemory({
+      batch: { ...DEFAULT_BATCH, max_queue_size: 5, max_batch_size: 1000, flush_interval_ms: 60_000 },
+    });
+    const tiny = await startServer({ storage: small, port: 0, logger: quiet });
     try {
-      const res = await post('/v1/traces', encodeTraces(traceRequestObject('full-svc')), PROTO);
+      const res = await fetch(`${tiny.url}/v1/traces`, {
+        method: 'POST',
+        body: encodeTraces(traceRequestObject('full-svc', 6)),
+        headers: PROTO,
+      });
       expect(res.status).toBe(429);
-      expect(res.headers.get('retry-after')).toBe('2');
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       expect((await protoStatus(res)).code).toBe(8);
+      const fits = await fetch(`${tiny.url}/v1/traces`, {
+        method: 'POST',
+        body: encodeTraces(traceRequestObject('full-svc', 5)),
+        headers: PROTO,
+      });
+      expect(fits.status).toBe(200);
+      expect(small.stats()).toMatchObject({ traces: { rejected: 6 } });
     } finally {
-      storage.queueFull = false;
+      await tiny.close();
+      await small.shutdown();
     }
     await stillServing();
   });
@@ -174,7 +211,11 @@ describe('OTLP receiver error handling', () => {
             mutated[at] = mutated[at]! ^ (1 << rand(8));
             break;
           case 2:
-            mutated = Buffer.concat([mutated.subarray(0, at), Buffer.from([rand(256), rand(256)]), mutated.subarray(at)]);
+            mutated = Buffer.concat([
+              mutated.subarray(0, at),
+              Buffer.from([rand(256), rand(256)]),
+              mutated.subarray(at),
+            ]);
             break;
           case 3:
             mutated = Buffer.concat([mutated.subarray(0, at), mutated.subarray(at + 1 + rand(8))]);
@@ -188,7 +229,10 @@ describe('OTLP receiver error handling', () => {
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
       if (res.status !== 200 && res.status !== 400) throw new Error(`seed ${seed} mutation ${i}: status ${res.status}`);
     }
-    expect([...statuses.keys()].every((s) => s === 200 || s === 400), `seed ${seed}`).toBe(true);
+    expect(
+      [...statuses.keys()].every((s) => s === 200 || s === 400),
+      `seed ${seed}`,
+    ).toBe(true);
     expect(statuses.get(400) ?? 0).toBeGreaterThan(100);
     await stillServing();
   }, 120_000);

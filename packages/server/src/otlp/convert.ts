@@ -1,6 +1,6 @@
 import type {
-  AttributeValue,
   Attributes,
+  AttributeValue,
   Exemplar,
   InstrumentationScope,
   LogRecord,
@@ -52,7 +52,8 @@ function field(o: Obj, key: string): unknown {
 
 function asObj(v: unknown, path: string): Obj | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array) throw new OtlpFormatError(path, 'must be an object');
+  if (typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array)
+    throw new OtlpFormatError(path, 'must be an object');
   return v as Obj;
 }
 
@@ -81,7 +82,12 @@ interface LongLike {
 }
 
 function isLong(v: unknown): v is LongLike {
-  return typeof v === 'object' && v !== null && typeof (v as LongLike).low === 'number' && typeof (v as LongLike).high === 'number';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as LongLike).low === 'number' &&
+    typeof (v as LongLike).high === 'number'
+  );
 }
 
 const INT_TEXT = /^-?\d{1,20}$/;
@@ -111,18 +117,24 @@ function asCount(v: unknown, path: string): number {
 function asU32(v: unknown, path: string): number {
   if (v === undefined || v === null) return 0;
   const n = typeof v === 'string' && /^\d{1,10}$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new OtlpFormatError(path, 'must be a uint32');
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 0xffffffff)
+    throw new OtlpFormatError(path, 'must be a uint32');
   return n;
 }
 
 function asI32(v: unknown, path: string): number {
   if (v === undefined || v === null) return 0;
   const n = typeof v === 'string' && /^-?\d{1,10}$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < -0x80000000 || n > 0x7fffffff) throw new OtlpFormatError(path, 'must be an int32');
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < -0x80000000 || n > 0x7fffffff)
+    throw new OtlpFormatError(path, 'must be an int32');
   return n;
 }
 
-const SPECIAL_DOUBLES: Record<string, number> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY };
+const SPECIAL_DOUBLES: Record<string, number> = {
+  NaN: Number.NaN,
+  Infinity: Number.POSITIVE_INFINITY,
+  '-Infinity': Number.NEGATIVE_INFINITY,
+};
 
 function asDouble(v: unknown, path: string): number | undefined {
   if (v === undefined || v === null) return undefined;
@@ -173,7 +185,8 @@ function asBytes(v: unknown, path: string): Uint8Array {
 
 function setKey(out: Record<string, AttributeValue>, key: string, value: AttributeValue): void {
   // A key named __proto__ must become a plain own property, not replace the object's prototype.
-  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   else out[key] = value;
 }
 
@@ -298,7 +311,13 @@ export function spansFromRequest(request: unknown): ConvertResult<SpanRecord> {
   return result;
 }
 
-function spanOf(s: Obj, path: string, resource: Resource, scope: InstrumentationScope, result: ConvertResult<SpanRecord>): SpanRecord | undefined {
+function spanOf(
+  s: Obj,
+  path: string,
+  resource: Resource,
+  scope: InstrumentationScope,
+  result: ConvertResult<SpanRecord>,
+): SpanRecord | undefined {
   const traceId = asId(field(s, 'traceId'), 16, `${path}.traceId`);
   const spanId = asId(field(s, 'spanId'), 8, `${path}.spanId`);
   const parentSpanId = asId(field(s, 'parentSpanId'), 8, `${path}.parentSpanId`);
@@ -367,7 +386,11 @@ function spanOf(s: Obj, path: string, resource: Resource, scope: Instrumentation
       note(result, `${lPath}: a link needs a 16-byte traceId and an 8-byte spanId`);
       return undefined;
     }
-    const link: SpanLink = { traceId: linkTrace, spanId: linkSpan, attributes: keyValues(field(l, 'attributes'), `${lPath}.attributes`) };
+    const link: SpanLink = {
+      traceId: linkTrace,
+      spanId: linkSpan,
+      attributes: keyValues(field(l, 'attributes'), `${lPath}.attributes`),
+    };
     const ts = asStr(field(l, 'traceState'), `${lPath}.traceState`);
     if (ts) link.traceState = ts;
     const dropped = asU32(field(l, 'droppedAttributesCount'), `${lPath}.droppedAttributesCount`);
@@ -419,7 +442,12 @@ function temporalityOf(v: unknown, path: string): MetricPoint['temporality'] {
   return t === 1 ? 'delta' : t === 2 ? 'cumulative' : 'unspecified';
 }
 
-function pointBase(base: MetricBase, p: Obj, path: string, attributesKey = 'attributes'): Omit<MetricPoint, 'type' | 'temporality'> {
+function pointBase(
+  base: MetricBase,
+  p: Obj,
+  path: string,
+  attributesKey = 'attributes',
+): Omit<MetricPoint, 'type' | 'temporality'> {
   const point: Omit<MetricPoint, 'type' | 'temporality'> = {
     name: base.name,
     attributes: keyValues(field(p, attributesKey), `${path}.${attributesKey}`),
@@ -466,7 +494,13 @@ function noRecordedValue(p: Obj, path: string): boolean {
   return (asU32(field(p, 'flags'), `${path}.flags`) & 1) === 1;
 }
 
-function metricPoints(m: Obj, path: string, resource: Resource, scope: InstrumentationScope, result: ConvertResult<MetricPoint>): void {
+function metricPoints(
+  m: Obj,
+  path: string,
+  resource: Resource,
+  scope: InstrumentationScope,
+  result: ConvertResult<MetricPoint>,
+): void {
   const base: MetricBase = { name: asStr(field(m, 'name'), `${path}.name`) ?? '', resource, scope };
   const description = asStr(field(m, 'description'), `${path}.description`);
   if (description) base.description = description;
@@ -481,7 +515,15 @@ function metricPoints(m: Obj, path: string, resource: Resource, scope: Instrumen
   const expHistogram = asObj(field(m, 'exponentialHistogram'), `${path}.exponentialHistogram`);
   const summary = asObj(field(m, 'summary'), `${path}.summary`);
   const data = gauge ?? sum ?? histogram ?? expHistogram ?? summary;
-  const kind = gauge ? 'gauge' : sum ? 'sum' : histogram ? 'histogram' : expHistogram ? 'exponentialHistogram' : 'summary';
+  const kind = gauge
+    ? 'gauge'
+    : sum
+      ? 'sum'
+      : histogram
+        ? 'histogram'
+        : expHistogram
+          ? 'exponentialHistogram'
+          : 'summary';
   if (!data) return; // a metric without data points has nothing to store
   if (base.name === '') {
     const count = asArr(field(data, 'dataPoints'), `${path}.${kind}.dataPoints`).length;
@@ -489,7 +531,10 @@ function metricPoints(m: Obj, path: string, resource: Resource, scope: Instrumen
     return;
   }
   const dataPoints = asArr(field(data, 'dataPoints'), `${path}.${kind}.dataPoints`);
-  const temporality = kind === 'gauge' || kind === 'summary' ? 'unspecified' : temporalityOf(field(data, 'aggregationTemporality'), `${path}.${kind}.aggregationTemporality`);
+  const temporality =
+    kind === 'gauge' || kind === 'summary'
+      ? 'unspecified'
+      : temporalityOf(field(data, 'aggregationTemporality'), `${path}.${kind}.aggregationTemporality`);
   const isMonotonic = sum ? (asBool(field(sum, 'isMonotonic'), `${path}.sum.isMonotonic`) ?? false) : undefined;
 
   for (let i = 0; i < dataPoints.length; i++) {
@@ -506,8 +551,12 @@ function metricPoints(m: Obj, path: string, resource: Resource, scope: Instrumen
       point.value = numberValue(p, pPath) ?? 0;
       result.items.push(point);
     } else if (histogram) {
-      const counts = asArr(field(p, 'bucketCounts'), `${pPath}.bucketCounts`).map((c, k) => asCount(c, `${pPath}.bucketCounts[${k}]`));
-      const bounds = asArr(field(p, 'explicitBounds'), `${pPath}.explicitBounds`).map((b, k) => asDouble(b, `${pPath}.explicitBounds[${k}]`)!);
+      const counts = asArr(field(p, 'bucketCounts'), `${pPath}.bucketCounts`).map((c, k) =>
+        asCount(c, `${pPath}.bucketCounts[${k}]`),
+      );
+      const bounds = asArr(field(p, 'explicitBounds'), `${pPath}.explicitBounds`).map(
+        (b, k) => asDouble(b, `${pPath}.explicitBounds[${k}]`)!,
+      );
       if (counts.length !== 0 && counts.length !== bounds.length + 1) {
         note(result, `${pPath}: bucketCounts must have explicitBounds.length + 1 entries`);
         continue;
@@ -525,7 +574,11 @@ function metricPoints(m: Obj, path: string, resource: Resource, scope: Instrumen
         const b = asObj(field(p, key), `${pPath}.${key}`);
         return {
           offset: b ? asI32(field(b, 'offset'), `${pPath}.${key}.offset`) : 0,
-          bucketCounts: b ? asArr(field(b, 'bucketCounts'), `${pPath}.${key}.bucketCounts`).map((c, k) => asCount(c, `${pPath}.${key}.bucketCounts[${k}]`)) : [],
+          bucketCounts: b
+            ? asArr(field(b, 'bucketCounts'), `${pPath}.${key}.bucketCounts`).map((c, k) =>
+                asCount(c, `${pPath}.${key}.bucketCounts[${k}]`),
+              )
+            : [],
         };
       };
       const value: NonNullable<MetricPoint['exponentialHistogram']> = {
@@ -538,7 +591,12 @@ function metricPoints(m: Obj, path: string, resource: Resource, scope: Instrumen
       const zeroThreshold = asDouble(field(p, 'zeroThreshold'), `${pPath}.zeroThreshold`);
       if (zeroThreshold) value.zeroThreshold = zeroThreshold;
       addSumMinMax(value, p, pPath);
-      result.items.push({ ...pointBase(base, p, pPath), type: 'exponential_histogram', temporality, exponentialHistogram: value });
+      result.items.push({
+        ...pointBase(base, p, pPath),
+        type: 'exponential_histogram',
+        temporality,
+        exponentialHistogram: value,
+      });
     } else {
       // Summary: the data model has no summary type. As Prometheus does, each quantile becomes a gauge point of the
       // metric with a `quantile` attribute, and count and sum become `<name>_count` / `<name>_sum` cumulative counters.
@@ -557,8 +615,22 @@ function metricPoints(m: Obj, path: string, resource: Resource, scope: Instrumen
         });
       }
       const { exemplars: _ignored, ...plain } = common;
-      result.items.push({ ...plain, name: `${base.name}_count`, type: 'counter', temporality: 'cumulative', isMonotonic: true, value: asCount(field(p, 'count'), `${pPath}.count`) });
-      result.items.push({ ...plain, name: `${base.name}_sum`, type: 'counter', temporality: 'cumulative', isMonotonic: true, value: asDouble(field(p, 'sum'), `${pPath}.sum`) ?? 0 });
+      result.items.push({
+        ...plain,
+        name: `${base.name}_count`,
+        type: 'counter',
+        temporality: 'cumulative',
+        isMonotonic: true,
+        value: asCount(field(p, 'count'), `${pPath}.count`),
+      });
+      result.items.push({
+        ...plain,
+        name: `${base.name}_sum`,
+        type: 'counter',
+        temporality: 'cumulative',
+        isMonotonic: true,
+        value: asDouble(field(p, 'sum'), `${pPath}.sum`) ?? 0,
+      });
     }
   }
 }
@@ -571,7 +643,10 @@ function addSumMinMax(target: { sum?: number; min?: number; max?: number }, p: O
 }
 
 /** ExportLogsServiceRequest -> LogRecords. */
-export function logsFromRequest(request: unknown, nowNano: () => bigint = () => BigInt(Date.now()) * 1_000_000n): ConvertResult<LogRecord> {
+export function logsFromRequest(
+  request: unknown,
+  nowNano: () => bigint = () => BigInt(Date.now()) * 1_000_000n,
+): ConvertResult<LogRecord> {
   const result: ConvertResult<LogRecord> = { items: [], rejected: 0, errors: [] };
   const req = asObj(request, '$') ?? {};
   const resourceLogs = asArr(field(req, 'resourceLogs'), 'resourceLogs');

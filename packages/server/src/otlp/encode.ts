@@ -1,6 +1,6 @@
 import type {
-  AttributeValue,
   Attributes,
+  AttributeValue,
   Exemplar,
   InstrumentationScope,
   LogRecord,
@@ -50,25 +50,42 @@ function scopeJson(s: InstrumentationScope): Json {
   return out;
 }
 
-const identity = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x instanceof Uint8Array ? Buffer.from(x).toString('base64') : x));
+const identity = (v: unknown) =>
+  JSON.stringify(v, (_k, x) =>
+    typeof x === 'bigint' ? x.toString() : x instanceof Uint8Array ? Buffer.from(x).toString('base64') : x,
+  );
 
 /** Groups items by resource, then scope, keeping first-seen order. */
-function group<T extends { resource: Resource; scope: InstrumentationScope }>(items: T[]): Array<{ resource: Resource; scopes: Array<{ scope: InstrumentationScope; items: T[] }> }> {
-  const byResource = new Map<string, { resource: Resource; scopes: Map<string, { scope: InstrumentationScope; items: T[] }> }>();
+function group<T extends { resource: Resource; scope: InstrumentationScope }>(
+  items: T[],
+): Array<{ resource: Resource; scopes: Array<{ scope: InstrumentationScope; items: T[] }> }> {
+  const byResource = new Map<
+    string,
+    { resource: Resource; scopes: Map<string, { scope: InstrumentationScope; items: T[] }> }
+  >();
   // Items converted from one request share resource objects: remember each object's identity text once.
   const seen = new WeakMap<object, string>();
   const keyOf = (o: object) => {
     let k = seen.get(o);
-    if (k === undefined) seen.set(o, (k = identity(o)));
+    if (k === undefined) {
+      k = identity(o);
+      seen.set(o, k);
+    }
     return k;
   };
   for (const item of items) {
     const rk = keyOf(item.resource);
     let r = byResource.get(rk);
-    if (!r) byResource.set(rk, (r = { resource: item.resource, scopes: new Map() }));
+    if (!r) {
+      r = { resource: item.resource, scopes: new Map() };
+      byResource.set(rk, r);
+    }
     const sk = keyOf(item.scope);
     let s = r.scopes.get(sk);
-    if (!s) r.scopes.set(sk, (s = { scope: item.scope, items: [] }));
+    if (!s) {
+      s = { scope: item.scope, items: [] };
+      r.scopes.set(sk, s);
+    }
     s.items.push(item);
   }
   return [...byResource.values()].map((r) => ({ resource: r.resource, scopes: [...r.scopes.values()] }));
@@ -85,7 +102,9 @@ export function spansToOtlpJson(spans: SpanRecord[]): Json {
       withSchema(
         {
           resource: resourceJson(r.resource),
-          scopeSpans: r.scopes.map((s) => withSchema({ scope: scopeJson(s.scope), spans: s.items.map(spanJson) }, s.scope.schemaUrl)),
+          scopeSpans: r.scopes.map((s) =>
+            withSchema({ scope: scopeJson(s.scope), spans: s.items.map(spanJson) }, s.scope.schemaUrl),
+          ),
         },
         r.resource.schemaUrl,
       ),
@@ -130,7 +149,9 @@ export function logsToOtlpJson(records: LogRecord[]): Json {
       withSchema(
         {
           resource: resourceJson(r.resource),
-          scopeLogs: r.scopes.map((s) => withSchema({ scope: scopeJson(s.scope), logRecords: s.items.map(logJson) }, s.scope.schemaUrl)),
+          scopeLogs: r.scopes.map((s) =>
+            withSchema({ scope: scopeJson(s.scope), logRecords: s.items.map(logJson) }, s.scope.schemaUrl),
+          ),
         },
         r.resource.schemaUrl,
       ),
@@ -162,7 +183,11 @@ function doubleJson(v: number): number | string {
 }
 
 function exemplarJson(e: Exemplar): Json {
-  const out: Json = { timeUnixNano: e.timeUnixNano.toString(), asDouble: doubleJson(e.value), filteredAttributes: toKeyValues(e.filteredAttributes) };
+  const out: Json = {
+    timeUnixNano: e.timeUnixNano.toString(),
+    asDouble: doubleJson(e.value),
+    filteredAttributes: toKeyValues(e.filteredAttributes),
+  };
   if (e.traceId) out.traceId = e.traceId;
   if (e.spanId) out.spanId = e.spanId;
   return out;
@@ -177,7 +202,11 @@ function pointJson(p: MetricPoint): Json {
   if (p.exemplars?.length) out.exemplars = p.exemplars.map(exemplarJson);
   if (p.histogram) {
     const h = p.histogram;
-    Object.assign(out, { count: String(h.count), bucketCounts: h.counts.map(String), explicitBounds: h.bounds.map(doubleJson) });
+    Object.assign(out, {
+      count: String(h.count),
+      bucketCounts: h.counts.map(String),
+      explicitBounds: h.bounds.map(doubleJson),
+    });
     if (h.sum !== undefined) out.sum = doubleJson(h.sum);
     if (h.min !== undefined) out.min = doubleJson(h.min);
     if (h.max !== undefined) out.max = doubleJson(h.max);
@@ -214,7 +243,10 @@ export function metricsToOtlpJson(points: MetricPoint[]): Json {
               if (m) m.points.push(p);
               else metrics.set(key, { first: p, points: [p] });
             }
-            return withSchema({ scope: scopeJson(s.scope), metrics: [...metrics.values()].map((m) => metricJson(m.first, m.points)) }, s.scope.schemaUrl);
+            return withSchema(
+              { scope: scopeJson(s.scope), metrics: [...metrics.values()].map((m) => metricJson(m.first, m.points)) },
+              s.scope.schemaUrl,
+            );
           }),
         },
         r.resource.schemaUrl,

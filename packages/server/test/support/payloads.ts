@@ -23,7 +23,9 @@ export function traceRequestObject(service: string, spans = 3, traceId = randomB
                 { key: 'n', value: { intValue: String(i) } },
                 { key: 'big', value: { intValue: '9007199254740993' } },
               ],
-              events: [{ timeUnixNano: String(now), name: 'e', attributes: [{ key: 'k', value: { boolValue: true } }] }],
+              events: [
+                { timeUnixNano: String(now), name: 'e', attributes: [{ key: 'k', value: { boolValue: true } }] },
+              ],
               status: { code: i === 0 ? 2 : 0, message: i === 0 ? 'bad' : '' },
             })),
           },
@@ -41,5 +43,9 @@ export function encodeTraces(obj: unknown): Buffer {
 /** The same request in OTLP/JSON (hex ids, string int64s). */
 export function traceRequestJson(service: string, spans = 3, traceId = randomBytes(16)) {
   const obj = traceRequestObject(service, spans, traceId);
-  return JSON.parse(JSON.stringify(obj, (k, v) => (v && v.type === 'Buffer' && Array.isArray(v.data) ? Buffer.from(v.data).toString('hex') : v)));
+  return JSON.parse(
+    JSON.stringify(obj, (k, v) =>
+      v && v.type === 'Buffer' && Array.isArray(v.data) ? Buffer.from(v.data).toString('hex') : v,
+    ),
+  );
 }

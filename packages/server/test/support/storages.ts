@@ -1,38 +1,46 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as core from '@rohas/telemetry';
-import type { LogRecord, MetricPoint, SpanRecord } from '@rohas/telemetry';
+import {
+  defaultConfig,
+  type LogRecord,
+  type MetricPoint,
+  openStorage,
+  type SpanRecord,
+  type TelemetryConfig,
+} from '@rohas/telemetry';
 import type { ServerStorage } from '../../src/index.js';
-import { openMemoryStorage } from './memory-storage.js';
 
 export interface StorageFactory {
   name: string;
   open(): Promise<{ storage: ServerStorage; cleanup(): Promise<void> }>;
 }
 
-/**
- * The storages the HTTP tests run against: the in-memory reference always; SQLite (the default backend) through the
- * core's openStorage once the core exports it.
- */
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** The core's storage over its in-memory reference adapter (`type = "memory"`). */
+export function openMemory(overrides: Partial<TelemetryConfig> = {}): Promise<ServerStorage> {
+  return openStorage(defaultConfig({ type: 'memory', retention_days: 0, ...overrides }), { logger: silent });
+}
+
+/** The storages the HTTP tests run against: the in-memory reference and SQLite (the default backend), both through the core's openStorage. */
 export function storageFactories(): StorageFactory[] {
-  const list: StorageFactory[] = [
+  return [
     {
       name: 'memory',
       async open() {
-        const storage = await openMemoryStorage();
+        const storage = await openMemory();
         return { storage, cleanup: () => storage.shutdown() };
       },
     },
-  ];
-  const openStorage = (core as Record<string, unknown>).openStorage as ((config: unknown) => Promise<ServerStorage>) | undefined;
-  const defaultConfig = (core as Record<string, unknown>).defaultConfig as ((o?: unknown) => unknown) | undefined;
-  if (typeof openStorage === 'function' && typeof defaultConfig === 'function') {
-    list.push({
+    {
       name: 'sqlite',
       async open() {
         const dir = mkdtempSync(join(tmpdir(), 'rohas-server-test-'));
-        const storage = await openStorage(defaultConfig({ type: 'sqlite', path: join(dir, 'telemetry.db'), retention_days: 0 }));
+        const storage = await openStorage(
+          defaultConfig({ type: 'sqlite', path: join(dir, 'telemetry.db'), retention_days: 0 }),
+          { logger: silent },
+        );
         return {
           storage,
           async cleanup() {
@@ -41,9 +49,8 @@ export function storageFactories(): StorageFactory[] {
           },
         };
       },
-    });
-  }
-  return list;
+    },
+  ];
 }
 
 export interface Recorded {
