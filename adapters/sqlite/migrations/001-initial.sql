@@ -36,13 +36,13 @@ CREATE TABLE spans (
 CREATE INDEX spans_start ON spans (start_ns);
 CREATE INDEX spans_service_start ON spans (service, start_ns);
 
--- Attribute equality index: a 53-bit hash of (key, typed value) per scalar span attribute.
--- Lookups verify the real value, so a hash collision costs time, never a wrong result.
-CREATE TABLE span_attrs (
-  hash INTEGER NOT NULL,
-  span INTEGER NOT NULL,
-  PRIMARY KEY (hash, span)
-) WITHOUT ROWID;
+-- Attribute equality index: each span's row (rowid = spans.id) lists a token per scalar attribute, a 53-bit hash
+-- of (key, typed value) in base 36. FTS5 buffers and merges its index in segments, which made indexing about
+-- seven times cheaper than one B-tree row per attribute (random keys) in bench/sqlite. Lookups verify the real
+-- value, so a hash collision costs time, never a wrong result.
+CREATE VIRTUAL TABLE span_attr_index USING fts5(
+  hashes, content = '', contentless_delete = 1, detail = none, tokenize = 'ascii'
+);
 
 CREATE TABLE metric_series (
   id INTEGER PRIMARY KEY,

@@ -26,6 +26,8 @@ function valueTag(value: AttributeValue | AttributeScalar): string | undefined {
     case 'boolean':
       return value ? 'bt' : 'bf';
     case 'number':
+      // Safe integers print as BigInt does; larger integral doubles go through BigInt so 1e21 matches 10n ** 21n.
+      if (Number.isSafeInteger(value)) return `n${value}`;
       if (Number.isInteger(value)) return `n${BigInt(value)}`;
       return Number.isNaN(value) ? undefined : `n${value}`;
     case 'bigint':
@@ -41,12 +43,18 @@ export function attributeHash(key: string, value: AttributeValue | AttributeScal
   return tag === undefined ? undefined : cyrb53(`${key}\u0000${tag}`);
 }
 
-/** Hashes of every indexable attribute of a span, without duplicates. */
-export function attributeHashes(attributes: Attributes): number[] {
-  const out: number[] = [];
+/** The index token of one attribute: its hash in base 36 (letters and digits only, so FTS5's ascii tokenizer keeps it whole). */
+export function attributeToken(key: string, value: AttributeValue | AttributeScalar): string | undefined {
+  const h = attributeHash(key, value);
+  return h === undefined ? undefined : `h${h.toString(36)}`;
+}
+
+/** The space-separated tokens of every indexable attribute of a span, or undefined when there is none. */
+export function attributeTokens(attributes: Attributes): string | undefined {
+  let out = '';
   for (const key in attributes) {
-    const h = attributeHash(key, attributes[key]!);
-    if (h !== undefined) out.push(h);
+    const t = attributeToken(key, attributes[key]!);
+    if (t !== undefined) out += out ? ` ${t}` : t;
   }
-  return out;
+  return out || undefined;
 }

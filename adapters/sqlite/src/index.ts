@@ -2,7 +2,7 @@ import type { AdapterFactory } from '@rohas/telemetry';
 import { SqliteAdapter } from './sqlite-adapter.js';
 
 export { SqliteAdapter, databaseFile, migrate } from './sqlite-adapter.js';
-export { attributeHash } from './attr-hash.js';
+export { attributeHash, attributeToken } from './attr-hash.js';
 export type { SqliteOptions } from './types.js';
 
 /** The factory the core registry calls for `type = "sqlite"`. */

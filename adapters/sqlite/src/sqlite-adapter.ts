@@ -42,7 +42,7 @@ import {
   summarizeTrace,
 } from '@rohas/telemetry';
 import type BetterSqlite3 from 'better-sqlite3';
-import { attributeHash, attributeHashes } from './attr-hash.js';
+import { attributeToken, attributeTokens } from './attr-hash.js';
 import type { SqliteOptions } from './types.js';
 
 type Database = BetterSqlite3.Database;
@@ -54,6 +54,8 @@ const ALL_OPS = ['=', '!=', 'exists', 'wildcard', 'regex'] as const;
 const STATUS = { unset: 0, ok: 1, error: 2 } as const;
 /** Rows read per step while walking spans newest-first for findTraces. */
 const WALK_CHUNK = 512;
+/** Up to this many attribute-index candidates, findTraces reads them all instead of walking the time index. */
+const CANDIDATE_LIMIT = 20_000;
 /** Rows deleted per transaction by retention, so writers and readers never wait long. */
 const DELETE_CHUNK = 5000;
 const MAX_INT64 = 9_223_372_036_854_775_807n;
@@ -160,8 +162,9 @@ export class SqliteAdapter implements TelemetryAdapter {
   logs?: LogStore;
   private db!: Database;
   private readonly resourceIds = new Map<string, number>();
-  private readonly resourceIdsByObject = new WeakMap<object, number>();
+  private resourceIdsByObject = new WeakMap<object, number>();
   private readonly scopeIds = new Map<string, number>();
+  private scopeIdsByObject = new WeakMap<object, number>();
   private readonly resources = new Map<number, Resource>();
   private readonly scopes = new Map<number, InstrumentationScope>();
   private readonly seriesIds = new Map<string, number>();
@@ -245,6 +248,8 @@ export class SqliteAdapter implements TelemetryAdapter {
   }
 
   private scopeId(s: InstrumentationScope): number {
+    const byObject = this.scopeIdsByObject.get(s);
+    if (byObject !== undefined) return byObject;
     const json = encodeScope(s);
     let id = this.scopeIds.get(json);
     if (id === undefined) {
@@ -252,6 +257,7 @@ export class SqliteAdapter implements TelemetryAdapter {
       id = (this.stmt('SELECT id FROM scopes WHERE json = ?').get(json) as { id: number }).id;
       this.scopeIds.set(json, id);
     }
+    this.scopeIdsByObject.set(s, id);
     return id;
   }
 
@@ -263,6 +269,8 @@ export class SqliteAdapter implements TelemetryAdapter {
     } catch (error) {
       this.resourceIds.clear();
       this.scopeIds.clear();
+      this.resourceIdsByObject = new WeakMap();
+      this.scopeIdsByObject = new WeakMap();
       this.seriesIds.clear();
       this.knownNames.clear();
       const e = error as Error & { code?: string };
@@ -306,7 +314,7 @@ export class SqliteAdapter implements TelemetryAdapter {
          attributes, events, links, extra, resource_id, scope_id)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (trace_id, span_id) DO NOTHING`,
     );
-    const insertAttr = this.stmt('INSERT OR IGNORE INTO span_attrs (hash, span) VALUES (?, ?)');
+    const insertTokens = this.stmt('INSERT INTO span_attr_index (rowid, hashes) VALUES (?, ?)');
     const insertName = this.stmt('INSERT OR IGNORE INTO span_names (service, name) VALUES (?, ?)');
     return this.writeTx(() => {
       for (const s of spans) {
@@ -331,8 +339,8 @@ export class SqliteAdapter implements TelemetryAdapter {
           this.scopeId(s.scope),
         );
         if (info.changes === 0) continue;
-        const rowid = info.lastInsertRowid;
-        for (const h of attributeHashes(s.attributes)) insertAttr.run(h, rowid);
+        const tokens = attributeTokens(s.attributes);
+        if (tokens) insertTokens.run(info.lastInsertRowid, tokens);
         const nameKey = `${service}\u0000${s.name}`;
         if (!this.knownNames.has(nameKey)) {
           insertName.run(service, s.name);
@@ -386,7 +394,7 @@ export class SqliteAdapter implements TelemetryAdapter {
   }
 
   /** SQL conditions (and their parameters) for every span-level condition of a trace query. */
-  private spanConditions(q: NormalizedTraceQuery): { where: string[]; params: unknown[] } {
+  private spanConditions(q: NormalizedTraceQuery): { where: string[]; params: unknown[]; candidates?: number[] } {
     const where: string[] = [];
     const params: unknown[] = [];
     if (q.service !== undefined) (where.push('s.service = ?'), params.push(q.service));
@@ -396,28 +404,39 @@ export class SqliteAdapter implements TelemetryAdapter {
     if (q.minDurationNano !== undefined) (where.push('s.duration_ns >= ?'), params.push(q.minDurationNano));
     if (q.maxDurationNano !== undefined) (where.push('s.duration_ns <= ?'), params.push(q.maxDurationNano));
     if (q.status !== undefined) (where.push('s.status_code = ?'), params.push(STATUS[q.status]));
+    let candidates: number[] | undefined;
     for (const f of q.attributes) {
       if (f.op !== '=') continue;
-      const h = attributeHash(f.key, f.value!);
-      if (h === undefined) continue;
-      // Candidates: spans carrying the attribute, or spans whose resource has the key (their value comes from there).
+      const token = attributeToken(f.key, f.value!);
+      if (token === undefined) continue;
+      // The token is [0-9a-z] made here from a hash, never caller text; quoted as an FTS5 string all the same.
+      const ids = this.stmt('SELECT rowid FROM span_attr_index WHERE span_attr_index MATCH ?').pluck().all(`"${token}"`) as number[];
+      // Spans whose resource has the key get their value from there, which the span index cannot see.
       const resourceIds = this.resourceIdsWithKey(f.key);
-      where.push(`(s.id IN (SELECT span FROM span_attrs WHERE hash = ?) OR s.resource_id IN (SELECT value FROM json_each(?)))`);
-      params.push(h, JSON.stringify(resourceIds));
+      // A common value gives a long list that would be rebuilt on every walk step; the walk finds its matches
+      // soon anyway, checked by rohas_match below.
+      if (ids.length > CANDIDATE_LIMIT) continue;
+      if (resourceIds.length === 0 && (candidates === undefined || ids.length < candidates.length)) candidates = ids;
+      where.push('(s.id IN (SELECT value FROM json_each(?)) OR s.resource_id IN (SELECT value FROM json_each(?)))');
+      params.push(JSON.stringify(ids), JSON.stringify(resourceIds));
     }
     if (q.attributes.length > 0) where.push('rohas_match(s.attributes, s.resource_id) = 1');
-    return { where, params };
+    return { where, params, ...(candidates ? { candidates } : {}) };
   }
 
   private findTraces(q: NormalizedTraceQuery): Page<TraceSummary> {
     const after = q.cursor ? decodeCursor<TraceCursor>(q.cursor) : undefined;
-    const { where, params } = this.spanConditions(q);
+    const { where, params, candidates } = this.spanConditions(q);
     const cond = where.length ? `${where.join(' AND ')} AND ` : '';
-    // Keyset walk over spans newest first: (start, trace id, row id) descending. The plain `start_ns <= ?` lets
-    // SQLite use the time index as a range; the row-value comparison makes the position exact.
+    // Few candidates from the attribute index: read them all by rowid and sort (the unary + keeps SQLite from
+    // walking the time index instead). Many: walk the time index newest first and stop at the page size.
+    const fromCandidates = candidates !== undefined;
+    const order = fromCandidates ? '+s.start_ns DESC, s.trace_id DESC, s.id DESC' : 's.start_ns DESC, s.trace_id DESC, s.id DESC';
+    // Keyset walk: (start, trace id, row id) descending. The plain `start_ns <= ?` lets SQLite use the time index
+    // as a range; the row-value comparison makes the position exact.
     const walk = this.stmt(
       `SELECT s.id, s.trace_id, s.start_ns FROM spans s WHERE ${cond} s.start_ns <= ? AND (s.start_ns, s.trace_id, s.id) < (?, ?, ?)
-       ORDER BY s.start_ns DESC, s.trace_id DESC, s.id DESC LIMIT ${WALK_CHUNK}`,
+       ORDER BY ${order} LIMIT ${fromCandidates ? -1 : WALK_CHUNK}`,
     ).safeIntegers(true);
     const seenAbove = this.stmt(
       `SELECT 1 FROM spans s WHERE ${cond} s.trace_id = ? AND (s.start_ns > ? OR (s.start_ns = ? AND s.trace_id >= ?)) LIMIT 1`,
@@ -438,7 +457,7 @@ export class SqliteAdapter implements TelemetryAdapter {
           found.push({ t: r.start_ns, id: r.trace_id });
           if (found.length > q.limit) break;
         }
-        if (rows.length < WALK_CHUNK) break;
+        if (fromCandidates || rows.length < WALK_CHUNK) break;
         const last = rows[rows.length - 1]!;
         pos = [last.start_ns, last.trace_id, last.id];
       }
@@ -681,16 +700,16 @@ export class SqliteAdapter implements TelemetryAdapter {
     const spanCut = this.traces ? retentionCutoff(nowNano, r.traces) : undefined;
     if (spanCut !== undefined) {
       result.traces = 0;
-      const select = this.stmt('SELECT id, attributes FROM spans WHERE start_ns < ? LIMIT ?');
-      const delAttr = this.stmt('DELETE FROM span_attrs WHERE hash = ? AND span = ?');
+      const select = this.stmt('SELECT id FROM spans WHERE start_ns < ? LIMIT ?').pluck();
+      const delTokens = this.stmt('DELETE FROM span_attr_index WHERE rowid = ?');
       const delSpan = this.stmt('DELETE FROM spans WHERE id = ?');
       for (;;) {
-        const rows = select.all(spanCut, DELETE_CHUNK) as Array<{ id: number; attributes: string }>;
+        const rows = select.all(spanCut, DELETE_CHUNK) as number[];
         if (rows.length === 0) break;
         this.db.transaction(() => {
-          for (const row of rows) {
-            for (const h of attributeHashes(decodeAttributes(row.attributes))) delAttr.run(h, row.id);
-            delSpan.run(row.id);
+          for (const id of rows) {
+            delTokens.run(id);
+            delSpan.run(id);
           }
         }).immediate();
         result.traces += rows.length;

@@ -4,7 +4,7 @@ import { makeSpan, newTraceId } from '@rohas/telemetry-test-suite';
 import { createAdapter } from '../src/index.js';
 
 const dir = process.argv[2]!;
-const adapter = createAdapter({ options: { type: 'sqlite', path: dir }, retention: { traces: 0, metrics: 0, logs: 0 }, signals: ['traces'], logger: consoleLogger, baseDir: dir });
+const adapter = await createAdapter({ options: { type: 'sqlite', path: dir }, retention: { traces: 0, metrics: 0, logs: 0 }, signals: ['traces'], logger: consoleLogger, baseDir: dir });
 await (adapter as { init(): Promise<void> }).init();
 for (let batch = 1; ; batch++) {
   const traceId = newTraceId();
