@@ -21,7 +21,7 @@ import { navigate, type Route, withParams } from '../router.ts';
 import { cssVar, useTheme } from '../theme.ts';
 
 /** How a panel turns stored points into a line: an API aggregation, a counter's increase, or histogram percentiles. */
-type Mode = Aggregation | 'increase' | 'percentiles';
+type Mode = Aggregation | 'increase' | 'rate' | 'percentiles';
 
 const MAX_SERIES = 24;
 
@@ -189,6 +189,7 @@ function MetricDetail(props: {
           >
             {isHist && <option value="percentiles">p50 / p90 / p99</option>}
             {type === 'counter' && <option value="increase">increase per step</option>}
+            {type === 'counter' && <option value="rate">rate per second</option>}
             {(['sum', 'avg', 'min', 'max', 'count', 'last', 'p50', 'p90', 'p95', 'p99'] as const).map((a) => (
               <option key={a} value={a}>
                 {a}
@@ -323,7 +324,7 @@ export function MetricPanel(props: PanelProps) {
         attr: props.attrs ?? [],
         service: props.service || undefined,
       };
-      if (props.mode === 'increase') {
+      if (props.mode === 'increase' || props.mode === 'rate') {
         // Ungrouped `last` per attribute set; increases are taken per set and then summed per group. The last value
         // of each set before the window (one bucket over the preceding day or window) is the first bucket's baseline.
         const span = win.endNs - win.startNs;
@@ -346,7 +347,12 @@ export function MetricPanel(props: PanelProps) {
           const last = s.points[s.points.length - 1];
           if (last) baseline.set(labelsId(s.labels), last.value);
         }
-        return { mode: props.mode, series: counterIncrease(series, props.groupBy, baseline), raw: series };
+        let out = counterIncrease(series, props.groupBy, baseline);
+        if (props.mode === 'rate') {
+          const perSecond = 1e9 / (parseDuration(win.step) ?? 1e9);
+          out = out.map((s) => ({ ...s, points: s.points.map((pt) => ({ ...pt, value: pt.value * perSecond })) }));
+        }
+        return { mode: props.mode, series: out, raw: series };
       }
       if (props.mode === 'percentiles') {
         const per = await Promise.all(
@@ -410,13 +416,17 @@ export function MetricPanel(props: PanelProps) {
     [win],
   );
   const fmt =
-    props.mode === 'count' || props.mode === 'increase' ? unitFormatter(undefined) : unitFormatter(props.unit);
+    props.mode === 'count' || props.mode === 'increase' || props.mode === 'rate'
+      ? unitFormatter(undefined)
+      : unitFormatter(props.unit);
   const yLabel =
     props.mode === 'increase'
       ? `increase per ${win instanceof Error ? 'step' : win.step}`
-      : props.mode === 'percentiles'
-        ? (props.unit ?? '')
-        : `${props.mode}${props.unit ? ` (${props.unit})` : ''}`;
+      : props.mode === 'rate'
+        ? 'per second'
+        : props.mode === 'percentiles'
+          ? (props.unit ?? '')
+          : `${props.mode}${props.unit ? ` (${props.unit})` : ''}`;
 
   return (
     <section class="metric-panel panel" aria-label={props.title} data-testid={props.testId}>

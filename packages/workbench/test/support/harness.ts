@@ -4,7 +4,7 @@
  * downloaded browser).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -20,8 +20,20 @@ export const DIST_DIR = join(SERVER_DIR, 'workbench-dist');
 export const OUTPUT_DIR = join(REPO_ROOT, 'test-output/workbench');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Builds the app into packages/server/workbench-dist, where the server serves it from. */
-export async function buildWorkbench(): Promise<void> {
+/**
+ * Builds the app into packages/server/workbench-dist, where the server serves it from, unless the build there is
+ * newer than every source file (`npm test` builds first; rebuilding would race other packages' tests reading it).
+ */
+export async function buildWorkbench(options: { force?: boolean } = {}): Promise<void> {
+  if (!options.force && existsSync(join(DIST_DIR, 'index.html'))) {
+    const built = statSync(join(DIST_DIR, 'index.html')).mtimeMs;
+    const sources = [
+      join(WORKBENCH_DIR, 'index.html'),
+      join(WORKBENCH_DIR, 'vite.config.ts'),
+      ...listFiles(join(WORKBENCH_DIR, 'src')),
+    ];
+    if (sources.every((f) => statSync(f).mtimeMs <= built)) return;
+  }
   const { build } = await import('vite');
   await build({
     root: WORKBENCH_DIR,
@@ -29,6 +41,12 @@ export async function buildWorkbench(): Promise<void> {
     logLevel: 'warn',
     build: { outDir: DIST_DIR, emptyOutDir: true },
   });
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listFiles(join(dir, e.name)) : [join(dir, e.name)],
+  );
 }
 
 export interface TestServer {
