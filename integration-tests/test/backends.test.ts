@@ -81,6 +81,32 @@ describeBackend('timescaledb', 'timescaledb provider', (info) => {
     const after = await withClient(info.url, async (c) => (await c.query('SELECT 1 AS one')).rows[0].one);
     expect(after).toBe(1);
   });
+
+  it('gives every connection a fresh session, as a real server does', async () => {
+    // PGlite is one session shared by its socket clients in turn; the local server resets it per connection.
+    const table = `it_session_${Math.random().toString(36).slice(2, 10)}`;
+    await withClient(info.url, async (c) => {
+      await c.query(`CREATE TABLE ${table} (x int)`);
+      await c.query('BEGIN');
+      await c.query(`INSERT INTO ${table} VALUES (1)`);
+      await c.query('CREATE TEMP TABLE it_leftover (x int)');
+      await c.query('SET search_path TO pg_catalog');
+      await c.query({ name: 'it_prepared', text: 'SELECT 1' });
+      // Disconnects with the transaction still open.
+    });
+    const seen = await withClient(info.url, async (c) => {
+      const row = (
+        await c.query(
+          `SELECT to_regclass('pg_temp.it_leftover') AS leftover, current_setting('search_path') AS search_path,
+                  (SELECT count(*)::int FROM pg_prepared_statements) AS prepared, now() = statement_timestamp() AS fresh_tx,
+                  (SELECT count(*)::int FROM public.${table}) AS rows`,
+        )
+      ).rows[0];
+      await c.query(`DROP TABLE public.${table}`);
+      return row;
+    });
+    expect(seen).toEqual({ leftover: null, search_path: '"$user", public', prepared: 0, fresh_tx: true, rows: 0 });
+  });
 });
 
 describeBackend('influxdb1', 'influxdb1 provider', (info) => {

@@ -48,20 +48,49 @@ function remember(type, payload) {
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 
+/** A simple-protocol Query message. */
+function queryMessage(sql) {
+  const text = Buffer.from(`${sql}\0`, 'utf8');
+  const msg = Buffer.alloc(5 + text.length);
+  msg[0] = 0x51;
+  msg.writeInt32BE(4 + text.length, 1);
+  text.copy(msg, 5);
+  return new Uint8Array(msg);
+}
+
+/**
+ * PGlite is ONE PostgreSQL session that every client of pglite-socket shares in turn: without this,
+ * a client sees the previous client's open (or failed) transaction, temp tables, SET values and
+ * prepared statements. A real server gives each connection a fresh session, so reset it before a
+ * new client's first message is handled (the handler holds PGlite's lock then). Responses are dropped.
+ */
+async function resetSession(db) {
+  await db.execProtocolRaw(queryMessage('ROLLBACK'));
+  await db.execProtocolRaw(queryMessage('DISCARD ALL'));
+  // PGlite starts its backend with search_path=pg_catalog on the command line and then SETs it at
+  // init, so DISCARD ALL (RESET ALL) would leave pg_catalog: restore a real server's default.
+  await db.execProtocolRaw(queryMessage('SET search_path TO "$user", public'));
+}
+
 /**
  * pglite-socket 0.0.19 hands each TCP chunk to PGlite as it arrives, so a protocol message larger
  * than one chunk (a query or parameter over ~64 KiB) reaches PGlite cut in two and crashes its WASM
- * ("RuntimeError: unreachable"). This wrapper gives the library's handler only whole messages. It
- * starts reading the real socket only when the handler listens, so a connection waiting in the
- * server's queue keeps its bytes in the socket as before.
+ * ("RuntimeError: unreachable"). This wrapper gives the library's handler only whole messages, and
+ * resets the shared session before the first one (see resetSession). It starts reading the real
+ * socket only when the handler listens, so a connection waiting in the server's queue keeps its
+ * bytes in the socket as before.
  */
 class FramedSocket extends EventEmitter {
-  constructor(socket) {
+  constructor(socket, db) {
     super();
     this.socket = socket;
+    this.db = db;
     this.pending = Buffer.alloc(0);
     this.startup = true;
     this.reading = false;
+    // Frames go out in order, after the session reset.
+    this.chain = Promise.resolve();
+    this.resetDone = false;
     socket.on('error', (err) => this.emit('error', err));
     socket.on('close', () => this.emit('close'));
   }
@@ -112,13 +141,23 @@ class FramedSocket extends EventEmitter {
       }
     }
     this.pending = buf.subarray(off);
-    if (off > 0) this.emit('data', buf.subarray(0, off));
+    if (off === 0) return;
+    const frames = buf.subarray(0, off);
+    if (!this.resetDone) {
+      this.resetDone = true;
+      this.chain = this.chain.then(() =>
+        resetSession(this.db).catch((err) => log(`session reset failed: ${err?.message ?? err}`)),
+      );
+    }
+    this.chain = this.chain.then(() => {
+      this.emit('data', frames);
+    });
   }
 }
 
 class FramedPGLiteSocketServer extends PGLiteSocketServer {
   handleConnection(socket) {
-    return super.handleConnection(new FramedSocket(socket));
+    return super.handleConnection(new FramedSocket(socket, this.db));
   }
 }
 
