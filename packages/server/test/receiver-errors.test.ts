@@ -156,27 +156,20 @@ describe('OTLP receiver error handling', () => {
   });
 
   it('answers 429 with Retry-After when the write queue is full, then accepts again', async () => {
-    // A real core queue of 5 items with writes held back by a long flush interval: 6 spans do not fit.
-    const small = await openMemory({
-      batch: { ...DEFAULT_BATCH, max_queue_size: 5, max_batch_size: 1000, flush_interval_ms: 60_000 },
-    });
+    // A real core queue of 10 items with writes held back by a long flush interval.
+    const small = await openMemory({ batch: { ...DEFAULT_BATCH, max_queue_size: 10, max_batch_size: 1000, flush_interval_ms: 60_000 } });
     const tiny = await startServer({ storage: small, port: 0, logger: quiet });
+    const send = (n: number) => fetch(`${tiny.url}/v1/traces`, { method: 'POST', body: encodeTraces(traceRequestObject('full-svc', n)), headers: PROTO });
     try {
-      const res = await fetch(`${tiny.url}/v1/traces`, {
-        method: 'POST',
-        body: encodeTraces(traceRequestObject('full-svc', 6)),
-        headers: PROTO,
-      });
+      expect((await send(6)).status).toBe(200);
+      const res = await send(6); // 6 + 6 > 10
       expect(res.status).toBe(429);
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       expect((await protoStatus(res)).code).toBe(8);
-      const fits = await fetch(`${tiny.url}/v1/traces`, {
-        method: 'POST',
-        body: encodeTraces(traceRequestObject('full-svc', 5)),
-        headers: PROTO,
-      });
-      expect(fits.status).toBe(200);
+      expect((await send(4)).status).toBe(200); // 6 + 4 fits
       expect(small.stats()).toMatchObject({ traces: { rejected: 6 } });
+      // More items than the whole queue holds could never be taken: 413, not an endless 429.
+      expect((await send(11)).status).toBe(413);
     } finally {
       await tiny.close();
       await small.shutdown();
