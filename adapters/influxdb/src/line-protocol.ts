@@ -107,3 +107,25 @@ export function formatFieldValue(v: FieldValue): string {
       return Object.is(v, -0) ? '0' : String(v);
   }
 }
+
+/**
+ * The hot-path form of {@link formatLine} used by the schema: `tagSet` is already escaped and sorted (`,k=v,...`) and
+ * field keys are the schema's own names, which need no escaping (plain `[a-z_]`).
+ */
+export function formatPoint(
+  measurement: string,
+  tagSet: string,
+  fields: Record<string, FieldValue | undefined>,
+  timeNano: bigint,
+): string {
+  let line = `${measurement}${tagSet}`;
+  let sep = ' ';
+  for (const key in fields) {
+    const v = fields[key];
+    if (v === undefined) continue;
+    line += `${sep}${key}=${formatFieldValue(v)}`;
+    sep = ',';
+  }
+  if (sep === ' ') throw new Error('a point needs at least one field');
+  return `${line} ${timeNano}`;
+}

@@ -20,7 +20,14 @@ import {
   serviceNameOf,
 } from '@rohas/telemetry';
 import type { Measurements, Row, RowValue } from './internal-types.js';
-import { decodeTagValue, encodeTagValue, type FieldValue, formatLine, QuotedString } from './line-protocol.js';
+import {
+  decodeTagValue,
+  encodeTagValue,
+  escapeKey,
+  type FieldValue,
+  formatPoint,
+  QuotedString,
+} from './line-protocol.js';
 
 export const SECOND = 1_000_000_000n;
 
@@ -99,9 +106,28 @@ function encoded(obj: object, encode: () => string): Encoded {
 }
 const cachedJson = (obj: object): QuotedString => encoded(obj, () => json(obj)).field;
 
-/** 64 bits of two FNV-1a hashes as hex: a series key, not a security boundary. */
+/** 64 bits as hex from two FNV-1a 32-bit hashes (different offset bases) in one pass: a series key, not a security boundary. */
 function hash64(text: string): string {
-  return fnv32(text, 0x811c9dc5).toString(16).padStart(8, '0') + fnv32(text, 0x050c5d1f).toString(16).padStart(8, '0');
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+}
+
+/** Escaped tag text per value: tag values are low-cardinality by design, so this stays small (and is capped). */
+const tagTextCache = new Map<string, string>();
+function tagText(value: string): string {
+  let t = tagTextCache.get(value);
+  if (t === undefined) {
+    t = escapeKey(encodeTagValue(value));
+    if (tagTextCache.size >= 50_000) tagTextCache.clear();
+    tagTextCache.set(value, t);
+  }
+  return t;
 }
 
 const int = (n: number | undefined): bigint | undefined =>
@@ -111,15 +137,12 @@ const int = (n: number | undefined): bigint | undefined =>
 // Spans
 // ---------------------------------------------------------------------------------------------------------------------
 
-export function spanTags(span: SpanRecord, traceBucketChars: number): Record<string, string> {
-  const tags: Record<string, string> = {
-    service: encodeTagValue(serviceNameOf(span.resource)),
-    name: encodeTagValue(span.name),
-    kind: String(span.kind),
-    status: STATUS_TAG[span.status.code] ?? String(span.status.code),
-  };
-  if (traceBucketChars > 0) tags.tb = traceBucket(span.traceId, traceBucketChars);
-  return tags;
+/** The tag set of a span, escaped and in key order (kind, name, service, status, tb). */
+export function spanTagSet(span: SpanRecord, traceBucketChars: number): string {
+  const status = STATUS_TAG[span.status.code] ?? String(span.status.code);
+  let set = `,kind=${span.kind},name=${tagText(span.name)},service=${tagText(serviceNameOf(span.resource))},status=${tagText(status)}`;
+  if (traceBucketChars > 0) set += `,tb=${tagText(span.traceId.slice(0, traceBucketChars))}`;
+  return set;
 }
 
 export function traceBucket(traceId: string, chars: number): string {
@@ -148,9 +171,9 @@ export function spanLine(m: Measurements, span: SpanRecord, traceBucketChars: nu
     dropped_links: int(span.droppedLinksCount),
     written_ns: written,
   };
-  return formatLine(
+  return formatPoint(
     m.spans,
-    spanTags(span, traceBucketChars),
+    spanTagSet(span, traceBucketChars),
     fields,
     spanPointTime(span.traceId, span.spanId, span.startTimeUnixNano),
   );
@@ -225,16 +248,16 @@ export function spanFromRow(row: Row): SpanRecord {
 // ---------------------------------------------------------------------------------------------------------------------
 
 /** Series id of a metric stream: a hash of everything that identifies it besides the name and type tags. */
-function metricSeriesId(p: MetricPoint, attributes: Encoded, resource: Encoded): string {
+function metricSeriesId(p: MetricPoint, attributes: string, resource: Encoded): string {
   return hash64(
-    `${attributes.hash}:${resource.hash}:${p.scope.name}\u0000${p.scope.version ?? ''}\u0000${p.temporality}\u0000${p.unit ?? ''}`,
+    `${attributes}\u0000${resource.hash}\u0000${p.scope.name}\u0000${p.scope.version ?? ''}\u0000${p.temporality}\u0000${p.unit ?? ''}`,
   );
 }
 
 export function metricLine(m: Measurements, p: MetricPoint): string {
   // Attribute objects are new per data point (the core copies them), so they are encoded each time.
   const attributesText = encodeAttributes(p.attributes);
-  const attributes: Encoded = { field: new QuotedString(attributesText), hash: hash64(attributesText) };
+  const attributes = new QuotedString(attributesText);
   const resource = encoded(p.resource, () => json(p.resource));
   const h = p.histogram;
   const fields: Record<string, FieldValue | undefined> = {};
@@ -253,7 +276,7 @@ export function metricLine(m: Measurements, p: MetricPoint): string {
       fields.sum = p.exponentialHistogram.sum;
     fields.exp_histogram = json(p.exponentialHistogram);
   }
-  fields.attributes = attributes.field;
+  fields.attributes = attributes;
   fields.resource = resource.field;
   fields.scope = cachedJson(p.scope);
   fields.start_ns = p.startTimeUnixNano;
@@ -261,13 +284,8 @@ export function metricLine(m: Measurements, p: MetricPoint): string {
   if (p.isMonotonic !== undefined) fields.monotonic = p.isMonotonic;
   fields.descriptor = descriptorJson(p.description, p.unit);
   if (p.exemplars?.length) fields.exemplars = json(p.exemplars);
-  const tags = {
-    metric: encodeTagValue(p.name),
-    service: encodeTagValue(serviceNameOf(p.resource)),
-    type: p.type,
-    sid: metricSeriesId(p, attributes, resource),
-  };
-  return formatLine(m.metrics, tags, fields, p.timeUnixNano);
+  const tagSet = `,metric=${tagText(p.name)},service=${tagText(serviceNameOf(p.resource))},sid=${metricSeriesId(p, attributesText, resource)},type=${tagText(p.type)}`;
+  return formatPoint(m.metrics, tagSet, fields, p.timeUnixNano);
 }
 
 const descriptors = new Map<string, QuotedString>();
@@ -336,8 +354,8 @@ export function logLine(m: Measurements, r: LogRecord, seq: bigint): string {
     dropped_attributes: int(r.droppedAttributesCount),
     seq,
   };
-  const tags = { service: encodeTagValue(serviceNameOf(r.resource)), severity: String(Math.trunc(r.severityNumber)) };
-  return formatLine(m.logs, tags, fields, logPointTime(r.timeUnixNano, seq));
+  const tagSet = `,service=${tagText(serviceNameOf(r.resource))},severity=${Math.trunc(r.severityNumber)}`;
+  return formatPoint(m.logs, tagSet, fields, logPointTime(r.timeUnixNano, seq));
 }
 
 export function logFromRow(row: Row): LogRecord {

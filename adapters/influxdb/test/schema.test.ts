@@ -1,0 +1,68 @@
+import { makeFullLog, makeFullSpan, makePoint, makeSpan } from '@rohas/telemetry-test-suite';
+import { describe, expect, it } from 'vitest';
+import { formatPoint } from '../src/line-protocol.js';
+import { logLine, metricLine, SECOND, secondOf, slottedWindow, spanLine, spanPointTime } from '../src/schema.js';
+
+const M = { spans: 'spans', metrics: 'metrics', logs: 'logs' };
+
+/** Field keys of a line: the text between the first unescaped space and the last space, split on top-level commas. */
+function fieldKeys(line: string): string[] {
+  const body = line.slice(line.search(/(?<!\\) /) + 1, line.lastIndexOf(' '));
+  const keys: string[] = [];
+  let inString = false;
+  let start = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === '\\') i++;
+    else if (c === '"') inString = !inString;
+    else if (c === ',' && !inString) {
+      keys.push(body.slice(start, body.indexOf('=', start)));
+      start = i + 1;
+    }
+  }
+  keys.push(body.slice(start, body.indexOf('=', start)));
+  return keys;
+}
+
+describe('schema lines', () => {
+  it('uses only plain field keys, so formatPoint may skip key escaping', () => {
+    const lines = [
+      spanLine(M, makeFullSpan('svc'), 2, 1n),
+      metricLine(M, makePoint({ name: 'm', time: 5n, value: 1, attributes: { a: 'b' } })),
+      metricLine(M, makePoint({ name: 'h', time: 5n, histogram: { count: 1, sum: 2, bounds: [1], counts: [1, 0] } })),
+      logLine(M, makeFullLog('svc'), 7n),
+    ];
+    for (const line of lines) for (const key of fieldKeys(line)) expect(key).toMatch(/^[a-z_]+$/);
+  });
+
+  it('formatPoint writes the pre-escaped tag set, fields and time', () => {
+    expect(formatPoint('m', ',a=x\\ y', { n: 1n, s: 'q"', f: 1.5, skip: undefined }, 9n)).toBe(
+      'm,a=x\\ y n=1i,s="q\\"",f=1.5 9',
+    );
+  });
+
+  it('maps a span to one point time in the second of its start, the same on every write', () => {
+    const span = makeSpan({ start: 1_700_000_000_987_654_321n });
+    const t = spanPointTime(span.traceId, span.spanId, span.startTimeUnixNano);
+    expect(t).toBe(spanPointTime(span.traceId, span.spanId, span.startTimeUnixNano));
+    expect(secondOf(t)).toBe(1_700_000_000_000_000_000n);
+    expect(spanLine(M, span, 2, 1n).endsWith(` ${t}`)).toBe(true);
+    const other = makeSpan({ traceId: span.traceId, start: span.startTimeUnixNano });
+    expect(spanPointTime(other.traceId, other.spanId, other.startTimeUnixNano)).not.toBe(t);
+  });
+
+  it('widens query windows to whole seconds so slotted point times are never missed', () => {
+    expect(slottedWindow(1_700_000_000_500_000_000n, 1_700_000_002_000_000_000n)).toEqual({
+      from: 1_700_000_000_000_000_000n,
+      to: 1_700_000_002_000_000_000n,
+    });
+    expect(slottedWindow(undefined, 1_700_000_002_000_000_001n)).toEqual({ to: 1_700_000_002_000_000_000n + SECOND });
+  });
+
+  it('keeps non-finite metric values as text (InfluxDB stores no NaN or Infinity floats)', () => {
+    expect(metricLine(M, makePoint({ name: 'n', time: 1n, value: Number.NaN }))).toContain('value_text="NaN"');
+    expect(metricLine(M, makePoint({ name: 'n', time: 1n, value: Number.NEGATIVE_INFINITY }))).toContain(
+      'value_text="-Infinity"',
+    );
+  });
+});
