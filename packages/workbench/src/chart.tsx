@@ -11,6 +11,10 @@ export interface ChartSeries {
   points?: boolean;
   width?: number;
   dash?: number[];
+  /** Draw as steps (a value holds for its whole bucket): for counts per step. */
+  stepped?: boolean;
+  /** Fill under the line with a faint tint of its colour. */
+  fill?: boolean;
 }
 
 export interface ChartProps {
@@ -83,6 +87,8 @@ export function Chart(props: ChartProps) {
                 stroke: s.color,
                 width: s.width ?? 1.5,
                 ...(s.dash ? { dash: s.dash } : {}),
+                ...(s.stepped ? { paths: uPlot.paths.stepped!({ align: 1 }) } : {}),
+                ...(s.fill ? { fill: `${s.color}1f` } : {}),
                 spanGaps: false,
                 points: { show: false },
                 value: (_u, v) => (v == null ? '—' : fmt(v)),

@@ -403,7 +403,13 @@ export function MetricPanel(props: PanelProps) {
         };
       }
       const i = chartSeries_index(groups, labelText(s.labels, s.name));
-      return { label: labelText(s.labels, s.name), color: paletteColor(i) };
+      const counts = props.mode === 'increase' || props.mode === 'rate' || props.mode === 'count';
+      return {
+        label: labelText(s.labels, s.name),
+        color: paletteColor(i),
+        stepped: counts,
+        fill: counts && series.length <= 3,
+      };
     });
     return { data: cols, series: chartSeries, total, shown: series.length };
   }, [result.data, theme, props.mode]);
