@@ -69,6 +69,16 @@ function scopeOf(scope: { name: string; version?: string; schemaUrl?: string; at
   return s;
 }
 
+const scopeCache = new WeakMap<object, InstrumentationScope>();
+function cachedScope(scope: Parameters<typeof scopeOf>[0]): InstrumentationScope {
+  let s = scopeCache.get(scope);
+  if (!s) {
+    s = scopeOf(scope);
+    scopeCache.set(scope, s);
+  }
+  return s;
+}
+
 /** Converts a finished SDK span to the lossless record. The API's SpanKind is shifted to the OTLP numbering. */
 export function spanFromReadable(span: ReadableSpan): SpanRecord {
   const ctx = span.spanContext();
@@ -95,7 +105,7 @@ export function spanFromReadable(span: ReadableSpan): SpanRecord {
       ...(l.droppedAttributesCount ? { droppedAttributesCount: l.droppedAttributesCount } : {}),
     })),
     resource: cachedResource(span.resource),
-    scope: scopeOf(span.instrumentationScope),
+    scope: cachedScope(span.instrumentationScope),
     flags: ctx.traceFlags,
   };
   const parent = span.parentSpanContext?.spanId;

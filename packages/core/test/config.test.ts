@@ -148,3 +148,15 @@ connection_string = "postgresql://\${PGUSER}:\${PGPASS:-secret}@localhost/rohas"
     expect(loadConfig(file('custom.toml', '[telemetry]\ntype = "custom-store"\n'), { env: {} }).type).toBe('custom-store');
   });
 });
+
+describe('rohas.toml.example', () => {
+  it('loads, and shows the defaults loadConfig applies', () => {
+    const example = loadConfig(join(import.meta.dirname, '../../../rohas.toml.example'), { env: {} });
+    const defaults = loadConfig(file('defaults.toml', ''), { env: {} });
+    for (const key of ['type', 'path', 'retention_days', 'max_cache_size', 'enable_traces', 'enable_metrics', 'enable_logs', 'sampling_ratio', 'metric_export_interval_ms', 'max_series_per_metric', 'retention_interval_ms', 'batch'] as const) {
+      if (key === 'path') continue; // the example shows sqlite's default path, which the adapter applies
+      expect(example[key], key).toEqual(defaults[key]);
+    }
+    expect(example.path).toBe('.rohas/telemetry');
+  });
+});
