@@ -5,7 +5,7 @@
  */
 import type { TestProject } from 'vitest/node';
 import { formatSummary, readSettings, resolveBackends } from './backends/index.js';
-import { backendError, COMPONENT } from './backends/process-utils.js';
+import { backendError, type Cleanup, COMPONENT } from './backends/process-utils.js';
 import './inject-backends.js';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -17,25 +17,37 @@ export default async function setup(project: TestProject): Promise<() => Promise
   log(
     `starting backends: ${settings.selected.join(', ')} (data and logs under ${settings.env.ROHAS_TEST_TMPDIR || 'the temp folder'})`,
   );
-  const resolved = await resolveBackends(settings, log);
-  const { cleanup } = resolved;
 
   // vitest exits on SIGINT/SIGTERM without calling teardowns, so stop the servers from the signal
   // itself (synchronously: signals only; the reaper process removes the folders once they are gone).
+  // Installed before the first server starts, so an interrupted start-up leaves nothing behind.
+  let cleanupRef: Cleanup | undefined;
   const onSignal = (signal: (typeof SIGNALS)[number]) => {
     console.error(`${COMPONENT} ${signal}: stopping the test servers`);
-    cleanup.emergencyStop();
+    cleanupRef?.emergencyStop();
     // When nothing else handles the signal, keep its default meaning (exit).
     if (process.listenerCount(signal) <= 1) process.exit(128 + SIGNAL_CODES[signal]);
   };
   const handlers = SIGNALS.map((s) => [s, () => onSignal(s)] as const);
-  const onExit = () => cleanup.emergencyStop();
-  for (const [s, h] of handlers) process.on(s, h);
-  process.on('exit', onExit);
+  const onExit = () => cleanupRef?.emergencyStop();
   const removeHandlers = () => {
     for (const [s, h] of handlers) process.off(s, h);
     process.off('exit', onExit);
   };
+
+  let resolved: Awaited<ReturnType<typeof resolveBackends>>;
+  try {
+    resolved = await resolveBackends(settings, log, (c) => {
+      cleanupRef = c;
+      for (const [s, h] of handlers) process.on(s, h);
+      process.on('exit', onExit);
+    });
+  } catch (err) {
+    await cleanupRef?.stopAll();
+    removeHandlers();
+    throw err;
+  }
+  const { cleanup } = resolved;
 
   console.log(formatSummary(resolved, 'start'));
 

@@ -170,13 +170,19 @@ async function resolveOne<K extends BackendName>(
  * Provide every selected backend, all in parallel: env URL, else a container when Docker answers,
  * else a local server, else skipped. Never throws for a missing backend; the caller decides (CI).
  */
-export async function resolveBackends(settings: RunSettings, log: (m: string) => void): Promise<ResolvedBackends> {
+export async function resolveBackends(
+  settings: RunSettings,
+  log: (m: string) => void,
+  /** Called before any server starts, e.g. to install signal handlers that use the cleanup. */
+  onCleanup?: (cleanup: Cleanup) => void,
+): Promise<ResolvedBackends> {
   const t0 = Date.now();
   settings.baseDir = mkdtempSync(join(settings.env.ROHAS_TEST_TMPDIR || tmpdir(), 'rohas-it-'));
   // Traversable by the postgres user when the run is root (initdb runs as postgres).
   chmodSync(settings.baseDir, 0o711);
   const cleanup = new Cleanup(join(settings.baseDir, 'reaper.log'));
   cleanup.addDir(settings.baseDir);
+  onCleanup?.(cleanup);
   const docker = await detectDocker(settings.env, settings.containersEnabled);
   if (settings.env.ROHAS_TEST_OPTIONAL === undefined && !docker.available) {
     // InfluxDB 2.x has no local path here (Debian packages 1.x only), so without Docker it cannot be required.

@@ -81,6 +81,7 @@ export async function startLocalPostgres(
   const pgCtl = join(binDir, 'pg_ctl');
   const stop = async () => {
     const pid = postmasterPid(dataDir);
+    if (!pid || !pidAlive(pid)) return;
     try {
       await runAsync(`${id} (local)`, pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '10'], {
         ...opts,
@@ -90,8 +91,10 @@ export async function startLocalPostgres(
       if (pid && pidAlive(pid)) process.kill(pid, 'SIGKILL');
       throw err;
     }
-    if (pid) await waitForPidExit(pid, 5_000);
+    await waitForPidExit(pid, 5_000);
   };
+  // Registered before the start: a run interrupted while pg_ctl waits must still stop the postmaster.
+  ctx.cleanup.add({ id, stop, pidFile: join(dataDir, 'postmaster.pid'), signal: 'SIGQUIT' });
   try {
     await runAsync(
       `${id} (local)`,
@@ -104,10 +107,6 @@ export async function startLocalPostgres(
     );
   } catch (err) {
     throw backendError(`${id} (local) did not start; log: ${logFile}`, err);
-  } finally {
-    // Registered even after a failed start: pg_ctl may have left a postmaster behind.
-    const pid = postmasterPid(dataDir);
-    ctx.cleanup.add({ id, stop, pid, signal: 'SIGQUIT' });
   }
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   await waitUntil(() => pgServerVersion(url), { name: `${id} (local)`, timeoutMs: 10_000, logFile });

@@ -274,6 +274,8 @@ interface CleanupEntry {
   stop: () => Promise<void>;
   /** Process to signal when the run is interrupted (synchronous path). */
   pid?: number;
+  /** Or a file whose first line is that pid (a daemon such as the postmaster). */
+  pidFile?: string;
   signal?: NodeJS.Signals;
 }
 
@@ -325,7 +327,9 @@ export class Cleanup {
   /** Register a server; `pid`/`signal` is what the interrupt path sends. */
   add(entry: CleanupEntry): void {
     this.entries.push(entry);
-    if (entry.pid) this.send({ add: { id: entry.id, pid: entry.pid, signal: entry.signal ?? 'SIGTERM' } });
+    if (entry.pid || entry.pidFile) {
+      this.send({ add: { id: entry.id, pid: entry.pid, pidFile: entry.pidFile, signal: entry.signal ?? 'SIGTERM' } });
+    }
   }
 
   /** A folder removed at the end (kept when keepDirs() was called, e.g. after a server failed). */
@@ -375,9 +379,10 @@ export class Cleanup {
     if (this.stopped) return;
     this.stopped = true;
     for (const e of this.entries) {
-      if (!e.pid) continue;
+      const pid = e.pid ?? (e.pidFile ? pidFromFile(e.pidFile) : undefined);
+      if (!pid) continue;
       try {
-        process.kill(e.pid, e.signal ?? 'SIGTERM');
+        process.kill(pid, e.signal ?? 'SIGTERM');
       } catch {}
     }
     // Folders are removed by the reaper once the processes are gone (removing a live data dir here
@@ -392,10 +397,17 @@ export class Cleanup {
   }
 }
 
+/** The pid on the first line of a pid file, or undefined. */
+export function pidFromFile(file: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(file, 'utf8').split('\n')[0] ?? '', 10);
+    return Number.isFinite(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Read the postmaster pid from a PostgreSQL data folder. */
 export function postmasterPid(dataDir: string): number | undefined {
-  const file = join(dataDir, 'postmaster.pid');
-  if (!existsSync(file)) return undefined;
-  const pid = Number.parseInt(readFileSync(file, 'utf8').split('\n')[0] ?? '', 10);
-  return Number.isFinite(pid) ? pid : undefined;
+  return pidFromFile(join(dataDir, 'postmaster.pid'));
 }
