@@ -1,4 +1,4 @@
-import { runConformanceSuite, runId } from '@rohas/telemetry-test-suite';
+import { makeSpan, newTraceId, nowNano, runConformanceSuite, runId } from '@rohas/telemetry-test-suite';
 import { loadMigrations } from '@rohas/telemetry-timescaledb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeBackend } from '../src/inject-backends.js';
@@ -24,6 +24,35 @@ describeBackend('postgres', 'timescaledb adapter on plain PostgreSQL', (pg) => {
         makeAdapter(pg.url, { schema: `${schema}_unnest`, pool_size: 4, ingest: 'unnest' }, retention),
     },
   );
+
+  it('concurrent writers of the same spans store each once (the unique-violation fallback), and a moved span once', async () => {
+    const a = makeAdapter(pg.url, { schema, pool_size: 4 });
+    await a.init();
+    try {
+      const service = runId();
+      const traceId = newTraceId();
+      const spans = Array.from({ length: 200 }, (_, i) =>
+        makeSpan({ traceId, service, name: `s${i}`, start: nowNano() + BigInt(i) }),
+      );
+      const results = await Promise.all(
+        Array.from({ length: 4 }, () => a.traces!.write(spans.map((s) => structuredClone(s)))),
+      );
+      expect(results.map((r) => r.ok)).toEqual([true, true, true, true]);
+      expect((await a.traces!.getTrace(traceId))!.length).toBe(200);
+      // The same span id written again with another start time replaces the stored copy.
+      const moved = {
+        ...spans[0]!,
+        startTimeUnixNano: spans[0]!.startTimeUnixNano - 3_600_000_000_000n,
+        name: 'moved',
+      };
+      expect((await a.traces!.write([moved])).ok).toBe(true);
+      const got = (await a.traces!.getTrace(traceId))!;
+      expect(got.length).toBe(200);
+      expect(got[0]).toEqual(moved);
+    } finally {
+      await a.close();
+    }
+  });
 
   it('applies migrations once when several processes start together, and not again on restart', async () => {
     const fresh = `rt_mig_${runId()}`;

@@ -117,6 +117,18 @@ describeBackend(
       expect(await adapter.traces!.getTrace(old.traceId)).toEqual([renamed]);
     });
 
+    it('a span re-written with another start time (in another chunk) replaces the stored copy', async () => {
+      const span = makeSpan({ service: runId(), start: nowNano() - 30n * MINUTE });
+      expect((await adapter.traces!.write([span])).ok).toBe(true);
+      const moved = {
+        ...span,
+        startTimeUnixNano: span.startTimeUnixNano - 3n * HOUR,
+        endTimeUnixNano: span.endTimeUnixNano - 3n * HOUR,
+      };
+      expect((await adapter.traces!.write([moved])).ok).toBe(true);
+      expect(await adapter.traces!.getTrace(span.traceId)).toEqual([moved]);
+    });
+
     it('the retention job drops chunks older than retention_days and keeps newer ones', async () => {
       const service = runId();
       const now = nowNano();

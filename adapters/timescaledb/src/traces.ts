@@ -88,8 +88,12 @@ export function createTraceStore(sh: Shared): TraceStore {
    * {@link writeUpsert} writes the batch instead.
    */
   async function writeCopy(spans: SpanRecord[]): Promise<void> {
-    const ids = spans.map((s) => escapeText(s.traceId));
-    const spanIds = spans.map((s) => escapeText(s.spanId));
+    // Probed in key order, so consecutive index descents share pages.
+    const keys = spans
+      .map((s) => [escapeText(s.traceId), escapeText(s.spanId)] as const)
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : 1));
+    const ids = keys.map((k) => k[0]);
+    const spanIds = keys.map((k) => k[1]);
     try {
       await inTransaction(sh.pool, async (client) => {
         await client.query(deleteStored(), [ids, spanIds, ...window(spans)]);
@@ -97,12 +101,14 @@ export function createTraceStore(sh: Shared): TraceStore {
       });
     } catch (error) {
       if ((error as { code?: string }).code !== '23505') throw error;
-      await writeUpsert(spans, ids, spanIds);
+      await writeUpsert(spans);
     }
   }
 
   /** COPY into a per-connection staging table, then INSERT ... ON CONFLICT DO UPDATE: safe against concurrent writers. */
-  async function writeUpsert(spans: SpanRecord[], ids: string[], spanIds: string[]): Promise<void> {
+  async function writeUpsert(spans: SpanRecord[]): Promise<void> {
+    const ids = spans.map((s) => escapeText(s.traceId));
+    const spanIds = spans.map((s) => escapeText(s.spanId));
     const starts = spans.map((s) => s.startTimeUnixNano.toString());
     await inTransaction(
       sh.pool,
@@ -169,7 +175,8 @@ export function createTraceStore(sh: Shared): TraceStore {
   async function findIds(q: NormalizedTraceQuery): Promise<Array<{ t: bigint; id: string }>> {
     const after = q.cursor ? decodeCursor<TraceCursor>(q.cursor) : undefined;
     const need = q.limit + 1;
-    const batch = Math.min(5000, Math.max(200, need * 16));
+    // Start small (a page often needs few rows: one matching span per trace) and grow when matches are sparse.
+    let batch = Math.max(50, need * 2);
     const found: Array<{ t: bigint; id: string }> = [];
     const seen = new Set<string>();
     const base = new Params();
@@ -214,6 +221,7 @@ export function createTraceStore(sh: Shared): TraceStore {
       if (found.length >= need || rows.length < batch) break;
       const last = rows[rows.length - 1]!;
       pos = { t: last.start_ns, id: last.trace_id, span: last.span_id };
+      batch = Math.min(batch * 4, 20_000);
     }
     return found.slice(0, need);
   }
