@@ -136,7 +136,8 @@ async function startServerProcess(dir: string): Promise<{ url: string; child: Ch
     `[telemetry]\ntype = "sqlite"\npath = "${join(dir, 'db').replaceAll('\\', '/')}"\nretention_days = 0\n`,
   );
   const port = await freePort();
-  const child = spawn(process.execPath, [cli, 'serve', '--config', config, '--port', String(port)], {
+  const prof = process.env.ROHAS_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ROHAS_BENCH_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, cli, 'serve', '--config', config, '--port', String(port)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((res, rej) => {

@@ -126,6 +126,7 @@ function parseTags(values: string[]): { filters: AttributeFilter[]; error: boole
 }
 
 function microsParam(p: Params, name: string): bigint | undefined {
+  // Jaeger's start/end are microseconds; endTs of /api/dependencies is milliseconds but only checked as an integer.
   const v = p.string(name);
   if (v === undefined) return undefined;
   if (!/^\d{1,17}$/.test(v)) throw new ParamError(name, `${name} must be microseconds since the epoch`);
@@ -229,6 +230,19 @@ export function registerJaegerApi(app: Hono, storage: ServerStorage): void {
         if (spans) traces.push(jaegerTrace(spans));
       }
       return c.json(envelope(traces));
+    }),
+  );
+
+  // Grafana's "dependency graph" query. Service-to-service edges are not derived from stored spans yet: an empty graph.
+  app.get(
+    '/api/dependencies',
+    wrap(async (c) => {
+      const p = new Params(c.req.url, ['endTs', 'lookback']);
+      microsParam(p, 'endTs');
+      const lookback = p.string('lookback');
+      if (lookback !== undefined && !/^\d{1,17}$/.test(lookback))
+        throw new ParamError('lookback', 'lookback must be milliseconds');
+      return c.json(envelope([]));
     }),
   );
 

@@ -151,7 +151,13 @@ export function registerReceiver(
     // could never be taken, so it is refused as too large instead of being answered 429 forever.
     const queueLimit = storage.config.batch?.max_queue_size;
     if (queueLimit !== undefined && converted.items.length > queueLimit) {
-      return otlpStatus(c, encoding, 413, RPC.INVALID_ARGUMENT, `request holds ${converted.items.length} ${SIGNALS[signal].what}, more than the server's whole write queue (batch.max_queue_size = ${queueLimit}); send smaller batches`);
+      return otlpStatus(
+        c,
+        encoding,
+        413,
+        RPC.INVALID_ARGUMENT,
+        `request holds ${converted.items.length} ${SIGNALS[signal].what}, more than the server's whole write queue (batch.max_queue_size = ${queueLimit}); send smaller batches`,
+      );
     }
     let result: IngestResultLike = { accepted: 0, rejected: 0 };
     if (converted.items.length > 0) {

@@ -157,9 +157,16 @@ describe('OTLP receiver error handling', () => {
 
   it('answers 429 with Retry-After when the write queue is full, then accepts again', async () => {
     // A real core queue of 10 items with writes held back by a long flush interval.
-    const small = await openMemory({ batch: { ...DEFAULT_BATCH, max_queue_size: 10, max_batch_size: 1000, flush_interval_ms: 60_000 } });
+    const small = await openMemory({
+      batch: { ...DEFAULT_BATCH, max_queue_size: 10, max_batch_size: 1000, flush_interval_ms: 60_000 },
+    });
     const tiny = await startServer({ storage: small, port: 0, logger: quiet });
-    const send = (n: number) => fetch(`${tiny.url}/v1/traces`, { method: 'POST', body: encodeTraces(traceRequestObject('full-svc', n)), headers: PROTO });
+    const send = (n: number) =>
+      fetch(`${tiny.url}/v1/traces`, {
+        method: 'POST',
+        body: encodeTraces(traceRequestObject('full-svc', n)),
+        headers: PROTO,
+      });
     try {
       expect((await send(6)).status).toBe(200);
       const res = await send(6); // 6 + 6 > 10
