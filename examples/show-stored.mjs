@@ -12,26 +12,43 @@ try {
   const traces = await query.findTraces({ service: 'users-api', limit: 5 });
   console.log(`\nlatest ${traces.items.length} traces of users-api:`);
   for (const t of traces.items) {
-    console.log(`  ${t.traceId}  ${t.rootSpanName.padEnd(18)} ${ms(t.durationNano).padStart(10)}  spans=${t.spanCount} errors=${t.errorCount}`);
+    console.log(
+      `  ${t.traceId}  ${t.rootSpanName.padEnd(18)} ${ms(t.durationNano).padStart(10)}  spans=${t.spanCount} errors=${t.errorCount}`,
+    );
   }
   const first = traces.items[0];
   if (first) {
     console.log(`\ntrace ${first.traceId}:`);
     for (const s of (await query.getTrace(first.traceId)) ?? []) {
       const indent = s.parentSpanId ? '    ' : '  ';
-      console.log(`${indent}${s.name} (${ms(s.endTimeUnixNano - s.startTimeUnixNano)}) ${JSON.stringify(s.attributes)}`);
+      console.log(
+        `${indent}${s.name} (${ms(s.endTimeUnixNano - s.startTimeUnixNano)}) ${JSON.stringify(s.attributes)}`,
+      );
     }
   }
   const now = BigInt(Date.now()) * 1_000_000n;
   const hour = 3_600_000_000_000n;
-  for (const [name, aggregation] of [['handler.execution.count', 'last'], ['handler.execution.duration', 'p90']]) {
-    const series = await query.queryMetrics({ name, start: now - hour, end: now + hour, aggregation, groupBy: ['handler_name'] });
+  for (const [name, aggregation] of [
+    ['handler.execution.count', 'last'],
+    ['handler.execution.duration', 'p90'],
+  ]) {
+    const series = await query.queryMetrics({
+      name,
+      start: now - hour,
+      end: now + hour,
+      aggregation,
+      groupBy: ['handler_name'],
+    });
     console.log(`\n${name} (${aggregation}) by handler_name:`);
-    for (const s of series) console.log(`  ${String(s.labels.handler_name).padEnd(22)} ${s.points.at(-1)?.value.toFixed(2)}`);
+    for (const s of series)
+      console.log(`  ${String(s.labels.handler_name).padEnd(22)} ${s.points.at(-1)?.value.toFixed(2)}`);
   }
   const errors = await query.queryLogs({ minSeverity: 17, service: 'users-api', limit: 5 });
   console.log(`\nlatest error logs:`);
-  for (const l of errors.items) console.log(`  ${new Date(Number(l.timeUnixNano / 1_000_000n)).toISOString()} ${l.severityText} ${l.body} trace=${l.traceId}`);
+  for (const l of errors.items)
+    console.log(
+      `  ${new Date(Number(l.timeUnixNano / 1_000_000n)).toISOString()} ${l.severityText} ${l.body} trace=${l.traceId}`,
+    );
 } finally {
   await shutdown();
 }

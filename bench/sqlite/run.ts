@@ -12,21 +12,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  type LogRecord,
-  type MetricPoint,
-  type SpanRecord,
-  type TelemetryAdapter,
   createTelemetry,
   defaultConfig,
   encodeAnyValue,
   encodeAttributes,
+  type LogRecord,
   logBodyText,
+  type MetricPoint,
   normalizeTraceQuery,
+  type SpanRecord,
+  type TelemetryAdapter,
 } from '@rohas/telemetry';
 import { createAdapter, type SqliteAdapter } from '@rohas/telemetry-sqlite';
 import { median, percentile, printTable, ratio, timeIt } from '../support/stats.js';
 
-const { values: args } = parseArgs({ options: { spans: { type: 'string', default: '1000000' }, ingest: { type: 'string', default: '200000' } } });
+const { values: args } = parseArgs({
+  options: { spans: { type: 'string', default: '1000000' }, ingest: { type: 'string', default: '200000' } },
+});
 const STORED = Number(args.spans);
 const INGEST = Number(args.ingest);
 const silent = { debug() {}, info() {}, warn: console.warn, error: console.error };
@@ -40,7 +42,9 @@ const tempDir = () => {
 const hex = (n: number, len: number) => n.toString(16).padStart(len, '0');
 const T0 = BigInt(Date.now() - 86_400_000) * 1_000_000n;
 const resource = { attributes: { 'service.name': 'svc-0', 'host.name': 'bench', 'process.pid': 1 } };
-const resources = Array.from({ length: 20 }, (_, i) => ({ attributes: { ...resource.attributes, 'service.name': `svc-${i}` } }));
+const resources = Array.from({ length: 20 }, (_, i) => ({
+  attributes: { ...resource.attributes, 'service.name': `svc-${i}` },
+}));
 const scope = { name: 'bench', version: '1.0.0' };
 
 /** Spans of `traces` traces of `perTrace` spans each, with four typed attributes, spread over a day. */
@@ -58,7 +62,12 @@ function makeSpans(count: number, perTrace = 10, offset = 0): SpanRecord[] {
       startTimeUnixNano: start,
       endTimeUnixNano: start + BigInt(1 + (n % 997)) * 100_000n,
       status: { code: n % 53 === 0 ? 2 : 0 },
-      attributes: { 'http.route': `/r${n % 20}`, 'http.status_code': n % 53 === 0 ? 500 : 200, 'user.id': `u${n % 10_000}`, 'retry': n % 2 === 0 },
+      attributes: {
+        'http.route': `/r${n % 20}`,
+        'http.status_code': n % 53 === 0 ? 500 : 200,
+        'user.id': `u${n % 10_000}`,
+        retry: n % 2 === 0,
+      },
       events: [],
       links: [],
       resource: resources[t % 20]!,
@@ -69,7 +78,13 @@ function makeSpans(count: number, perTrace = 10, offset = 0): SpanRecord[] {
 }
 
 async function openAdapter(dir: string): Promise<SqliteAdapter> {
-  const a = (await createAdapter({ options: { type: 'sqlite', path: dir }, retention: { traces: 0, metrics: 0, logs: 0 }, signals: ['traces', 'metrics', 'logs'], logger: silent, baseDir: dir })) as SqliteAdapter;
+  const a = (await createAdapter({
+    options: { type: 'sqlite', path: dir },
+    retention: { traces: 0, metrics: 0, logs: 0 },
+    signals: ['traces', 'metrics', 'logs'],
+    logger: silent,
+    baseDir: dir,
+  })) as SqliteAdapter;
   await a.init();
   return a;
 }
@@ -88,7 +103,25 @@ async function rawSpanInsert(spans: SpanRecord[]): Promise<number> {
   // Resource and scope rows exist, as they would after the first batch.
   db.prepare('INSERT INTO resources (id, json) VALUES (1, ?)').run(JSON.stringify(resource));
   db.prepare('INSERT INTO scopes (id, json) VALUES (1, ?)').run(JSON.stringify(scope));
-  const rows = spans.map((s) => [s.traceId, s.spanId, s.parentSpanId ?? null, 'svc-0', s.name, s.kind, s.startTimeUnixNano, s.endTimeUnixNano, s.endTimeUnixNano - s.startTimeUnixNano, s.status.code, null, encodeAttributes(s.attributes), null, null, null, 1, 1]);
+  const rows = spans.map((s) => [
+    s.traceId,
+    s.spanId,
+    s.parentSpanId ?? null,
+    'svc-0',
+    s.name,
+    s.kind,
+    s.startTimeUnixNano,
+    s.endTimeUnixNano,
+    s.endTimeUnixNano - s.startTimeUnixNano,
+    s.status.code,
+    null,
+    encodeAttributes(s.attributes),
+    null,
+    null,
+    null,
+    1,
+    1,
+  ]);
   const insert = db.prepare(
     `INSERT INTO spans (trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, duration_ns, status_code, status_message, attributes, events, links, extra, resource_id, scope_id)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -114,12 +147,22 @@ async function adapterSpanIngest(spans: SpanRecord[], batch: number): Promise<nu
 
 async function endToEnd(count: number): Promise<{ rate: number; created: number; written: number; dropped: number }> {
   const dir = tempDir();
-  const telemetry = await createTelemetry(defaultConfig({ path: dir, service_name: 'e2e', enable_metrics: false, enable_logs: false, max_cache_size: 0 }), { logger: silent, registerGlobal: false });
+  const telemetry = await createTelemetry(
+    defaultConfig({ path: dir, service_name: 'e2e', enable_metrics: false, enable_logs: false, max_cache_size: 0 }),
+    { logger: silent, registerGlobal: false },
+  );
   const { tracer } = telemetry;
   const started = performance.now();
   for (let i = 0; i < count; i += 1000) {
     for (let j = 0; j < 1000; j++) {
-      const span = tracer.startSpan(`op-${j % 50}`, { attributes: { 'http.route': `/r${j % 20}`, 'http.status_code': 200, 'user.id': `u${i + j}`, retry: j % 2 === 0 } });
+      const span = tracer.startSpan(`op-${j % 50}`, {
+        attributes: {
+          'http.route': `/r${j % 20}`,
+          'http.status_code': 200,
+          'user.id': `u${i + j}`,
+          retry: j % 2 === 0,
+        },
+      });
       span.end();
     }
     // An application yields to its event loop between bursts of work; the queue writes in those turns.
@@ -170,12 +213,30 @@ async function rawInsert(table: 'metric_points' | 'logs', count: number): Promis
   db.prepare('INSERT INTO scopes (id, json) VALUES (1, ?)').run(JSON.stringify(scope));
   let insert: (i: number) => void;
   if (table === 'metric_points') {
-    db.prepare("INSERT INTO metric_series (id, name, type, temporality, service, attributes, resource_id, scope_id) VALUES (1, 'm', 'counter', 'cumulative', 'svc-0', '{}', 1, 1)").run();
+    db.prepare(
+      "INSERT INTO metric_series (id, name, type, temporality, service, attributes, resource_id, scope_id) VALUES (1, 'm', 'counter', 'cumulative', 'svc-0', '{}', 1, 1)",
+    ).run();
     const rows = makePoints(count).map((p) => [1, p.startTimeUnixNano, p.timeUnixNano, p.value, null]);
-    const s = db.prepare('INSERT INTO metric_points (series_id, start_ns, time_ns, value, data) VALUES (?, ?, ?, ?, ?)');
+    const s = db.prepare(
+      'INSERT INTO metric_points (series_id, start_ns, time_ns, value, data) VALUES (?, ?, ?, ?, ?)',
+    );
     insert = (i) => s.run(...rows[i]!);
   } else {
-    const rows = makeLogs(count).map((l) => [l.timeUnixNano, l.observedTimeUnixNano, 9, 'INFO', encodeAnyValue(l.body), Buffer.from(logBodyText(l.body)), encodeAttributes(l.attributes), l.traceId, l.spanId, null, 'svc-0', 1, 1]);
+    const rows = makeLogs(count).map((l) => [
+      l.timeUnixNano,
+      l.observedTimeUnixNano,
+      9,
+      'INFO',
+      encodeAnyValue(l.body),
+      Buffer.from(logBodyText(l.body)),
+      encodeAttributes(l.attributes),
+      l.traceId,
+      l.spanId,
+      null,
+      'svc-0',
+      1,
+      1,
+    ]);
     const s = db.prepare(
       'INSERT INTO logs (time_ns, observed_ns, severity_number, severity_text, body, body_text, attributes, trace_id, span_id, extra, service, resource_id, scope_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
@@ -191,7 +252,10 @@ async function rawInsert(table: 'metric_points' | 'logs', count: number): Promis
   return count / (ms / 1000);
 }
 
-async function adapterIngest<T>(items: T[], pick: (a: TelemetryAdapter) => (b: T[]) => Promise<{ ok: boolean }>): Promise<number> {
+async function adapterIngest<T>(
+  items: T[],
+  pick: (a: TelemetryAdapter) => (b: T[]) => Promise<{ ok: boolean }>,
+): Promise<number> {
   const a = await openAdapter(tempDir());
   const started = performance.now();
   await writeAll(pick(a), items, 2000);
@@ -211,11 +275,17 @@ async function latency(run: () => unknown | Promise<unknown>, n: number): Promis
 }
 
 async function main(): Promise<void> {
-  console.log(`# bench/sqlite — ${new Date().toISOString()}, node ${process.version}, ${INGEST.toLocaleString()} spans ingested, ${STORED.toLocaleString()} stored for queries\n`);
+  console.log(
+    `# bench/sqlite — ${new Date().toISOString()}, node ${process.version}, ${INGEST.toLocaleString()} spans ingested, ${STORED.toLocaleString()} stored for queries\n`,
+  );
   const spans = makeSpans(INGEST);
   // Three rounds each, medians: the machine is noisy, ratios within a run are what count.
   const raw = median(await Promise.all([0, 1, 2].map(() => rawSpanInsert(spans))).then((r) => r));
-  const viaAdapter = median([await adapterSpanIngest(spans, 2000), await adapterSpanIngest(spans, 2000), await adapterSpanIngest(spans, 2000)]);
+  const viaAdapter = median([
+    await adapterSpanIngest(spans, 2000),
+    await adapterSpanIngest(spans, 2000),
+    await adapterSpanIngest(spans, 2000),
+  ]);
   const viaAdapter10k = await adapterSpanIngest(spans, 10_000);
   const e2e = await endToEnd(INGEST);
   const rawPoints = await rawInsert('metric_points', INGEST);
@@ -233,7 +303,9 @@ async function main(): Promise<void> {
     ['raw limit: prepared INSERT into logs', rawLogs, 1],
     ['adapter log write', adapterLogs, ratio(adapterLogs, rawLogs)],
   ]);
-  console.log(`end to end: created ${e2e.created}, written ${e2e.written}, dropped ${e2e.dropped} -> ${e2e.created === e2e.written && e2e.dropped === 0 ? 'exported = created' : 'SPANS LOST'}\n`);
+  console.log(
+    `end to end: created ${e2e.created}, written ${e2e.written}, dropped ${e2e.dropped} -> ${e2e.created === e2e.written && e2e.dropped === 0 ? 'exported = created' : 'SPANS LOST'}\n`,
+  );
 
   // Queries at STORED spans: 10 spans a trace, 20 services, 20 routes, 10,000 users.
   const dir = tempDir();
@@ -250,19 +322,34 @@ async function main(): Promise<void> {
   const raw1 = await latency(() => rawLookup.all(randomTrace()), 2000);
   const get = await latency(() => a.traces!.getTrace(randomTrace()), 2000);
   const caps = a.traces!.capabilities;
-  const q = (query: Parameters<typeof normalizeTraceQuery>[0]) => () => a.traces!.findTraces(normalizeTraceQuery(query, caps));
+  const q = (query: Parameters<typeof normalizeTraceQuery>[0]) => () =>
+    a.traces!.findTraces(normalizeTraceQuery(query, caps));
   const rnd = (n: number) => Math.floor(Math.random() * n);
   const byService = await latency(() => q({ service: `svc-${rnd(20)}`, limit: 20 })(), 200);
-  const byAttr = await latency(() => q({ service: `svc-${rnd(20)}`, attributes: { 'http.route': `/r${rnd(20)}` }, limit: 20 })(), 200);
+  const byAttr = await latency(
+    () => q({ service: `svc-${rnd(20)}`, attributes: { 'http.route': `/r${rnd(20)}` }, limit: 20 })(),
+    200,
+  );
   const byRareAttr = await latency(() => q({ attributes: { 'user.id': `u${rnd(10_000)}` }, limit: 20 })(), 200);
-  const byErrorWindow = await latency(() => q({ status: 'error', minDurationNano: 50_000_000n, start: T0, end: T0 + 3_600_000_000_000n, limit: 20 })(), 100);
+  const byErrorWindow = await latency(
+    () => q({ status: 'error', minDurationNano: 50_000_000n, start: T0, end: T0 + 3_600_000_000_000n, limit: 20 })(),
+    100,
+  );
   printTable(`query latency at ${STORED.toLocaleString()} spans (ms)`, [
     ['raw limit: prepared SELECT by trace_id (p50 / p99)', `${raw1.p50.toFixed(3)} / ${raw1.p99.toFixed(3)}`, 1],
-    ['getTrace (p50 / p99)', `${get.p50.toFixed(3)} / ${get.p99.toFixed(3)}`, `${ratio(get.p50, raw1.p50, true)} / ${ratio(get.p99, raw1.p99, true)} x raw`],
+    [
+      'getTrace (p50 / p99)',
+      `${get.p50.toFixed(3)} / ${get.p99.toFixed(3)}`,
+      `${ratio(get.p50, raw1.p50, true)} / ${ratio(get.p99, raw1.p99, true)} x raw`,
+    ],
     ['findTraces service, limit 20', `${byService.p50.toFixed(2)} / ${byService.p99.toFixed(2)}`, ''],
     ['findTraces service + http.route, limit 20', `${byAttr.p50.toFixed(2)} / ${byAttr.p99.toFixed(2)}`, ''],
     ['findTraces user.id (1 in 10,000), no service', `${byRareAttr.p50.toFixed(2)} / ${byRareAttr.p99.toFixed(2)}`, ''],
-    ['findTraces status=error, duration>50ms, 1h window', `${byErrorWindow.p50.toFixed(2)} / ${byErrorWindow.p99.toFixed(2)}`, ''],
+    [
+      'findTraces status=error, duration>50ms, 1h window',
+      `${byErrorWindow.p50.toFixed(2)} / ${byErrorWindow.p99.toFixed(2)}`,
+      '',
+    ],
   ]);
   await a.close();
 }

@@ -1,31 +1,11 @@
-import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   type AdapterContext,
+  ALL_AGGREGATIONS,
   type AttributeFilter,
   type Attributes,
-  type InstrumentationScope,
-  type LogCursor,
-  type LogRecord,
-  type LogStore,
-  type MetricDescriptor,
-  type MetricPoint,
-  type MetricStore,
-  type NormalizedLogQuery,
-  type NormalizedMetricQuery,
-  type NormalizedTraceQuery,
-  type Page,
-  type Resource,
-  type RetentionResult,
-  type SpanRecord,
-  type TelemetryAdapter,
-  type TraceCursor,
-  type TraceStore,
-  type TraceSummary,
-  type WriteResult,
-  ALL_AGGREGATIONS,
-  TelemetryError,
   anyValueFromJson,
   attributesFromJson,
   decodeAnyValue,
@@ -34,12 +14,32 @@ import {
   encodeAnyValue,
   encodeAttributes,
   encodeCursor,
+  type InstrumentationScope,
+  type LogCursor,
+  type LogRecord,
+  type LogStore,
   logBodyText,
+  type MetricDescriptor,
+  type MetricPoint,
+  type MetricStore,
   matchesAllFilters,
+  type NormalizedLogQuery,
+  type NormalizedMetricQuery,
+  type NormalizedTraceQuery,
+  type Page,
+  type Resource,
+  type RetentionResult,
   retentionCutoff,
+  type SpanRecord,
   seriesFromPoints,
   serviceNameOf,
   summarizeTrace,
+  type TelemetryAdapter,
+  TelemetryError,
+  type TraceCursor,
+  type TraceStore,
+  type TraceSummary,
+  type WriteResult,
 } from '@rohas/telemetry';
 import type BetterSqlite3 from 'better-sqlite3';
 import { attributeToken, attributeTokens } from './attr-hash.js';
@@ -65,7 +65,10 @@ async function loadDriver(): Promise<typeof BetterSqlite3> {
   try {
     return (await import('better-sqlite3')).default;
   } catch (error) {
-    throw new TelemetryError(`${tag} the better-sqlite3 package is missing or failed to load (it is a native addon built at install). Run: npm install better-sqlite3`, { cause: error });
+    throw new TelemetryError(
+      `${tag} the better-sqlite3 package is missing or failed to load (it is a native addon built at install). Run: npm install better-sqlite3`,
+      { cause: error },
+    );
   }
 }
 
@@ -79,8 +82,12 @@ export function databaseFile(options: SqliteOptions, baseDir: string): string {
 
 /** Applies every migration in `migrations/` not yet recorded, each in one immediate transaction. */
 export function migrate(db: Database): number[] {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-  const files = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d+-.*\.sql$/.test(f)).sort();
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  );
+  const files = readdirSync(MIGRATIONS_DIR)
+    .filter((f) => /^\d+-.*\.sql$/.test(f))
+    .sort();
   const applied: number[] = [];
   for (const file of files) {
     const version = Number.parseInt(file, 10);
@@ -88,12 +95,30 @@ export function migrate(db: Database): number[] {
     const run = db.transaction(() => {
       if (db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(version)) return false;
       db.exec(readFileSync(join(MIGRATIONS_DIR, file), 'utf8'));
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(version, file, new Date().toISOString());
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        version,
+        file,
+        new Date().toISOString(),
+      );
       return true;
     });
     if (run.immediate()) applied.push(version);
   }
   return applied;
+}
+
+/** A WHERE clause under construction: fixed SQL fragments, each with its bound parameters. */
+function conditions() {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  return {
+    where,
+    params,
+    add(sql: string, ...values: unknown[]) {
+      where.push(sql);
+      params.push(...values);
+    },
+  };
 }
 
 const big = (v: unknown): bigint => (typeof v === 'bigint' ? v : BigInt(v as number));
@@ -139,7 +164,12 @@ function decodeResource(json: string): Resource {
   return r;
 }
 function encodeScope(s: InstrumentationScope): string {
-  return JSON.stringify({ n: s.name, v: s.version, u: s.schemaUrl, a: s.attributes ? JSON.parse(encodeAttributes(s.attributes)) : undefined });
+  return JSON.stringify({
+    n: s.name,
+    v: s.version,
+    u: s.schemaUrl,
+    a: s.attributes ? JSON.parse(encodeAttributes(s.attributes)) : undefined,
+  });
 }
 function decodeScope(json: string): InstrumentationScope {
   const o = JSON.parse(json) as { n: string; v?: string; u?: string; a?: unknown };
@@ -198,7 +228,13 @@ export class SqliteAdapter implements TelemetryAdapter {
     this.db.pragma(`cache_size = -${Math.round(cacheMb * 1024)}`);
     this.db.pragma('temp_store = MEMORY');
     this.db.function('rohas_match', { deterministic: true }, (attributes: unknown, resourceId: unknown) =>
-      matchesAllFilters(this.currentFilters, decodeAttributes(attributes as string), this.resource(num(resourceId)).attributes) ? 1 : 0,
+      matchesAllFilters(
+        this.currentFilters,
+        decodeAttributes(attributes as string),
+        this.resource(num(resourceId)).attributes,
+      )
+        ? 1
+        : 0,
     );
     const applied = migrate(this.db);
     if (applied.length) this.context.logger.info(`${tag} ${this.file}: applied migration(s) ${applied.join(', ')}`);
@@ -274,7 +310,8 @@ export class SqliteAdapter implements TelemetryAdapter {
       this.seriesIds.clear();
       this.knownNames.clear();
       const e = error as Error & { code?: string };
-      const retryable = e.code === 'SQLITE_BUSY' || e.code === 'SQLITE_LOCKED' || e.code === 'SQLITE_FULL' || e.code === 'SQLITE_IOERR';
+      const retryable =
+        e.code === 'SQLITE_BUSY' || e.code === 'SQLITE_LOCKED' || e.code === 'SQLITE_FULL' || e.code === 'SQLITE_IOERR';
       return { ok: false, error: new TelemetryError(`${tag} write failed: ${e.message}`, { cause: error }), retryable };
     }
   }
@@ -294,17 +331,23 @@ export class SqliteAdapter implements TelemetryAdapter {
   // -------------------------------------------------------------------------------------------------------------------
   private traceStore(): TraceStore {
     return {
-      capabilities: { attributeOperators: [...ALL_OPS], filters: ['service', 'name', 'duration', 'status', 'time'], paging: true },
+      capabilities: {
+        attributeOperators: [...ALL_OPS],
+        filters: ['service', 'name', 'duration', 'status', 'time'],
+        paging: true,
+      },
       write: async (spans) => this.writeSpans(spans),
       findTraces: async (q) => this.findTraces(q),
       getTrace: async (traceId) => {
-        const rows = this.stmt(
-          'SELECT * FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id',
-        ).safeIntegers(true).all(traceId) as Row[];
+        const rows = this.stmt('SELECT * FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id')
+          .safeIntegers(true)
+          .all(traceId) as Row[];
         return rows.length ? rows.map((r) => this.spanFromRow(r)) : null;
       },
-      listServices: async () => (this.stmt('SELECT DISTINCT service FROM span_names ORDER BY service').pluck().all() as string[]),
-      listOperations: async (service) => this.stmt('SELECT name FROM span_names WHERE service = ? ORDER BY name').pluck().all(service) as string[],
+      listServices: async () =>
+        this.stmt('SELECT DISTINCT service FROM span_names ORDER BY service').pluck().all() as string[],
+      listOperations: async (service) =>
+        this.stmt('SELECT name FROM span_names WHERE service = ? ORDER BY name').pluck().all(service) as string[],
     };
   }
 
@@ -359,7 +402,10 @@ export class SqliteAdapter implements TelemetryAdapter {
       kind: num(r.kind) as SpanRecord['kind'],
       startTimeUnixNano: big(r.start_ns),
       endTimeUnixNano: big(r.end_ns),
-      status: r.status_message != null ? { code: num(r.status_code) as 0, message: r.status_message as string } : { code: num(r.status_code) as 0 },
+      status:
+        r.status_message != null
+          ? { code: num(r.status_code) as 0, message: r.status_message as string }
+          : { code: num(r.status_code) as 0 },
       attributes: decodeAttributes(r.attributes as string),
       events: r.events
         ? (JSON.parse(r.events as string) as Array<{ n: string; t: string; a: unknown; d?: number }>).map((e) => ({
@@ -370,13 +416,15 @@ export class SqliteAdapter implements TelemetryAdapter {
           }))
         : [],
       links: r.links
-        ? (JSON.parse(r.links as string) as Array<{ tr: string; sp: string; ts?: string; a: unknown; d?: number }>).map((l) => ({
-            traceId: l.tr,
-            spanId: l.sp,
-            ...(l.ts ? { traceState: l.ts } : {}),
-            attributes: attributesFromJson(l.a),
-            ...(l.d ? { droppedAttributesCount: l.d } : {}),
-          }))
+        ? (JSON.parse(r.links as string) as Array<{ tr: string; sp: string; ts?: string; a: unknown; d?: number }>).map(
+            (l) => ({
+              traceId: l.tr,
+              spanId: l.sp,
+              ...(l.ts ? { traceState: l.ts } : {}),
+              attributes: attributesFromJson(l.a),
+              ...(l.d ? { droppedAttributesCount: l.d } : {}),
+            }),
+          )
         : [],
       resource: this.resource(num(r.resource_id)),
       scope: this.scope(num(r.scope_id)),
@@ -395,30 +443,34 @@ export class SqliteAdapter implements TelemetryAdapter {
 
   /** SQL conditions (and their parameters) for every span-level condition of a trace query. */
   private spanConditions(q: NormalizedTraceQuery): { where: string[]; params: unknown[]; candidates?: number[] } {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (q.service !== undefined) (where.push('s.service = ?'), params.push(q.service));
-    if (q.name !== undefined) (where.push('s.name = ?'), params.push(q.name));
-    if (q.start !== undefined) (where.push('s.start_ns >= ?'), params.push(q.start));
-    if (q.end !== undefined) (where.push('s.start_ns < ?'), params.push(q.end));
-    if (q.minDurationNano !== undefined) (where.push('s.duration_ns >= ?'), params.push(q.minDurationNano));
-    if (q.maxDurationNano !== undefined) (where.push('s.duration_ns <= ?'), params.push(q.maxDurationNano));
-    if (q.status !== undefined) (where.push('s.status_code = ?'), params.push(STATUS[q.status]));
+    const { where, params, add } = conditions();
+    if (q.service !== undefined) add('s.service = ?', q.service);
+    if (q.name !== undefined) add('s.name = ?', q.name);
+    if (q.start !== undefined) add('s.start_ns >= ?', q.start);
+    if (q.end !== undefined) add('s.start_ns < ?', q.end);
+    if (q.minDurationNano !== undefined) add('s.duration_ns >= ?', q.minDurationNano);
+    if (q.maxDurationNano !== undefined) add('s.duration_ns <= ?', q.maxDurationNano);
+    if (q.status !== undefined) add('s.status_code = ?', STATUS[q.status]);
     let candidates: number[] | undefined;
     for (const f of q.attributes) {
       if (f.op !== '=') continue;
       const token = attributeToken(f.key, f.value!);
       if (token === undefined) continue;
       // The token is [0-9a-z] made here from a hash, never caller text; quoted as an FTS5 string all the same.
-      const ids = this.stmt('SELECT rowid FROM span_attr_index WHERE span_attr_index MATCH ?').pluck().all(`"${token}"`) as number[];
+      const ids = this.stmt('SELECT rowid FROM span_attr_index WHERE span_attr_index MATCH ?')
+        .pluck()
+        .all(`"${token}"`) as number[];
       // Spans whose resource has the key get their value from there, which the span index cannot see.
       const resourceIds = this.resourceIdsWithKey(f.key);
       // A common value gives a long list that would be rebuilt on every walk step; the walk finds its matches
       // soon anyway, checked by rohas_match below.
       if (ids.length > CANDIDATE_LIMIT) continue;
       if (resourceIds.length === 0 && (candidates === undefined || ids.length < candidates.length)) candidates = ids;
-      where.push('(s.id IN (SELECT value FROM json_each(?)) OR s.resource_id IN (SELECT value FROM json_each(?)))');
-      params.push(JSON.stringify(ids), JSON.stringify(resourceIds));
+      add(
+        '(s.id IN (SELECT value FROM json_each(?)) OR s.resource_id IN (SELECT value FROM json_each(?)))',
+        JSON.stringify(ids),
+        JSON.stringify(resourceIds),
+      );
     }
     if (q.attributes.length > 0) where.push('rohas_match(s.attributes, s.resource_id) = 1');
     return { where, params, ...(candidates ? { candidates } : {}) };
@@ -431,7 +483,9 @@ export class SqliteAdapter implements TelemetryAdapter {
     // Few candidates from the attribute index: read them all by rowid and sort (the unary + keeps SQLite from
     // walking the time index instead). Many: walk the time index newest first and stop at the page size.
     const fromCandidates = candidates !== undefined;
-    const order = fromCandidates ? '+s.start_ns DESC, s.trace_id DESC, s.id DESC' : 's.start_ns DESC, s.trace_id DESC, s.id DESC';
+    const order = fromCandidates
+      ? '+s.start_ns DESC, s.trace_id DESC, s.id DESC'
+      : 's.start_ns DESC, s.trace_id DESC, s.id DESC';
     // Keyset walk: (start, trace id, row id) descending. The plain `start_ns <= ?` lets SQLite use the time index
     // as a range; the row-value comparison makes the position exact.
     const walk = this.stmt(
@@ -467,13 +521,20 @@ export class SqliteAdapter implements TelemetryAdapter {
     const page = found.slice(0, q.limit);
     const items = page.map((f) => this.summary(f.id));
     const lastItem = page[page.length - 1];
-    return { items, ...(found.length > q.limit && lastItem ? { nextCursor: encodeCursor({ t: lastItem.t, id: lastItem.id } satisfies TraceCursor) } : {}) };
+    return {
+      items,
+      ...(found.length > q.limit && lastItem
+        ? { nextCursor: encodeCursor({ t: lastItem.t, id: lastItem.id } satisfies TraceCursor) }
+        : {}),
+    };
   }
 
   private summary(traceId: string): TraceSummary {
     const rows = this.stmt(
       'SELECT span_id, parent_span_id, service, name, start_ns, end_ns, status_code FROM spans WHERE trace_id = ?',
-    ).safeIntegers(true).all(traceId) as Row[];
+    )
+      .safeIntegers(true)
+      .all(traceId) as Row[];
     return summarizeTrace(
       rows.map(
         (r) =>
@@ -527,15 +588,22 @@ export class SqliteAdapter implements TelemetryAdapter {
       this.stmt(
         `INSERT OR IGNORE INTO metric_series (name, description, unit, type, temporality, is_monotonic, service, attributes, resource_id, scope_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(p.name, p.description ?? null, p.unit ?? null, p.type, p.temporality, p.isMonotonic === undefined ? null : p.isMonotonic ? 1 : 0, serviceNameOf(p.resource), attributes, resourceId, scopeId);
+      ).run(
+        p.name,
+        p.description ?? null,
+        p.unit ?? null,
+        p.type,
+        p.temporality,
+        p.isMonotonic === undefined ? null : p.isMonotonic ? 1 : 0,
+        serviceNameOf(p.resource),
+        attributes,
+        resourceId,
+        scopeId,
+      );
       id = (
-        this.stmt('SELECT id FROM metric_series WHERE name = ? AND type = ? AND attributes = ? AND resource_id = ? AND scope_id = ?').get(
-          p.name,
-          p.type,
-          attributes,
-          resourceId,
-          scopeId,
-        ) as { id: number }
+        this.stmt(
+          'SELECT id FROM metric_series WHERE name = ? AND type = ? AND attributes = ? AND resource_id = ? AND scope_id = ?',
+        ).get(p.name, p.type, attributes, resourceId, scopeId) as { id: number }
       ).id;
       if (this.seriesIds.size > 200_000) this.seriesIds.clear();
       this.seriesIds.set(key, id);
@@ -544,41 +612,71 @@ export class SqliteAdapter implements TelemetryAdapter {
   }
 
   private writePoints(points: MetricPoint[]): WriteResult {
-    const insert = this.stmt('INSERT INTO metric_points (series_id, start_ns, time_ns, value, data) VALUES (?, ?, ?, ?, ?)');
+    const insert = this.stmt(
+      'INSERT INTO metric_points (series_id, start_ns, time_ns, value, data) VALUES (?, ?, ?, ?, ?)',
+    );
     return this.writeTx(() => {
       for (const p of points) {
         const data: Record<string, unknown> = {};
         if (p.histogram) data.h = p.histogram;
         if (p.exponentialHistogram) data.e = p.exponentialHistogram;
         if (p.exemplars?.length) {
-          data.x = p.exemplars.map((x) => ({ t: x.timeUnixNano.toString(), v: x.value, tr: x.traceId, sp: x.spanId, a: JSON.parse(encodeAttributes(x.filteredAttributes)) }));
+          data.x = p.exemplars.map((x) => ({
+            t: x.timeUnixNano.toString(),
+            v: x.value,
+            tr: x.traceId,
+            sp: x.spanId,
+            a: JSON.parse(encodeAttributes(x.filteredAttributes)),
+          }));
         }
         let value: number | null = p.value ?? null;
         if (value !== null && !Number.isFinite(value)) {
           data.v = String(value);
           value = null;
         }
-        insert.run(this.seriesId(p), p.startTimeUnixNano, p.timeUnixNano, value, Object.keys(data).length ? JSON.stringify(data) : null);
+        insert.run(
+          this.seriesId(p),
+          p.startTimeUnixNano,
+          p.timeUnixNano,
+          value,
+          Object.keys(data).length ? JSON.stringify(data) : null,
+        );
       }
     });
   }
 
-  private queryMetrics(q: NormalizedMetricQuery): ReturnType<MetricStore['queryMetrics']> extends Promise<infer T> ? T : never {
+  private queryMetrics(
+    q: NormalizedMetricQuery,
+  ): ReturnType<MetricStore['queryMetrics']> extends Promise<infer T> ? T : never {
     const seriesRows = (
       q.service === undefined
-        ? this.stmt('SELECT id, name, unit, type, attributes, resource_id FROM metric_series WHERE name = ?').all(q.name)
-        : this.stmt('SELECT id, name, unit, type, attributes, resource_id FROM metric_series WHERE name = ? AND service = ?').all(q.name, q.service)
-    ) as Array<{ id: number; name: string; unit: string | null; type: string; attributes: string; resource_id: number }>;
+        ? this.stmt('SELECT id, name, unit, type, attributes, resource_id FROM metric_series WHERE name = ?').all(
+            q.name,
+          )
+        : this.stmt(
+            'SELECT id, name, unit, type, attributes, resource_id FROM metric_series WHERE name = ? AND service = ?',
+          ).all(q.name, q.service)
+    ) as Array<{
+      id: number;
+      name: string;
+      unit: string | null;
+      type: string;
+      attributes: string;
+      resource_id: number;
+    }>;
     const series = new Map<number, { attributes: Attributes; row: (typeof seriesRows)[number] }>();
     for (const row of seriesRows) {
       const attributes = decodeAttributes(row.attributes);
-      if (matchesAllFilters(q.attributes, attributes, this.resource(row.resource_id).attributes)) series.set(row.id, { attributes, row });
+      if (matchesAllFilters(q.attributes, attributes, this.resource(row.resource_id).attributes))
+        series.set(row.id, { attributes, row });
     }
     if (series.size === 0) return [];
     const rows = this.stmt(
       `SELECT series_id, time_ns, value, data FROM metric_points
        WHERE series_id IN (SELECT value FROM json_each(?)) AND time_ns >= ? AND time_ns < ? ORDER BY time_ns, id`,
-    ).safeIntegers(true).all(JSON.stringify([...series.keys()]), q.start, q.end) as Row[];
+    )
+      .safeIntegers(true)
+      .all(JSON.stringify([...series.keys()]), q.start, q.end) as Row[];
     const points: MetricPoint[] = rows.map((r) => {
       const s = series.get(num(r.series_id))!;
       const p = {
@@ -640,15 +738,14 @@ export class SqliteAdapter implements TelemetryAdapter {
   }
 
   private queryLogs(q: NormalizedLogQuery): Page<LogRecord> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (q.start !== undefined) (where.push('time_ns >= ?'), params.push(q.start));
-    if (q.end !== undefined) (where.push('time_ns < ?'), params.push(q.end));
-    if (q.minSeverity !== undefined) (where.push('severity_number >= ?'), params.push(q.minSeverity));
-    if (q.text !== undefined) (where.push('instr(body_text, ?) > 0'), params.push(Buffer.from(q.text, 'utf8')));
-    if (q.traceId !== undefined) (where.push('trace_id = ?'), params.push(q.traceId));
-    if (q.spanId !== undefined) (where.push('span_id = ?'), params.push(q.spanId));
-    if (q.service !== undefined) (where.push('service = ?'), params.push(q.service));
+    const { where, params, add } = conditions();
+    if (q.start !== undefined) add('time_ns >= ?', q.start);
+    if (q.end !== undefined) add('time_ns < ?', q.end);
+    if (q.minSeverity !== undefined) add('severity_number >= ?', q.minSeverity);
+    if (q.text !== undefined) add('instr(body_text, ?) > 0', Buffer.from(q.text, 'utf8'));
+    if (q.traceId !== undefined) add('trace_id = ?', q.traceId);
+    if (q.spanId !== undefined) add('span_id = ?', q.spanId);
+    if (q.service !== undefined) add('service = ?', q.service);
     if (q.attributes.length) where.push('rohas_match(attributes, resource_id) = 1');
     const desc = q.order === 'desc';
     if (q.cursor) {
@@ -661,14 +758,21 @@ export class SqliteAdapter implements TelemetryAdapter {
     this.currentFilters = q.attributes;
     let rows: Row[];
     try {
-      rows = this.stmt(sql).safeIntegers(true).all(...params, q.limit + 1) as Row[];
+      rows = this.stmt(sql)
+        .safeIntegers(true)
+        .all(...params, q.limit + 1) as Row[];
     } finally {
       this.currentFilters = [];
     }
     const page = rows.slice(0, q.limit);
     const items = page.map((r) => this.logFromRow(r));
     const last = page[page.length - 1];
-    return { items, ...(rows.length > q.limit && last ? { nextCursor: encodeCursor({ t: last.time_ns as bigint, s: String(last.id) } satisfies LogCursor) } : {}) };
+    return {
+      items,
+      ...(rows.length > q.limit && last
+        ? { nextCursor: encodeCursor({ t: last.time_ns as bigint, s: String(last.id) } satisfies LogCursor) }
+        : {}),
+    };
   }
 
   private logFromRow(r: Row): LogRecord {
@@ -706,31 +810,43 @@ export class SqliteAdapter implements TelemetryAdapter {
       for (;;) {
         const rows = select.all(spanCut, DELETE_CHUNK) as number[];
         if (rows.length === 0) break;
-        this.db.transaction(() => {
-          for (const id of rows) {
-            delTokens.run(id);
-            delSpan.run(id);
-          }
-        }).immediate();
+        this.db
+          .transaction(() => {
+            for (const id of rows) {
+              delTokens.run(id);
+              delSpan.run(id);
+            }
+          })
+          .immediate();
         result.traces += rows.length;
         await new Promise((resolve) => setImmediate(resolve));
       }
       if (result.traces > 0) {
-        this.db.exec('DELETE FROM span_names WHERE NOT EXISTS (SELECT 1 FROM spans s WHERE s.service = span_names.service AND s.name = span_names.name)');
+        this.db.exec(
+          'DELETE FROM span_names WHERE NOT EXISTS (SELECT 1 FROM spans s WHERE s.service = span_names.service AND s.name = span_names.name)',
+        );
         this.knownNames.clear();
       }
     }
     const pointCut = this.metrics ? retentionCutoff(nowNano, r.metrics) : undefined;
     if (pointCut !== undefined) {
-      result.metrics = await this.deleteChunked('DELETE FROM metric_points WHERE id IN (SELECT id FROM metric_points WHERE time_ns < ? LIMIT ?)', pointCut);
+      result.metrics = await this.deleteChunked(
+        'DELETE FROM metric_points WHERE id IN (SELECT id FROM metric_points WHERE time_ns < ? LIMIT ?)',
+        pointCut,
+      );
       if (result.metrics > 0) {
-        this.db.exec('DELETE FROM metric_series WHERE NOT EXISTS (SELECT 1 FROM metric_points p WHERE p.series_id = metric_series.id)');
+        this.db.exec(
+          'DELETE FROM metric_series WHERE NOT EXISTS (SELECT 1 FROM metric_points p WHERE p.series_id = metric_series.id)',
+        );
         this.seriesIds.clear();
       }
     }
     const logCut = this.logs ? retentionCutoff(nowNano, r.logs) : undefined;
     if (logCut !== undefined) {
-      result.logs = await this.deleteChunked('DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE time_ns < ? LIMIT ?)', logCut);
+      result.logs = await this.deleteChunked(
+        'DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE time_ns < ? LIMIT ?)',
+        logCut,
+      );
     }
     return result;
   }
@@ -748,7 +864,11 @@ export class SqliteAdapter implements TelemetryAdapter {
   async health() {
     try {
       const version = this.db.prepare('SELECT sqlite_version() AS v').get() as { v: string };
-      return { ok: true, message: `sqlite ${version.v} at ${this.file}`, details: { file: this.file, sqliteVersion: version.v } };
+      return {
+        ok: true,
+        message: `sqlite ${version.v} at ${this.file}`,
+        details: { file: this.file, sqliteVersion: version.v },
+      };
     } catch (error) {
       return { ok: false, message: `sqlite at ${this.file}: ${(error as Error).message}` };
     }

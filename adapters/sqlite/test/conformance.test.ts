@@ -9,8 +9,17 @@ import { createAdapter } from '../src/index.js';
 const dir = mkdtempSync(join(tmpdir(), 'rohas-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-runConformanceSuite({ describe, it, expect, beforeAll, afterAll }, {
-  name: 'sqlite',
-  createAdapter: ({ retention }) =>
-    createAdapter({ options: { type: 'sqlite', path: dir }, retention, signals: ['traces', 'metrics', 'logs'], logger: consoleLogger, baseDir: dir }),
-});
+runConformanceSuite(
+  { describe, it, expect, beforeAll, afterAll },
+  {
+    name: 'sqlite',
+    createAdapter: ({ retention }) =>
+      createAdapter({
+        options: { type: 'sqlite', path: dir },
+        retention,
+        signals: ['traces', 'metrics', 'logs'],
+        logger: consoleLogger,
+        baseDir: dir,
+      }),
+  },
+);

@@ -9,14 +9,20 @@ const dir = mkdtempSync(join(tmpdir(), 'rohas-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('a process killed with SIGKILL mid-write leaves a database that opens and holds every committed batch', async () => {
-  const child = spawn(process.execPath, ['--conditions=@rohas/source', '--import', 'tsx', join(import.meta.dirname, 'crash-writer.ts'), dir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@rohas/source', '--import', 'tsx', join(import.meta.dirname, 'crash-writer.ts'), dir],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const committed: string[] = [];
   let buffer = '';
   await new Promise<void>((resolve, reject) => {
     child.on('error', reject);
-    child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`writer exited early: ${code}`))));
+    child.on('exit', (code, signal) =>
+      signal === 'SIGKILL' ? resolve() : reject(new Error(`writer exited early: ${code}`)),
+    );
     child.stdout.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       const lines = buffer.split('\n');

@@ -1,4 +1,4 @@
-import type { AttributeFilter, AttributeScalar, AttributeValue, Attributes, Resource } from './types.js';
+import type { AttributeFilter, AttributeScalar, Attributes, AttributeValue, Resource } from './types.js';
 
 /*
  * Attributes are stored as JSON text in every backend. Plain JSON keeps strings, finite numbers, booleans, arrays
@@ -106,7 +106,10 @@ export function globToRegExp(glob: string): RegExp {
 export function scalarEquals(stored: AttributeValue | undefined, wanted: AttributeScalar | undefined): boolean {
   if (stored === undefined || wanted === undefined) return false;
   if (typeof stored === 'bigint' || typeof wanted === 'bigint') {
-    if ((typeof stored === 'number' || typeof stored === 'bigint') && (typeof wanted === 'number' || typeof wanted === 'bigint')) {
+    if (
+      (typeof stored === 'number' || typeof stored === 'bigint') &&
+      (typeof wanted === 'number' || typeof wanted === 'bigint')
+    ) {
       try {
         return BigInt(stored) === BigInt(wanted);
       } catch {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { TomlError, parse as parseToml } from 'smol-toml';
+import { parse as parseToml, TomlError } from 'smol-toml';
 import { ConfigError, where } from './errors.js';
 import { knownAdapterTypes } from './registry.js';
 import type { BatchConfig, TelemetryConfig } from './types.js';
@@ -67,10 +67,16 @@ function describeError(e: ErrorObject): { key: string; message: string } {
     case 'additionalProperties': {
       const extra = (e.params as { additionalProperty: string }).additionalProperty;
       const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {}).sort();
-      return { key: base ? `${base}.${extra}` : extra, message: `unknown key; allowed keys here: ${allowed.join(', ')}` };
+      return {
+        key: base ? `${base}.${extra}` : extra,
+        message: `unknown key; allowed keys here: ${allowed.join(', ')}`,
+      };
     }
     case 'type':
-      return { key: base, message: `must be ${(e.params as { type: string }).type}${schema?.description ? ` (${schema.description})` : ''}` };
+      return {
+        key: base,
+        message: `must be ${(e.params as { type: string }).type}${schema?.description ? ` (${schema.description})` : ''}`,
+      };
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
@@ -89,7 +95,10 @@ function interpolate(value: unknown, env: NodeJS.ProcessEnv, file: string, path:
       const v = env[name];
       if (v !== undefined) return v;
       if (fallback !== undefined) return fallback;
-      throw new ConfigError(`${where('config')} ${file}: key ${path} uses \${${name}} but the environment has no ${name} (write \${${name}:-default} for a fallback)`, { file, key: path });
+      throw new ConfigError(
+        `${where('config')} ${file}: key ${path} uses \${${name}} but the environment has no ${name} (write \${${name}:-default} for a fallback)`,
+        { file, key: path },
+      );
     });
   }
   if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, file, `${path}[${i}]`));
@@ -103,7 +112,8 @@ function interpolate(value: unknown, env: NodeJS.ProcessEnv, file: string, path:
 
 /** Coerces an environment string to the type the schema wants at `path`. */
 function coerceEnv(raw: string, path: string[]): unknown {
-  let node: Record<string, unknown> | undefined = (configSchema as { properties: Record<string, unknown> }).properties.telemetry as Record<string, unknown>;
+  let node: Record<string, unknown> | undefined = (configSchema as { properties: Record<string, unknown> }).properties
+    .telemetry as Record<string, unknown>;
   for (const p of path) node = (node?.properties as Record<string, Record<string, unknown>> | undefined)?.[p];
   const type = node?.type;
   if (type === 'number' || type === 'integer') {
@@ -146,7 +156,8 @@ function applyEnvOverrides(section: Record<string, unknown>, env: NodeJS.Process
   if (env.OTEL_RESOURCE_ATTRIBUTES) {
     const attrs = parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES);
     section.resource_attributes = { ...(section.resource_attributes as object | undefined), ...attrs };
-    if (!env.OTEL_SERVICE_NAME && attrs['service.name'] && section.service_name === undefined) section.service_name = attrs['service.name'];
+    if (!env.OTEL_SERVICE_NAME && attrs['service.name'] && section.service_name === undefined)
+      section.service_name = attrs['service.name'];
   }
   if (env.OTEL_SDK_DISABLED === 'true') {
     section.enable_traces = false;
@@ -184,20 +195,29 @@ export function loadConfig(path?: string, options: LoadConfigOptions = {}): Tele
     try {
       text = readFileSync(file, 'utf8');
     } catch (error) {
-      throw new ConfigError(`${where('config')} ${file}: cannot read: ${(error as Error).message}`, { file, cause: error });
+      throw new ConfigError(`${where('config')} ${file}: cannot read: ${(error as Error).message}`, {
+        file,
+        cause: error,
+      });
     }
     try {
       doc = parseToml(text) as Record<string, unknown>;
     } catch (error) {
       const e = error as TomlError;
       const at = e instanceof TomlError ? `:${e.line}:${e.column}` : '';
-      throw new ConfigError(`${where('config')} ${file}${at}: not valid TOML: ${e.message.split('\n')[0]}`, { file, cause: error });
+      throw new ConfigError(`${where('config')} ${file}${at}: not valid TOML: ${e.message.split('\n')[0]}`, {
+        file,
+        cause: error,
+      });
     }
   }
   const label = file ?? '(defaults)';
   const rawSection = doc.telemetry ?? {};
   if (typeof rawSection !== 'object' || Array.isArray(rawSection)) {
-    throw new ConfigError(`${where('config')} ${label}: telemetry must be a table ([telemetry])`, { file, key: 'telemetry' });
+    throw new ConfigError(`${where('config')} ${label}: telemetry must be a table ([telemetry])`, {
+      file,
+      key: 'telemetry',
+    });
   }
   const section = interpolate(rawSection, env, label, 'telemetry') as Record<string, unknown>;
   applyEnvOverrides(section, env);
@@ -207,8 +227,17 @@ export function loadConfig(path?: string, options: LoadConfigOptions = {}): Tele
     const described = errors.map(describeError);
     const first = described[0]!;
     const line = lineOf(text, first.key);
-    const more = described.length > 1 ? `\n${described.slice(1).map((d) => `  also ${d.key}: ${d.message}`).join('\n')}` : '';
-    throw new ConfigError(`${where('config')} ${label}${line ? `:${line}` : ''}: key ${first.key}: ${first.message}${more}`, { file, key: first.key });
+    const more =
+      described.length > 1
+        ? `\n${described
+            .slice(1)
+            .map((d) => `  also ${d.key}: ${d.message}`)
+            .join('\n')}`
+        : '';
+    throw new ConfigError(
+      `${where('config')} ${label}${line ? `:${line}` : ''}: key ${first.key}: ${first.message}${more}`,
+      { file, key: first.key },
+    );
   }
   const types = knownAdapterTypes();
   for (const key of ['type', 'traces.type', 'metrics.type', 'logs.type']) {
@@ -216,7 +245,10 @@ export function loadConfig(path?: string, options: LoadConfigOptions = {}): Tele
     const value = parts.length === 1 ? section.type : (section[parts[0]!] as Record<string, unknown> | undefined)?.type;
     if (value === undefined) continue;
     if (!types.includes(value as string)) {
-      const hint = value === 'rocksdb' ? ' (rocksdb is the Rohas engine\'s own store; in TypeScript the embedded default is sqlite)' : '';
+      const hint =
+        value === 'rocksdb'
+          ? " (rocksdb is the Rohas engine's own store; in TypeScript the embedded default is sqlite)"
+          : '';
       const line = lineOf(text, 'type');
       throw new ConfigError(
         `${where('config')} ${label}${line ? `:${line}` : ''}: key telemetry.${key} is "${value}"${hint}; allowed: ${types.join(', ')}, or a type registered with registerAdapter() before loadConfig()`,

@@ -1,35 +1,42 @@
-export * from './types.js';
-export * from './errors.js';
 export * from './attributes.js';
-export * from './query-support.js';
+export {
+  configSchema,
+  DEFAULT_BATCH,
+  defaultConfig,
+  type LoadConfigOptions,
+  loadConfig,
+  parseResourceAttributes,
+} from './config.js';
+export * from './errors.js';
+export * from './handler-metrics.js';
 export {
   compareSpans,
   createMemoryAdapter,
+  type LogCursor,
   logBodyText,
   retentionCutoff,
   seriesFromPoints,
   spanMatches,
   summarizeTrace,
-  type LogCursor,
   type TraceCursor,
 } from './memory-adapter.js';
-export { configSchema, defaultConfig, loadConfig, parseResourceAttributes, DEFAULT_BATCH, type LoadConfigOptions } from './config.js';
+export { hrTimeToNano, logFromReadable, pointsFromResourceMetrics, spanFromReadable } from './otel-convert.js';
+export * from './query-support.js';
 export { adapterPackage, knownAdapterTypes, registerAdapter, resolveAdapterFactory } from './registry.js';
 export {
   backendFor,
   consoleLogger,
-  openStorage,
-  SIGNALS,
   type IngestOptions,
   type IngestResult,
   type OpenStorageOptions,
+  openStorage,
+  SIGNALS,
   type Signal,
   type TelemetryStorage,
 } from './storage.js';
-export { WriteQueue, type PushResult, type WriteQueueStats } from './write-queue.js';
-export { hrTimeToNano, logFromReadable, pointsFromResourceMetrics, spanFromReadable } from './otel-convert.js';
 export {
   addInstrumentation,
+  type CreateTelemetryOptions,
   createTelemetry,
   registerLogProcessor,
   registerProcessor,
@@ -39,7 +46,7 @@ export {
   StorageMetricExporter,
   StorageSpanExporter,
   StorageSpanProcessor,
-  type CreateTelemetryOptions,
   type Telemetry,
 } from './telemetry.js';
-export * from './handler-metrics.js';
+export * from './types.js';
+export { type PushResult, WriteQueue, type WriteQueueStats } from './write-queue.js';

@@ -101,7 +101,9 @@ export interface LogCursor {
  */
 export function seriesFromPoints(points: MetricPoint[], q: NormalizedMetricQuery): MetricSeries[] {
   const groups = new Map<string, { labels: Attributes; first: MetricPoint; buckets: Map<bigint, MetricPoint[]> }>();
-  const sorted = [...points].sort((a, b) => (a.timeUnixNano < b.timeUnixNano ? -1 : a.timeUnixNano > b.timeUnixNano ? 1 : 0));
+  const sorted = [...points].sort((a, b) =>
+    a.timeUnixNano < b.timeUnixNano ? -1 : a.timeUnixNano > b.timeUnixNano ? 1 : 0,
+  );
   for (const p of sorted) {
     let labels: Attributes;
     if (q.groupBy === undefined) labels = p.attributes;
@@ -165,7 +167,11 @@ export function createMemoryAdapter(context?: Partial<AdapterContext>): Telemetr
   return {
     type: 'memory',
     traces: {
-      capabilities: { attributeOperators: [...allOps], filters: ['service', 'name', 'duration', 'status', 'time'], paging: true },
+      capabilities: {
+        attributeOperators: [...allOps],
+        filters: ['service', 'name', 'duration', 'status', 'time'],
+        paging: true,
+      },
       async write(batch) {
         for (const s of batch) spans.set(`${s.traceId}:${s.spanId}`, structuredClone(s));
         return { ok: true };
@@ -175,7 +181,8 @@ export function createMemoryAdapter(context?: Partial<AdapterContext>): Telemetr
         const keyed: Array<{ t: bigint; id: string; spans: SpanRecord[] }> = [];
         for (const [id, list] of byTrace()) {
           let t: bigint | undefined;
-          for (const s of list) if (spanMatches(s, q) && (t === undefined || s.startTimeUnixNano > t)) t = s.startTimeUnixNano;
+          for (const s of list)
+            if (spanMatches(s, q) && (t === undefined || s.startTimeUnixNano > t)) t = s.startTimeUnixNano;
           if (t === undefined) continue;
           if (after && (t > after.t || (t === after.t && id >= after.id))) continue;
           keyed.push({ t, id, spans: list });
@@ -185,7 +192,9 @@ export function createMemoryAdapter(context?: Partial<AdapterContext>): Telemetr
         const last = page[page.length - 1];
         return {
           items: page.map((k) => summarizeTrace(k.spans)),
-          ...(keyed.length > q.limit && last ? { nextCursor: encodeCursor({ t: last.t, id: last.id } satisfies TraceCursor) } : {}),
+          ...(keyed.length > q.limit && last
+            ? { nextCursor: encodeCursor({ t: last.t, id: last.id } satisfies TraceCursor) }
+            : {}),
         };
       },
       async getTrace(traceId) {
@@ -196,7 +205,9 @@ export function createMemoryAdapter(context?: Partial<AdapterContext>): Telemetr
         return [...new Set([...spans.values()].map((s) => serviceNameOf(s.resource)))].sort();
       },
       async listOperations(service) {
-        return [...new Set([...spans.values()].filter((s) => serviceNameOf(s.resource) === service).map((s) => s.name))].sort();
+        return [
+          ...new Set([...spans.values()].filter((s) => serviceNameOf(s.resource) === service).map((s) => s.name)),
+        ].sort();
       },
     },
     metrics: {
@@ -257,21 +268,32 @@ export function createMemoryAdapter(context?: Partial<AdapterContext>): Telemetr
           if (q.text !== undefined && !logBodyText(r.body).includes(q.text)) return false;
           if (after) {
             const s = Number(after.s);
-            if (desc ? r.timeUnixNano > after.t || (r.timeUnixNano === after.t && seq >= s) : r.timeUnixNano < after.t || (r.timeUnixNano === after.t && seq <= s)) {
+            if (
+              desc
+                ? r.timeUnixNano > after.t || (r.timeUnixNano === after.t && seq >= s)
+                : r.timeUnixNano < after.t || (r.timeUnixNano === after.t && seq <= s)
+            ) {
               return false;
             }
           }
           return matchesAllFilters(q.attributes, r.attributes, r.resource.attributes);
         });
         matching.sort((a, b) => {
-          const c = a.record.timeUnixNano !== b.record.timeUnixNano ? (a.record.timeUnixNano < b.record.timeUnixNano ? -1 : 1) : a.seq - b.seq;
+          const c =
+            a.record.timeUnixNano !== b.record.timeUnixNano
+              ? a.record.timeUnixNano < b.record.timeUnixNano
+                ? -1
+                : 1
+              : a.seq - b.seq;
           return desc ? -c : c;
         });
         const page = matching.slice(0, q.limit);
         const last = page[page.length - 1];
         return {
           items: page.map((l) => structuredClone(l.record)),
-          ...(matching.length > q.limit && last ? { nextCursor: encodeCursor({ t: last.record.timeUnixNano, s: last.seq } satisfies LogCursor) } : {}),
+          ...(matching.length > q.limit && last
+            ? { nextCursor: encodeCursor({ t: last.record.timeUnixNano, s: last.seq } satisfies LogCursor) }
+            : {}),
         };
       },
     },
@@ -280,15 +302,17 @@ export function createMemoryAdapter(context?: Partial<AdapterContext>): Telemetr
       const result = { traces: 0, metrics: 0, logs: 0 };
       const tc = retentionCutoff(nowNano, retention.traces);
       if (tc !== undefined) {
-        for (const [k, s] of spans) if (s.startTimeUnixNano < tc) (spans.delete(k), result.traces++);
+        for (const [k, s] of spans) if (s.startTimeUnixNano < tc) spans.delete(k), result.traces++;
       }
       const mc = retentionCutoff(nowNano, retention.metrics);
       if (mc !== undefined) {
-        for (let i = points.length - 1; i >= 0; i--) if (points[i]!.timeUnixNano < mc) (points.splice(i, 1), result.metrics++);
+        for (let i = points.length - 1; i >= 0; i--)
+          if (points[i]!.timeUnixNano < mc) points.splice(i, 1), result.metrics++;
       }
       const lc = retentionCutoff(nowNano, retention.logs);
       if (lc !== undefined) {
-        for (let i = logs.length - 1; i >= 0; i--) if (logs[i]!.record.timeUnixNano < lc) (logs.splice(i, 1), result.logs++);
+        for (let i = logs.length - 1; i >= 0; i--)
+          if (logs[i]!.record.timeUnixNano < lc) logs.splice(i, 1), result.logs++;
       }
       return result;
     },

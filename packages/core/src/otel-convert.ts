@@ -1,4 +1,4 @@
-import type { Attributes as OtelAttributes, HrTime } from '@opentelemetry/api';
+import type { HrTime, Attributes as OtelAttributes } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import {
   AggregationTemporality,
@@ -10,10 +10,10 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type {
-  AttributeValue,
   Attributes,
-  InstrumentType,
+  AttributeValue,
   InstrumentationScope,
+  InstrumentType,
   LogRecord,
   MetricPoint,
   Resource,
@@ -61,7 +61,12 @@ function cachedResource(resource: { attributes: OtelAttributes; schemaUrl?: stri
   return r;
 }
 
-function scopeOf(scope: { name: string; version?: string; schemaUrl?: string; attributes?: OtelAttributes }): InstrumentationScope {
+function scopeOf(scope: {
+  name: string;
+  version?: string;
+  schemaUrl?: string;
+  attributes?: OtelAttributes;
+}): InstrumentationScope {
   const s: InstrumentationScope = { name: scope.name };
   if (scope.version) s.version = scope.version;
   if (scope.schemaUrl) s.schemaUrl = scope.schemaUrl;
@@ -89,7 +94,9 @@ export function spanFromReadable(span: ReadableSpan): SpanRecord {
     kind: (span.kind + 1) as SpanKindValue,
     startTimeUnixNano: hrTimeToNano(span.startTime),
     endTimeUnixNano: hrTimeToNano(span.endTime),
-    status: span.status.message ? { code: span.status.code as StatusCodeValue, message: span.status.message } : { code: span.status.code as StatusCodeValue },
+    status: span.status.message
+      ? { code: span.status.code as StatusCodeValue, message: span.status.message }
+      : { code: span.status.code as StatusCodeValue },
     attributes: copyAttributes(span.attributes),
     events: span.events.map((e) => ({
       name: e.name,

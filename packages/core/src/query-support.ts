@@ -21,7 +21,18 @@ export const DEFAULT_LOG_LIMIT = 100;
 export const MAX_LIMIT = 1000;
 
 const OPERATORS: AttributeOperator[] = ['=', '!=', 'exists', 'wildcard', 'regex'];
-export const ALL_AGGREGATIONS: MetricAggregation[] = ['sum', 'avg', 'min', 'max', 'count', 'last', 'p50', 'p90', 'p95', 'p99'];
+export const ALL_AGGREGATIONS: MetricAggregation[] = [
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'count',
+  'last',
+  'p50',
+  'p90',
+  'p95',
+  'p99',
+];
 
 /** Turns the caller's attribute conditions into a checked filter list. */
 export function normalizeAttributes(query: AttributeQuery | undefined, field = 'attributes'): AttributeFilter[] {
@@ -38,28 +49,43 @@ export function normalizeAttributes(query: AttributeQuery | undefined, field = '
         );
       }
       if (f.op !== 'exists' && f.value === undefined) {
-        throw new QueryError(`${where('query')} ${field}[${i}].value is required for op ${f.op}`, `${field}[${i}].value`);
+        throw new QueryError(
+          `${where('query')} ${field}[${i}].value is required for op ${f.op}`,
+          `${field}[${i}].value`,
+        );
       }
       if ((f.op === 'wildcard' || f.op === 'regex') && typeof f.value !== 'string') {
-        throw new QueryError(`${where('query')} ${field}[${i}].value must be a string for op ${f.op}`, `${field}[${i}].value`);
+        throw new QueryError(
+          `${where('query')} ${field}[${i}].value must be a string for op ${f.op}`,
+          `${field}[${i}].value`,
+        );
       }
       if (f.op === 'regex') {
         try {
           new RegExp(f.value as string, 'u');
         } catch (error) {
-          throw new QueryError(`${where('query')} ${field}[${i}].value is not a valid regular expression: ${(error as Error).message}`, `${field}[${i}].value`);
+          throw new QueryError(
+            `${where('query')} ${field}[${i}].value is not a valid regular expression: ${(error as Error).message}`,
+            `${field}[${i}].value`,
+          );
         }
       }
       return f.op === 'exists' ? { key: f.key, op: f.op } : { key: f.key, op: f.op, value: f.value };
     });
   }
   if (typeof query !== 'object' || query === null) {
-    throw new QueryError(`${where('query')} ${field} must be an object of key/value pairs or an array of filters`, field);
+    throw new QueryError(
+      `${where('query')} ${field} must be an object of key/value pairs or an array of filters`,
+      field,
+    );
   }
   return Object.entries(query).map(([key, value]) => {
     const t = typeof value;
     if (t !== 'string' && t !== 'number' && t !== 'boolean' && t !== 'bigint') {
-      throw new QueryError(`${where('query')} ${field}.${key} must be a string, number, boolean or bigint`, `${field}.${key}`);
+      throw new QueryError(
+        `${where('query')} ${field}.${key} must be a string, number, boolean or bigint`,
+        `${field}.${key}`,
+      );
     }
     return { key, op: '=' as const, value };
   });
@@ -74,7 +100,10 @@ function checkLimit(limit: number | undefined, fallback: number): number {
 }
 
 function checkWindow(start: bigint | undefined, end: bigint | undefined): void {
-  for (const [name, v] of [['start', start], ['end', end]] as const) {
+  for (const [name, v] of [
+    ['start', start],
+    ['end', end],
+  ] as const) {
     if (v !== undefined && typeof v !== 'bigint') {
       throw new QueryError(`${where('query')} ${name} must be a bigint of nanoseconds since the epoch`, name);
     }
@@ -97,12 +126,17 @@ function checkOperators(filters: AttributeFilter[], allowed: AttributeOperator[]
 
 export function normalizeTraceQuery(query: TraceQuery = {}, caps?: TraceCapabilities): NormalizedTraceQuery {
   checkWindow(query.start, query.end);
-  const out: NormalizedTraceQuery = { ...query, attributes: normalizeAttributes(query.attributes), limit: checkLimit(query.limit, DEFAULT_TRACE_LIMIT) };
+  const out: NormalizedTraceQuery = {
+    ...query,
+    attributes: normalizeAttributes(query.attributes),
+    limit: checkLimit(query.limit, DEFAULT_TRACE_LIMIT),
+  };
   if (query.status !== undefined && !['unset', 'ok', 'error'].includes(query.status)) {
     throw new QueryError(`${where('query')} status must be one of unset, ok, error`, 'status');
   }
   for (const k of ['minDurationNano', 'maxDurationNano'] as const) {
-    if (query[k] !== undefined && typeof query[k] !== 'bigint') throw new QueryError(`${where('query')} ${k} must be a bigint`, k);
+    if (query[k] !== undefined && typeof query[k] !== 'bigint')
+      throw new QueryError(`${where('query')} ${k} must be a bigint`, k);
   }
   if (caps) {
     checkOperators(out.attributes, caps.attributeOperators, 'trace');
@@ -118,13 +152,15 @@ export function normalizeTraceQuery(query: TraceQuery = {}, caps?: TraceCapabili
         throw new QueryError(`${where('query')} this backend's trace store cannot filter on ${filter}`, filter);
       }
     }
-    if (query.cursor !== undefined && !caps.paging) throw new QueryError(`${where('query')} this backend's trace store has no paging`, 'cursor');
+    if (query.cursor !== undefined && !caps.paging)
+      throw new QueryError(`${where('query')} this backend's trace store has no paging`, 'cursor');
   }
   return out;
 }
 
 export function normalizeMetricQuery(query: MetricQuery, caps?: MetricCapabilities): NormalizedMetricQuery {
-  if (!query || typeof query.name !== 'string' || query.name === '') throw new QueryError(`${where('query')} name is required`, 'name');
+  if (!query || typeof query.name !== 'string' || query.name === '')
+    throw new QueryError(`${where('query')} name is required`, 'name');
   if (typeof query.start !== 'bigint' || typeof query.end !== 'bigint') {
     throw new QueryError(`${where('query')} start and end are required, as bigint nanoseconds`, 'start');
   }
@@ -148,7 +184,8 @@ export function normalizeMetricQuery(query: MetricQuery, caps?: MetricCapabiliti
       );
     }
     checkOperators(out.attributes, caps.attributeOperators, 'metric');
-    if (query.groupBy !== undefined && !caps.groupBy) throw new QueryError(`${where('query')} this backend's metric store has no group-by`, 'groupBy');
+    if (query.groupBy !== undefined && !caps.groupBy)
+      throw new QueryError(`${where('query')} this backend's metric store has no group-by`, 'groupBy');
   }
   return out;
 }
@@ -174,9 +211,11 @@ export function normalizeLogQuery(query: LogQuery = {}, caps?: LogCapabilities):
       ['time', query.start !== undefined || query.end !== undefined],
     ];
     for (const [filter, isUsed] of used) {
-      if (isUsed && !caps.filters.includes(filter)) throw new QueryError(`${where('query')} this backend's log store cannot filter on ${filter}`, filter);
+      if (isUsed && !caps.filters.includes(filter))
+        throw new QueryError(`${where('query')} this backend's log store cannot filter on ${filter}`, filter);
     }
-    if (query.cursor !== undefined && !caps.paging) throw new QueryError(`${where('query')} this backend's log store has no paging`, 'cursor');
+    if (query.cursor !== undefined && !caps.paging)
+      throw new QueryError(`${where('query')} this backend's log store has no paging`, 'cursor');
   }
   return out;
 }
@@ -194,7 +233,10 @@ export function decodeCursor<T>(cursor: string): T {
       v && typeof v === 'object' && typeof v.$n === 'string' && Object.keys(v).length === 1 ? BigInt(v.$n) : v,
     ) as T;
   } catch (error) {
-    throw new QueryError(`${where('query')} cursor is not one this server issued: ${(error as Error).message}`, 'cursor');
+    throw new QueryError(
+      `${where('query')} cursor is not one this server issued: ${(error as Error).message}`,
+      'cursor',
+    );
   }
 }
 

@@ -46,19 +46,29 @@ export async function resolveAdapterFactory(type: string): Promise<AdapterFactor
   if (own) return own;
   const pkg = PACKAGES[type];
   if (!pkg) {
-    throw new TelemetryError(`${where('registry')} unknown adapter type "${type}"; allowed: ${knownAdapterTypes().join(', ')}, or register one with registerAdapter()`);
+    throw new TelemetryError(
+      `${where('registry')} unknown adapter type "${type}"; allowed: ${knownAdapterTypes().join(', ')}, or register one with registerAdapter()`,
+    );
   }
   let mod: { createAdapter?: AdapterFactory };
   try {
     mod = (await import(pkg)) as { createAdapter?: AdapterFactory };
   } catch (error) {
     if (isMissingModule(error, pkg)) {
-      throw new TelemetryError(`${where('registry')} type = "${type}" needs the package ${pkg}, which is not installed. Run: npm install ${pkg}`, { cause: error });
+      throw new TelemetryError(
+        `${where('registry')} type = "${type}" needs the package ${pkg}, which is not installed. Run: npm install ${pkg}`,
+        { cause: error },
+      );
     }
-    throw new TelemetryError(`${where('registry')} loading ${pkg} for type = "${type}" failed: ${(error as Error).message}`, { cause: error });
+    throw new TelemetryError(
+      `${where('registry')} loading ${pkg} for type = "${type}" failed: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   if (typeof mod.createAdapter !== 'function') {
-    throw new TelemetryError(`${where('registry')} ${pkg} does not export createAdapter(); is it a rohas-telemetry adapter?`);
+    throw new TelemetryError(
+      `${where('registry')} ${pkg} does not export createAdapter(); is it a rohas-telemetry adapter?`,
+    );
   }
   return mod.createAdapter;
 }

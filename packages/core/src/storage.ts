@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
-import { QueryError, TelemetryError, asError, where } from './errors.js';
-import { resolveAdapterFactory } from './registry.js';
-import { normalizeLogQuery, normalizeMetricQuery, normalizeTraceQuery } from './query-support.js';
+import { asError, QueryError, TelemetryError, where } from './errors.js';
 import { compareSpans } from './memory-adapter.js';
+import { normalizeLogQuery, normalizeMetricQuery, normalizeTraceQuery } from './query-support.js';
+import { resolveAdapterFactory } from './registry.js';
 import type {
   BackendConfig,
   DiagnosticLogger,
@@ -71,9 +71,23 @@ export const consoleLogger: DiagnosticLogger = {
 
 /** Keys of [telemetry] that configure the core itself rather than a backend. */
 const CORE_KEYS = new Set([
-  'max_cache_size', 'enable_traces', 'enable_metrics', 'enable_logs', 'service_name', 'resource_attributes', 'sampling_ratio',
-  'metric_export_interval_ms', 'max_series_per_metric', 'retention_interval_ms', 'batch', 'traces', 'metrics', 'logs', 'server',
-  'source', 'baseDir',
+  'max_cache_size',
+  'enable_traces',
+  'enable_metrics',
+  'enable_logs',
+  'service_name',
+  'resource_attributes',
+  'sampling_ratio',
+  'metric_export_interval_ms',
+  'max_series_per_metric',
+  'retention_interval_ms',
+  'batch',
+  'traces',
+  'metrics',
+  'logs',
+  'server',
+  'source',
+  'baseDir',
 ]);
 
 interface SignalBackend {
@@ -164,7 +178,10 @@ const identity = <T>(items: unknown[]) => items as T[];
  * Opens the configured backends: one adapter per distinct backend (signals routed to the same backend share it),
  * each initialised once, behind bounded write queues, with the query API and retention sweep on top.
  */
-export async function openStorage(config: TelemetryConfig, options: OpenStorageOptions = {}): Promise<TelemetryStorage> {
+export async function openStorage(
+  config: TelemetryConfig,
+  options: OpenStorageOptions = {},
+): Promise<TelemetryStorage> {
   const logger = options.logger ?? consoleLogger;
   const baseDir = config.baseDir ?? process.cwd();
   const bySignal = Object.fromEntries(SIGNALS.map((s) => [s, backendFor(config, s)])) as Record<Signal, SignalBackend>;
@@ -185,8 +202,18 @@ export async function openStorage(config: TelemetryConfig, options: OpenStorageO
   try {
     for (const g of groups.values()) {
       const factory = await resolveAdapterFactory(g.options.type);
-      const retention: SignalRetention = { traces: bySignal.traces.retentionDays, metrics: bySignal.metrics.retentionDays, logs: bySignal.logs.retentionDays };
-      const adapter = await factory({ options: g.options, retention, signals: g.signals, logger, baseDir: resolve(baseDir) });
+      const retention: SignalRetention = {
+        traces: bySignal.traces.retentionDays,
+        metrics: bySignal.metrics.retentionDays,
+        logs: bySignal.logs.retentionDays,
+      };
+      const adapter = await factory({
+        options: g.options,
+        retention,
+        signals: g.signals,
+        logger,
+        baseDir: resolve(baseDir),
+      });
       const runtime = new AdapterRuntime(adapter);
       await runtime.init();
       runtimes.push(runtime);
@@ -231,23 +258,41 @@ export async function openStorage(config: TelemetryConfig, options: OpenStorageO
   }
   const metricAdapter = owner.metrics?.adapter.metrics;
   if (bySignal.metrics.enabled && metricAdapter) {
-    queues.metrics = new WriteQueue<unknown, MetricPoint>('metrics', (b) => metricAdapter.write(b), identity<MetricPoint>, config.batch, logger) as WriteQueue<unknown, unknown>;
+    queues.metrics = new WriteQueue<unknown, MetricPoint>(
+      'metrics',
+      (b) => metricAdapter.write(b),
+      identity<MetricPoint>,
+      config.batch,
+      logger,
+    ) as WriteQueue<unknown, unknown>;
   }
   const logAdapter = owner.logs?.adapter.logs;
   if (bySignal.logs.enabled && logAdapter) {
-    queues.logs = new WriteQueue<unknown, LogRecord>('logs', (b) => logAdapter.write(b), options.logConverter ?? identity<LogRecord>, config.batch, logger) as WriteQueue<unknown, unknown>;
+    queues.logs = new WriteQueue<unknown, LogRecord>(
+      'logs',
+      (b) => logAdapter.write(b),
+      options.logConverter ?? identity<LogRecord>,
+      config.batch,
+      logger,
+    ) as WriteQueue<unknown, unknown>;
   }
 
   function ingest(signal: Signal, items: unknown[], opts?: IngestOptions): IngestResult {
     const q = queues[signal];
     if (!q) {
-      return { accepted: 0, rejected: items.length, reason: bySignal[signal].enabled ? 'not_stored' : 'signal_disabled' };
+      return {
+        accepted: 0,
+        rejected: items.length,
+        reason: bySignal[signal].enabled ? 'not_stored' : 'signal_disabled',
+      };
     }
     return q.push(items, opts);
   }
 
   const missing = (signal: Signal): never => {
-    const why = bySignal[signal].enabled ? `type = "${owner[signal]?.adapter.type}" stores no ${signal}` : `${signal} are disabled`;
+    const why = bySignal[signal].enabled
+      ? `type = "${owner[signal]?.adapter.type}" stores no ${signal}`
+      : `${signal} are disabled`;
     throw new QueryError(`${where('query')} cannot query ${signal}: ${why}`, signal);
   };
 
@@ -283,9 +328,13 @@ export async function openStorage(config: TelemetryConfig, options: OpenStorageO
     async queryMetrics(q) {
       const a = owner.metrics?.adapter;
       if (a?.metrics) return a.metrics.queryMetrics(normalizeMetricQuery(q, a.metrics.capabilities));
-      if (a?.metricsPull?.queryMetrics) return a.metricsPull.queryMetrics(normalizeMetricQuery(q, a.metricsPull.capabilities));
+      if (a?.metricsPull?.queryMetrics)
+        return a.metricsPull.queryMetrics(normalizeMetricQuery(q, a.metricsPull.capabilities));
       if (a?.metricsPull) {
-        throw new QueryError(`${where('query')} metrics go to a pull endpoint; set endpoint = "<Prometheus server URL>" to query them back`, 'metrics');
+        throw new QueryError(
+          `${where('query')} metrics go to a pull endpoint; set endpoint = "<Prometheus server URL>" to query them back`,
+          'metrics',
+        );
       }
       return missing('metrics');
     },
@@ -330,7 +379,11 @@ export async function openStorage(config: TelemetryConfig, options: OpenStorageO
     ingestSpans: (spans, opts) => ingest('traces', spans, opts),
     ingestMetrics: (points, opts) => ingest('metrics', points, opts),
     ingestLogs: (records, opts) => ingest('logs', records, opts),
-    stats: () => Object.fromEntries(SIGNALS.map((s) => [s, queues[s] ? { ...queues[s]!.stats } : undefined])) as Record<Signal, WriteQueueStats | undefined>,
+    stats: () =>
+      Object.fromEntries(SIGNALS.map((s) => [s, queues[s] ? { ...queues[s]!.stats } : undefined])) as Record<
+        Signal,
+        WriteQueueStats | undefined
+      >,
     async health() {
       const results = await Promise.all(
         runtimes.map(async (rt) => {
@@ -343,7 +396,12 @@ export async function openStorage(config: TelemetryConfig, options: OpenStorageO
       );
       const signals: Record<string, string> = {};
       for (const s of SIGNALS) signals[s] = backends[s] ?? (bySignal[s].enabled ? 'not stored' : 'disabled');
-      return { ok: results.every((r) => r.ok), message: results.map((r) => r.message).join('; ') || 'no backend', signals, details: { backends: results } };
+      return {
+        ok: results.every((r) => r.ok),
+        message: results.map((r) => r.message).join('; ') || 'no backend',
+        signals,
+        details: { backends: results },
+      };
     },
     runRetention,
     async forceFlush() {

@@ -1,10 +1,22 @@
-import { type Meter, type Tracer, context, metrics, propagation, trace } from '@opentelemetry/api';
+import { context, type Meter, metrics, propagation, type Tracer, trace } from '@opentelemetry/api';
 import { type Logger, logs } from '@opentelemetry/api-logs';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, ExportResultCode, W3CBaggagePropagator, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
+import {
+  CompositePropagator,
+  type ExportResult,
+  ExportResultCode,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
 import { type Instrumentation, registerInstrumentations } from '@opentelemetry/instrumentation';
-import { defaultResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import { LoggerProvider, type LogRecordExporter, type LogRecordProcessor, type ReadableLogRecord, type SdkLogRecord } from '@opentelemetry/sdk-logs';
+import { defaultResource, type Resource, resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  LoggerProvider,
+  type LogRecordExporter,
+  type LogRecordProcessor,
+  type ReadableLogRecord,
+  type SdkLogRecord,
+} from '@opentelemetry/sdk-logs';
 import {
   AggregationTemporality,
   MeterProvider,
@@ -23,7 +35,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { where } from './errors.js';
 import { logFromReadable, pointsFromResourceMetrics, spanFromReadable } from './otel-convert.js';
-import { type OpenStorageOptions, type TelemetryStorage, consoleLogger, openStorage } from './storage.js';
+import { consoleLogger, type OpenStorageOptions, openStorage, type TelemetryStorage } from './storage.js';
 import type { DiagnosticLogger, MetricPoint, TelemetryConfig, TelemetryQuery } from './types.js';
 
 const processorFactories = new Map<string, () => SpanProcessor>();
@@ -124,7 +136,9 @@ export class StorageMetricExporter implements PushMetricExporter {
       const points = pointsFromResourceMetrics(metricsData);
       this.noteOverflow(points);
       const r = this.storage.ingestMetrics(points);
-      resultCallback({ code: r.rejected > 0 && r.reason !== 'not_stored' ? ExportResultCode.FAILED : ExportResultCode.SUCCESS });
+      resultCallback({
+        code: r.rejected > 0 && r.reason !== 'not_stored' ? ExportResultCode.FAILED : ExportResultCode.SUCCESS,
+      });
     } catch (error) {
       resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
     }
@@ -211,7 +225,10 @@ export interface Telemetry {
  * Builds OpenTelemetry tracer, meter and logger providers whose data goes to the backend(s) the config names,
  * with bounded batching queues, the trace cache, the retention sweep and the query API.
  */
-export async function createTelemetry(config: TelemetryConfig, options: CreateTelemetryOptions = {}): Promise<Telemetry> {
+export async function createTelemetry(
+  config: TelemetryConfig,
+  options: CreateTelemetryOptions = {},
+): Promise<Telemetry> {
   const logger = options.logger ?? consoleLogger;
   const storageOptions: OpenStorageOptions = {
     logger,
@@ -248,7 +265,9 @@ export async function createTelemetry(config: TelemetryConfig, options: CreateTe
           onOverflow: (name) => {
             if (noted.has(name)) return;
             noted.add(name);
-            logger.warn(`${where('metrics')} metric ${name} has more attribute sets than max_series_per_metric (${limit}); the rest are folded into one overflow series.`);
+            logger.warn(
+              `${where('metrics')} metric ${name} has more attribute sets than max_series_per_metric (${limit}); the rest are folded into one overflow series.`,
+            );
           },
         }) as MetricReader,
       );
@@ -276,7 +295,9 @@ export async function createTelemetry(config: TelemetryConfig, options: CreateTe
   if (registerGlobal) {
     contextManager = new AsyncLocalStorageContextManager().enable();
     context.setGlobalContextManager(contextManager);
-    propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
+    propagation.setGlobalPropagator(
+      new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+    );
     trace.setGlobalTracerProvider(tracerProvider);
     metrics.setGlobalMeterProvider(meterProvider);
     logs.setGlobalLoggerProvider(loggerProvider);
@@ -284,7 +305,9 @@ export async function createTelemetry(config: TelemetryConfig, options: CreateTe
 
   const disableInstrumentations: Array<() => void> = [];
   const addInstr = (...list: Array<Instrumentation | Instrumentation[]>) => {
-    disableInstrumentations.push(registerInstrumentations({ instrumentations: list.flat(), tracerProvider, meterProvider, loggerProvider }));
+    disableInstrumentations.push(
+      registerInstrumentations({ instrumentations: list.flat(), tracerProvider, meterProvider, loggerProvider }),
+    );
   };
   if (globalInstrumentations.length || options.instrumentations?.length) {
     addInstr([...globalInstrumentations, ...(options.instrumentations ?? [])]);
@@ -315,8 +338,14 @@ export async function createTelemetry(config: TelemetryConfig, options: CreateTe
       shutdownPromise ??= (async () => {
         for (const disable of disableInstrumentations) disable();
         // Providers first: the metric reader's last collection and every ended span reach the queues before they close.
-        const results = await Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown(), loggerProvider.shutdown()]);
-        for (const r of results) if (r.status === 'rejected') logger.error(`${where()} provider shutdown failed: ${(r.reason as Error)?.message}`);
+        const results = await Promise.allSettled([
+          tracerProvider.shutdown(),
+          meterProvider.shutdown(),
+          loggerProvider.shutdown(),
+        ]);
+        for (const r of results)
+          if (r.status === 'rejected')
+            logger.error(`${where()} provider shutdown failed: ${(r.reason as Error)?.message}`);
         await storage.shutdown();
         if (registerGlobal) {
           trace.disable();

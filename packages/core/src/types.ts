@@ -16,12 +16,7 @@ export type AttributeScalar = string | number | boolean | bigint;
  * An attribute value with its OpenTelemetry type kept: scalars, homogeneous arrays as the OTel JS API has them,
  * and (for log bodies and OTLP `kvlistValue`/`bytesValue`) maps, bytes and null.
  */
-export type AttributeValue =
-  | AttributeScalar
-  | null
-  | Uint8Array
-  | AttributeValue[]
-  | { [key: string]: AttributeValue };
+export type AttributeValue = AttributeScalar | null | Uint8Array | AttributeValue[] | { [key: string]: AttributeValue };
 
 /** Attributes as a plain object of typed values, as in the OpenTelemetry JS API. */
 export type Attributes = Record<string, AttributeValue>;
@@ -358,7 +353,9 @@ export interface LogCapabilities {
 // ---------------------------------------------------------------------------------------------------------------------
 
 /** What a write returns. Adapters never throw from writes: a failure is a result, as in the OTel exporter contract. */
-export type WriteResult = { ok: true } | { ok: false; error: Error; /** true when a retry may succeed. */ retryable: boolean };
+export type WriteResult =
+  | { ok: true }
+  | { ok: false; error: Error /** true when a retry may succeed. */; retryable: boolean };
 
 export interface TraceStore {
   readonly capabilities: TraceCapabilities;

@@ -47,7 +47,15 @@ export class WriteQueue<T, R = T> {
   private closed = false;
   private lastDropLog = 0;
   private droppedSinceLog = 0;
-  readonly stats: WriteQueueStats = { queued: 0, written: 0, dropped: 0, failed: 0, retries: 0, rejected: 0, backingOff: false };
+  readonly stats: WriteQueueStats = {
+    queued: 0,
+    written: 0,
+    dropped: 0,
+    failed: 0,
+    retries: 0,
+    rejected: 0,
+    backingOff: false,
+  };
 
   constructor(
     private readonly name: string,
@@ -68,7 +76,12 @@ export class WriteQueue<T, R = T> {
     }
     if (options.rejectWhenFull && this.queuedItems + this.pending.length + items.length > this.config.max_queue_size) {
       this.stats.rejected += items.length;
-      return { accepted: 0, rejected: items.length, reason: 'queue_full', retryAfterMs: Math.max(1000, this.backoffMs) };
+      return {
+        accepted: 0,
+        rejected: items.length,
+        reason: 'queue_full',
+        retryAfterMs: Math.max(1000, this.backoffMs),
+      };
     }
     for (const item of items) {
       this.pending.push(item);
@@ -110,10 +123,13 @@ export class WriteQueue<T, R = T> {
     const now = Date.now();
     // One line per 10 s at most, so a dead backend does not flood the app's log.
     if (now - this.lastDropLog >= 10_000) {
-      this.logger.warn(`${where(this.name)} dropped ${this.droppedSinceLog} item(s): ${why}; ${this.stats.dropped} dropped in total`, {
-        dropped: this.stats.dropped,
-        lastError: this.stats.lastError,
-      });
+      this.logger.warn(
+        `${where(this.name)} dropped ${this.droppedSinceLog} item(s): ${why}; ${this.stats.dropped} dropped in total`,
+        {
+          dropped: this.stats.dropped,
+          lastError: this.stats.lastError,
+        },
+      );
       this.lastDropLog = now;
       this.droppedSinceLog = 0;
     }
@@ -139,7 +155,9 @@ export class WriteQueue<T, R = T> {
         this.queuedItems -= batch.length;
         this.stats.failed += batch.length;
         this.stats.lastError = (error as Error).message;
-        this.logger.error(`${where(this.name)} could not convert ${batch.length} item(s); they are dropped: ${(error as Error).message}`);
+        this.logger.error(
+          `${where(this.name)} could not convert ${batch.length} item(s); they are dropped: ${(error as Error).message}`,
+        );
         this.updateQueued();
         continue;
       }
@@ -167,14 +185,19 @@ export class WriteQueue<T, R = T> {
         this.batches.shift();
         this.queuedItems -= batch.length;
         this.stats.failed += batch.length;
-        this.logger.error(`${where(this.name)} backend rejected ${batch.length} item(s), not retried: ${result.error.message}`);
+        this.logger.error(
+          `${where(this.name)} backend rejected ${batch.length} item(s), not retried: ${result.error.message}`,
+        );
         this.updateQueued();
         continue;
       }
       this.stats.retries++;
-      this.backoffMs = this.backoffMs === 0 ? this.config.retry_initial_ms : Math.min(this.config.retry_max_ms, this.backoffMs * 2);
+      this.backoffMs =
+        this.backoffMs === 0 ? this.config.retry_initial_ms : Math.min(this.config.retry_max_ms, this.backoffMs * 2);
       if (!this.stats.backingOff) {
-        this.logger.warn(`${where(this.name)} write failed, retrying with backoff (queue bounded at ${this.config.max_queue_size}): ${result.error.message}`);
+        this.logger.warn(
+          `${where(this.name)} write failed, retrying with backoff (queue bounded at ${this.config.max_queue_size}): ${result.error.message}`,
+        );
       }
       this.stats.backingOff = true;
       if (this.closed) return;
@@ -203,7 +226,10 @@ export class WriteQueue<T, R = T> {
       this.wakeBackoff?.();
       const current = this.draining;
       if (!current) continue;
-      await Promise.race([current, new Promise((r) => setTimeout(r, Math.max(1, Math.min(200, deadline - Date.now()))))]);
+      await Promise.race([
+        current,
+        new Promise((r) => setTimeout(r, Math.max(1, Math.min(200, deadline - Date.now())))),
+      ]);
     }
     return true;
   }
@@ -221,9 +247,12 @@ export class WriteQueue<T, R = T> {
       this.pending = [];
       this.queuedItems = 0;
       this.updateQueued();
-      this.logger.error(`${where(this.name)} shutdown timed out after ${timeoutMs} ms with the backend failing; ${lost} item(s) dropped`, {
-        lastError: this.stats.lastError,
-      });
+      this.logger.error(
+        `${where(this.name)} shutdown timed out after ${timeoutMs} ms with the backend failing; ${lost} item(s) dropped`,
+        {
+          lastError: this.stats.lastError,
+        },
+      );
     }
   }
 }

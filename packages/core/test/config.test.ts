@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, registerAdapter, createMemoryAdapter } from '../src/index.js';
+import { ConfigError, createMemoryAdapter, loadConfig, registerAdapter } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rohas-config-'));
 function file(name: string, text: string): string {
@@ -22,7 +22,9 @@ function failure(path: string, env: NodeJS.ProcessEnv = {}): ConfigError {
 
 describe('loadConfig', () => {
   it('accepts every key of the Rohas reference exactly as written', () => {
-    const p = file('reference.toml', `
+    const p = file(
+      'reference.toml',
+      `
 [project]
 name = "app"   # other sections of rohas.toml are not ours
 
@@ -39,7 +41,8 @@ url = "http://localhost:8086"
 database = "rohas"
 retention_policy = "30d"
 connection_string = "postgresql://user:pass@localhost/rohas"
-`);
+`,
+    );
     const c = loadConfig(p, { env: {} });
     expect(c.type).toBe('sqlite');
     expect(c.retention_days).toBe(30);
@@ -52,12 +55,22 @@ connection_string = "postgresql://user:pass@localhost/rohas"
 
   it('fills defaults when the file has no [telemetry] section', () => {
     const c = loadConfig(file('empty.toml', ''), { env: {} });
-    expect(c).toMatchObject({ type: 'sqlite', retention_days: 30, max_cache_size: 1000, enable_traces: true, sampling_ratio: 1, max_series_per_metric: 10000 });
+    expect(c).toMatchObject({
+      type: 'sqlite',
+      retention_days: 30,
+      max_cache_size: 1000,
+      enable_traces: true,
+      sampling_ratio: 1,
+      max_series_per_metric: 10000,
+    });
     expect(c.batch.max_queue_size).toBe(200000);
   });
 
   it('reads per-signal sections with their own type, options and retention', () => {
-    const c = loadConfig(file('signals.toml', `
+    const c = loadConfig(
+      file(
+        'signals.toml',
+        `
 [telemetry]
 type = "prometheus"
 port = 9464
@@ -67,17 +80,26 @@ path = "traces-db"
 retention_days = 7
 [telemetry.logs]
 enabled = false
-`), { env: {} });
+`,
+      ),
+      { env: {} },
+    );
     expect(c.traces).toEqual({ type: 'sqlite', path: 'traces-db', retention_days: 7 });
     expect(c.logs).toEqual({ enabled: false });
   });
 
   it('interpolates ${ENV} and ${ENV:-default}', () => {
-    const c = loadConfig(file('env.toml', `
+    const c = loadConfig(
+      file(
+        'env.toml',
+        `
 [telemetry]
 type = "timescaledb"
 connection_string = "postgresql://\${PGUSER}:\${PGPASS:-secret}@localhost/rohas"
-`), { env: { PGUSER: 'alice' } });
+`,
+      ),
+      { env: { PGUSER: 'alice' } },
+    );
     expect(c.connection_string).toBe('postgresql://alice:secret@localhost/rohas');
   });
 
@@ -105,12 +127,16 @@ connection_string = "postgresql://\${PGUSER}:\${PGPASS:-secret}@localhost/rohas"
 
   it('rejects an unknown type, naming file, line, key and the allowed types', () => {
     const e = failure(file('bad-type.toml', '[telemetry]\n\ntype = "mongodb"\n'));
-    expect(e.message).toMatch(/bad-type\.toml:3: key telemetry\.type is "mongodb"; allowed: .*influxdb.*prometheus.*sqlite.*timescaledb/);
+    expect(e.message).toMatch(
+      /bad-type\.toml:3: key telemetry\.type is "mongodb"; allowed: .*influxdb.*prometheus.*sqlite.*timescaledb/,
+    );
     expect(e.key).toBe('telemetry.type');
   });
 
   it('explains rocksdb, the Rohas engine default', () => {
-    expect(failure(file('rocks.toml', '[telemetry]\ntype = "rocksdb"\n')).message).toMatch(/embedded default is sqlite/);
+    expect(failure(file('rocks.toml', '[telemetry]\ntype = "rocksdb"\n')).message).toMatch(
+      /embedded default is sqlite/,
+    );
   });
 
   it('rejects a value of the wrong type', () => {
@@ -120,12 +146,16 @@ connection_string = "postgresql://\${PGUSER}:\${PGPASS:-secret}@localhost/rohas"
 
   it('rejects a negative retention', () => {
     const e = failure(file('negative.toml', '[telemetry]\nretention_days = -1\n'));
-    expect(e.message).toMatch(/negative\.toml:2: key telemetry\.retention_days: must be >= 0 \(Days to keep data; 0 keeps forever/);
+    expect(e.message).toMatch(
+      /negative\.toml:2: key telemetry\.retention_days: must be >= 0 \(Days to keep data; 0 keeps forever/,
+    );
   });
 
   it('rejects an unknown key and lists the allowed ones', () => {
     const e = failure(file('unknown.toml', '[telemetry]\ntype = "sqlite"\nretension_days = 3\n'));
-    expect(e.message).toMatch(/unknown\.toml:3: key telemetry\.retension_days: unknown key; allowed keys here: .*retention_days/);
+    expect(e.message).toMatch(
+      /unknown\.toml:3: key telemetry\.retension_days: unknown key; allowed keys here: .*retention_days/,
+    );
   });
 
   it('rejects an unknown key in a per-signal section', () => {
@@ -145,7 +175,9 @@ connection_string = "postgresql://\${PGUSER}:\${PGPASS:-secret}@localhost/rohas"
 
   it('accepts a type registered before loading', () => {
     registerAdapter('custom-store', (ctx) => createMemoryAdapter(ctx));
-    expect(loadConfig(file('custom.toml', '[telemetry]\ntype = "custom-store"\n'), { env: {} }).type).toBe('custom-store');
+    expect(loadConfig(file('custom.toml', '[telemetry]\ntype = "custom-store"\n'), { env: {} }).type).toBe(
+      'custom-store',
+    );
   });
 });
 
@@ -153,7 +185,20 @@ describe('rohas.toml.example', () => {
   it('loads, and shows the defaults loadConfig applies', () => {
     const example = loadConfig(join(import.meta.dirname, '../../../rohas.toml.example'), { env: {} });
     const defaults = loadConfig(file('defaults.toml', ''), { env: {} });
-    for (const key of ['type', 'path', 'retention_days', 'max_cache_size', 'enable_traces', 'enable_metrics', 'enable_logs', 'sampling_ratio', 'metric_export_interval_ms', 'max_series_per_metric', 'retention_interval_ms', 'batch'] as const) {
+    for (const key of [
+      'type',
+      'path',
+      'retention_days',
+      'max_cache_size',
+      'enable_traces',
+      'enable_metrics',
+      'enable_logs',
+      'sampling_ratio',
+      'metric_export_interval_ms',
+      'max_series_per_metric',
+      'retention_interval_ms',
+      'batch',
+    ] as const) {
       if (key === 'path') continue; // the example shows sqlite's default path, which the adapter applies
       expect(example[key], key).toEqual(defaults[key]);
     }

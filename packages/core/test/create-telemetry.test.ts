@@ -1,10 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SeverityNumber } from '@opentelemetry/api-logs';
 import { SpanStatusCode } from '@opentelemetry/api';
+import { SeverityNumber } from '@opentelemetry/api-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Telemetry, createTelemetry, loadConfig } from '../src/index.js';
+import { createTelemetry, loadConfig, type Telemetry } from '../src/index.js';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -12,7 +12,10 @@ describe('createTelemetry over the embedded SQLite default', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rohas-e2e-'));
   let telemetry: Telemetry;
   beforeAll(async () => {
-    writeFileSync(join(dir, 'rohas.toml'), '[telemetry]\nservice_name = "users-api"\nmetric_export_interval_ms = 60000\n');
+    writeFileSync(
+      join(dir, 'rohas.toml'),
+      '[telemetry]\nservice_name = "users-api"\nmetric_export_interval_ms = 60000\n',
+    );
     telemetry = await createTelemetry(loadConfig(join(dir, 'rohas.toml'), { env: {} }), { logger: silent });
   });
   afterAll(() => telemetry?.shutdown());
@@ -29,7 +32,12 @@ describe('createTelemetry over the embedded SQLite default', () => {
       await tracer.startActiveSpan('db.query', async (child) => {
         child.addEvent('rows', { count: 3 });
         child.setStatus({ code: SpanStatusCode.ERROR, message: 'slow' });
-        logger.emit({ severityNumber: SeverityNumber.WARN, severityText: 'WARN', body: 'slow query', attributes: { table: 'users' } });
+        logger.emit({
+          severityNumber: SeverityNumber.WARN,
+          severityText: 'WARN',
+          body: 'slow query',
+          attributes: { table: 'users' },
+        });
         child.end();
       });
       counter.add(1, { handler_name: 'ListUsers', status: 'success' });
@@ -40,28 +48,59 @@ describe('createTelemetry over the embedded SQLite default', () => {
 
     // No file was configured beyond the service: data lives under the default .rohas/telemetry next to the config.
     expect(telemetry.storage.backends).toEqual({ traces: 'sqlite', metrics: 'sqlite', logs: 'sqlite' });
-    const found = await telemetry.query.findTraces({ service: 'users-api', attributes: { 'http.route': '/users' }, limit: 20 });
+    const found = await telemetry.query.findTraces({
+      service: 'users-api',
+      attributes: { 'http.route': '/users' },
+      limit: 20,
+    });
     expect(found.items.map((t) => t.traceId)).toEqual([traceId]);
     expect(found.items[0]).toMatchObject({ rootSpanName: 'GET /users', spanCount: 2, errorCount: 1 });
 
     const spans = (await telemetry.query.getTrace(traceId))!;
-    expect(spans.map((s) => s.name)).toEqual(['GET /users', 'db.query']);
-    expect(spans[1]!.parentSpanId).toBe(spans[0]!.spanId);
-    expect(spans[0]!.kind).toBe(1);
-    expect(spans[0]!.attributes).toEqual({ 'http.route': '/users', 'http.status_code': 200 });
-    expect(spans[1]!.events[0]).toMatchObject({ name: 'rows', attributes: { count: 3 } });
-    expect(spans[0]!.resource.attributes['service.name']).toBe('users-api');
-    expect(spans[0]!.resource.attributes['telemetry.sdk.language']).toBe('nodejs');
-    expect(typeof spans[0]!.startTimeUnixNano).toBe('bigint');
+    // Root and child may start in the same nanosecond tick; getTrace then orders them by span id.
+    expect(spans.map((s) => s.name).sort()).toEqual(['GET /users', 'db.query']);
+    const root = spans.find((s) => s.name === 'GET /users')!;
+    const child = spans.find((s) => s.name === 'db.query')!;
+    expect(child.parentSpanId).toBe(root.spanId);
+    expect(root.parentSpanId).toBeUndefined();
+    expect(root.kind).toBe(1);
+    expect(root.attributes).toEqual({ 'http.route': '/users', 'http.status_code': 200 });
+    expect(child.events[0]).toMatchObject({ name: 'rows', attributes: { count: 3 } });
+    expect(child.status).toEqual({ code: 2, message: 'slow' });
+    expect(root.resource.attributes['service.name']).toBe('users-api');
+    expect(root.resource.attributes['telemetry.sdk.language']).toBe('nodejs');
+    expect(typeof root.startTimeUnixNano).toBe('bigint');
 
     const logs = await telemetry.query.queryLogs({ traceId });
     expect(logs.items.length).toBe(1);
-    expect(logs.items[0]).toMatchObject({ body: 'slow query', severityNumber: 13, spanId: spans[1]!.spanId, attributes: { table: 'users' } });
+    expect(logs.items[0]).toMatchObject({
+      body: 'slow query',
+      severityNumber: 13,
+      spanId: child.spanId,
+      attributes: { table: 'users' },
+    });
 
     const now = BigInt(Date.now()) * 1_000_000n;
-    const count = await telemetry.query.queryMetrics({ name: 'handler.execution.count', start: now - 60_000_000_000n, end: now + 60_000_000_000n, aggregation: 'last' });
-    expect(count).toEqual([expect.objectContaining({ type: 'counter', labels: { handler_name: 'ListUsers', status: 'success' }, points: [expect.objectContaining({ value: 1 })] })]);
-    const p50 = await telemetry.query.queryMetrics({ name: 'handler.execution.duration', start: now - 60_000_000_000n, end: now + 60_000_000_000n, aggregation: 'p50', groupBy: [] });
+    const count = await telemetry.query.queryMetrics({
+      name: 'handler.execution.count',
+      start: now - 60_000_000_000n,
+      end: now + 60_000_000_000n,
+      aggregation: 'last',
+    });
+    expect(count).toEqual([
+      expect.objectContaining({
+        type: 'counter',
+        labels: { handler_name: 'ListUsers', status: 'success' },
+        points: [expect.objectContaining({ value: 1 })],
+      }),
+    ]);
+    const p50 = await telemetry.query.queryMetrics({
+      name: 'handler.execution.duration',
+      start: now - 60_000_000_000n,
+      end: now + 60_000_000_000n,
+      aggregation: 'p50',
+      groupBy: [],
+    });
     expect(p50[0]!.points[0]!.value).toBeGreaterThan(25);
     expect(p50[0]!.points[0]!.value).toBeLessThanOrEqual(50);
     expect(telemetry.stats().traces).toMatchObject({ written: 2, dropped: 0, queued: 0 });
@@ -87,9 +126,15 @@ describe('createTelemetry over the embedded SQLite default', () => {
 describe('per-signal routing', () => {
   it('sends each signal to its own backend and says which are not stored', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rohas-route-'));
-    writeFileSync(join(dir, 'rohas.toml'), '[telemetry]\ntype = "memory"\n[telemetry.traces]\ntype = "sqlite"\npath = "spans"\n[telemetry.logs]\nenabled = false\n');
+    writeFileSync(
+      join(dir, 'rohas.toml'),
+      '[telemetry]\ntype = "memory"\n[telemetry.traces]\ntype = "sqlite"\npath = "spans"\n[telemetry.logs]\nenabled = false\n',
+    );
     const warnings: string[] = [];
-    const t = await createTelemetry(loadConfig(join(dir, 'rohas.toml'), { env: {} }), { logger: { ...silent, warn: (m) => warnings.push(m) }, registerGlobal: false });
+    const t = await createTelemetry(loadConfig(join(dir, 'rohas.toml'), { env: {} }), {
+      logger: { ...silent, warn: (m) => warnings.push(m) },
+      registerGlobal: false,
+    });
     try {
       expect(t.storage.backends).toEqual({ traces: 'sqlite', metrics: 'memory', logs: undefined });
       await expect(t.query.queryLogs({})).rejects.toThrow(/logs are disabled/);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  type SpanRecord,
-  type TelemetryAdapter,
   createMemoryAdapter,
   defaultConfig,
   openStorage,
   registerAdapter,
+  type SpanRecord,
+  type TelemetryAdapter,
 } from '../src/index.js';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -53,7 +53,19 @@ describe('the bounded write queue', () => {
   it('queues while the backend is down, retries, and writes everything when it returns', async () => {
     const state = outageAdapter();
     const storage = await openStorage(
-      defaultConfig({ type: 'outage', enable_metrics: false, enable_logs: false, batch: { max_batch_size: 10, flush_interval_ms: 5, max_queue_size: 1000, retry_initial_ms: 5, retry_max_ms: 20, shutdown_timeout_ms: 2000 } }),
+      defaultConfig({
+        type: 'outage',
+        enable_metrics: false,
+        enable_logs: false,
+        batch: {
+          max_batch_size: 10,
+          flush_interval_ms: 5,
+          max_queue_size: 1000,
+          retry_initial_ms: 5,
+          retry_max_ms: 20,
+          shutdown_timeout_ms: 2000,
+        },
+      }),
       { logger: silent },
     );
     state.down = true;
@@ -72,7 +84,19 @@ describe('the bounded write queue', () => {
     const state = outageAdapter();
     const warnings: string[] = [];
     const storage = await openStorage(
-      defaultConfig({ type: 'outage', enable_metrics: false, enable_logs: false, batch: { max_batch_size: 10, flush_interval_ms: 5, max_queue_size: 50, retry_initial_ms: 5, retry_max_ms: 10, shutdown_timeout_ms: 2000 } }),
+      defaultConfig({
+        type: 'outage',
+        enable_metrics: false,
+        enable_logs: false,
+        batch: {
+          max_batch_size: 10,
+          flush_interval_ms: 5,
+          max_queue_size: 50,
+          retry_initial_ms: 5,
+          retry_max_ms: 10,
+          shutdown_timeout_ms: 2000,
+        },
+      }),
       { logger: { ...silent, warn: (m) => warnings.push(m) } },
     );
     state.down = true;
@@ -82,7 +106,9 @@ describe('the bounded write queue', () => {
     const s = storage.stats().traces!;
     expect(s.queued).toBeLessThanOrEqual(60);
     expect(s.dropped).toBeGreaterThanOrEqual(140);
-    expect(warnings.some((w) => /\[rohas-telemetry\] \[traces\] dropped \d+ item\(s\): the write queue is full/.test(w))).toBe(true);
+    expect(
+      warnings.some((w) => /\[rohas-telemetry\] \[traces\] dropped \d+ item\(s\): the write queue is full/.test(w)),
+    ).toBe(true);
     state.down = false;
     await storage.forceFlush();
     const after = storage.stats().traces!;
@@ -95,7 +121,19 @@ describe('the bounded write queue', () => {
   it('refuses new items instead when asked (for remote clients that retry)', async () => {
     const state = outageAdapter();
     const storage = await openStorage(
-      defaultConfig({ type: 'outage', enable_metrics: false, enable_logs: false, batch: { max_batch_size: 10, flush_interval_ms: 5, max_queue_size: 20, retry_initial_ms: 5, retry_max_ms: 10, shutdown_timeout_ms: 500 } }),
+      defaultConfig({
+        type: 'outage',
+        enable_metrics: false,
+        enable_logs: false,
+        batch: {
+          max_batch_size: 10,
+          flush_interval_ms: 5,
+          max_queue_size: 20,
+          retry_initial_ms: 5,
+          retry_max_ms: 10,
+          shutdown_timeout_ms: 500,
+        },
+      }),
       { logger: silent },
     );
     state.down = true;

@@ -13,11 +13,20 @@ function clean<T extends object>(obj: T): T {
 }
 
 function resource(r: Resource): Resource {
-  return clean({ attributes: r.attributes ?? {}, droppedAttributesCount: drop(r.droppedAttributesCount), schemaUrl: r.schemaUrl });
+  return clean({
+    attributes: r.attributes ?? {},
+    droppedAttributesCount: drop(r.droppedAttributesCount),
+    schemaUrl: r.schemaUrl,
+  });
 }
 
 function scope(s: InstrumentationScope): InstrumentationScope {
-  return clean({ name: s.name, version: s.version, attributes: s.attributes ?? ({} as Attributes), schemaUrl: s.schemaUrl });
+  return clean({
+    name: s.name,
+    version: s.version,
+    attributes: s.attributes ?? ({} as Attributes),
+    schemaUrl: s.schemaUrl,
+  });
 }
 
 export function canonicalSpan(s: SpanRecord): SpanRecord {
@@ -41,7 +50,13 @@ export function canonicalSpan(s: SpanRecord): SpanRecord {
     })),
     droppedEventsCount: drop(s.droppedEventsCount),
     links: s.links.map((l) =>
-      clean({ traceId: l.traceId, spanId: l.spanId, traceState: l.traceState, attributes: l.attributes ?? {}, droppedAttributesCount: drop(l.droppedAttributesCount) }),
+      clean({
+        traceId: l.traceId,
+        spanId: l.spanId,
+        traceState: l.traceState,
+        attributes: l.attributes ?? {},
+        droppedAttributesCount: drop(l.droppedAttributesCount),
+      }),
     ),
     droppedLinksCount: drop(s.droppedLinksCount),
     resource: resource(s.resource),

@@ -3,7 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConformanceSuite } from '../src/index.js';
 
 // The suite proves itself against the in-memory reference adapter.
-runConformanceSuite({ describe, it, expect, beforeAll, afterAll }, {
-  name: 'memory',
-  createAdapter: ({ retention }) => createMemoryAdapter({ retention }),
-});
+runConformanceSuite(
+  { describe, it, expect, beforeAll, afterAll },
+  {
+    name: 'memory',
+    createAdapter: ({ retention }) => createMemoryAdapter({ retention }),
+  },
+);
