@@ -5,7 +5,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonSpan } from '../src/api-types.ts';
-import { logsRequest, postOtlp } from './fixtures/otlp-json.ts';
+import { logsRequest, postOtlp, tracesRequest } from './fixtures/otlp-json.ts';
 import { bigTrace, depthFirstOrder, exampleData } from './fixtures/telemetry-data.ts';
 import {
   type Browser,
@@ -369,6 +369,43 @@ describe('shell', () => {
     // The browser itself logs the 404 response; nothing else may fail.
     expect(errors.filter((e) => !/404/.test(e))).toEqual([]);
     await p.close();
+    page = undefined as unknown as Page;
+    consoleErrors = [];
+  });
+
+  it('asks for the bearer token when the API answers 401, then shows the data', async () => {
+    const token = `t-${Math.random().toString(36).slice(2)}`;
+    const locked = await startTelemetryServer({ token });
+    try {
+      const span = spansOf(data.orderTraceId)[0]!;
+      await postOtlp(locked.url, 'traces', tracesRequest([span]), token);
+      await eventually('the span stored', async () => {
+        const r = await fetch(`${locked.url}/telemetry/traces/${span.traceId}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        return r.ok || undefined;
+      });
+      const p = await browser.context.newPage();
+      const errors = watchConsole(p);
+      await p.goto(`${locked.url}/workbench/traces`);
+      const dialog = p.locator('[role="dialog"][aria-label="API token"]');
+      await dialog.waitFor();
+      await dialog.locator('input').fill(token);
+      await dialog.locator('button[type="submit"]').click();
+      await p
+        .locator(`a[href="/workbench/traces/${span.traceId}"]`)
+        .waitFor({ timeout: 10_000 })
+        .catch(async (e) => {
+          await p.screenshot({ path: screenshotPath('token-failure') });
+          throw e;
+        });
+      // Only the browser's own notes about the 401 answers before the token was given.
+      expect(errors.filter((e) => !/401/.test(e))).toEqual([]);
+      await p.evaluate(() => localStorage.removeItem('rohas-workbench-token'));
+      await p.close();
+    } finally {
+      await locked.close();
+    }
     page = undefined as unknown as Page;
     consoleErrors = [];
   });

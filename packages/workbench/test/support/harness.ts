@@ -69,7 +69,9 @@ const TSX_LOADER = pathToFileURL(
  * Starts `rohas-telemetry serve` (from packages/server/src/cli.ts through tsx) on a free port with a SQLite database
  * in a temp folder. Until the CLI exists, the same server is started in this process with startServer().
  */
-export async function startTelemetryServer(options: { exampleApp?: boolean } = {}): Promise<TestServer> {
+export async function startTelemetryServer(
+  options: { exampleApp?: boolean; token?: string } = {},
+): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rohas-workbench-'));
   const config = join(dataDir, 'rohas.toml');
   writeFileSync(
@@ -82,6 +84,7 @@ export async function startTelemetryServer(options: { exampleApp?: boolean } = {
       '[telemetry.server]',
       'host = "127.0.0.1"',
       'port = 0',
+      ...(options.token ? [`token = "${options.token}"`] : []),
       '',
     ].join('\n'),
   );
