@@ -76,7 +76,9 @@ export interface PrometheusInfo extends BackendBase {
    * `host:port` pairs the server scrapes (path `/metrics`) every 1 s. A test starts its pull
    * endpoint on one of these ports (listen on 127.0.0.1 or 0.0.0.0); they are free when the run
    * starts, but two test files using the same port at the same time collide, so each file should
-   * use its own index.
+   * use its own index. The samples' `instance` label is this exact string in every path (a
+   * container reaches the port under another name; its scrape config sets the label back), so
+   * `up{instance="<target>"}` works everywhere. Job label: `rohas-test`.
    */
   scrapeTargets: string[];
 }

@@ -23,12 +23,24 @@ export async function prometheusVersion(url: string): Promise<string | undefined
   return body.data?.version ?? 'unknown';
 }
 
+/** One scraped endpoint: where Prometheus connects, and the `instance` label its samples get. */
+export interface ScrapeTarget {
+  address: string;
+  instance: string;
+}
+
 /**
  * The scrape config: the adapters' targets (job `rohas-test`), one target for the providers' own
  * test (job `rohas-probe`) and the server itself, all every second so a test sees a scrape quickly.
+ * Each target's `instance` label is set explicitly, so tests can select `{instance="<scrapeTarget>"}`
+ * even when Prometheus reaches the endpoint under another name (a container scraping this machine
+ * through `host.testcontainers.internal`).
  */
-export function scrapeConfig(targets: string[], probe: string, self: string): string {
-  const list = (xs: string[]) => xs.map((t) => `'${t}'`).join(', ');
+export function scrapeConfig(targets: ScrapeTarget[], probe: ScrapeTarget, self: string): string {
+  // Names and ports only come from this file; quote them for YAML anyway.
+  const q = (v: string) => `'${v.replace(/'/g, "''")}'`;
+  const staticConfigs = (xs: ScrapeTarget[]) =>
+    xs.map((t) => `      - targets: [${q(t.address)}]\n        labels: { instance: ${q(t.instance)} }`).join('\n');
   return `global:
   scrape_interval: 1s
   scrape_timeout: 1s
@@ -36,13 +48,13 @@ export function scrapeConfig(targets: string[], probe: string, self: string): st
 scrape_configs:
   - job_name: rohas-test
     static_configs:
-      - targets: [${list(targets)}]
+${staticConfigs(targets)}
   - job_name: rohas-probe
     static_configs:
-      - targets: [${list([probe])}]
+${staticConfigs([probe])}
   - job_name: prometheus
     static_configs:
-      - targets: [${list([self])}]
+      - targets: [${q(self)}]
 `;
 }
 
@@ -79,7 +91,11 @@ export const prometheusProvider: Provider<'prometheus'> = {
       port: 9090,
       files: [
         {
-          content: scrapeConfig([`${host}:${t1}`, `${host}:${t2}`], `${host}:${probe}`, 'localhost:9090'),
+          content: scrapeConfig(
+            [t1, t2].map((p) => ({ address: `${host}:${p}`, instance: `127.0.0.1:${p}` })),
+            { address: `${host}:${probe}`, instance: `127.0.0.1:${probe}` },
+            'localhost:9090',
+          ),
           target: '/etc/prometheus/prometheus.yml',
         },
       ],
@@ -120,7 +136,8 @@ export const prometheusProvider: Provider<'prometheus'> = {
     const configFile = join(base, 'prometheus.yml');
     const logFile = join(base, 'prometheus.log');
     const scrapeTargets = [`127.0.0.1:${t1}`, `127.0.0.1:${t2}`];
-    writeFileSync(configFile, scrapeConfig(scrapeTargets, `127.0.0.1:${probe}`, `127.0.0.1:${web}`));
+    const same = (t: string) => ({ address: t, instance: t });
+    writeFileSync(configFile, scrapeConfig(scrapeTargets.map(same), same(`127.0.0.1:${probe}`), `127.0.0.1:${web}`));
     const child = spawnServer(
       bin,
       [
