@@ -5,7 +5,7 @@
  *
  *   node --conditions=@rohas/source --import tsx bench/influxdb/run.ts            # starts a throwaway influxd
  *   ROHAS_BENCH_INFLUXDB1_URL=http://127.0.0.1:8086 node --conditions=@rohas/source --import tsx bench/influxdb/run.ts
- *   options: BENCH_POINTS (default 100000), BENCH_BATCH (points per request, default 5000), BENCH_ROUNDS (default 3)
+ *   options: BENCH_POINTS (default 100000), BENCH_BATCH (points per request, default 5000), BENCH_ROUNDS (default 5)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,7 +18,7 @@ import { createAdapter } from '@rohas/telemetry-influxdb';
 
 const POINTS = Number(process.env.BENCH_POINTS ?? 100_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 5_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -140,37 +140,40 @@ async function main(): Promise<void> {
     };
     for (let round = 0; round < ROUNDS; round++) {
       for (const inFlight of [1, 2]) {
-        // raw
-        const rawDb = `${prefix}_raw_${inFlight}_${round}`;
-        databases.push(rawDb);
-        await query(url, `CREATE DATABASE "${rawDb}"`);
-        const rawRate = await timed(
-          lineBatches.map((b) => [b]),
-          inFlight,
-          async ([b]) => {
-            const res = await fetch(`${url}/write?db=${rawDb}&precision=ns`, { method: 'POST', body: b!.body });
-            if (res.status !== 204) throw new Error(`raw write: ${res.status} ${await res.text()}`);
-          },
-          ([b]) => b!.lines,
-        );
-        record(`raw, ${inFlight} in flight`, rawRate);
-        // adapter
-        const db = `${prefix}_adapter_${inFlight}_${round}`;
-        databases.push(db);
-        const adapter: TelemetryAdapter = await createAdapter({
-          options: { type: 'influxdb', url, database: db, write_concurrency: 1 },
-          retention: { traces: 0, metrics: 0, logs: 0 },
-          signals: ['metrics'],
-          logger,
-          baseDir: process.cwd(),
-        });
-        await adapter.init();
-        const rate = await timed(pointBatches, inFlight, async (batch) => {
-          const r = await adapter.metrics!.write(batch);
-          if (!r.ok) throw r.error;
-        });
-        record(`adapter, ${inFlight} in flight`, rate);
-        await adapter.close();
+        // Alternate which path goes first, so a server still busy with the previous run's writes hurts both equally.
+        const order = (round + inFlight) % 2 === 0 ? (['raw', 'adapter'] as const) : (['adapter', 'raw'] as const);
+        for (const path of order) {
+          const db = `${prefix}_${path}_${inFlight}_${round}`;
+          databases.push(db);
+          if (path === 'raw') {
+            await query(url, `CREATE DATABASE "${db}"`);
+            const rate = await timed(
+              lineBatches.map((b) => [b]),
+              inFlight,
+              async ([b]) => {
+                const res = await fetch(`${url}/write?db=${db}&precision=ns`, { method: 'POST', body: b!.body });
+                if (res.status !== 204) throw new Error(`raw write: ${res.status} ${await res.text()}`);
+              },
+              ([b]) => b!.lines,
+            );
+            record(`raw, ${inFlight} in flight`, rate);
+          } else {
+            const adapter: TelemetryAdapter = await createAdapter({
+              options: { type: 'influxdb', url, database: db, write_concurrency: 1 },
+              retention: { traces: 0, metrics: 0, logs: 0 },
+              signals: ['metrics'],
+              logger,
+              baseDir: process.cwd(),
+            });
+            await adapter.init();
+            const rate = await timed(pointBatches, inFlight, async (batch) => {
+              const r = await adapter.metrics!.write(batch);
+              if (!r.ok) throw r.error;
+            });
+            record(`adapter, ${inFlight} in flight`, rate);
+            await adapter.close();
+          }
+        }
       }
     }
     const rows = Object.entries(results).map(([k, v]) => [k, median(v)] as const);

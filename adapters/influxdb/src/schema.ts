@@ -25,8 +25,10 @@ import {
   encodeTagValue,
   escapeKey,
   type FieldValue,
+  formatFieldValue,
   formatPoint,
   QuotedString,
+  quoteString,
 } from './line-protocol.js';
 
 export const SECOND = 1_000_000_000n;
@@ -255,41 +257,35 @@ function metricSeriesId(p: MetricPoint, attributes: string, resource: Encoded): 
 }
 
 export function metricLine(m: Measurements, p: MetricPoint): string {
-  // Attribute objects are new per data point (the core copies them), so they are encoded each time.
+  // Attribute objects are new per data point (the core copies them), so they are encoded each time. The line is built
+  // directly (no field object): this is the hot path of metric ingest.
   const attributesText = encodeAttributes(p.attributes);
-  const attributes = new QuotedString(attributesText);
   const resource = encoded(p.resource, () => json(p.resource));
-  const h = p.histogram;
-  const fields: Record<string, FieldValue | undefined> = {};
+  let line = `${m.metrics},metric=${tagText(p.name)},service=${tagText(serviceNameOf(p.resource))},sid=${metricSeriesId(p, attributesText, resource)},type=${tagText(p.type)} `;
   if (p.value !== undefined) {
-    if (Number.isFinite(p.value)) fields.value = p.value;
-    else fields.value_text = String(p.value);
+    line += Number.isFinite(p.value)
+      ? `value=${formatFieldValue(p.value)},`
+      : `value_text=${quoteString(String(p.value))},`;
   }
+  const h = p.histogram ?? p.exponentialHistogram;
   if (h) {
-    fields.count = BigInt(Math.trunc(h.count));
-    if (h.sum !== undefined && Number.isFinite(h.sum)) fields.sum = h.sum;
-    fields.histogram = json(h);
+    line += `count=${Math.trunc(h.count)}i,`;
+    if (h.sum !== undefined && Number.isFinite(h.sum)) line += `sum=${formatFieldValue(h.sum)},`;
+    line += p.histogram
+      ? `histogram=${quoteString(json(p.histogram))},`
+      : `exp_histogram=${quoteString(json(p.exponentialHistogram))},`;
   }
-  if (p.exponentialHistogram) {
-    fields.count = BigInt(Math.trunc(p.exponentialHistogram.count));
-    if (p.exponentialHistogram.sum !== undefined && Number.isFinite(p.exponentialHistogram.sum))
-      fields.sum = p.exponentialHistogram.sum;
-    fields.exp_histogram = json(p.exponentialHistogram);
-  }
-  fields.attributes = attributes;
-  fields.resource = resource.field;
-  fields.scope = cachedJson(p.scope);
-  fields.start_ns = p.startTimeUnixNano;
-  fields.temporality = p.temporality;
-  if (p.isMonotonic !== undefined) fields.monotonic = p.isMonotonic;
-  fields.descriptor = descriptorJson(p.description, p.unit);
-  if (p.exemplars?.length) fields.exemplars = json(p.exemplars);
-  const tagSet = `,metric=${tagText(p.name)},service=${tagText(serviceNameOf(p.resource))},sid=${metricSeriesId(p, attributesText, resource)},type=${tagText(p.type)}`;
-  return formatPoint(m.metrics, tagSet, fields, p.timeUnixNano);
+  line += `attributes=${quoteString(attributesText)},resource=${resource.field.text},scope=${cachedJson(p.scope).text},start_ns=${p.startTimeUnixNano}i,temporality=${quoteString(p.temporality)},`;
+  if (p.isMonotonic !== undefined) line += `monotonic=${p.isMonotonic},`;
+  if (p.exemplars?.length) line += `exemplars=${quoteString(json(p.exemplars))},`;
+  return `${line}descriptor=${descriptorJson(p.description, p.unit).text} ${p.timeUnixNano}`;
 }
 
 const descriptors = new Map<string, QuotedString>();
+let lastDescriptor: { description: string | undefined; unit: string | undefined; text: QuotedString } | undefined;
 function descriptorJson(description: string | undefined, unit: string | undefined): QuotedString {
+  if (lastDescriptor && lastDescriptor.description === description && lastDescriptor.unit === unit)
+    return lastDescriptor.text;
   const key = `${description ?? ''}\u0000${unit ?? ''}`;
   let text = descriptors.get(key);
   if (text === undefined) {
@@ -297,6 +293,7 @@ function descriptorJson(description: string | undefined, unit: string | undefine
     if (descriptors.size > 10_000) descriptors.clear();
     descriptors.set(key, text);
   }
+  lastDescriptor = { description, unit, text };
   return text;
 }
 
