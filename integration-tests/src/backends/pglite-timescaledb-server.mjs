@@ -194,8 +194,8 @@ async function shutdown(why) {
   const force = setTimeout(() => process.exit(0), 5000);
   force.unref();
   try {
+    // No db.close(): it syncs the data folder (over a second), and the run deletes that folder anyway.
     await server.stop();
-    await db.close();
   } catch (err) {
     log(`error while stopping: ${err}`);
   }
