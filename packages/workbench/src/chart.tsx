@@ -50,10 +50,11 @@ export function Chart(props: ChartProps) {
       width: Math.max(200, host.clientWidth),
       height: props.height ?? 220,
       legend: { show: props.series.length > 0, live: true },
-      cursor: { drag: { x: true, y: false }, points: { size: 7 }, focus: { prox: 16 } },
+      // Drag to zoom (double-click resets), except where a click picks a point: a drag would end in a click.
+      cursor: { drag: { x: !props.onPick, y: false }, points: { size: 7 }, focus: { prox: 16 } },
       focus: { alpha: 0.35 },
       scales: {
-        x: { time: true, ...(props.xRange ? { range: () => props.xRange as [number, number] } : {}) },
+        x: { time: true },
         y: {
           range: (_u, min, max) =>
             min === max ? [Math.min(0, min), max === 0 ? 1 : max * 1.1] : [Math.min(0, min), max * 1.05],
@@ -100,14 +101,17 @@ export function Chart(props: ChartProps) {
           (u) => {
             u.over.addEventListener('click', () => {
               const idx = u.cursor.idx;
-              if (idx != null && pick.current)
-                pick.current(idx, (u.cursor as { focus?: unknown }).focus ? focusedSeries(u) : null);
+              // Indexes of the caller's data: skip the padding point at the start of the window.
+              const xs = props.data[0] as number[];
+              const offset = props.xRange && (xs.length === 0 || props.xRange[0] < xs[0]!) ? 1 : 0;
+              const i = idx == null ? -1 : idx - offset;
+              if (i >= 0 && i < xs.length && pick.current) pick.current(i, focusedSeries(u));
             });
           },
         ],
       },
     };
-    const u = new uPlot(opts, props.data, host);
+    const u = new uPlot(opts, withXRange(props.data, props.xRange), host);
     plot.current = u;
     const ro = new ResizeObserver(() => {
       const w = Math.max(200, host.clientWidth);
@@ -123,6 +127,27 @@ export function Chart(props: ChartProps) {
   }, [props.data, props.series, theme, props.height, props.xRange?.[0], props.xRange?.[1]]);
 
   return <div class="chart" ref={el} role="img" aria-label={props.title} data-testid={props.testId} />;
+}
+
+/**
+ * Pads the data with empty points at the window's edges, so the axis shows the whole window while zooming and its
+ * double-click reset keep working (a fixed scale range would pin the axis).
+ */
+function withXRange(data: uPlot.AlignedData, range: [number, number] | undefined): uPlot.AlignedData {
+  if (!range) return data;
+  const xs = data[0] as number[];
+  const before = xs.length === 0 || range[0] < xs[0]!;
+  const after = xs.length === 0 || range[1] > xs[xs.length - 1]!;
+  if (!before && !after) return data;
+  const pad = <T,>(col: ArrayLike<T>, a: T, b: T): T[] => [
+    ...(before ? [a] : []),
+    ...Array.from(col),
+    ...(after ? [b] : []),
+  ];
+  return [
+    pad(xs, range[0], range[1]),
+    ...data.slice(1).map((col) => pad(col as ArrayLike<number | null>, null, null)),
+  ] as uPlot.AlignedData;
 }
 
 function focusedSeries(u: uPlot): number | null {

@@ -264,6 +264,7 @@ function LogList({ filters, live }: { filters: Filters; live: boolean }) {
     }
   };
 
+  const keyCount = new Map<string, number>();
   return (
     <section class="log-section panel" aria-label="Log records">
       <div class="results-head">
@@ -296,8 +297,12 @@ function LogList({ filters, live }: { filters: Filters; live: boolean }) {
               </tr>
             </thead>
             <tbody>
-              {rows.map((r, i) => {
-                const k = `${recordKey(r)}#${i}`;
+              {rows.map((r) => {
+                // Stable keys (the same record keeps its key when newer ones are prepended), so an open row stays open.
+                const base = recordKey(r);
+                const n = keyCount.get(base) ?? 0;
+                keyCount.set(base, n + 1);
+                const k = n ? `${base}#${n}` : base;
                 const sev = severityName(r.severityNumber, r.severityText);
                 const svc = serviceOf(r);
                 const isOpen = open === k;
