@@ -2,5 +2,7 @@
 import { exporterRoundTrip } from './support/exporter-round-trip.js';
 import { storageFactories } from './support/storages.js';
 
-const sqlite = storageFactories().find((f) => f.name === 'sqlite')!;
-exporterRoundTrip({ name: 'sqlite', open: sqlite.open });
+// SQLite always; plus the backend of ROHAS_SERVER_TEST_CONFIG when set (see support/storages.ts).
+for (const factory of storageFactories().filter((f) => f.name !== 'memory')) {
+  exporterRoundTrip({ name: factory.name, open: factory.open });
+}

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   defaultConfig,
   type LogRecord,
+  loadConfig,
   type MetricPoint,
   openStorage,
   type SpanRecord,
@@ -23,9 +24,26 @@ export function openMemory(overrides: Partial<TelemetryConfig> = {}): Promise<Se
   return openStorage(defaultConfig({ type: 'memory', retention_days: 0, ...overrides }), { logger: silent });
 }
 
-/** The storages the HTTP tests run against: the in-memory reference and SQLite (the default backend), both through the core's openStorage. */
+/**
+ * The storages the HTTP tests run against: the in-memory reference and SQLite (the default backend), both through the
+ * core's openStorage; plus, when ROHAS_SERVER_TEST_CONFIG names a rohas.toml, the backend it configures (so the server
+ * suite can run against PostgreSQL, TimescaleDB, InfluxDB... : `ROHAS_SERVER_TEST_CONFIG=pg.toml npx vitest run --project server`).
+ */
 export function storageFactories(): StorageFactory[] {
+  const extra: StorageFactory[] = [];
+  const configPath = process.env.ROHAS_SERVER_TEST_CONFIG;
+  if (configPath) {
+    const config = loadConfig(configPath);
+    extra.push({
+      name: config.type,
+      async open() {
+        const storage = await openStorage(config, { logger: silent });
+        return { storage, cleanup: () => storage.shutdown() };
+      },
+    });
+  }
   return [
+    ...extra,
     {
       name: 'memory',
       async open() {
