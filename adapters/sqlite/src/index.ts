@@ -2,7 +2,8 @@ import type { AdapterFactory } from '@rohas/telemetry';
 import { SqliteAdapter } from './sqlite-adapter.js';
 
 export { attributeHash, attributeToken } from './attr-hash.js';
-export { databaseFile, migrate, SqliteAdapter } from './sqlite-adapter.js';
+export { databaseFile, SqliteAdapter } from './sqlite-adapter.js';
+export { migrate, SqliteWriter } from './sqlite-writer.js';
 export type { SqliteOptions } from './types.js';
 
 /** The factory the core registry calls for `type = "sqlite"`. */

@@ -1,6 +1,5 @@
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   type AdapterContext,
   ALL_AGGREGATIONS,
@@ -42,13 +41,15 @@ import {
   type WriteResult,
 } from '@rohas/telemetry';
 import type BetterSqlite3 from 'better-sqlite3';
-import { attributeToken, attributeTokens } from './attr-hash.js';
+import { attributeToken } from './attr-hash.js';
+import { big, decodeResource, decodeScope, num } from './codec.js';
+import { migrate, openDatabase, SqliteWriter } from './sqlite-writer.js';
 import type { SqliteOptions } from './types.js';
+import { InlineWritePort, ThreadWritePort, type WritePort, workerFile } from './write-port.js';
 
 type Database = BetterSqlite3.Database;
 type Row = Record<string, unknown>;
 
-const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
 const tag = '[rohas-telemetry] [sqlite]';
 const ALL_OPS = ['=', '!=', 'exists', 'wildcard', 'regex'] as const;
 const STATUS = { unset: 0, ok: 1, error: 2 } as const;
@@ -56,8 +57,6 @@ const STATUS = { unset: 0, ok: 1, error: 2 } as const;
 const WALK_CHUNK = 512;
 /** Up to this many attribute-index candidates, findTraces reads them all instead of walking the time index. */
 const CANDIDATE_LIMIT = 20_000;
-/** Rows deleted per transaction by retention, so writers and readers never wait long. */
-const DELETE_CHUNK = 5000;
 const MAX_INT64 = 9_223_372_036_854_775_807n;
 const MIN_INT64 = -9_223_372_036_854_775_808n;
 
@@ -80,33 +79,6 @@ export function databaseFile(options: SqliteOptions, baseDir: string): string {
   return /\.(db|sqlite3?)$/i.test(full) ? full : join(full, 'telemetry.db');
 }
 
-/** Applies every migration in `migrations/` not yet recorded, each in one immediate transaction. */
-export function migrate(db: Database): number[] {
-  db.exec(
-    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
-  );
-  const files = readdirSync(MIGRATIONS_DIR)
-    .filter((f) => /^\d+-.*\.sql$/.test(f))
-    .sort();
-  const applied: number[] = [];
-  for (const file of files) {
-    const version = Number.parseInt(file, 10);
-    // IMMEDIATE takes the write lock first, so two processes starting at once apply each migration once.
-    const run = db.transaction(() => {
-      if (db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(version)) return false;
-      db.exec(readFileSync(join(MIGRATIONS_DIR, file), 'utf8'));
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
-        version,
-        file,
-        new Date().toISOString(),
-      );
-      return true;
-    });
-    if (run.immediate()) applied.push(version);
-  }
-  return applied;
-}
-
 /** A WHERE clause under construction: fixed SQL fragments, each with its bound parameters. */
 function conditions() {
   const where: string[] = [];
@@ -121,68 +93,10 @@ function conditions() {
   };
 }
 
-const big = (v: unknown): bigint => (typeof v === 'bigint' ? v : BigInt(v as number));
-const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : (v as number));
-
-function encodeEvents(span: SpanRecord): string | null {
-  if (span.events.length === 0) return null;
-  let out = '[';
-  span.events.forEach((e, i) => {
-    out += `${i ? ',' : ''}{"n":${JSON.stringify(e.name)},"t":"${e.timeUnixNano}","a":${encodeAttributes(e.attributes)}${e.droppedAttributesCount ? `,"d":${e.droppedAttributesCount}` : ''}}`;
-  });
-  return `${out}]`;
-}
-
-function encodeLinks(span: SpanRecord): string | null {
-  if (span.links.length === 0) return null;
-  let out = '[';
-  span.links.forEach((l, i) => {
-    out += `${i ? ',' : ''}{"tr":"${l.traceId}","sp":"${l.spanId}"${l.traceState ? `,"ts":${JSON.stringify(l.traceState)}` : ''},"a":${encodeAttributes(l.attributes)}${l.droppedAttributesCount ? `,"d":${l.droppedAttributesCount}` : ''}}`;
-  });
-  return `${out}]`;
-}
-
-function encodeSpanExtra(s: SpanRecord): string | null {
-  const extra: Record<string, unknown> = {};
-  if (s.traceState) extra.ts = s.traceState;
-  if (s.flags) extra.f = s.flags;
-  if (s.droppedAttributesCount) extra.da = s.droppedAttributesCount;
-  if (s.droppedEventsCount) extra.de = s.droppedEventsCount;
-  if (s.droppedLinksCount) extra.dl = s.droppedLinksCount;
-  for (const _ in extra) return JSON.stringify(extra);
-  return null;
-}
-
-function encodeResource(r: Resource): string {
-  return `{"a":${encodeAttributes(r.attributes)}${r.droppedAttributesCount ? `,"d":${r.droppedAttributesCount}` : ''}${r.schemaUrl ? `,"u":${JSON.stringify(r.schemaUrl)}` : ''}}`;
-}
-function decodeResource(json: string): Resource {
-  const o = JSON.parse(json) as { a: unknown; d?: number; u?: string };
-  const r: Resource = { attributes: attributesFromJson(o.a) };
-  if (o.d) r.droppedAttributesCount = o.d;
-  if (o.u) r.schemaUrl = o.u;
-  return r;
-}
-function encodeScope(s: InstrumentationScope): string {
-  return JSON.stringify({
-    n: s.name,
-    v: s.version,
-    u: s.schemaUrl,
-    a: s.attributes ? JSON.parse(encodeAttributes(s.attributes)) : undefined,
-  });
-}
-function decodeScope(json: string): InstrumentationScope {
-  const o = JSON.parse(json) as { n: string; v?: string; u?: string; a?: unknown };
-  const s: InstrumentationScope = { name: o.n };
-  if (o.v) s.version = o.v;
-  if (o.u) s.schemaUrl = o.u;
-  if (o.a) s.attributes = attributesFromJson(o.a);
-  return s;
-}
-
 /**
- * The SQLite adapter: one database file in WAL mode, prepared statements, one transaction per batch.
- * better-sqlite3 is synchronous; batches are sized by the core's queue so a write holds the thread only briefly.
+ * The SQLite adapter: one database file in WAL mode, prepared statements, one transaction per batch. better-sqlite3
+ * is synchronous, so writes run in a worker thread with their own connection (see write-port.ts) and queries run
+ * on this thread's connection; WAL lets them proceed side by side.
  */
 export class SqliteAdapter implements TelemetryAdapter {
   readonly type = 'sqlite';
@@ -191,14 +105,9 @@ export class SqliteAdapter implements TelemetryAdapter {
   metrics?: MetricStore;
   logs?: LogStore;
   private db!: Database;
-  private readonly resourceIds = new Map<string, number>();
-  private resourceIdsByObject = new WeakMap<object, number>();
-  private readonly scopeIds = new Map<string, number>();
-  private scopeIdsByObject = new WeakMap<object, number>();
+  private writer!: WritePort;
   private readonly resources = new Map<number, Resource>();
   private readonly scopes = new Map<number, InstrumentationScope>();
-  private readonly seriesIds = new Map<string, number>();
-  private readonly knownNames = new Set<string>();
   private readonly stmts = new Map<string, BetterSqlite3.Statement>();
   /** Filters the `rohas_match` SQL function checks; set for the duration of one synchronous query. */
   private currentFilters: AttributeFilter[] = [];
@@ -215,18 +124,9 @@ export class SqliteAdapter implements TelemetryAdapter {
   async init(): Promise<void> {
     const Driver = await loadDriver();
     if (this.file !== ':memory:') mkdirSync(dirname(this.file), { recursive: true });
-    try {
-      this.db = new Driver(this.file);
-    } catch (error) {
-      throw new TelemetryError(`${tag} cannot open ${this.file}: ${(error as Error).message}`, { cause: error });
-    }
-    const cacheMb = (this.context.options as SqliteOptions).cache_size_mb ?? 64;
-    this.db.pragma('journal_mode = WAL');
-    // NORMAL in WAL mode: a committed transaction survives a process crash (only power loss can take the last ones).
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma(`cache_size = -${Math.round(cacheMb * 1024)}`);
-    this.db.pragma('temp_store = MEMORY');
+    const options = this.context.options as SqliteOptions;
+    const cacheMb = options.cache_size_mb ?? 64;
+    this.db = openDatabase(Driver, this.file, cacheMb);
     this.db.function('rohas_match', { deterministic: true }, (attributes: unknown, resourceId: unknown) =>
       matchesAllFilters(
         this.currentFilters,
@@ -238,6 +138,25 @@ export class SqliteAdapter implements TelemetryAdapter {
     );
     const applied = migrate(this.db);
     if (applied.length) this.context.logger.info(`${tag} ${this.file}: applied migration(s) ${applied.join(', ')}`);
+    const inline = () => new InlineWritePort(new SqliteWriter(this.db, this.context.retention, this.context.signals));
+    const worker = workerFile();
+    // A :memory: database lives in one connection only, so it is written where it is read.
+    if (options.write_thread === false || this.file === ':memory:' || !worker) {
+      this.writer = inline();
+      return;
+    }
+    const port = new ThreadWritePort(
+      worker,
+      { file: this.file, cacheMb, retention: this.context.retention, signals: this.context.signals },
+      this.context.logger,
+    );
+    try {
+      await port.start();
+      this.writer = port;
+    } catch (error) {
+      this.context.logger.warn(`${(error as Error).message}; writing on the calling thread instead`);
+      this.writer = inline();
+    }
   }
 
   private stmt(sql: string): BetterSqlite3.Statement {
@@ -269,53 +188,6 @@ export class SqliteAdapter implements TelemetryAdapter {
     return s;
   }
 
-  private resourceId(r: Resource): number {
-    const byObject = this.resourceIdsByObject.get(r);
-    if (byObject !== undefined) return byObject;
-    const json = encodeResource(r);
-    let id = this.resourceIds.get(json);
-    if (id === undefined) {
-      this.stmt('INSERT OR IGNORE INTO resources (json) VALUES (?)').run(json);
-      id = (this.stmt('SELECT id FROM resources WHERE json = ?').get(json) as { id: number }).id;
-      this.resourceIds.set(json, id);
-    }
-    this.resourceIdsByObject.set(r, id);
-    return id;
-  }
-
-  private scopeId(s: InstrumentationScope): number {
-    const byObject = this.scopeIdsByObject.get(s);
-    if (byObject !== undefined) return byObject;
-    const json = encodeScope(s);
-    let id = this.scopeIds.get(json);
-    if (id === undefined) {
-      this.stmt('INSERT OR IGNORE INTO scopes (json) VALUES (?)').run(json);
-      id = (this.stmt('SELECT id FROM scopes WHERE json = ?').get(json) as { id: number }).id;
-      this.scopeIds.set(json, id);
-    }
-    this.scopeIdsByObject.set(s, id);
-    return id;
-  }
-
-  /** Runs a write transaction; ids interned inside it are forgotten if it rolls back. */
-  private writeTx(work: () => void): WriteResult {
-    try {
-      this.db.transaction(work).immediate();
-      return { ok: true };
-    } catch (error) {
-      this.resourceIds.clear();
-      this.scopeIds.clear();
-      this.resourceIdsByObject = new WeakMap();
-      this.scopeIdsByObject = new WeakMap();
-      this.seriesIds.clear();
-      this.knownNames.clear();
-      const e = error as Error & { code?: string };
-      const retryable =
-        e.code === 'SQLITE_BUSY' || e.code === 'SQLITE_LOCKED' || e.code === 'SQLITE_FULL' || e.code === 'SQLITE_IOERR';
-      return { ok: false, error: new TelemetryError(`${tag} write failed: ${e.message}`, { cause: error }), retryable };
-    }
-  }
-
   /** Resource ids whose attributes give `filter.key` a value that the span-attribute index cannot see. */
   private resourceIdsWithKey(key: string): number[] {
     const rows = this.stmt('SELECT id, json FROM resources').all() as Array<{ id: number; json: string }>;
@@ -336,7 +208,7 @@ export class SqliteAdapter implements TelemetryAdapter {
         filters: ['service', 'name', 'duration', 'status', 'time'],
         paging: true,
       },
-      write: async (spans) => this.writeSpans(spans),
+      write: (spans) => this.writer.write('spans', spans),
       findTraces: async (q) => this.findTraces(q),
       getTrace: async (traceId) => {
         const rows = this.stmt('SELECT * FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id')
@@ -349,49 +221,6 @@ export class SqliteAdapter implements TelemetryAdapter {
       listOperations: async (service) =>
         this.stmt('SELECT name FROM span_names WHERE service = ? ORDER BY name').pluck().all(service) as string[],
     };
-  }
-
-  private writeSpans(spans: SpanRecord[]): WriteResult {
-    const insert = this.stmt(
-      `INSERT INTO spans (trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, duration_ns, status_code, status_message,
-         attributes, events, links, extra, resource_id, scope_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (trace_id, span_id) DO NOTHING`,
-    );
-    const insertTokens = this.stmt('INSERT INTO span_attr_index (rowid, hashes) VALUES (?, ?)');
-    const insertName = this.stmt('INSERT OR IGNORE INTO span_names (service, name) VALUES (?, ?)');
-    return this.writeTx(() => {
-      for (const s of spans) {
-        const service = serviceNameOf(s.resource);
-        const info = insert.run(
-          s.traceId,
-          s.spanId,
-          s.parentSpanId ?? null,
-          service,
-          s.name,
-          s.kind,
-          s.startTimeUnixNano,
-          s.endTimeUnixNano,
-          s.endTimeUnixNano - s.startTimeUnixNano,
-          s.status.code,
-          s.status.message ?? null,
-          encodeAttributes(s.attributes),
-          encodeEvents(s),
-          encodeLinks(s),
-          encodeSpanExtra(s),
-          this.resourceId(s.resource),
-          this.scopeId(s.scope),
-        );
-        if (info.changes === 0) continue;
-        const tokens = attributeTokens(s.attributes);
-        if (tokens) insertTokens.run(info.lastInsertRowid, tokens);
-        const nameKey = `${service}\u0000${s.name}`;
-        if (!this.knownNames.has(nameKey)) {
-          insertName.run(service, s.name);
-          if (this.knownNames.size > 100_000) this.knownNames.clear();
-          this.knownNames.add(nameKey);
-        }
-      }
-    });
   }
 
   private spanFromRow(r: Row): SpanRecord {
@@ -562,7 +391,7 @@ export class SqliteAdapter implements TelemetryAdapter {
         exemplars: true,
         instrumentTypes: ['counter', 'up_down_counter', 'gauge', 'histogram', 'exponential_histogram'],
       },
-      write: async (points) => this.writePoints(points),
+      write: (points) => this.writer.write('points', points),
       queryMetrics: async (q) => this.queryMetrics(q),
       listMetrics: async () => {
         const rows = this.stmt(
@@ -576,73 +405,6 @@ export class SqliteAdapter implements TelemetryAdapter {
         });
       },
     };
-  }
-
-  private seriesId(p: MetricPoint): number {
-    const attributes = encodeAttributes(p.attributes);
-    const resourceId = this.resourceId(p.resource);
-    const scopeId = this.scopeId(p.scope);
-    const key = `${p.name}\u0000${p.type}\u0000${attributes}\u0000${resourceId}\u0000${scopeId}`;
-    let id = this.seriesIds.get(key);
-    if (id === undefined) {
-      this.stmt(
-        `INSERT OR IGNORE INTO metric_series (name, description, unit, type, temporality, is_monotonic, service, attributes, resource_id, scope_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        p.name,
-        p.description ?? null,
-        p.unit ?? null,
-        p.type,
-        p.temporality,
-        p.isMonotonic === undefined ? null : p.isMonotonic ? 1 : 0,
-        serviceNameOf(p.resource),
-        attributes,
-        resourceId,
-        scopeId,
-      );
-      id = (
-        this.stmt(
-          'SELECT id FROM metric_series WHERE name = ? AND type = ? AND attributes = ? AND resource_id = ? AND scope_id = ?',
-        ).get(p.name, p.type, attributes, resourceId, scopeId) as { id: number }
-      ).id;
-      if (this.seriesIds.size > 200_000) this.seriesIds.clear();
-      this.seriesIds.set(key, id);
-    }
-    return id;
-  }
-
-  private writePoints(points: MetricPoint[]): WriteResult {
-    const insert = this.stmt(
-      'INSERT INTO metric_points (series_id, start_ns, time_ns, value, data) VALUES (?, ?, ?, ?, ?)',
-    );
-    return this.writeTx(() => {
-      for (const p of points) {
-        const data: Record<string, unknown> = {};
-        if (p.histogram) data.h = p.histogram;
-        if (p.exponentialHistogram) data.e = p.exponentialHistogram;
-        if (p.exemplars?.length) {
-          data.x = p.exemplars.map((x) => ({
-            t: x.timeUnixNano.toString(),
-            v: x.value,
-            tr: x.traceId,
-            sp: x.spanId,
-            a: JSON.parse(encodeAttributes(x.filteredAttributes)),
-          }));
-        }
-        let value: number | null = p.value ?? null;
-        if (value !== null && !Number.isFinite(value)) {
-          data.v = String(value);
-          value = null;
-        }
-        insert.run(
-          this.seriesId(p),
-          p.startTimeUnixNano,
-          p.timeUnixNano,
-          value,
-          Object.keys(data).length ? JSON.stringify(data) : null,
-        );
-      }
-    });
   }
 
   private queryMetrics(
@@ -702,39 +464,9 @@ export class SqliteAdapter implements TelemetryAdapter {
         filters: ['severity', 'text', 'traceId', 'spanId', 'service', 'time'],
         paging: true,
       },
-      write: async (records) => this.writeLogs(records),
+      write: (records) => this.writer.write('logs', records),
       queryLogs: async (q) => this.queryLogs(q),
     };
-  }
-
-  private writeLogs(records: LogRecord[]): WriteResult {
-    const insert = this.stmt(
-      `INSERT INTO logs (time_ns, observed_ns, severity_number, severity_text, body, body_text, attributes, trace_id, span_id, extra, service, resource_id, scope_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    return this.writeTx(() => {
-      for (const l of records) {
-        const extra: Record<string, unknown> = {};
-        if (l.flags) extra.f = l.flags;
-        if (l.droppedAttributesCount) extra.da = l.droppedAttributesCount;
-        if (l.eventName) extra.e = l.eventName;
-        insert.run(
-          l.timeUnixNano,
-          l.observedTimeUnixNano,
-          l.severityNumber,
-          l.severityText ?? null,
-          encodeAnyValue(l.body),
-          Buffer.from(logBodyText(l.body), 'utf8'),
-          encodeAttributes(l.attributes),
-          l.traceId ?? null,
-          l.spanId ?? null,
-          Object.keys(extra).length ? JSON.stringify(extra) : null,
-          serviceNameOf(l.resource),
-          this.resourceId(l.resource),
-          this.scopeId(l.scope),
-        );
-      }
-    });
   }
 
   private queryLogs(q: NormalizedLogQuery): Page<LogRecord> {
@@ -798,67 +530,8 @@ export class SqliteAdapter implements TelemetryAdapter {
   }
 
   // -------------------------------------------------------------------------------------------------------------------
-  async retention(nowNano: bigint): Promise<RetentionResult> {
-    const result: RetentionResult = {};
-    const r = this.context.retention;
-    const spanCut = this.traces ? retentionCutoff(nowNano, r.traces) : undefined;
-    if (spanCut !== undefined) {
-      result.traces = 0;
-      const select = this.stmt('SELECT id FROM spans WHERE start_ns < ? LIMIT ?').pluck();
-      const delTokens = this.stmt('DELETE FROM span_attr_index WHERE rowid = ?');
-      const delSpan = this.stmt('DELETE FROM spans WHERE id = ?');
-      for (;;) {
-        const rows = select.all(spanCut, DELETE_CHUNK) as number[];
-        if (rows.length === 0) break;
-        this.db
-          .transaction(() => {
-            for (const id of rows) {
-              delTokens.run(id);
-              delSpan.run(id);
-            }
-          })
-          .immediate();
-        result.traces += rows.length;
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      if (result.traces > 0) {
-        this.db.exec(
-          'DELETE FROM span_names WHERE NOT EXISTS (SELECT 1 FROM spans s WHERE s.service = span_names.service AND s.name = span_names.name)',
-        );
-        this.knownNames.clear();
-      }
-    }
-    const pointCut = this.metrics ? retentionCutoff(nowNano, r.metrics) : undefined;
-    if (pointCut !== undefined) {
-      result.metrics = await this.deleteChunked(
-        'DELETE FROM metric_points WHERE id IN (SELECT id FROM metric_points WHERE time_ns < ? LIMIT ?)',
-        pointCut,
-      );
-      if (result.metrics > 0) {
-        this.db.exec(
-          'DELETE FROM metric_series WHERE NOT EXISTS (SELECT 1 FROM metric_points p WHERE p.series_id = metric_series.id)',
-        );
-        this.seriesIds.clear();
-      }
-    }
-    const logCut = this.logs ? retentionCutoff(nowNano, r.logs) : undefined;
-    if (logCut !== undefined) {
-      result.logs = await this.deleteChunked(
-        'DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE time_ns < ? LIMIT ?)',
-        logCut,
-      );
-    }
-    return result;
-  }
-
-  private async deleteChunked(sql: string, cutoff: bigint): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const n = this.stmt(sql).run(cutoff, DELETE_CHUNK).changes;
-      total += n;
-      if (n < DELETE_CHUNK) return total;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+  retention(nowNano: bigint): Promise<RetentionResult> {
+    return this.writer.retention(nowNano);
   }
 
   async health() {
@@ -867,7 +540,7 @@ export class SqliteAdapter implements TelemetryAdapter {
       return {
         ok: true,
         message: `sqlite ${version.v} at ${this.file}`,
-        details: { file: this.file, sqliteVersion: version.v },
+        details: { file: this.file, sqliteVersion: version.v, writes: this.writer?.kind },
       };
     } catch (error) {
       return { ok: false, message: `sqlite at ${this.file}: ${(error as Error).message}` };
@@ -875,6 +548,7 @@ export class SqliteAdapter implements TelemetryAdapter {
   }
 
   async close(): Promise<void> {
+    await this.writer?.close();
     if (!this.db?.open) return;
     try {
       this.db.pragma('optimize');

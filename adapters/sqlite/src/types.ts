@@ -5,6 +5,11 @@ export interface SqliteOptions {
    * Relative paths resolve against the config file's directory. Default `.rohas/telemetry`. `:memory:` keeps it in memory.
    */
   path?: string;
-  /** SQLite page cache in MiB. Default 64. */
+  /** SQLite page cache in MiB, per connection. Default 64. */
   cache_size_mb?: number;
+  /**
+   * Write in a worker thread (default) so a batch's transaction never blocks the application's event loop.
+   * `false` writes on the calling thread. `:memory:` databases always write on the calling thread.
+   */
+  write_thread?: boolean;
 }

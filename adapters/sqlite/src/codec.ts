@@ -1,0 +1,66 @@
+import type { InstrumentationScope, Resource, SpanRecord } from '@rohas/telemetry';
+import { attributesFromJson, encodeAttributes } from '@rohas/telemetry';
+
+/*
+ * How records map to columns: shared by the writer (which may run in a worker thread) and the reader.
+ * Events, links and rarely-set fields are compact JSON with typed attributes inside.
+ */
+
+export const big = (v: unknown): bigint => (typeof v === 'bigint' ? v : BigInt(v as number));
+export const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : (v as number));
+
+export function encodeEvents(span: SpanRecord): string | null {
+  if (span.events.length === 0) return null;
+  let out = '[';
+  span.events.forEach((e, i) => {
+    out += `${i ? ',' : ''}{"n":${JSON.stringify(e.name)},"t":"${e.timeUnixNano}","a":${encodeAttributes(e.attributes)}${e.droppedAttributesCount ? `,"d":${e.droppedAttributesCount}` : ''}}`;
+  });
+  return `${out}]`;
+}
+
+export function encodeLinks(span: SpanRecord): string | null {
+  if (span.links.length === 0) return null;
+  let out = '[';
+  span.links.forEach((l, i) => {
+    out += `${i ? ',' : ''}{"tr":"${l.traceId}","sp":"${l.spanId}"${l.traceState ? `,"ts":${JSON.stringify(l.traceState)}` : ''},"a":${encodeAttributes(l.attributes)}${l.droppedAttributesCount ? `,"d":${l.droppedAttributesCount}` : ''}}`;
+  });
+  return `${out}]`;
+}
+
+export function encodeSpanExtra(s: SpanRecord): string | null {
+  const extra: Record<string, unknown> = {};
+  if (s.traceState) extra.ts = s.traceState;
+  if (s.flags) extra.f = s.flags;
+  if (s.droppedAttributesCount) extra.da = s.droppedAttributesCount;
+  if (s.droppedEventsCount) extra.de = s.droppedEventsCount;
+  if (s.droppedLinksCount) extra.dl = s.droppedLinksCount;
+  for (const _ in extra) return JSON.stringify(extra);
+  return null;
+}
+
+export function encodeResource(r: Resource): string {
+  return `{"a":${encodeAttributes(r.attributes)}${r.droppedAttributesCount ? `,"d":${r.droppedAttributesCount}` : ''}${r.schemaUrl ? `,"u":${JSON.stringify(r.schemaUrl)}` : ''}}`;
+}
+export function decodeResource(json: string): Resource {
+  const o = JSON.parse(json) as { a: unknown; d?: number; u?: string };
+  const r: Resource = { attributes: attributesFromJson(o.a) };
+  if (o.d) r.droppedAttributesCount = o.d;
+  if (o.u) r.schemaUrl = o.u;
+  return r;
+}
+export function encodeScope(s: InstrumentationScope): string {
+  return JSON.stringify({
+    n: s.name,
+    v: s.version,
+    u: s.schemaUrl,
+    a: s.attributes ? JSON.parse(encodeAttributes(s.attributes)) : undefined,
+  });
+}
+export function decodeScope(json: string): InstrumentationScope {
+  const o = JSON.parse(json) as { n: string; v?: string; u?: string; a?: unknown };
+  const s: InstrumentationScope = { name: o.n };
+  if (o.v) s.version = o.v;
+  if (o.u) s.schemaUrl = o.u;
+  if (o.a) s.attributes = attributesFromJson(o.a);
+  return s;
+}

@@ -1,0 +1,368 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  encodeAnyValue,
+  encodeAttributes,
+  type InstrumentationScope,
+  type LogRecord,
+  logBodyText,
+  type MetricPoint,
+  type Resource,
+  type RetentionResult,
+  retentionCutoff,
+  type SignalRetention,
+  type SpanRecord,
+  serviceNameOf,
+  TelemetryError,
+} from '@rohas/telemetry';
+import type BetterSqlite3 from 'better-sqlite3';
+import { attributeTokens } from './attr-hash.js';
+import { encodeEvents, encodeLinks, encodeResource, encodeScope, encodeSpanExtra } from './codec.js';
+
+type Database = BetterSqlite3.Database;
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
+const tag = '[rohas-telemetry] [sqlite]';
+/** Rows deleted per transaction by retention, so writers and readers never wait long. */
+const DELETE_CHUNK = 5000;
+
+/** A write result that can cross a thread boundary: the error as a message and code. */
+export type WriterResult = { ok: true } | { ok: false; message: string; code?: string; retryable: boolean };
+
+/** Opens a connection with the settings every connection of the adapter uses. */
+export function openDatabase(Driver: typeof BetterSqlite3, file: string, cacheMb: number): Database {
+  let db: Database;
+  try {
+    db = new Driver(file);
+  } catch (error) {
+    throw new TelemetryError(`${tag} cannot open ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  db.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode: a committed transaction survives a process crash (only power loss can take the last ones).
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma(`cache_size = -${Math.round(cacheMb * 1024)}`);
+  db.pragma('temp_store = MEMORY');
+  return db;
+}
+
+/** Applies every migration in `migrations/` not yet recorded, each in one immediate transaction. */
+export function migrate(db: Database): number[] {
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  );
+  const files = readdirSync(MIGRATIONS_DIR)
+    .filter((f) => /^\d+-.*\.sql$/.test(f))
+    .sort();
+  const applied: number[] = [];
+  for (const file of files) {
+    const version = Number.parseInt(file, 10);
+    // IMMEDIATE takes the write lock first, so two processes starting at once apply each migration once.
+    const run = db.transaction(() => {
+      if (db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(version)) return false;
+      db.exec(readFileSync(join(MIGRATIONS_DIR, file), 'utf8'));
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        version,
+        file,
+        new Date().toISOString(),
+      );
+      return true;
+    });
+    if (run.immediate()) applied.push(version);
+  }
+  return applied;
+}
+
+/**
+ * Everything that writes: span, point and log batches (one immediate transaction each) and retention deletes.
+ * It owns the write connection, so it can run in a worker thread while queries run on the caller's thread.
+ */
+export class SqliteWriter {
+  private readonly resourceIds = new Map<string, number>();
+  private resourceIdsByObject = new WeakMap<object, number>();
+  private readonly scopeIds = new Map<string, number>();
+  private scopeIdsByObject = new WeakMap<object, number>();
+  private readonly seriesIds = new Map<string, number>();
+  private readonly knownNames = new Set<string>();
+  private readonly stmts = new Map<string, BetterSqlite3.Statement>();
+  private readonly signals: Set<string>;
+
+  constructor(
+    private readonly db: Database,
+    private readonly retentionDays: SignalRetention,
+    signals: string[],
+  ) {
+    this.signals = new Set(signals);
+  }
+
+  private stmt(sql: string): BetterSqlite3.Statement {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  private resourceId(r: Resource): number {
+    const byObject = this.resourceIdsByObject.get(r);
+    if (byObject !== undefined) return byObject;
+    const json = encodeResource(r);
+    let id = this.resourceIds.get(json);
+    if (id === undefined) {
+      this.stmt('INSERT OR IGNORE INTO resources (json) VALUES (?)').run(json);
+      id = (this.stmt('SELECT id FROM resources WHERE json = ?').get(json) as { id: number }).id;
+      this.resourceIds.set(json, id);
+    }
+    this.resourceIdsByObject.set(r, id);
+    return id;
+  }
+
+  private scopeId(s: InstrumentationScope): number {
+    const byObject = this.scopeIdsByObject.get(s);
+    if (byObject !== undefined) return byObject;
+    const json = encodeScope(s);
+    let id = this.scopeIds.get(json);
+    if (id === undefined) {
+      this.stmt('INSERT OR IGNORE INTO scopes (json) VALUES (?)').run(json);
+      id = (this.stmt('SELECT id FROM scopes WHERE json = ?').get(json) as { id: number }).id;
+      this.scopeIds.set(json, id);
+    }
+    this.scopeIdsByObject.set(s, id);
+    return id;
+  }
+
+  /** Runs a write transaction; ids interned inside it are forgotten if it rolls back. */
+  private writeTx(work: () => void): WriterResult {
+    try {
+      this.db.transaction(work).immediate();
+      return { ok: true };
+    } catch (error) {
+      this.resourceIds.clear();
+      this.scopeIds.clear();
+      this.resourceIdsByObject = new WeakMap();
+      this.scopeIdsByObject = new WeakMap();
+      this.seriesIds.clear();
+      this.knownNames.clear();
+      const e = error as Error & { code?: string };
+      const retryable =
+        e.code === 'SQLITE_BUSY' || e.code === 'SQLITE_LOCKED' || e.code === 'SQLITE_FULL' || e.code === 'SQLITE_IOERR';
+      return { ok: false, message: e.message, ...(e.code ? { code: e.code } : {}), retryable };
+    }
+  }
+
+  writeSpans(spans: SpanRecord[]): WriterResult {
+    const insert = this.stmt(
+      `INSERT INTO spans (trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, duration_ns, status_code, status_message,
+         attributes, events, links, extra, resource_id, scope_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (trace_id, span_id) DO NOTHING`,
+    );
+    const insertTokens = this.stmt('INSERT INTO span_attr_index (rowid, hashes) VALUES (?, ?)');
+    const insertName = this.stmt('INSERT OR IGNORE INTO span_names (service, name) VALUES (?, ?)');
+    return this.writeTx(() => {
+      for (const s of spans) {
+        const service = serviceNameOf(s.resource);
+        const info = insert.run(
+          s.traceId,
+          s.spanId,
+          s.parentSpanId ?? null,
+          service,
+          s.name,
+          s.kind,
+          s.startTimeUnixNano,
+          s.endTimeUnixNano,
+          s.endTimeUnixNano - s.startTimeUnixNano,
+          s.status.code,
+          s.status.message ?? null,
+          encodeAttributes(s.attributes),
+          encodeEvents(s),
+          encodeLinks(s),
+          encodeSpanExtra(s),
+          this.resourceId(s.resource),
+          this.scopeId(s.scope),
+        );
+        if (info.changes === 0) continue;
+        const tokens = attributeTokens(s.attributes);
+        if (tokens) insertTokens.run(info.lastInsertRowid, tokens);
+        const nameKey = `${service}\u0000${s.name}`;
+        if (!this.knownNames.has(nameKey)) {
+          insertName.run(service, s.name);
+          if (this.knownNames.size > 100_000) this.knownNames.clear();
+          this.knownNames.add(nameKey);
+        }
+      }
+    });
+  }
+
+  private seriesId(p: MetricPoint): number {
+    const attributes = encodeAttributes(p.attributes);
+    const resourceId = this.resourceId(p.resource);
+    const scopeId = this.scopeId(p.scope);
+    const key = `${p.name}\u0000${p.type}\u0000${attributes}\u0000${resourceId}\u0000${scopeId}`;
+    let id = this.seriesIds.get(key);
+    if (id === undefined) {
+      this.stmt(
+        `INSERT OR IGNORE INTO metric_series (name, description, unit, type, temporality, is_monotonic, service, attributes, resource_id, scope_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        p.name,
+        p.description ?? null,
+        p.unit ?? null,
+        p.type,
+        p.temporality,
+        p.isMonotonic === undefined ? null : p.isMonotonic ? 1 : 0,
+        serviceNameOf(p.resource),
+        attributes,
+        resourceId,
+        scopeId,
+      );
+      id = (
+        this.stmt(
+          'SELECT id FROM metric_series WHERE name = ? AND type = ? AND attributes = ? AND resource_id = ? AND scope_id = ?',
+        ).get(p.name, p.type, attributes, resourceId, scopeId) as { id: number }
+      ).id;
+      if (this.seriesIds.size > 200_000) this.seriesIds.clear();
+      this.seriesIds.set(key, id);
+    }
+    return id;
+  }
+
+  writePoints(points: MetricPoint[]): WriterResult {
+    const insert = this.stmt(
+      'INSERT INTO metric_points (series_id, start_ns, time_ns, value, data) VALUES (?, ?, ?, ?, ?)',
+    );
+    return this.writeTx(() => {
+      for (const p of points) {
+        const data: Record<string, unknown> = {};
+        if (p.histogram) data.h = p.histogram;
+        if (p.exponentialHistogram) data.e = p.exponentialHistogram;
+        if (p.exemplars?.length) {
+          data.x = p.exemplars.map((x) => ({
+            t: x.timeUnixNano.toString(),
+            v: x.value,
+            tr: x.traceId,
+            sp: x.spanId,
+            a: JSON.parse(encodeAttributes(x.filteredAttributes)),
+          }));
+        }
+        let value: number | null = p.value ?? null;
+        if (value !== null && !Number.isFinite(value)) {
+          data.v = String(value);
+          value = null;
+        }
+        insert.run(
+          this.seriesId(p),
+          p.startTimeUnixNano,
+          p.timeUnixNano,
+          value,
+          Object.keys(data).length ? JSON.stringify(data) : null,
+        );
+      }
+    });
+  }
+
+  writeLogs(records: LogRecord[]): WriterResult {
+    const insert = this.stmt(
+      `INSERT INTO logs (time_ns, observed_ns, severity_number, severity_text, body, body_text, attributes, trace_id, span_id, extra, service, resource_id, scope_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    return this.writeTx(() => {
+      for (const l of records) {
+        const extra: Record<string, unknown> = {};
+        if (l.flags) extra.f = l.flags;
+        if (l.droppedAttributesCount) extra.da = l.droppedAttributesCount;
+        if (l.eventName) extra.e = l.eventName;
+        insert.run(
+          l.timeUnixNano,
+          l.observedTimeUnixNano,
+          l.severityNumber,
+          l.severityText ?? null,
+          encodeAnyValue(l.body),
+          Buffer.from(logBodyText(l.body), 'utf8'),
+          encodeAttributes(l.attributes),
+          l.traceId ?? null,
+          l.spanId ?? null,
+          Object.keys(extra).length ? JSON.stringify(extra) : null,
+          serviceNameOf(l.resource),
+          this.resourceId(l.resource),
+          this.scopeId(l.scope),
+        );
+      }
+    });
+  }
+
+  /** Deletes what is older than each stored signal's retention, in short transactions. */
+  async retention(nowNano: bigint): Promise<RetentionResult> {
+    const result: RetentionResult = {};
+    const r = this.retentionDays;
+    const spanCut = this.signals.has('traces') ? retentionCutoff(nowNano, r.traces) : undefined;
+    if (spanCut !== undefined) {
+      result.traces = 0;
+      const select = this.stmt('SELECT id FROM spans WHERE start_ns < ? LIMIT ?').pluck();
+      const delTokens = this.stmt('DELETE FROM span_attr_index WHERE rowid = ?');
+      const delSpan = this.stmt('DELETE FROM spans WHERE id = ?');
+      for (;;) {
+        const rows = select.all(spanCut, DELETE_CHUNK) as number[];
+        if (rows.length === 0) break;
+        this.db
+          .transaction(() => {
+            for (const id of rows) {
+              delTokens.run(id);
+              delSpan.run(id);
+            }
+          })
+          .immediate();
+        result.traces += rows.length;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      if (result.traces > 0) {
+        this.db.exec(
+          'DELETE FROM span_names WHERE NOT EXISTS (SELECT 1 FROM spans s WHERE s.service = span_names.service AND s.name = span_names.name)',
+        );
+        this.knownNames.clear();
+      }
+    }
+    const pointCut = this.signals.has('metrics') ? retentionCutoff(nowNano, r.metrics) : undefined;
+    if (pointCut !== undefined) {
+      result.metrics = await this.deleteChunked(
+        'DELETE FROM metric_points WHERE id IN (SELECT id FROM metric_points WHERE time_ns < ? LIMIT ?)',
+        pointCut,
+      );
+      if (result.metrics > 0) {
+        this.db.exec(
+          'DELETE FROM metric_series WHERE NOT EXISTS (SELECT 1 FROM metric_points p WHERE p.series_id = metric_series.id)',
+        );
+        this.seriesIds.clear();
+      }
+    }
+    const logCut = this.signals.has('logs') ? retentionCutoff(nowNano, r.logs) : undefined;
+    if (logCut !== undefined) {
+      result.logs = await this.deleteChunked(
+        'DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE time_ns < ? LIMIT ?)',
+        logCut,
+      );
+    }
+    return result;
+  }
+
+  private async deleteChunked(sql: string, cutoff: bigint): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = this.stmt(sql).run(cutoff, DELETE_CHUNK).changes;
+      total += n;
+      if (n < DELETE_CHUNK) return total;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  close(): void {
+    if (!this.db.open) return;
+    try {
+      this.db.pragma('optimize');
+    } catch {
+      // optimize is advisory; closing matters more.
+    }
+    this.db.close();
+  }
+}

@@ -1,0 +1,174 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import {
+  type DiagnosticLogger,
+  type LogRecord,
+  type MetricPoint,
+  type RetentionResult,
+  type SignalRetention,
+  type SpanRecord,
+  TelemetryError,
+  type WriteResult,
+} from '@rohas/telemetry';
+import type { WriterRequest, WriterResponse } from './internal-types.js';
+import type { SqliteWriter, WriterResult } from './sqlite-writer.js';
+
+const tag = '[rohas-telemetry] [sqlite]';
+
+export type WriteOp = 'spans' | 'points' | 'logs';
+type Items = SpanRecord[] | MetricPoint[] | LogRecord[];
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** Where the adapter's writes go: the calling thread, or the write thread. */
+export interface WritePort {
+  readonly kind: 'thread' | 'inline';
+  write(op: WriteOp, items: Items): Promise<WriteResult>;
+  retention(nowNano: bigint): Promise<RetentionResult>;
+  close(): Promise<void>;
+}
+
+function toWriteResult(r: WriterResult): WriteResult {
+  if (r.ok) return r;
+  const error = new TelemetryError(`${tag} write failed: ${r.message}`);
+  return { ok: false, error, retryable: r.retryable };
+}
+
+/** Writes on the calling thread (`:memory:` databases, `write_thread = false`, or no built worker file). */
+export class InlineWritePort implements WritePort {
+  readonly kind = 'inline';
+  constructor(private readonly writer: SqliteWriter) {}
+  async write(op: WriteOp, items: Items): Promise<WriteResult> {
+    if (op === 'spans') return toWriteResult(this.writer.writeSpans(items as SpanRecord[]));
+    if (op === 'points') return toWriteResult(this.writer.writePoints(items as MetricPoint[]));
+    return toWriteResult(this.writer.writeLogs(items as LogRecord[]));
+  }
+  retention(nowNano: bigint): Promise<RetentionResult> {
+    return this.writer.retention(nowNano);
+  }
+  async close(): Promise<void> {
+    // The connection is the adapter's read connection too; the adapter closes it.
+  }
+}
+
+/** The compiled worker: beside this module in dist/, or in dist/ when running from the TypeScript sources. */
+export function workerFile(): string | undefined {
+  for (const candidate of ['./writer-worker.js', '../dist/writer-worker.js']) {
+    const file = fileURLToPath(new URL(candidate, import.meta.url));
+    if (existsSync(file)) return file;
+  }
+  return undefined;
+}
+
+/**
+ * The parent's node flags minus a `@rohas/source` resolve condition: the worker is compiled JavaScript and must load
+ * the compiled packages, even when the parent runs from TypeScript sources (tests, benchmarks).
+ */
+function compiledExecArgv(): string[] {
+  const out: string[] = [];
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--conditions=@rohas/source' || a === '-C=@rohas/source') continue;
+    if ((a === '--conditions' || a === '-C') && args[i + 1] === '@rohas/source') {
+      i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
+/**
+ * Writes in a worker thread that owns the write connection, so a batch's transaction never blocks the
+ * application's event loop. The thread keeps the process alive only while writes are pending. If it dies, pending
+ * writes fail as retryable (the core's queue retries them) and the next write starts a new thread.
+ */
+export class ThreadWritePort implements WritePort {
+  readonly kind = 'thread';
+  private worker: Worker | undefined;
+  private ready: Promise<void> | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, (r: WriterResponse) => void>();
+  private closed = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly workerData: { file: string; cacheMb: number; retention: SignalRetention; signals: string[] },
+    private readonly logger: DiagnosticLogger,
+  ) {}
+
+  /** Starts the thread; rejects if it cannot open the database. */
+  start(): Promise<void> {
+    this.ready ??= new Promise<void>((resolve, reject) => {
+      const worker = new Worker(this.file, { workerData: this.workerData, execArgv: compiledExecArgv() });
+      this.worker = worker;
+      let started = false;
+      worker.on('message', (m: WriterResponse) => {
+        if (m.id === 0) {
+          started = true;
+          worker.unref();
+          resolve();
+          return;
+        }
+        const done = this.pending.get(m.id);
+        this.pending.delete(m.id);
+        if (this.pending.size === 0) worker.unref();
+        done?.(m);
+      });
+      const fail = (error: Error) => {
+        if (!started)
+          reject(new TelemetryError(`${tag} the write thread did not start: ${error.message}`, { cause: error }));
+        else if (!this.closed)
+          this.logger.error(`${tag} the write thread stopped: ${error.message}; writes will restart it`);
+        for (const [id, done] of this.pending) done({ id, error: `write thread stopped: ${error.message}` });
+        this.pending.clear();
+        this.worker = undefined;
+        this.ready = undefined;
+      };
+      worker.on('error', fail);
+      worker.on('exit', (code) => {
+        if (!this.closed || this.pending.size > 0) fail(new Error(`exited with code ${code}`));
+      });
+    });
+    return this.ready;
+  }
+
+  private async call(request: DistributiveOmit<WriterRequest, 'id'>): Promise<WriterResponse> {
+    if (this.closed) return { id: -1, error: 'the adapter is closed' };
+    try {
+      await this.start();
+    } catch (error) {
+      return { id: -1, error: (error as Error).message };
+    }
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.worker!.ref();
+      this.worker!.postMessage({ ...request, id });
+    });
+  }
+
+  async write(op: WriteOp, items: Items): Promise<WriteResult> {
+    const r = await this.call({ op, items } as DistributiveOmit<WriterRequest, 'id'>);
+    if (r.result) return toWriteResult(r.result);
+    return { ok: false, error: new TelemetryError(`${tag} write failed: ${r.error}`), retryable: true };
+  }
+
+  async retention(nowNano: bigint): Promise<RetentionResult> {
+    const r = await this.call({ op: 'retention', now: nowNano });
+    if (r.error) throw new TelemetryError(`${tag} retention failed: ${r.error}`);
+    return r.retention ?? {};
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.worker) {
+      const exited = new Promise((resolve) => this.worker!.once('exit', resolve));
+      await this.call({ op: 'close' });
+      this.closed = true;
+      await exited;
+    }
+    this.closed = true;
+  }
+}
