@@ -9,17 +9,21 @@ import { createAdapter } from '../src/index.js';
 const dir = mkdtempSync(join(tmpdir(), 'rohas-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-runConformanceSuite(
-  { describe, it, expect, beforeAll, afterAll },
-  {
-    name: 'sqlite',
-    createAdapter: ({ retention }) =>
-      createAdapter({
-        options: { type: 'sqlite', path: dir },
-        retention,
-        signals: ['traces', 'metrics', 'logs'],
-        logger: consoleLogger,
-        baseDir: dir,
-      }),
-  },
-);
+// Writes go through the worker thread by default and on the calling thread with write_thread = false: both are held
+// to the whole suite.
+for (const write_thread of [true, false]) {
+  runConformanceSuite(
+    { describe, it, expect, beforeAll, afterAll },
+    {
+      name: `sqlite (${write_thread ? 'write thread' : 'inline writes'})`,
+      createAdapter: ({ retention }) =>
+        createAdapter({
+          options: { type: 'sqlite', path: join(dir, write_thread ? 'thread' : 'inline'), write_thread },
+          retention,
+          signals: ['traces', 'metrics', 'logs'],
+          logger: consoleLogger,
+          baseDir: dir,
+        }),
+    },
+  );
+}
