@@ -138,6 +138,14 @@ export function parseTime(text: string, param: string, now: bigint): bigint {
   const iso = ISO.exec(text);
   if (iso) {
     const [, date, clock, fraction, zone] = iso;
+    const [y, mo, d] = date!.split('-').map(Number) as [number, number, number];
+    const [h = 0, mi = 0, sec = 0] = (clock ?? '').split(':').filter(Boolean).map(Number);
+    // Date.parse rolls 2023-02-30 over to March: check the calendar date and the clock ourselves.
+    const day = new Date(Date.UTC(y, mo - 1, d));
+    const validDate = day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d;
+    if (!validDate || h > 23 || mi > 59 || sec > 59) {
+      throw new ParamError(param, `${param} is not a valid date and time: ${JSON.stringify(text)}`);
+    }
     const ms = Date.parse(
       `${date}T${clock ?? '00:00'}${clock && clock.length === 5 ? ':00' : ''}${normalizeZone(zone)}`,
     );
@@ -172,11 +180,12 @@ export function parseAttr(text: string, param = 'attr'): AttributeFilter {
 export function parseScalar(raw: string): string | number | boolean | bigint {
   if (raw === 'true') return true;
   if (raw === 'false') return false;
-  if (/^-?\d+$/.test(raw)) {
+  // JSON number grammar: "007" or "1." are not numbers, so a zip code like 02134 stays a string.
+  if (/^-?(0|[1-9]\d*)$/.test(raw)) {
     const big = BigInt(raw);
     return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
   }
-  if (/^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(raw)) return Number(raw);
+  if (/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(raw)) return Number(raw);
   if (raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"')) {
     try {
       const s = JSON.parse(raw);
