@@ -2,6 +2,7 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { compactNumber } from './format.ts';
 import { cssVar, useTheme } from './theme.ts';
 
 export interface ChartSeries {
@@ -155,16 +156,4 @@ function focusedSeries(u: uPlot): number | null {
   return null;
 }
 
-/** 1234 -> 1.23k, 0.000123 -> 1.23e-4, for axis labels. */
-export function compactNumber(v: number): string {
-  const a = Math.abs(v);
-  if (a === 0) return '0';
-  if (a >= 1e9) return `${+(v / 1e9).toFixed(2)}G`;
-  if (a >= 1e6) return `${+(v / 1e6).toFixed(2)}M`;
-  if (a >= 1e4) return `${+(v / 1e3).toFixed(1)}k`;
-  if (a >= 1) return `${+v.toFixed(2)}`;
-  if (a >= 0.001) return `${+v.toFixed(4)}`;
-  return v.toExponential(2);
-}
-
-export { uPlot };
+export { compactNumber, uPlot };

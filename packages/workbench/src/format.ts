@@ -152,3 +152,15 @@ export function autoStep(windowNs: number, buckets = 120): string {
 export function shortId(id: string, n = 8): string {
   return id.length > n ? id.slice(0, n) : id;
 }
+
+/** 1234 -> 1.23k, 0.000123 -> 1.23e-4, for axis labels. */
+export function compactNumber(v: number): string {
+  const a = Math.abs(v);
+  if (a === 0) return '0';
+  if (a >= 1e9) return `${+(v / 1e9).toFixed(2)}G`;
+  if (a >= 1e6) return `${+(v / 1e6).toFixed(2)}M`;
+  if (a >= 1e4) return `${+(v / 1e3).toFixed(1)}k`;
+  if (a >= 1) return `${+v.toFixed(2)}`;
+  if (a >= 0.001) return `${+v.toFixed(4)}`;
+  return v.toExponential(2);
+}

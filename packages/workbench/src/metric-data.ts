@@ -1,7 +1,6 @@
 /** Turning API metric series into chart data: counter increases, label text, aligned columns, quantile heatmaps. */
 import type { JsonAttributes, MetricSeries } from './api-types.ts';
-import { compactNumber } from './chart.tsx';
-import { formatDuration, nsToMs } from './format.ts';
+import { compactNumber, formatDuration, nsToMs } from './format.ts';
 
 export function labelText(labels: JsonAttributes, fallback: string): string {
   const keys = Object.keys(labels).sort();

@@ -80,7 +80,13 @@ export function buildTraceModel(spans: JsonSpan[]): TraceModel {
   for (let r = roots.length - 1; r >= 0; r--) stack.push({ i: roots[r]!, depth: 0, parent: -1 });
   const visited = new Set<number>();
   const open: number[] = []; // row indexes whose subtreeEnd is still unknown, by depth
-  while (stack.length > 0) {
+  let nextUnvisited = 0;
+  while (stack.length > 0 || visited.size < n) {
+    if (stack.length === 0) {
+      // Spans whose parent chain loops (bad data) are reached from no root: show them at the top level too.
+      while (visited.has(order[nextUnvisited]!)) nextUnvisited++;
+      stack.push({ i: order[nextUnvisited]!, depth: 0, parent: -1 });
+    }
     const { i, depth, parent } = stack.pop()!;
     if (visited.has(i)) continue; // a parent cycle in bad data
     visited.add(i);
@@ -101,7 +107,7 @@ export function buildTraceModel(spans: JsonSpan[]): TraceModel {
       duration: Math.max(0, Number(ends[i]! - starts[i]!)),
       service,
       error,
-      orphan: !!span.parentSpanId && !present.has(span.parentSpanId),
+      orphan: !!span.parentSpanId && (depth === 0 || !present.has(span.parentSpanId)),
       parentIndex: parent,
     };
     rows.push(row);
