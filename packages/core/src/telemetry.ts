@@ -35,7 +35,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { where } from './errors.js';
 import { logFromReadable, pointsFromResourceMetrics, spanFromReadable } from './otel-convert.js';
-import { consoleLogger, type OpenStorageOptions, openStorage, type TelemetryStorage } from './storage.js';
+import { consoleLogger, type IngestResult, type OpenStorageOptions, openStorage, type TelemetryStorage } from './storage.js';
 import type { DiagnosticLogger, MetricPoint, TelemetryConfig, TelemetryQuery } from './types.js';
 
 const processorFactories = new Map<string, () => SpanProcessor>();
@@ -65,14 +65,35 @@ interface Counter {
   count: number;
 }
 
+/** What every part handing data to a storage shares: flushing and shutting down flush the storage's queues. */
+abstract class StorageBacked {
+  constructor(protected readonly storage: TelemetryStorage) {}
+  forceFlush(): Promise<void> {
+    return this.storage.forceFlush();
+  }
+  /** The storage outlives this part (it is closed by its owner), so shutting down only flushes. */
+  shutdown(): Promise<void> {
+    return this.storage.forceFlush();
+  }
+  /** Runs one export under the exporter contract: never throw, report the outcome through the callback. */
+  protected exportWith(resultCallback: (result: ExportResult) => void, ingest: () => IngestResult): void {
+    try {
+      const r = ingest();
+      const failed = r.rejected > 0 && r.reason !== 'not_stored';
+      resultCallback({ code: failed ? ExportResultCode.FAILED : ExportResultCode.SUCCESS });
+    } catch (error) {
+      resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
+    }
+  }
+}
+
 /**
  * The span processor createTelemetry installs: every ended span goes into the storage's bounded queue, converted
  * and written in batches off the hot path. Unlike the SDK's BatchSpanProcessor it never drops silently: drops
  * happen only when the queue bound is reached and are counted in `stats()`.
  */
-export class StorageSpanProcessor implements SpanProcessor {
+export class StorageSpanProcessor extends StorageBacked implements SpanProcessor {
   readonly ended: Counter = { count: 0 };
-  constructor(private readonly storage: TelemetryStorage) {}
   onStart(): void {}
   onEnd(span: ReadableSpan): void {
     if ((span.spanContext().traceFlags & 1) === 0) return;
@@ -80,25 +101,12 @@ export class StorageSpanProcessor implements SpanProcessor {
     // Raw ReadableSpans are queued; the queue's converter turns them into SpanRecords in the background.
     this.storage.ingestSpans([span as never]);
   }
-  forceFlush(): Promise<void> {
-    return this.storage.forceFlush();
-  }
-  shutdown(): Promise<void> {
-    return this.storage.forceFlush();
-  }
 }
 
 /** Log processor counterpart of {@link StorageSpanProcessor}. */
-export class StorageLogProcessor implements LogRecordProcessor {
-  constructor(private readonly storage: TelemetryStorage) {}
+export class StorageLogProcessor extends StorageBacked implements LogRecordProcessor {
   onEmit(record: SdkLogRecord): void {
     this.storage.ingestLogs([record as never]);
-  }
-  forceFlush(): Promise<void> {
-    return this.storage.forceFlush();
-  }
-  shutdown(): Promise<void> {
-    return this.storage.forceFlush();
   }
 }
 
@@ -106,42 +114,27 @@ export class StorageLogProcessor implements LogRecordProcessor {
  * A SpanExporter over a storage, for apps that already run a NodeSDK: `new BatchSpanProcessor(new
  * StorageSpanExporter(storage))`. Never throws; reports a failure result when the queue refused the spans.
  */
-export class StorageSpanExporter implements SpanExporter {
-  constructor(private readonly storage: TelemetryStorage) {}
+export class StorageSpanExporter extends StorageBacked implements SpanExporter {
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    try {
-      const r = this.storage.ingestSpans(spans.map(spanFromReadable));
-      resultCallback({ code: r.rejected > 0 ? ExportResultCode.FAILED : ExportResultCode.SUCCESS });
-    } catch (error) {
-      resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
-    }
-  }
-  forceFlush(): Promise<void> {
-    return this.storage.forceFlush();
-  }
-  shutdown(): Promise<void> {
-    return this.storage.forceFlush();
+    this.exportWith(resultCallback, () => this.storage.ingestSpans(spans.map(spanFromReadable)));
   }
 }
 
 /** A PushMetricExporter over a storage (cumulative temporality), for a PeriodicExportingMetricReader. */
-export class StorageMetricExporter implements PushMetricExporter {
+export class StorageMetricExporter extends StorageBacked implements PushMetricExporter {
   private readonly overflowed = new Set<string>();
   constructor(
-    private readonly storage: TelemetryStorage,
+    storage: TelemetryStorage,
     private readonly logger: DiagnosticLogger = consoleLogger,
-  ) {}
+  ) {
+    super(storage);
+  }
   export(metricsData: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
-    try {
+    this.exportWith(resultCallback, () => {
       const points = pointsFromResourceMetrics(metricsData);
       this.noteOverflow(points);
-      const r = this.storage.ingestMetrics(points);
-      resultCallback({
-        code: r.rejected > 0 && r.reason !== 'not_stored' ? ExportResultCode.FAILED : ExportResultCode.SUCCESS,
-      });
-    } catch (error) {
-      resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
-    }
+      return this.storage.ingestMetrics(points);
+    });
   }
   private noteOverflow(points: MetricPoint[]): void {
     for (const p of points) {
@@ -156,30 +149,12 @@ export class StorageMetricExporter implements PushMetricExporter {
   selectAggregationTemporality(): AggregationTemporality {
     return AggregationTemporality.CUMULATIVE;
   }
-  forceFlush(): Promise<void> {
-    return this.storage.forceFlush();
-  }
-  shutdown(): Promise<void> {
-    return this.storage.forceFlush();
-  }
 }
 
 /** A LogRecordExporter over a storage, for an existing LoggerProvider's batch processor. */
-export class StorageLogExporter implements LogRecordExporter {
-  constructor(private readonly storage: TelemetryStorage) {}
+export class StorageLogExporter extends StorageBacked implements LogRecordExporter {
   export(records: ReadableLogRecord[], resultCallback: (result: ExportResult) => void): void {
-    try {
-      const r = this.storage.ingestLogs(records.map(logFromReadable));
-      resultCallback({ code: r.rejected > 0 ? ExportResultCode.FAILED : ExportResultCode.SUCCESS });
-    } catch (error) {
-      resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
-    }
-  }
-  forceFlush(): Promise<void> {
-    return this.storage.forceFlush();
-  }
-  shutdown(): Promise<void> {
-    return this.storage.forceFlush();
+    this.exportWith(resultCallback, () => this.storage.ingestLogs(records.map(logFromReadable)));
   }
 }
 
