@@ -43,7 +43,7 @@ import {
 import type BetterSqlite3 from 'better-sqlite3';
 import { attributeToken } from './attr-hash.js';
 import { big, decodeResource, decodeScope, num } from './codec.js';
-import { migrate, openDatabase, SqliteWriter } from './sqlite-writer.js';
+import { migrate, openDatabase, SqliteWriter, statementCache } from './sqlite-writer.js';
 import type { SqliteOptions } from './types.js';
 import { InlineWritePort, ThreadWritePort, type WritePort, workerFile } from './write-port.js';
 
@@ -108,7 +108,7 @@ export class SqliteAdapter implements TelemetryAdapter {
   private writer!: WritePort;
   private readonly resources = new Map<number, Resource>();
   private readonly scopes = new Map<number, InstrumentationScope>();
-  private readonly stmts = new Map<string, BetterSqlite3.Statement>();
+  private statements: ((sql: string) => BetterSqlite3.Statement) | undefined;
   /** Filters the `rohas_match` SQL function checks; set for the duration of one synchronous query. */
   private currentFilters: AttributeFilter[] = [];
 
@@ -160,12 +160,8 @@ export class SqliteAdapter implements TelemetryAdapter {
   }
 
   private stmt(sql: string): BetterSqlite3.Statement {
-    let s = this.stmts.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.stmts.set(sql, s);
-    }
-    return s;
+    this.statements ??= statementCache(this.db);
+    return this.statements(sql);
   }
 
   private resource(id: number): Resource {

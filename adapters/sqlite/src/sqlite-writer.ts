@@ -74,18 +74,60 @@ export function migrate(db: Database): number[] {
   return applied;
 }
 
+/** Prepares each distinct SQL text once per connection. */
+export function statementCache(db: Database): (sql: string) => BetterSqlite3.Statement {
+  const stmts = new Map<string, BetterSqlite3.Statement>();
+  return (sql) => {
+    let s = stmts.get(sql);
+    if (!s) {
+      s = db.prepare(sql);
+      stmts.set(sql, s);
+    }
+    return s;
+  };
+}
+
+/**
+ * Ids of rows stored once and referenced by id (resources, scopes). Records converted from one SDK provider share
+ * their resource and scope objects, so the id is found by object first and the JSON is encoded once per object.
+ */
+class Interner {
+  private readonly byJson = new Map<string, number>();
+  private byObject = new WeakMap<object, number>();
+  constructor(
+    private readonly stmt: (sql: string) => BetterSqlite3.Statement,
+    private readonly table: 'resources' | 'scopes',
+  ) {}
+  id<T extends object>(value: T, encode: (value: T) => string): number {
+    const known = this.byObject.get(value);
+    if (known !== undefined) return known;
+    const json = encode(value);
+    let id = this.byJson.get(json);
+    if (id === undefined) {
+      this.stmt(`INSERT OR IGNORE INTO ${this.table} (json) VALUES (?)`).run(json);
+      id = (this.stmt(`SELECT id FROM ${this.table} WHERE json = ?`).get(json) as { id: number }).id;
+      this.byJson.set(json, id);
+    }
+    this.byObject.set(value, id);
+    return id;
+  }
+  /** Forgets every id: after a rolled-back transaction some may not exist. */
+  clear(): void {
+    this.byJson.clear();
+    this.byObject = new WeakMap();
+  }
+}
+
 /**
  * Everything that writes: span, point and log batches (one immediate transaction each) and retention deletes.
  * It owns the write connection, so it can run in a worker thread while queries run on the caller's thread.
  */
 export class SqliteWriter {
-  private readonly resourceIds = new Map<string, number>();
-  private resourceIdsByObject = new WeakMap<object, number>();
-  private readonly scopeIds = new Map<string, number>();
-  private scopeIdsByObject = new WeakMap<object, number>();
+  private readonly stmt: (sql: string) => BetterSqlite3.Statement;
+  private readonly resourceIds: Interner;
+  private readonly scopeIds: Interner;
   private readonly seriesIds = new Map<string, number>();
   private readonly knownNames = new Set<string>();
-  private readonly stmts = new Map<string, BetterSqlite3.Statement>();
   private readonly signals: Set<string>;
 
   constructor(
@@ -94,43 +136,17 @@ export class SqliteWriter {
     signals: string[],
   ) {
     this.signals = new Set(signals);
-  }
-
-  private stmt(sql: string): BetterSqlite3.Statement {
-    let s = this.stmts.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.stmts.set(sql, s);
-    }
-    return s;
+    this.stmt = statementCache(db);
+    this.resourceIds = new Interner(this.stmt, 'resources');
+    this.scopeIds = new Interner(this.stmt, 'scopes');
   }
 
   private resourceId(r: Resource): number {
-    const byObject = this.resourceIdsByObject.get(r);
-    if (byObject !== undefined) return byObject;
-    const json = encodeResource(r);
-    let id = this.resourceIds.get(json);
-    if (id === undefined) {
-      this.stmt('INSERT OR IGNORE INTO resources (json) VALUES (?)').run(json);
-      id = (this.stmt('SELECT id FROM resources WHERE json = ?').get(json) as { id: number }).id;
-      this.resourceIds.set(json, id);
-    }
-    this.resourceIdsByObject.set(r, id);
-    return id;
+    return this.resourceIds.id(r, encodeResource);
   }
 
   private scopeId(s: InstrumentationScope): number {
-    const byObject = this.scopeIdsByObject.get(s);
-    if (byObject !== undefined) return byObject;
-    const json = encodeScope(s);
-    let id = this.scopeIds.get(json);
-    if (id === undefined) {
-      this.stmt('INSERT OR IGNORE INTO scopes (json) VALUES (?)').run(json);
-      id = (this.stmt('SELECT id FROM scopes WHERE json = ?').get(json) as { id: number }).id;
-      this.scopeIds.set(json, id);
-    }
-    this.scopeIdsByObject.set(s, id);
-    return id;
+    return this.scopeIds.id(s, encodeScope);
   }
 
   /** Runs a write transaction; ids interned inside it are forgotten if it rolls back. */
@@ -141,8 +157,6 @@ export class SqliteWriter {
     } catch (error) {
       this.resourceIds.clear();
       this.scopeIds.clear();
-      this.resourceIdsByObject = new WeakMap();
-      this.scopeIdsByObject = new WeakMap();
       this.seriesIds.clear();
       this.knownNames.clear();
       const e = error as Error & { code?: string };
