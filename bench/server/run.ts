@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { normalizeLogQuery, normalizeTraceQuery, type SpanRecord, type TelemetryAdapter } from '@rohas/telemetry';
+import { normalizeTraceQuery, type SpanRecord, type TelemetryAdapter } from '@rohas/telemetry';
 import { otlpTypes, toAnyValue } from '@rohas/telemetry-server';
 import { createAdapter } from '@rohas/telemetry-sqlite';
 import { percentile, printTable, ratio } from '../support/stats.js';
@@ -251,6 +251,16 @@ async function main() {
         }
       }),
     );
+    // The same HTTP queries one at a time: separates the HTTP/JSON cost from queueing behind other clients.
+    const serial = new Map<string, number[]>(names.map((k) => [k, []]));
+    for (const kind of names) {
+      for (let i = 0; i < 30; i++) {
+        const started = performance.now();
+        const res = await fetch(url + kinds[kind]());
+        await res.arrayBuffer();
+        serial.get(kind)!.push(performance.now() - started);
+      }
+    }
     const direct = new Map<string, number[]>(names.map((k) => [k, []]));
     const q = adapter.traces!;
     const directQueries: Record<string, () => Promise<unknown>> = {
@@ -272,7 +282,18 @@ async function main() {
         direct.get(kind)!.push(performance.now() - started);
       }
     }
-    void normalizeLogQuery;
+    printTable(
+      'Query latency, 1 HTTP client at a time (ratio = HTTP p50 / direct p50)',
+      names.map((kind) => {
+        const h = serial.get(kind)!;
+        const d = direct.get(kind)!;
+        return [
+          `${kind}: HTTP p50 / p99 | direct p50`,
+          `${percentile(h, 0.5).toFixed(2)} / ${percentile(h, 0.99).toFixed(2)} ms | ${percentile(d, 0.5).toFixed(2)} ms`,
+          ratio(percentile(h, 0.5), percentile(d, 0.5), true),
+        ];
+      }),
+    );
     const rows: Array<[string, string, string]> = [];
     const allHttp: number[] = [];
     for (const kind of names) {
