@@ -8,7 +8,7 @@ import type {
   SpanRecord,
 } from '@rohas/telemetry';
 import { decodeAnyValue, decodeAttributes, encodeAnyValue, serviceNameOf } from '@rohas/telemetry';
-import type { CopyValue } from './copy-format.js';
+import { type CopyValue, copyField, copyJson } from './copy-format.js';
 import {
   anyValueForDb,
   attributesForDb,
@@ -326,4 +326,10 @@ export function logFromRow(r: LogDbRow): LogRecord {
   if (x.flags !== undefined) log.flags = x.flags as number;
   if (x.en !== undefined) log.eventName = x.en as string;
   return log;
+}
+
+/** A span as one COPY text line: spanRow with each column's escaping chosen by its type (numbers need none). */
+export function spanLine(s: SpanRecord): string {
+  const r = spanRow(s);
+  return `${copyField(r[0])}\t${copyField(r[1])}\t${copyField(r[2])}\t${copyField(r[3])}\t${r[4]}\t${r[5]}\t${r[6]}\t${r[7]}\t${r[8]}\t${copyField(r[9])}\t${copyField(r[10])}\t${copyJson(r[11] as string)}\t${copyJson(r[12] as string)}\t${copyJson(r[13] as string)}\n`;
 }

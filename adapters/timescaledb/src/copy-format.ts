@@ -24,6 +24,14 @@ export function copyField(v: CopyValue): string {
   }
 }
 
+/**
+ * A JSON text as a COPY text field. JSON.stringify writes control characters as escapes, so the only special
+ * character a JSON text can hold is the backslash.
+ */
+export function copyJson(json: string): string {
+  return json.includes('\\') ? json.replace(/\\/g, '\\\\') : json;
+}
+
 /** One row (newline-terminated) in COPY text format. */
 export function copyRow(values: CopyValue[]): string {
   let line = copyField(values[0]);

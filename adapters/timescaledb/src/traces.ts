@@ -10,8 +10,8 @@ import type {
 } from '@rohas/telemetry';
 import { decodeCursor, encodeCursor, matchesAllFilters, summarizeTrace } from '@rohas/telemetry';
 import type pg from 'pg';
-import { attributesFromDb, SPAN_COLUMNS, SPAN_TYPES, type SpanDbRow, spanFromRow, spanRow } from './codec.js';
-import { columnsOf, copyRow } from './copy-format.js';
+import { attributesFromDb, SPAN_COLUMNS, SPAN_TYPES, type SpanDbRow, spanFromRow, spanLine, spanRow } from './codec.js';
+import { columnsOf } from './copy-format.js';
 import { copyIn, inTransaction } from './db.js';
 import { writeFailure } from './errors.js';
 import type { Shared, SqlFilter } from './internal-types.js';
@@ -29,7 +29,7 @@ const UPDATE = SPAN_COLUMNS.filter((c) => c !== 'trace_id' && c !== 'span_id' &&
 function* encoded(spans: SpanRecord[]): Generator<string> {
   let chunk = '';
   for (let i = 0; i < spans.length; i++) {
-    chunk += copyRow(spanRow(spans[i]!));
+    chunk += spanLine(spans[i]!);
     if ((i & 255) === 255) {
       yield chunk;
       chunk = '';
@@ -62,10 +62,13 @@ export function createTraceStore(sh: Shared): TraceStore {
   const MOVED_WINDOW = 86_400_000_000_000n;
   // The mode is known after init(), so these are built per call.
   const isBounded = () => sh.mode === 'timescaledb';
-  const deleteStored = (
-    bounded = isBounded(),
-  ) => `DELETE FROM ${S}.spans s USING unnest($1::text[], $2::text[]) AS t(trace_id, span_id)
-    WHERE s.trace_id = t.trace_id AND s.span_id = t.span_id${bounded ? ' AND s.start_ns >= $3::bigint AND s.start_ns <= $4::bigint' : ''}`;
+  // Looked up by trace id first (a batch holds few traces, each with many spans: ~10x fewer index descents than one
+  // per span), then matched on the exact (trace_id, span_id) pairs.
+  const deleteStored = (bounded = isBounded()) =>
+    `DELETE FROM ${S}.spans s WHERE s.trace_id = ANY($1::text[])
+      AND (s.trace_id, s.span_id) IN (SELECT unnest($2::text[]), unnest($3::text[]))${
+        bounded ? ' AND s.start_ns >= $4::bigint AND s.start_ns <= $5::bigint' : ''
+      }`;
   const deleteMoved = (
     bounded = isBounded(),
   ) => `DELETE FROM ${S}.spans s USING unnest($1::text[], $2::text[], $3::bigint[]) AS t(trace_id, span_id, start_ns)
@@ -88,15 +91,13 @@ export function createTraceStore(sh: Shared): TraceStore {
    * {@link writeUpsert} writes the batch instead.
    */
   async function writeCopy(spans: SpanRecord[]): Promise<void> {
-    // Probed in key order, so consecutive index descents share pages.
-    const keys = spans
-      .map((s) => [escapeText(s.traceId), escapeText(s.spanId)] as const)
-      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : 1));
-    const ids = keys.map((k) => k[0]);
-    const spanIds = keys.map((k) => k[1]);
+    const ids = spans.map((s) => escapeText(s.traceId));
+    const spanIds = spans.map((s) => escapeText(s.spanId));
+    // Sorted, so the index is walked in order.
+    const traceIds = [...new Set(ids)].sort();
     try {
       await inTransaction(sh.pool, async (client) => {
-        await client.query(deleteStored(), [ids, spanIds, ...window(spans)]);
+        await client.query(deleteStored(), [traceIds, ids, spanIds, ...window(spans)]);
         await copyIn(client, `COPY ${S}.spans (${COLS}) FROM STDIN`, encoded(spans));
       });
     } catch (error) {
