@@ -14,7 +14,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MetricPoint, TelemetryAdapter } from '@rohas/telemetry';
-import { createAdapter } from '@rohas/telemetry-influxdb';
+import { createAdapter, metricLine } from '@rohas/telemetry-influxdb';
 
 const POINTS = Number(process.env.BENCH_POINTS ?? 100_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 5_000);
@@ -126,12 +126,8 @@ async function main(): Promise<void> {
     const points = makePoints(POINTS);
     const pointBatches = chunks(points, BATCH);
     // The raw path posts exactly the lines the adapter writes: encode them once, outside the timing.
-    let captured: string[] = [];
-    {
-      const { metricLine } = await import('../../adapters/influxdb/src/schema.js');
-      const m = { spans: 'spans', metrics: 'metrics', logs: 'logs' };
-      captured = points.map((p) => metricLine(m, p));
-    }
+    const measurements = { spans: 'spans', metrics: 'metrics', logs: 'logs' };
+    const captured = points.map((p) => metricLine(measurements, p));
     const lineBatches = chunks(captured, BATCH).map((b) => ({ body: b.join('\n'), lines: b.length }));
 
     const results: Record<string, number[]> = {};

@@ -87,7 +87,9 @@ function fail(message: string, cause: unknown, retryable: boolean): WriteResult 
 
 /** Reads the adapter's options, with the Rohas reference keys (url, database, retention_policy) as written there. */
 export function resolveOptions(raw: Record<string, unknown>) {
-  const o = raw as unknown as InfluxDbOptions;
+  // Keys the config schema does not list may also come in the free-form `options` table; top-level keys win.
+  const nested = raw.options && typeof raw.options === 'object' ? (raw.options as Record<string, unknown>) : {};
+  const o = { ...nested, ...raw } as unknown as InfluxDbOptions;
   const url = String(o.url ?? 'http://localhost:8086').replace(/\/+$/, '');
   const explicit = o.api_version === undefined ? undefined : Number(o.api_version);
   if (explicit !== undefined && explicit !== 1 && explicit !== 2) {

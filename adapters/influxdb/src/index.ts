@@ -19,4 +19,6 @@ export {
   formatLine,
   quoteString,
 } from './line-protocol.js';
+/** The schema's line encoders (one line per record), e.g. to replay records with another line-protocol writer. */
+export { logLine, metricLine, spanLine } from './schema.js';
 export type { InfluxDbOptions } from './types.js';

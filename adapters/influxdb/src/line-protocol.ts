@@ -34,7 +34,10 @@ export function escapeKey(text: string): string {
 
 /** Quotes a string field value. */
 export function quoteString(value: string): string {
-  return STRING_SPECIAL.test(value) ? `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"` : `"${value}"`;
+  if (!STRING_SPECIAL.test(value)) return `"${value}"`;
+  // JSON text (most string fields) has many quotes and rarely a backslash: skip the second pass when it has none.
+  const unslashed = value.includes('\\') ? value.replaceAll('\\', '\\\\') : value;
+  return `"${unslashed.replaceAll('"', '\\"')}"`;
 }
 
 const UNSAFE_TAG = /[\p{Cc}\\]/u;

@@ -108,16 +108,35 @@ function encoded(obj: object, encode: () => string): Encoded {
 }
 const cachedJson = (obj: object): QuotedString => encoded(obj, () => json(obj)).field;
 
-/** 64 bits as hex from two FNV-1a 32-bit hashes (different offset bases) in one pass: a series key, not a security boundary. */
-function hash64(text: string): string {
+/** 64 bits as hex from two FNV-1a 32-bit hashes (different offset bases) over the parts and a separator, in one pass
+ * without concatenating them: a series key, not a security boundary. */
+function hash64(...parts: string[]): string {
   let a = 0x811c9dc5;
   let b = 0x050c5d1f;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x01000193);
+  for (const text of parts) {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x01000193);
+    }
+    a = Math.imul(a, 0x01000193);
+    b = Math.imul(b, 0x01000193);
   }
   return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * encodeAttributes of the core, without its intermediate object when every value is a string, a finite number or a
+ * boolean (the common case): plain JSON.stringify gives the same text for those.
+ */
+function attributesJson(attributes: Attributes): string {
+  for (const k in attributes) {
+    const v = attributes[k];
+    const t = typeof v;
+    if (t === 'string' || t === 'boolean' || (t === 'number' && Number.isFinite(v)) || v === undefined) continue;
+    return encodeAttributes(attributes);
+  }
+  return JSON.stringify(attributes);
 }
 
 /** Escaped tag text per value: tag values are low-cardinality by design, so this stays small (and is capped). */
@@ -163,7 +182,7 @@ export function spanLine(m: Measurements, span: SpanRecord, traceBucketChars: nu
     status_message: span.status.message,
     trace_state: span.traceState,
     flags: span.flags === undefined ? undefined : BigInt(span.flags),
-    attributes: encodeAttributes(span.attributes),
+    attributes: attributesJson(span.attributes),
     resource: cachedJson(span.resource),
     scope: cachedJson(span.scope),
     events: span.events.length ? json(span.events) : undefined,
@@ -249,36 +268,100 @@ export function spanFromRow(row: Row): SpanRecord {
 // Metrics
 // ---------------------------------------------------------------------------------------------------------------------
 
-/** Series id of a metric stream: a hash of everything that identifies it besides the name and type tags. */
-function metricSeriesId(p: MetricPoint, attributes: string, resource: Encoded): string {
-  return hash64(
-    `${attributes}\u0000${resource.hash}\u0000${p.scope.name}\u0000${p.scope.version ?? ''}\u0000${p.temporality}\u0000${p.unit ?? ''}`,
-  );
+/** The parts of a metric line that are the same for consecutive points of one stream, kept for the next point. */
+interface MetricStreamText {
+  measurement: string;
+  name: string;
+  type: string;
+  resource: object;
+  scope: object;
+  description: string | undefined;
+  unit: string | undefined;
+  temporality: string;
+  isMonotonic: boolean | undefined;
+  /** `<measurement>,metric=..,service=..,sid=` */
+  head: string;
+  /** `,type=.. ` */
+  typeTag: string;
+  /** `resource=..,scope=..,temporality=..[,monotonic=..],descriptor=..,start_ns=` */
+  tail: string;
+  resourceHash: string;
+}
+/** Per metric name: points of one name usually share resource, scope and descriptor. Capped, as names are bounded. */
+const streams = new Map<string, MetricStreamText>();
+
+function streamText(m: Measurements, p: MetricPoint): MetricStreamText {
+  const l = streams.get(p.name);
+  if (
+    l &&
+    l.measurement === m.metrics &&
+    l.name === p.name &&
+    l.type === p.type &&
+    l.resource === p.resource &&
+    l.scope === p.scope &&
+    l.description === p.description &&
+    l.unit === p.unit &&
+    l.temporality === p.temporality &&
+    l.isMonotonic === p.isMonotonic
+  ) {
+    return l;
+  }
+  const resource = encoded(p.resource, () => json(p.resource));
+  const monotonic = p.isMonotonic === undefined ? '' : `monotonic=${p.isMonotonic},`;
+  const text: MetricStreamText = {
+    measurement: m.metrics,
+    name: p.name,
+    type: p.type,
+    resource: p.resource,
+    scope: p.scope,
+    description: p.description,
+    unit: p.unit,
+    temporality: p.temporality,
+    isMonotonic: p.isMonotonic,
+    head: `${m.metrics},metric=${tagText(p.name)},service=${tagText(serviceNameOf(p.resource))},sid=`,
+    typeTag: `,type=${tagText(p.type)} `,
+    tail: `resource=${resource.field.text},scope=${cachedJson(p.scope).text},temporality=${quoteString(p.temporality)},${monotonic}descriptor=${descriptorJson(p.description, p.unit).text},start_ns=`,
+    resourceHash: resource.hash,
+  };
+  if (streams.size >= 10_000) streams.clear();
+  streams.set(p.name, text);
+  return text;
 }
 
 export function metricLine(m: Measurements, p: MetricPoint): string {
-  // Attribute objects are new per data point (the core copies them), so they are encoded each time. The line is built
-  // directly (no field object): this is the hot path of metric ingest.
-  const attributesText = encodeAttributes(p.attributes);
-  const resource = encoded(p.resource, () => json(p.resource));
-  let line = `${m.metrics},metric=${tagText(p.name)},service=${tagText(serviceNameOf(p.resource))},sid=${metricSeriesId(p, attributesText, resource)},type=${tagText(p.type)} `;
+  // The hot path of metric ingest: the line is built directly (no field object), and what consecutive points of one
+  // stream share is reused. Attribute objects are new per data point (the core copies them), so they are encoded here.
+  const attributesText = attributesJson(p.attributes);
+  const st = streamText(m, p);
+  const sid = hash64(attributesText, st.resourceHash, p.scope.name, p.scope.version ?? '', p.temporality, p.unit ?? '');
+  let fields = '';
   if (p.value !== undefined) {
-    line += Number.isFinite(p.value)
+    fields = Number.isFinite(p.value)
       ? `value=${formatFieldValue(p.value)},`
       : `value_text=${quoteString(String(p.value))},`;
   }
   const h = p.histogram ?? p.exponentialHistogram;
   if (h) {
-    line += `count=${Math.trunc(h.count)}i,`;
-    if (h.sum !== undefined && Number.isFinite(h.sum)) line += `sum=${formatFieldValue(h.sum)},`;
-    line += p.histogram
+    fields += `count=${Math.trunc(h.count)}i,`;
+    if (h.sum !== undefined && Number.isFinite(h.sum)) fields += `sum=${formatFieldValue(h.sum)},`;
+    fields += p.histogram
       ? `histogram=${quoteString(json(p.histogram))},`
       : `exp_histogram=${quoteString(json(p.exponentialHistogram))},`;
   }
-  line += `attributes=${quoteString(attributesText)},resource=${resource.field.text},scope=${cachedJson(p.scope).text},start_ns=${p.startTimeUnixNano}i,temporality=${quoteString(p.temporality)},`;
-  if (p.isMonotonic !== undefined) line += `monotonic=${p.isMonotonic},`;
-  if (p.exemplars?.length) line += `exemplars=${quoteString(json(p.exemplars))},`;
-  return `${line}descriptor=${descriptorJson(p.description, p.unit).text} ${p.timeUnixNano}`;
+  if (p.exemplars?.length) fields += `exemplars=${quoteString(json(p.exemplars))},`;
+  return [
+    st.head,
+    sid,
+    st.typeTag,
+    fields,
+    'attributes=',
+    quoteString(attributesText),
+    ',',
+    st.tail,
+    String(p.startTimeUnixNano),
+    'i ',
+    String(p.timeUnixNano),
+  ].join('');
 }
 
 const descriptors = new Map<string, QuotedString>();
@@ -341,7 +424,7 @@ export function logLine(m: Measurements, r: LogRecord, seq: bigint): string {
     severity_number: BigInt(Math.trunc(r.severityNumber)),
     severity_text: r.severityText,
     body: encodeAnyValue(r.body),
-    attributes: encodeAttributes(r.attributes),
+    attributes: attributesJson(r.attributes),
     resource: cachedJson(r.resource),
     scope: cachedJson(r.scope),
     trace_id: r.traceId || undefined,
