@@ -184,6 +184,25 @@ describe('OTLP receiver error handling', () => {
     await stillServing();
   });
 
+  it('answers a disabled signal with partial success saying why, so exporters do not retry', async () => {
+    const off = await openMemory({ enable_traces: false });
+    const srv = await startServer({ storage: off, port: 0, logger: quiet });
+    try {
+      const res = await fetch(`${srv.url}/v1/traces`, {
+        method: 'POST',
+        body: JSON.stringify(traceRequestJson('off-svc', 2)),
+        headers: JSON_CT,
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { partialSuccess: { rejectedSpans: string; errorMessage: string } };
+      expect(body.partialSuccess.rejectedSpans).toBe('2');
+      expect(body.partialSuccess.errorMessage).toMatch(/disabled/);
+    } finally {
+      await srv.close();
+      await off.shutdown();
+    }
+  });
+
   it('survives a few thousand random mutations of a valid payload (protobuf and JSON)', async () => {
     // Seeded generator: a failure is reproducible from the printed seed.
     const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
