@@ -278,8 +278,14 @@ function TraceResults({ route, nonce }: { route: Route; nonce: number }) {
                 <span class="muted mono small"> {shortId(t.traceId)}</span>
               </span>
               <span class="trace-meta">
-                <span class="badge">{t.spanCount} spans</span>
-                {t.errorCount > 0 && <span class="badge error">{t.errorCount} errors</span>}
+                <span class="badge">
+                  {t.spanCount} span{t.spanCount === 1 ? '' : 's'}
+                </span>
+                {t.errorCount > 0 && (
+                  <span class="badge error">
+                    {t.errorCount} error{t.errorCount === 1 ? '' : 's'}
+                  </span>
+                )}
                 {t.services.map((s) => (
                   <span key={s} class="svc-tag" style={{ borderColor: colorFor(s) }}>
                     {s}

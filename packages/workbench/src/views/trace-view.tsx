@@ -29,10 +29,11 @@ export function TraceView({ traceId, route }: { traceId: string; route: Route })
   }
   if (!model) return <div class="page loading">Loading trace {traceId}…</div>;
   if (model.rows.length === 0) return <Empty>Trace {traceId} has no spans.</Empty>;
-  return <TraceBody traceId={traceId} model={model} route={route} />;
+  return <TraceBody traceId={traceId} model={model} route={route} reload={trace.reload} loading={trace.loading} />;
 }
 
-function TraceBody({ traceId, model, route }: { traceId: string; model: TraceModel; route: Route }) {
+function TraceBody(props: { traceId: string; model: TraceModel; route: Route; reload: () => void; loading: boolean }) {
+  const { traceId, model, route } = props;
   const selectedId = route.params.get('span') ?? undefined;
   const selected = selectedId ? model.byId.get(selectedId) : undefined;
   const [collapsed, setCollapsed] = useState<Set<string>>(() => new Set());
@@ -115,6 +116,14 @@ function TraceBody({ traceId, model, route }: { traceId: string; model: TraceMod
           <Link to={withParams('/logs', { traceId })} class="button" data-testid="trace-logs-link">
             Logs of this trace
           </Link>
+          <button
+            type="button"
+            onClick={props.reload}
+            disabled={props.loading}
+            title="Fetch the trace again (spans may still be arriving)"
+          >
+            {props.loading ? 'Reloading…' : 'Reload'}
+          </button>
           <button type="button" onClick={() => setCollapsed(new Set())} disabled={collapsed.size === 0}>
             Expand all
           </button>
@@ -394,6 +403,7 @@ function WaterfallRow(props: {
         <span
           class="bar"
           style={{ left: `${left}%`, width: `${width}%`, background: row.error ? undefined : colorFor(row.service) }}
+          title={`${row.span.name}: ${formatDuration(row.duration)} from +${formatDuration(row.offset)}${row.span.events.length ? ` · ${row.span.events.map((e) => e.name).join(', ')}` : ''}`}
         >
           {row.span.events.map((ev, i) => (
             <span
