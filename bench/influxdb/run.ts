@@ -11,7 +11,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MetricPoint, TelemetryAdapter } from '@rohas/telemetry';
 import { createAdapter, metricLine } from '@rohas/telemetry-influxdb';
@@ -96,6 +96,9 @@ function chunks<T>(list: T[], size: number): T[][] {
 }
 
 /** Runs `work` over the batches with `inFlight` callers at once; returns points/s. */
+/** Client CPU time (user + system, µs) spent in the last timed run, per point. */
+let lastCpuPerPoint = 0;
+
 async function timed<T>(
   batches: T[][],
   inFlight: number,
@@ -103,6 +106,7 @@ async function timed<T>(
   count = (b: T[]) => b.length,
 ): Promise<number> {
   let next = 0;
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: inFlight }, async () => {
@@ -110,12 +114,16 @@ async function timed<T>(
     }),
   );
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return batches.reduce((a, b) => a + count(b), 0) / seconds;
+  const used = process.cpuUsage(cpu);
+  const points = batches.reduce((a, b) => a + count(b), 0);
+  lastCpuPerPoint = (used.user + used.system) / points;
+  return points / seconds;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg()[0]!.toFixed(1);
   const external = process.env.ROHAS_BENCH_INFLUXDB1_URL;
   const server = external ? { url: external.replace(/\/+$/, ''), stop: async () => {} } : await startInfluxd();
   const url = server.url;
@@ -131,8 +139,10 @@ async function main(): Promise<void> {
     const lineBatches = chunks(captured, BATCH).map((b) => ({ body: b.join('\n'), lines: b.length }));
 
     const results: Record<string, number[]> = {};
+    const cpuPerPoint: Record<string, number[]> = {};
     const record = (k: string, v: number) => {
       results[k] = [...(results[k] ?? []), v];
+      cpuPerPoint[k] = [...(cpuPerPoint[k] ?? []), lastCpuPerPoint];
     };
     for (let round = 0; round < ROUNDS; round++) {
       for (const inFlight of [1, 2]) {
@@ -177,12 +187,17 @@ async function main(): Promise<void> {
     console.log(
       `InfluxDB ${external ? `at ${url}` : '(throwaway influxd)'}: ${POINTS} metric points, ${BATCH} per request, median of ${ROUNDS} rounds`,
     );
-    for (const [k, v] of rows)
+    for (const [k, v] of rows) {
+      const cpu = median(cpuPerPoint[k]!).toFixed(1);
       console.log(
-        `  ${k.padEnd(22)} ${Math.round(v).toLocaleString('en-US').padStart(9)} points/s   ratio to best raw ${(v / bestRaw).toFixed(2)}`,
+        `  ${k.padEnd(22)} ${Math.round(v).toLocaleString('en-US').padStart(9)} points/s   ratio to best raw ${(v / bestRaw).toFixed(2)}   client CPU ${cpu} µs/point`,
       );
+    }
     const bestAdapter = Math.max(...rows.filter(([k]) => k.startsWith('adapter')).map(([, v]) => v));
     console.log(`  best adapter / best raw = ${(bestAdapter / bestRaw).toFixed(2)} (target >= 0.70)`);
+    console.log(
+      `  load average (1 min, 2 cores): ${loadAtStart} at start, ${loadavg()[0]!.toFixed(1)} at end — points/s move with it, the ratio less`,
+    );
   } finally {
     for (const db of databases) await query(url, `DROP DATABASE "${db}"`).catch(() => undefined);
     await server.stop();
