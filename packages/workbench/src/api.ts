@@ -93,8 +93,18 @@ export async function apiGet<T>(path: string, params: Params = {}, signal?: Abor
   return body as T;
 }
 
+let healthOnce: Promise<Health> | undefined;
+
 export const api = {
   health: (signal?: AbortSignal) => apiGet<Health>('healthz', {}, signal),
+  /** /healthz fetched once per page load: which backend stores each signal ('not stored', 'disabled' otherwise). */
+  healthCached: () => {
+    healthOnce ??= apiGet<Health>('healthz').catch((e: Error) => {
+      healthOnce = undefined;
+      throw e;
+    });
+    return healthOnce;
+  },
   services: (signal?: AbortSignal) =>
     apiGet<{ services: string[] }>('telemetry/services', {}, signal).then((r) => r.services),
   operations: (service: string, signal?: AbortSignal) =>

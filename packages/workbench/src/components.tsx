@@ -1,7 +1,7 @@
 /** Small shared pieces: links, async loading, error boxes, the time-window picker, attribute tables. */
 import { Component, type ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError } from './api.ts';
+import { ApiError, api } from './api.ts';
 import type { JsonAttributes } from './api-types.ts';
 import { valueText } from './format.ts';
 import { href, linkClick } from './router.ts';
@@ -181,4 +181,18 @@ export class ErrorBoundary extends Component<{ children: ComponentChildren }, { 
   override render() {
     return this.state.error ? <ErrorBox error={this.state.error} /> : this.props.children;
   }
+}
+
+/** A banner when the server's configuration stores no data of this signal (e.g. type = "prometheus" has no traces). */
+export function SignalNotice({ signal }: { signal: 'traces' | 'metrics' | 'logs' }) {
+  const health = useAsync(() => api.healthCached(), []);
+  const state = health.data?.signals?.[signal];
+  if (state !== 'not stored' && state !== 'disabled') return null;
+  return (
+    <div class="notice" role="status" data-testid="signal-notice">
+      {state === 'disabled'
+        ? `This server has ${signal} switched off (enable_${signal} = false).`
+        : `The configured backend (type = "${health.data?.backend ?? '?'}") stores no ${signal}. Route them to another backend with [telemetry.${signal}] in rohas.toml.`}
+    </div>
+  );
 }

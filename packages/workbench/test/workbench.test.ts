@@ -410,6 +410,26 @@ describe('shell', () => {
     consoleErrors = [];
   });
 
+  it('says so when the server stores no data of a signal', async () => {
+    const noLogs = await startTelemetryServer({ telemetryToml: ['enable_logs = false'] });
+    try {
+      const p = await browser.context.newPage();
+      const errors = watchConsole(p);
+      await p.goto(`${noLogs.url}/workbench/logs`);
+      await expect(p.locator('[data-testid="signal-notice"]').textContent()).resolves.toContain('logs switched off');
+      await p.goto(`${noLogs.url}/workbench/traces`);
+      await p.locator('.empty').waitFor();
+      await expect(p.locator('[data-testid="signal-notice"]').count()).resolves.toBe(0);
+      // The browser notes the logs query the server refused; nothing else may fail.
+      expect(errors.filter((e) => !/ 40\d /.test(e))).toEqual([]);
+      await p.close();
+    } finally {
+      await noLogs.close();
+    }
+    page = undefined as unknown as Page;
+    consoleErrors = [];
+  });
+
   it('serves the API data the views read (trace JSON keeps nanosecond strings)', async () => {
     const r = await getJson<{ spans: JsonSpan[] }>(`${server.url}/telemetry/traces/${data.orderTraceId}`);
     const want = spansOf(data.orderTraceId).find((s) => !s.parentSpanId)!;

@@ -5,7 +5,17 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import type { JsonLogRecord } from '../api-types.ts';
-import { AttributeTable, Empty, ErrorBox, Link, TimeWindow, useAsync, useInterval, useTitle } from '../components.tsx';
+import {
+  AttributeTable,
+  Empty,
+  ErrorBox,
+  Link,
+  SignalNotice,
+  TimeWindow,
+  useAsync,
+  useInterval,
+  useTitle,
+} from '../components.tsx';
 import { colorFor, formatTimestamp, parseTime, SEVERITIES, severityName, shortId, valueText } from '../format.ts';
 import { navigate, type Route, withParams } from '../router.ts';
 import { serviceOf } from '../trace-model.ts';
@@ -51,6 +61,7 @@ export function LogsPage({ route }: { route: Route }) {
 
   return (
     <div class="page logs-page">
+      <SignalNotice signal="logs" />
       <form
         class="search-form panel"
         onSubmit={(e) => {

@@ -6,7 +6,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import type { Aggregation, MetricDescriptor, MetricSeries } from '../api-types.ts';
 import { Chart, type ChartSeries } from '../chart.tsx';
-import { Empty, ErrorBox, Link, TimeWindow, useAsync, useTitle } from '../components.tsx';
+import { Empty, ErrorBox, Link, SignalNotice, TimeWindow, useAsync, useTitle } from '../components.tsx';
 import { autoStep, formatTimestamp, paletteColor, parseDuration, parseTime } from '../format.ts';
 import {
   alignSeries,
@@ -112,6 +112,7 @@ export function MetricsPage({ route }: { route: Route }) {
         {metrics.data && list.length === 0 && <p class="muted small">No metrics{filter ? ' match' : ' stored yet'}.</p>}
       </nav>
       <div class="metric-main">
+        <SignalNotice signal="metrics" />
         <div class="metric-controls panel">
           <TimeWindow
             idPrefix="m"

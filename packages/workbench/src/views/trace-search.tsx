@@ -3,7 +3,7 @@ import { useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import type { TraceSummary } from '../api-types.ts';
 import { Chart } from '../chart.tsx';
-import { Empty, ErrorBox, Link, TimeWindow, useAsync, useTitle } from '../components.tsx';
+import { Empty, ErrorBox, Link, SignalNotice, TimeWindow, useAsync, useTitle } from '../components.tsx';
 import {
   colorFor,
   formatAge,
@@ -105,6 +105,7 @@ export function TraceSearch({ route }: { route: Route }) {
 
   return (
     <div class="page traces-page">
+      <SignalNotice signal="traces" />
       <form class="search-form panel" onSubmit={submit} aria-label="Search traces">
         <div class="field">
           <label for="ts-service">Service</label>

@@ -70,7 +70,11 @@ const TSX_LOADER = pathToFileURL(
  * in a temp folder. Until the CLI exists, the same server is started in this process with startServer().
  */
 export async function startTelemetryServer(
-  options: { exampleApp?: boolean; token?: string } = {},
+  options: {
+    exampleApp?: boolean;
+    token?: string /** More [telemetry] keys, as TOML lines. */;
+    telemetryToml?: string[];
+  } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rohas-workbench-'));
   const config = join(dataDir, 'rohas.toml');
@@ -81,6 +85,7 @@ export async function startTelemetryServer(
       'type = "sqlite"',
       `path = "${join(dataDir, 'telemetry').replace(/\\/g, '/')}"`,
       'retention_days = 0',
+      ...(options.telemetryToml ?? []),
       '[telemetry.server]',
       'host = "127.0.0.1"',
       'port = 0',
