@@ -13,8 +13,8 @@ import { DEFAULT_BATCH, normalizeTraceQuery, type SpanRecord, type TelemetryAdap
 import { createAdapter } from '@rohas/telemetry-timescaledb';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { SPAN_COLUMNS, spanRow } from '../../adapters/timescaledb/src/codec.js';
-import { copyRow } from '../../adapters/timescaledb/src/copy-format.js';
+import { SPAN_COLUMNS, spanLine } from '../../adapters/timescaledb/src/codec.js';
+
 import { median, percentile, printTable, ratio } from '../support/stats.js';
 import { startPostgres } from './own-postgres.js';
 
@@ -89,7 +89,7 @@ async function rawCopy(client: pg.Client, spans: SpanRecord[]): Promise<number> 
     chunks.push(
       spans
         .slice(i, i + 10_000)
-        .map((s) => copyRow(spanRow(s)))
+        .map((s) => spanLine(s))
         .join(''),
     );
   const t = performance.now();

@@ -121,13 +121,13 @@ export const createAdapter: AdapterFactory = (ctx: AdapterContext): TelemetryAda
           rel,
           compressAfter,
         ]);
+      // Retention of a signal this instance does not store is left to the instance that does.
+      if (!signals.has(signal)) continue;
       await client.query('SELECT remove_retention_policy($1::regclass, if_exists => true)', [rel]);
       const days = ctx.retention?.[signal] ?? 0;
       if (days > 0) {
-        await client.query('SELECT add_retention_policy($1::regclass, drop_after => $2::bigint)', [
-          rel,
-          (BigInt(Math.round(days * 86_400)) * 1_000_000_000n).toString(),
-        ]);
+        const dropAfter = (BigInt(Math.round(days * 86_400)) * 1_000_000_000n).toString();
+        await client.query('SELECT add_retention_policy($1::regclass, drop_after => $2::bigint)', [rel, dropAfter]);
       }
     }
     // Materialize minutes older than two minutes, every minute; later minutes are aggregated at query time.
@@ -217,7 +217,8 @@ export const createAdapter: AdapterFactory = (ctx: AdapterContext): TelemetryAda
     },
     async retention(nowNano): Promise<RetentionResult> {
       const result: RetentionResult = {};
-      for (const signal of ['traces', 'metrics', 'logs'] as const) {
+      // Only the signals this instance stores: another instance may route the others here with its own retention.
+      for (const signal of (['traces', 'metrics', 'logs'] as const).filter((x) => signals.has(x))) {
         const cutoff = retentionCutoff(nowNano, ctx.retention?.[signal] ?? 0);
         if (cutoff !== undefined) result[signal] = await sweep(signal, cutoff);
       }
