@@ -89,6 +89,31 @@ describeBackend(
       ]);
     });
 
+    it('type = "postgres" keeps plain tables even where TimescaleDB is installed', async () => {
+      const plainSchema = `${schema}_plain`;
+      const plain = makeAdapter(url, {
+        type: 'postgres',
+        schema: plainSchema,
+        pool_size: ts.poolSize,
+        idle_timeout_ms: 100,
+      });
+      try {
+        await plain.init();
+        expect(plain.type).toBe('postgres');
+        expect((await plain.health()).details?.mode).toBe('postgres');
+        const span = makeSpan({ service: runId() });
+        expect((await plain.traces!.write([span])).ok).toBe(true);
+        expect(await plain.traces!.getTrace(span.traceId)).toEqual([span]);
+      } finally {
+        await plain.close();
+      }
+      const hypertables = await admin(url, [
+        ['SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_schema = $1', [plainSchema]],
+      ]);
+      expect(hypertables.length).toBe(0);
+      await admin(url, [`DROP SCHEMA "${plainSchema}" CASCADE`]);
+    });
+
     it('the compression job compresses old chunks, which are still read and re-written exactly', async () => {
       const service = runId();
       const now = nowNano();

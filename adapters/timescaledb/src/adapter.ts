@@ -40,6 +40,7 @@ export const createAdapter: AdapterFactory = (ctx: AdapterContext): TelemetryAda
       `${W} connection_string is required, e.g. connection_string = "postgresql://user:password@localhost:5432/telemetry"`,
     );
   }
+  const plainType = o.type === 'postgres' || o.type === 'postgresql';
   const isPositiveInt = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
   const isString = (v: unknown) => typeof v === 'string' && v !== '';
   const opts = {
@@ -56,7 +57,8 @@ export const createAdapter: AdapterFactory = (ctx: AdapterContext): TelemetryAda
     mode: option<NonNullable<TimescaleOptions['mode']>>(
       o,
       'mode',
-      'auto',
+      // `type = "postgres"` (or "postgresql") asks for plain PostgreSQL even where the extension exists.
+      plainType ? 'postgres' : 'auto',
       (v) => ['auto', 'timescaledb', 'postgres'].includes(v as string),
       'auto, timescaledb or postgres',
     ),
@@ -175,7 +177,7 @@ export const createAdapter: AdapterFactory = (ctx: AdapterContext): TelemetryAda
   }
 
   const adapter: TelemetryAdapter = {
-    type: 'timescaledb',
+    type: plainType ? (o.type as string) : 'timescaledb',
     async init() {
       const client = await checkout(pool);
       let failed: Error | undefined;
