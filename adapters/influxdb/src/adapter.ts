@@ -44,6 +44,7 @@ import {
   logLine,
   metricFromRow,
   metricLine,
+  nextLogSeq,
   nextSeq,
   SPAN_COLUMNS,
   slottedWindow,
@@ -427,7 +428,7 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
         paging: true,
       },
       async write(records) {
-        return writeLines('log records', () => records.map((rec) => logLine(lp, rec, nextSeq())));
+        return writeLines('log records', () => records.map((rec) => logLine(lp, rec, nextLogSeq())));
       },
       async queryLogs(q: NormalizedLogQuery): Promise<Page<LogRecord>> {
         return query('queryLogs', async () => {

@@ -72,17 +72,28 @@ export function slottedWindow(from: bigint | undefined, to: bigint | undefined):
 }
 
 let lastSeq = 0n;
-const seqSalt = BigInt(randomInt(0, 1_000_000_000));
-/** A store sequence: strictly increasing in this process, roughly ordered by write time across processes. */
+/** A write stamp for spans (`written_ns`): strictly increasing in this process, ordered by wall time across processes. */
 export function nextSeq(): bigint {
   const now = BigInt(Date.now()) * 1_000_000n;
   lastSeq = now > lastSeq ? now : lastSeq + 1n;
   return lastSeq;
 }
 
-/** The point time of a log record: its second plus a per-write discriminator (records have no identity of their own). */
+/*
+ * The store sequence of log records: a plain counter from a random start, one step per record. Its value mod 10^9 is
+ * the record's sub-second slot, so two records of one series and second collide only when their sequences differ by a
+ * multiple of 10^9: never within one process in practice, and with probability 10^-9 between two processes. (A
+ * wall-clock based sequence would not do: records written exactly one second apart would share a slot.)
+ */
+let logSeq = BigInt(randomInt(0, 2 ** 47)) * 1000n;
+export function nextLogSeq(): bigint {
+  logSeq += 1n;
+  return logSeq;
+}
+
+/** The point time of a log record: its second plus its store sequence in the sub-second digits (records have no identity). */
 export function logPointTime(time: bigint, seq: bigint): bigint {
-  return secondOf(time) + ((seq + seqSalt) % 1_000_000_000n);
+  return secondOf(time) + (seq % 1_000_000_000n);
 }
 
 const json = (v: unknown): string => encodeAnyValue(v as AttributeValue);

@@ -1,7 +1,17 @@
 import { makeFullLog, makeFullSpan, makePoint, makeSpan } from '@rohas/telemetry-test-suite';
 import { describe, expect, it } from 'vitest';
 import { formatPoint } from '../src/line-protocol.js';
-import { logLine, metricLine, SECOND, secondOf, slottedWindow, spanLine, spanPointTime } from '../src/schema.js';
+import {
+  logLine,
+  logPointTime,
+  metricLine,
+  nextLogSeq,
+  SECOND,
+  secondOf,
+  slottedWindow,
+  spanLine,
+  spanPointTime,
+} from '../src/schema.js';
 
 const M = { spans: 'spans', metrics: 'metrics', logs: 'logs' };
 
@@ -64,5 +74,18 @@ describe('schema lines', () => {
     expect(metricLine(M, makePoint({ name: 'n', time: 1n, value: Number.NEGATIVE_INFINITY }))).toContain(
       'value_text="-Infinity"',
     );
+  });
+
+  it('gives log records of one second distinct point times, however far apart they are written', async () => {
+    const t = 1_700_000_000_250_000_000n;
+    const times = new Set<bigint>();
+    const first = nextLogSeq();
+    times.add(logPointTime(t, first));
+    for (let i = 0; i < 9_999; i++) times.add(logPointTime(t, nextLogSeq()));
+    // Written a second later (a 1 s flush timer): still new slots.
+    await new Promise((r) => setTimeout(r, 1_000));
+    for (let i = 0; i < 100; i++) times.add(logPointTime(t, nextLogSeq()));
+    expect(times.size).toBe(10_100);
+    for (const p of times) expect(secondOf(p)).toBe(1_700_000_000_000_000_000n);
   });
 });
