@@ -93,8 +93,14 @@ export async function startTelemetryServer(
       '',
     ].join('\n'),
   );
-  if (options.exampleApp) await runExampleApp(config, dataDir);
-  if (existsSync(CLI_SOURCE) && process.env.WORKBENCH_TEST_IN_PROCESS !== '1') return startCli(config, dataDir);
+  try {
+    if (options.exampleApp) await runExampleApp(config, dataDir);
+    if (existsSync(CLI_SOURCE) && process.env.WORKBENCH_TEST_IN_PROCESS !== '1') return await startCli(config, dataDir);
+  } catch (error) {
+    // Nothing else will close a server that never started: leave no temp folder behind.
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const { loadConfig, openStorage } = await import('@rohas/telemetry');
   const { startServer } = await import('@rohas/telemetry-server');
   const storage = await openStorage(loadConfig(config));
@@ -159,10 +165,10 @@ async function startCli(config: string, dataDir: string): Promise<TestServer> {
   );
   let output = '';
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`[workbench test] rohas-telemetry serve printed no URL in 30 s:\n${output}`)),
-      30_000,
-    );
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`[workbench test] rohas-telemetry serve printed no URL in 30 s:\n${output}`));
+    }, 30_000);
     const onData = (b: Buffer) => {
       output += b.toString();
       const m = /https?:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):\d+/.exec(output);
