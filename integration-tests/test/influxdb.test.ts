@@ -21,6 +21,10 @@ const v1 = backend('influxdb1');
 if (v1) {
   // A database per run keeps runs apart; the suite's random ids keep tests apart inside it.
   const database = `${v1.database}_${randomBytes(4).toString('hex')}`;
+  // Drop it afterwards: an env-provided server outlives the run.
+  afterAll(async () => {
+    await fetch(`${v1.url}/query`, { method: 'POST', body: new URLSearchParams({ q: `DROP DATABASE "${database}"` }) });
+  });
   runConformanceSuite(
     { describe, it, expect, beforeAll, afterAll },
     {
