@@ -1,3 +1,4 @@
+import { createMemoryAdapter, normalizeTraceQuery, type TraceQuery } from '@rohas/telemetry';
 import { makeSpan, newTraceId, nowNano, runConformanceSuite, runId } from '@rohas/telemetry-test-suite';
 import { loadMigrations } from '@rohas/telemetry-timescaledb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +54,69 @@ describeBackend('postgres', 'timescaledb adapter on plain PostgreSQL', (pg) => {
       await a.close();
     }
   });
+
+  it('findTraces over more spans than its first index-order pass (5,000) pages exactly as the reference', async () => {
+    const big = `rt_big_${runId()}`;
+    const a = makeAdapter(pg.url, { schema: big, pool_size: 2 });
+    await a.init();
+    try {
+      const t0 = nowNano() - 3_600_000_000_000n;
+      const services = [runId(), runId()];
+      const spans = [];
+      for (let t = 0; t < 1200; t++) {
+        const traceId = newTraceId();
+        for (let i = 0; i < 10; i++) {
+          spans.push(
+            makeSpan({
+              traceId,
+              service: services[(t + i) % 2],
+              name: `op${i}`,
+              start: t0 + BigInt(t * 1000 + i * 7) * 1_000_000n,
+              attributes: { common: (t + i) % 2 === 0, rare: t % 97 === 3 && i === 5 ? 'yes' : 'no', n: t % 10 },
+            }),
+          );
+        }
+      }
+      for (let i = 0; i < spans.length; i += 2000)
+        expect((await a.traces!.write(spans.slice(i, i + 2000))).ok).toBe(true);
+      const ref = createMemoryAdapter();
+      await ref.traces!.write(spans);
+      const queries: TraceQuery[] = [
+        { attributes: { common: true } },
+        { attributes: { rare: 'yes' } },
+        { service: services[1], attributes: { n: 4 } },
+        { attributes: [{ key: 'rare', op: 'wildcard', value: 'y*' }] },
+        { attributes: [{ key: 'n', op: '!=', value: 0 }], name: 'op3' },
+      ];
+      for (const q of queries) {
+        for (const limit of [7, 100]) {
+          const got: string[] = [];
+          const want: string[] = [];
+          let cursor: string | undefined;
+          let refCursor: string | undefined;
+          for (let page = 0; page < 400; page++) {
+            const r = await a.traces!.findTraces(
+              normalizeTraceQuery({ ...q, limit, ...(cursor ? { cursor } : {}) }, a.traces!.capabilities),
+            );
+            const e = await ref.traces!.findTraces(
+              normalizeTraceQuery({ ...q, limit, ...(refCursor ? { cursor: refCursor } : {}) }),
+            );
+            expect(r.items).toEqual(e.items);
+            got.push(...r.items.map((x) => x.traceId));
+            want.push(...e.items.map((x) => x.traceId));
+            cursor = r.nextCursor;
+            refCursor = e.nextCursor;
+            expect(Boolean(cursor)).toBe(Boolean(refCursor));
+            if (!cursor) break;
+          }
+          expect(got).toEqual(want);
+        }
+      }
+    } finally {
+      await a.close();
+      await admin(pg.url, [`DROP SCHEMA IF EXISTS "${big}" CASCADE`]);
+    }
+  }, 120_000);
 
   it('applies migrations once when several processes start together, and not again on restart', async () => {
     const fresh = `rt_mig_${runId()}`;

@@ -19,6 +19,8 @@ import { allOf, attributeFilterSql, Params } from './sql-filters.js';
 import { escapeText, unescapeText } from './text-encoding.js';
 
 const STATUS = { unset: 0, ok: 1, error: 2 } as const;
+/** Rows the first findTraces pass with attribute conditions tests in index order. */
+const FENCE = 5000;
 const COLS = SPAN_COLUMNS.join(', ');
 const UPDATE = SPAN_COLUMNS.filter((c) => c !== 'trace_id' && c !== 'span_id' && c !== 'start_ns')
   .map((c) => `${c} = EXCLUDED.${c}`)
@@ -146,7 +148,8 @@ export function createTraceStore(sh: Shared): TraceStore {
     );
   }
 
-  function where(q: NormalizedTraceQuery, p: Params): SqlFilter {
+  /** The query's conditions: `plain` ones (indexed columns) and the `attributes` ones, and all of them together. */
+  function where(q: NormalizedTraceQuery, p: Params): SqlFilter & { plain: string; attributes: string } {
     const parts: SqlFilter[] = [];
     const add = (sql: string) => parts.push({ sql, needsJs: false });
     if (q.service !== undefined) add(`s.service_name = ${p.add(escapeText(q.service))}`);
@@ -156,8 +159,9 @@ export function createTraceStore(sh: Shared): TraceStore {
     if (q.minDurationNano !== undefined) add(`s.duration_ns >= ${p.add(q.minDurationNano.toString())}::bigint`);
     if (q.maxDurationNano !== undefined) add(`s.duration_ns <= ${p.add(q.maxDurationNano.toString())}::bigint`);
     if (q.status !== undefined) add(`s.status_code = ${p.add(STATUS[q.status])}`);
-    for (const f of q.attributes) parts.push(attributeFilterSql(f, p, 's'));
-    return allOf(parts);
+    const plain = allOf(parts).sql;
+    const attributes = allOf(q.attributes.map((f) => attributeFilterSql(f, p, 's')));
+    return { ...allOf([...parts, attributes]), plain, attributes: attributes.sql };
   }
 
   interface ScanRow {
@@ -166,6 +170,9 @@ export function createTraceStore(sh: Shared): TraceStore {
     start_ns: string;
     attributes?: string;
     resource_attributes?: string;
+    /** Fenced pass only: whether the row matches, and its place in the scan. */
+    m?: boolean | null;
+    rn?: string;
   }
 
   /**
@@ -189,17 +196,48 @@ export function createTraceStore(sh: Shared): TraceStore {
     let pos: { t: string; id: string; span?: string } | undefined = after
       ? { t: after.t.toString(), id: escapeText(after.id) }
       : undefined;
+    // With attribute conditions the planner tends to misjudge how many rows match (jsonb containment has no useful
+    // statistics) and fetches every match through the GIN index before ordering. So the first pass walks the newest
+    // FENCE rows meeting the other conditions in index order and tests the attribute conditions on them; later passes
+    // (sparse matches) leave the plan to the planner.
+    let fenced = q.attributes.length > 0;
     for (;;) {
       const p = new Params();
       p.values.push(...base.values);
-      let sql = `SELECT s.trace_id, s.span_id, s.start_ns${extraCols} FROM ${sh.schema}.spans s WHERE ${cond.sql}`;
+      let position = '';
       if (pos?.span !== undefined)
-        sql += ` AND (s.start_ns, s.trace_id, s.span_id) < (${p.add(pos.t)}::bigint, ${p.add(pos.id)}, ${p.add(pos.span)})`;
-      else if (pos) sql += ` AND (s.start_ns, s.trace_id) < (${p.add(pos.t)}::bigint, ${p.add(pos.id)})`;
-      sql += ` ORDER BY s.start_ns DESC, s.trace_id DESC, s.span_id DESC LIMIT ${batch}`;
-      const rows = (await sh.pool.query<ScanRow>(sql, p.values)).rows;
+        position = ` AND (s.start_ns, s.trace_id, s.span_id) < (${p.add(pos.t)}::bigint, ${p.add(pos.id)}, ${p.add(pos.span)})`;
+      else if (pos) position = ` AND (s.start_ns, s.trace_id) < (${p.add(pos.t)}::bigint, ${p.add(pos.id)})`;
+      const order = 'ORDER BY s.start_ns DESC, s.trace_id DESC, s.span_id DESC';
+      let rows: ScanRow[];
+      let matching: ScanRow[];
+      let more: boolean;
+      if (fenced) {
+        fenced = false;
+        // Matches among the newest FENCE rows, plus the FENCE-th row itself as the position to go on from.
+        rows = (
+          await sh.pool.query<ScanRow>(
+            `SELECT x.* FROM (
+               SELECT s.trace_id, s.span_id, s.start_ns${extraCols}, (${cond.attributes}) AS m, row_number() OVER (${order}) AS rn
+               FROM ${S}.spans s WHERE ${cond.plain}${position} ${order} LIMIT ${FENCE}) x
+             WHERE x.m OR x.rn = ${FENCE} ORDER BY x.rn LIMIT ${batch}`,
+            p.values,
+          )
+        ).rows;
+        matching = rows.filter((r) => r.m === true);
+        more = rows.length === batch || rows.some((r) => Number(r.rn) === FENCE);
+      } else {
+        rows = (
+          await sh.pool.query<ScanRow>(
+            `SELECT s.trace_id, s.span_id, s.start_ns${extraCols} FROM ${S}.spans s WHERE ${cond.sql}${position} ${order} LIMIT ${batch}`,
+            p.values,
+          )
+        ).rows;
+        matching = rows;
+        more = rows.length === batch;
+      }
       const fresh: Array<{ t: bigint; id: string }> = [];
-      for (const r of rows) {
+      for (const r of matching) {
         if (seen.has(r.trace_id) || !verify(r)) continue;
         seen.add(r.trace_id);
         fresh.push({ t: BigInt(r.start_ns), id: r.trace_id });
@@ -219,7 +257,7 @@ export function createTraceStore(sh: Shared): TraceStore {
         const earlier = new Set(checkRows.filter(verify).map((r) => r.trace_id));
         for (const f of fresh) if (!earlier.has(f.id)) found.push(f);
       } else found.push(...fresh);
-      if (found.length >= need || rows.length < batch) break;
+      if (found.length >= need || !more) break;
       const last = rows[rows.length - 1]!;
       pos = { t: last.start_ns, id: last.trace_id, span: last.span_id };
       batch = Math.min(batch * 4, 20_000);
