@@ -47,6 +47,7 @@ import {
   nextLogSeq,
   nextSeq,
   SPAN_COLUMNS,
+  STATUS_TAG,
   slottedWindow,
   spanFromRow,
   spanLine,
@@ -59,8 +60,8 @@ import { V2Backend } from './v2-backend.js';
 
 const W = where('influxdb');
 const OPS: AttributeOperator[] = ['=', '!=', 'exists', 'wildcard', 'regex'];
-/** Trace ids per getTrace-style query, to keep the OR list (and the URL-encoded body) small. */
-const IDS_PER_QUERY = 100;
+/** Full-trace reads sent at once by one findTraces page. */
+const TRACE_READS_IN_FLIGHT = 4;
 
 interface TraceCursor {
   t: bigint;
@@ -80,6 +81,12 @@ function newestCopies(rows: Row[]): Row[] {
     if (!seen || toBigInt(row.written_ns) > toBigInt(seen.written_ns)) newest.set(key, row);
   }
   return newest.size === rows.length ? rows : [...newest.values()];
+}
+
+/** The status code of a `status` tag value (written by spanTagSet). */
+function statusCodeOf(tag: string): number {
+  const i = (STATUS_TAG as readonly string[]).indexOf(tag);
+  return i >= 0 ? i : Number(decodeTagValue(tag));
 }
 
 function fail(message: string, cause: unknown, retryable: boolean): WriteResult {
@@ -196,22 +203,31 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
 
   /** Spans of the given traces, newest copy of each (trace, span), in getTrace order. */
   async function spansOf(traceIds: string[]): Promise<Map<string, SpanRecord[]>> {
+    // Per trace, two steps. A trace id carries no time, so finding a trace reads its bucket's series over all retained
+    // time; InfluxDB decodes every selected column of every point it scans, so that scan reads only `trace_id`. Then
+    // the full spans are read from the narrow time range it found. One trace per query: influxd 1.6 evaluates long
+    // OR lists of tag and field conditions far slower than a few small queries in parallel (270 ms vs ~25 ms for 20).
+    const rows: Row[] = [];
+    const pending = [...new Set(traceIds)];
+    const readTrace = async (id: string) => {
+      const where: SelectSpec = { measurement: m.spans, fields: [{ key: 'trace_id', op: '=', value: id }] };
+      if (tbc > 0) where.tags = { tb: traceBucket(id, tbc) };
+      const located = await backend.select({ ...where, columns: ['trace_id'] });
+      if (located.length === 0) return;
+      let from = toBigInt(located[0]!.time);
+      let to = from;
+      for (const row of located) {
+        const t = toBigInt(row.time);
+        if (t < from) from = t;
+        if (t > to) to = t;
+      }
+      rows.push(...(await backend.select({ ...where, columns: SPAN_COLUMNS, from, to: to + 1n })));
+    };
+    const worker = async () => {
+      for (let id = pending.shift(); id !== undefined; id = pending.shift()) await readTrace(id);
+    };
+    await Promise.all(Array.from({ length: Math.min(TRACE_READS_IN_FLIGHT, pending.length) }, worker));
     const out = new Map<string, SpanRecord[]>();
-    const chunks: string[][] = [];
-    for (let i = 0; i < traceIds.length; i += IDS_PER_QUERY) chunks.push(traceIds.slice(i, i + IDS_PER_QUERY));
-    const rows = (
-      await Promise.all(
-        chunks.map((ids) => {
-          const spec: SelectSpec = {
-            measurement: m.spans,
-            columns: SPAN_COLUMNS,
-            fieldIn: { key: 'trace_id', values: ids },
-          };
-          if (tbc > 0) spec.tags = { tb: [...new Set(ids.map((id) => traceBucket(id, tbc)))] };
-          return backend.select(spec);
-        }),
-      )
-    ).flat();
     for (const row of newestCopies(rows)) {
       const span = spanFromRow(row);
       const list = out.get(span.traceId);
@@ -307,7 +323,11 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
             spec.fields!.push({ key: 'duration_ns', op: '>=', value: q.minDurationNano });
           if (q.maxDurationNano !== undefined)
             spec.fields!.push({ key: 'duration_ns', op: '<=', value: q.maxDurationNano });
-          spec.columns = ['trace_id', 'span_id', 'start_ns', 'end_ns', 'status_code', 'name', 'service', 'written_ns'];
+          // Only what matching needs: each selected column costs the server a decode per scanned point. Status, name and
+          // service come from the tags; the end time only when a duration bound needs it.
+          const withDuration = q.minDurationNano !== undefined || q.maxDurationNano !== undefined;
+          spec.columns = ['trace_id', 'span_id', 'start_ns', 'written_ns', 'name', 'service', 'status'];
+          if (withDuration) spec.columns.push('end_ns');
           if (q.attributes.length) spec.columns.push('attributes', 'resource');
           const rows = newestCopies(await backend.select(spec));
           // Latest matching span start per trace: the sort key of the reference.
@@ -318,8 +338,8 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
               spanId: row.span_id as string,
               name: decodeTagValue(row.name as string),
               startTimeUnixNano: toBigInt(row.start_ns),
-              endTimeUnixNano: toBigInt(row.end_ns),
-              status: { code: Number(row.status_code) },
+              endTimeUnixNano: withDuration ? toBigInt(row.end_ns) : toBigInt(row.start_ns),
+              status: { code: statusCodeOf(row.status as string) },
               attributes: q.attributes.length ? decodeAttributes(row.attributes as string) : {},
               resource: q.attributes.length
                 ? (decodeAnyValue(row.resource as string) as unknown as SpanRecord['resource'])
