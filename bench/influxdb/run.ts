@@ -7,55 +7,15 @@
  *   ROHAS_BENCH_INFLUXDB1_URL=http://127.0.0.1:8086 node --conditions=@rohas/source --import tsx bench/influxdb/run.ts
  *   options: BENCH_POINTS (default 100000), BENCH_BATCH (points per request, default 5000), BENCH_ROUNDS (default 5)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import type { MetricPoint, TelemetryAdapter } from '@rohas/telemetry';
 import { createAdapter, metricLine } from '@rohas/telemetry-influxdb';
+import { benchServer } from './influxd.js';
 
 const POINTS = Number(process.env.BENCH_POINTS ?? 100_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 5_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-async function startInfluxd(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'rohas-bench-influx-'));
-  const [http, rpc] = [await freePort(), await freePort()];
-  const conf = join(dir, 'influxdb.conf');
-  writeFileSync(
-    conf,
-    `reporting-enabled = false\nbind-address = "127.0.0.1:${rpc}"\n[meta]\n  dir = "${dir}/meta"\n[data]\n  dir = "${dir}/data"\n  wal-dir = "${dir}/wal"\n  query-log-enabled = false\n[monitor]\n  store-enabled = false\n[http]\n  bind-address = "127.0.0.1:${http}"\n  log-enabled = false\n[continuous_queries]\n  enabled = false\n`,
-  );
-  const child: ChildProcess = spawn(process.env.INFLUXD ?? '/usr/bin/influxd', ['-config', conf], { stdio: 'ignore' });
-  const url = `http://127.0.0.1:${http}`;
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${url}/ping`)).status === 204) break;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 async function query(url: string, q: string): Promise<unknown> {
   const res = await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q }) });
@@ -124,8 +84,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function main(): Promise<void> {
   const loadAtStart = loadavg()[0]!.toFixed(1);
-  const external = process.env.ROHAS_BENCH_INFLUXDB1_URL;
-  const server = external ? { url: external.replace(/\/+$/, ''), stop: async () => {} } : await startInfluxd();
+  const server = await benchServer();
+  const external = server.external;
   const url = server.url;
   const prefix = `bench_${randomBytes(3).toString('hex')}`;
   const databases: string[] = [];
