@@ -284,5 +284,8 @@ describe.runIf(v1)('influxdb adapter on a real influxd (1.x API)', () => {
     expect(r2.ok).toBe(false);
     if (!r2.ok) expect(r2.retryable).toBe(true);
     await expect(down.init()).rejects.toThrow(/\[rohas-telemetry\] \[influxdb\] could not start/);
+    const health = await down.health();
+    expect(health.ok).toBe(false);
+    expect(health.message).toMatch(/^\[rohas-telemetry\] \[influxdb\] \/ping failed/);
   });
 });
