@@ -120,6 +120,13 @@ async function latency(runs: number, fn: (i: number) => Promise<unknown>): Promi
 }
 
 const server = args.url ? undefined : await startPostgres();
+// An interrupted run must not leave its throwaway server behind.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    server?.stop();
+    process.exit(130);
+  });
+}
 const url = args.url ?? server!.url;
 const client = new pg.Client(url);
 await client.connect();
