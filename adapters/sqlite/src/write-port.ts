@@ -91,6 +91,7 @@ export class ThreadWritePort implements WritePort {
   private nextId = 1;
   private readonly pending = new Map<number, (r: WriterResponse) => void>();
   private closed = false;
+  private closing = false;
 
   constructor(
     private readonly file: string,
@@ -128,7 +129,7 @@ export class ThreadWritePort implements WritePort {
       };
       worker.on('error', fail);
       worker.on('exit', (code) => {
-        if (!this.closed || this.pending.size > 0) fail(new Error(`exited with code ${code}`));
+        if (!this.closing || this.pending.size > 0) fail(new Error(`exited with code ${code}`));
       });
     });
     return this.ready;
@@ -162,11 +163,14 @@ export class ThreadWritePort implements WritePort {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    if (this.worker) {
-      const exited = new Promise((resolve) => this.worker!.once('exit', resolve));
+    if (this.closed || this.closing) return;
+    this.closing = true;
+    const worker = this.worker;
+    if (worker) {
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
       await this.call({ op: 'close' });
-      this.closed = true;
+      // Held until the thread is gone: an unreferenced worker would let the process exit mid-close.
+      worker.ref();
       await exited;
     }
     this.closed = true;

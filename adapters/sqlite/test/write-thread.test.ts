@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,3 +55,17 @@ it('with write_thread = false the same write holds the calling thread (the contr
     await a.close();
   }
 });
+
+it('a script that closes the adapter exits by itself once the write thread is gone', () => {
+  const child = spawnSync(
+    process.execPath,
+    ['--conditions=@rohas/source', '--import', 'tsx', join(import.meta.dirname, 'close-child.ts'), join(dir, 'child')],
+    {
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
+  expect(child.stdout).toContain('writes=thread');
+  expect(child.stdout).toContain('closed');
+  expect(child.status).toBe(0);
+}, 60_000);
