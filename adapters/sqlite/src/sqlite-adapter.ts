@@ -56,7 +56,7 @@ const STATUS = { unset: 0, ok: 1, error: 2 } as const;
 /** Rows read per step while walking spans newest-first for findTraces. */
 const WALK_CHUNK = 512;
 /** Up to this many attribute-index candidates, findTraces reads them all instead of walking the time index. */
-const CANDIDATE_LIMIT = 20_000;
+const CANDIDATE_LIMIT = 5000;
 const MAX_INT64 = 9_223_372_036_854_775_807n;
 const MIN_INT64 = -9_223_372_036_854_775_808n;
 
@@ -282,20 +282,24 @@ export class SqliteAdapter implements TelemetryAdapter {
       const token = attributeToken(f.key, f.value!);
       if (token === undefined) continue;
       // The token is [0-9a-z] made here from a hash, never caller text; quoted as an FTS5 string all the same.
-      const ids = this.stmt('SELECT rowid FROM span_attr_index WHERE span_attr_index MATCH ?')
+      const ids = this.stmt('SELECT rowid FROM span_attr_index WHERE span_attr_index MATCH ? LIMIT ?')
         .pluck()
-        .all(`"${token}"`) as number[];
+        .all(`"${token}"`, CANDIDATE_LIMIT + 1) as number[];
+      // A common value gives a long list that would cost more than it saves; the walk finds its matches soon
+      // anyway, checked by rohas_match below.
+      if (ids.length > CANDIDATE_LIMIT) continue;
       // Spans whose resource has the key get their value from there, which the span index cannot see.
       const resourceIds = this.resourceIdsWithKey(f.key);
-      // A common value gives a long list that would be rebuilt on every walk step; the walk finds its matches
-      // soon anyway, checked by rohas_match below.
-      if (ids.length > CANDIDATE_LIMIT) continue;
-      if (resourceIds.length === 0 && (candidates === undefined || ids.length < candidates.length)) candidates = ids;
-      add(
-        '(s.id IN (SELECT value FROM json_each(?)) OR s.resource_id IN (SELECT value FROM json_each(?)))',
-        JSON.stringify(ids),
-        JSON.stringify(resourceIds),
-      );
+      if (resourceIds.length === 0) {
+        if (candidates === undefined || ids.length < candidates.length) candidates = ids;
+        add('s.id IN (SELECT value FROM json_each(?))', JSON.stringify(ids));
+      } else {
+        add(
+          '(s.id IN (SELECT value FROM json_each(?)) OR s.resource_id IN (SELECT value FROM json_each(?)))',
+          JSON.stringify(ids),
+          JSON.stringify(resourceIds),
+        );
+      }
     }
     if (q.attributes.length > 0) where.push('rohas_match(s.attributes, s.resource_id) = 1');
     return { where, params, ...(candidates ? { candidates } : {}) };
