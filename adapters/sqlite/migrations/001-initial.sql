@@ -37,7 +37,7 @@ CREATE INDEX spans_start ON spans (start_ns);
 CREATE INDEX spans_service_start ON spans (service, start_ns);
 
 -- Attribute equality index: each span's row (rowid = spans.id) lists a token per scalar attribute, a 53-bit hash
--- of (key, typed value) in base 36. FTS5 buffers and merges its index in segments, which made indexing about
+-- of (key, typed value) in base 36, and one for its service, so service and attribute conditions intersect here. FTS5 buffers and merges its index in segments, which made indexing about
 -- seven times cheaper than one B-tree row per attribute (random keys) in bench/sqlite. Lookups verify the real
 -- value, so a hash collision costs time, never a wrong result.
 CREATE VIRTUAL TABLE span_attr_index USING fts5(

@@ -58,3 +58,8 @@ export function attributeTokens(attributes: Attributes): string | undefined {
   }
   return out || undefined;
 }
+
+/** The index token of a span's service, so service and attribute conditions intersect inside the index. */
+export function serviceToken(service: string): string {
+  return `s${cyrb53(`service\u0000${service}`).toString(36)}`;
+}

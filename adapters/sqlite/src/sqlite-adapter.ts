@@ -41,7 +41,7 @@ import {
   type WriteResult,
 } from '@rohas/telemetry';
 import type BetterSqlite3 from 'better-sqlite3';
-import { attributeToken } from './attr-hash.js';
+import { attributeToken, serviceToken } from './attr-hash.js';
 import { big, decodeResource, decodeScope, num } from './codec.js';
 import { migrate, openDatabase, SqliteWriter, statementCache } from './sqlite-writer.js';
 import type { SqliteOptions } from './types.js';
@@ -276,24 +276,21 @@ export class SqliteAdapter implements TelemetryAdapter {
     if (q.minDurationNano !== undefined) add('s.duration_ns >= ?', q.minDurationNano);
     if (q.maxDurationNano !== undefined) add('s.duration_ns <= ?', q.maxDurationNano);
     if (q.status !== undefined) add('s.status_code = ?', STATUS[q.status]);
-    let candidates: number[] | undefined;
+    // Equality conditions whose key no resource carries are answered by the attribute index: their tokens (and the
+    // service's) form one FTS5 AND query, so the index intersects them. A key some resource carries may take its
+    // value from there, which the index cannot see; such a condition gets its own candidate list or resource ids.
+    const tokens: string[] = [];
     for (const f of q.attributes) {
       if (f.op !== '=') continue;
       const token = attributeToken(f.key, f.value!);
       if (token === undefined) continue;
-      // The token is [0-9a-z] made here from a hash, never caller text; quoted as an FTS5 string all the same.
-      const ids = this.stmt('SELECT rowid FROM span_attr_index WHERE span_attr_index MATCH ? LIMIT ?')
-        .pluck()
-        .all(`"${token}"`, CANDIDATE_LIMIT + 1) as number[];
-      // A common value gives a long list that would cost more than it saves; the walk finds its matches soon
-      // anyway, checked by rohas_match below.
-      if (ids.length > CANDIDATE_LIMIT) continue;
-      // Spans whose resource has the key get their value from there, which the span index cannot see.
       const resourceIds = this.resourceIdsWithKey(f.key);
       if (resourceIds.length === 0) {
-        if (candidates === undefined || ids.length < candidates.length) candidates = ids;
-        add('s.id IN (SELECT value FROM json_each(?))', JSON.stringify(ids));
-      } else {
+        tokens.push(token);
+        continue;
+      }
+      const ids = this.indexCandidates([token]);
+      if (ids) {
         add(
           '(s.id IN (SELECT value FROM json_each(?)) OR s.resource_id IN (SELECT value FROM json_each(?)))',
           JSON.stringify(ids),
@@ -301,8 +298,27 @@ export class SqliteAdapter implements TelemetryAdapter {
         );
       }
     }
+    let candidates: number[] | undefined;
+    if (tokens.length > 0) {
+      if (q.service !== undefined) tokens.push(serviceToken(q.service));
+      candidates = this.indexCandidates(tokens);
+      if (candidates) add('s.id IN (SELECT value FROM json_each(?))', JSON.stringify(candidates));
+    }
     if (q.attributes.length > 0) where.push('rohas_match(s.attributes, s.resource_id) = 1');
     return { where, params, ...(candidates ? { candidates } : {}) };
+  }
+
+  /**
+   * Span row ids whose index document has every token, or undefined when there are more than CANDIDATE_LIMIT: a
+   * common value would cost more to list than the newest-first walk (checked by rohas_match) takes to find matches.
+   */
+  private indexCandidates(tokens: string[]): number[] | undefined {
+    // Tokens are [0-9a-z] made here from hashes, never caller text; quoted as FTS5 strings all the same.
+    const query = tokens.map((t) => `"${t}"`).join(' AND ');
+    const ids = this.stmt('SELECT rowid FROM span_attr_index WHERE span_attr_index MATCH ? LIMIT ?')
+      .pluck()
+      .all(query, CANDIDATE_LIMIT + 1) as number[];
+    return ids.length > CANDIDATE_LIMIT ? undefined : ids;
   }
 
   private findTraces(q: NormalizedTraceQuery): Page<TraceSummary> {

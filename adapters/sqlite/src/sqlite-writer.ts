@@ -17,7 +17,7 @@ import {
   TelemetryError,
 } from '@rohas/telemetry';
 import type BetterSqlite3 from 'better-sqlite3';
-import { attributeTokens } from './attr-hash.js';
+import { attributeTokens, serviceToken } from './attr-hash.js';
 import { encodeEvents, encodeLinks, encodeResource, encodeScope, encodeSpanExtra } from './codec.js';
 
 type Database = BetterSqlite3.Database;
@@ -198,7 +198,7 @@ export class SqliteWriter {
         );
         if (info.changes === 0) continue;
         const tokens = attributeTokens(s.attributes);
-        if (tokens) insertTokens.run(info.lastInsertRowid, tokens);
+        insertTokens.run(info.lastInsertRowid, tokens ? `${tokens} ${serviceToken(service)}` : serviceToken(service));
         const nameKey = `${service}\u0000${s.name}`;
         if (!this.knownNames.has(nameKey)) {
           insertName.run(service, s.name);
