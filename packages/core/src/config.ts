@@ -16,13 +16,16 @@ export const DEFAULT_BATCH: BatchConfig = {
   max_batch_size: 2000,
   flush_interval_ms: 1000,
   max_queue_size: 200_000,
+  max_concurrency: 2,
   retry_initial_ms: 250,
   retry_max_ms: 30_000,
   shutdown_timeout_ms: 30_000,
 };
 
 /** The defaults of every key, as rohas.toml.example shows them. */
-export function defaultConfig(overrides: Partial<TelemetryConfig> = {}): TelemetryConfig {
+export function defaultConfig(
+  overrides: Partial<Omit<TelemetryConfig, 'batch'>> & { batch?: Partial<BatchConfig> } = {},
+): TelemetryConfig {
   const base: TelemetryConfig = {
     type: 'sqlite',
     retention_days: 30,

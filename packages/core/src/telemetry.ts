@@ -35,7 +35,13 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { where } from './errors.js';
 import { logFromReadable, pointsFromResourceMetrics, spanFromReadable } from './otel-convert.js';
-import { consoleLogger, type IngestResult, type OpenStorageOptions, openStorage, type TelemetryStorage } from './storage.js';
+import {
+  consoleLogger,
+  type IngestResult,
+  type OpenStorageOptions,
+  openStorage,
+  type TelemetryStorage,
+} from './storage.js';
 import type { DiagnosticLogger, MetricPoint, TelemetryConfig, TelemetryQuery } from './types.js';
 
 const processorFactories = new Map<string, () => SpanProcessor>();

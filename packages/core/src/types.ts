@@ -495,6 +495,11 @@ export interface BatchConfig {
   flush_interval_ms: number;
   /** Items held while the backend is slow or down; beyond it the oldest batch is dropped and counted. */
   max_queue_size: number;
+  /**
+   * Batches written at once. Two keep a backend busy while the next batch is converted (SQLite's write thread,
+   * a PostgreSQL pool, InfluxDB); ordering between batches is not kept either way.
+   */
+  max_concurrency: number;
   /** Retry delay bounds for a failed write, ms (exponential backoff with jitter between them). */
   retry_initial_ms: number;
   retry_max_ms: number;

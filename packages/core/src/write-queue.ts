@@ -40,10 +40,13 @@ export class WriteQueue<T, R = T> {
   private readonly batches: T[][] = [];
   private queuedItems = 0;
   private timer: NodeJS.Timeout | undefined;
-  private draining: Promise<void> | undefined;
+  private readonly runners = new Set<Promise<void>>();
+  private inFlight = 0;
+  /** Bumped when a timed-out shutdown gives up on what is in flight. */
+  private epoch = 0;
   private backoffMs = 0;
-  private backoffTimer: NodeJS.Timeout | undefined;
-  private wakeBackoff: (() => void) | undefined;
+  private backoffUntil = 0;
+  private readonly wakeBackoff = new Set<() => void>();
   private closed = false;
   private lastDropLog = 0;
   private droppedSinceLog = 0;
@@ -135,80 +138,103 @@ export class WriteQueue<T, R = T> {
     }
   }
 
+  /** Starts runners until `max_concurrency` batches can be in flight. */
   private kick(): void {
-    if (!this.draining) {
-      this.draining = this.drain().finally(() => {
-        this.draining = undefined;
+    const max = Math.max(1, this.config.max_concurrency ?? 1);
+    while (this.runners.size < max && this.batches.length > 0 && !this.closed) {
+      const runner: Promise<void> = this.run().finally(() => {
+        this.runners.delete(runner);
         if (this.batches.length > 0 && !this.closed) this.kick();
+      });
+      this.runners.add(runner);
+    }
+  }
+
+  /** Waits out the shared backoff after a failure; a flush cuts it short. */
+  private async backoffGate(): Promise<void> {
+    while (Date.now() < this.backoffUntil && !this.closed) {
+      await new Promise<void>((resolve) => {
+        this.wakeBackoff.add(resolve);
+        const timer = setTimeout(resolve, this.backoffUntil - Date.now());
+        timer.unref?.();
       });
     }
   }
 
-  private async drain(): Promise<void> {
+  private async run(): Promise<void> {
     while (this.batches.length > 0) {
-      const batch = this.batches[0]!;
-      let records: R[];
+      await this.backoffGate();
+      const batch = this.batches.shift();
+      if (!batch) return;
+      this.inFlight++;
       try {
-        records = this.convert(batch);
-      } catch (error) {
-        this.batches.shift();
-        this.queuedItems -= batch.length;
-        this.stats.failed += batch.length;
-        this.stats.lastError = (error as Error).message;
-        this.logger.error(
-          `${where(this.name)} could not convert ${batch.length} item(s); they are dropped: ${(error as Error).message}`,
-        );
-        this.updateQueued();
-        continue;
+        await this.writeOne(batch);
+      } finally {
+        this.inFlight--;
       }
-      let result: WriteResult;
-      try {
-        result = await this.write(records);
-      } catch (error) {
-        // Adapters must not throw; treat it as a retryable failure rather than lose the batch.
-        result = { ok: false, error: error as Error, retryable: true };
-      }
-      if (this.batches[0] !== batch) continue; // dropped while in flight: already counted
-      if (result.ok) {
-        this.batches.shift();
-        this.queuedItems -= batch.length;
-        this.stats.written += batch.length;
-        if (this.stats.backingOff) this.logger.info(`${where(this.name)} backend answers again; writes resumed`);
-        this.stats.backingOff = false;
-        this.backoffMs = 0;
-        this.updateQueued();
-        this.onWritten?.(records);
-        continue;
-      }
-      this.stats.lastError = result.error.message;
-      if (!result.retryable) {
-        this.batches.shift();
-        this.queuedItems -= batch.length;
-        this.stats.failed += batch.length;
-        this.logger.error(
-          `${where(this.name)} backend rejected ${batch.length} item(s), not retried: ${result.error.message}`,
-        );
-        this.updateQueued();
-        continue;
-      }
-      this.stats.retries++;
-      this.backoffMs =
-        this.backoffMs === 0 ? this.config.retry_initial_ms : Math.min(this.config.retry_max_ms, this.backoffMs * 2);
-      if (!this.stats.backingOff) {
-        this.logger.warn(
-          `${where(this.name)} write failed, retrying with backoff (queue bounded at ${this.config.max_queue_size}): ${result.error.message}`,
-        );
-      }
-      this.stats.backingOff = true;
-      if (this.closed) return;
-      const delay = this.backoffMs / 2 + Math.random() * (this.backoffMs / 2);
-      await new Promise<void>((resolve) => {
-        this.wakeBackoff = resolve;
-        this.backoffTimer = setTimeout(resolve, delay);
-        this.backoffTimer.unref?.();
-      });
-      this.wakeBackoff = undefined;
+      if (this.closed && this.stats.backingOff) return;
     }
+  }
+
+  private async writeOne(batch: T[]): Promise<void> {
+    let records: R[];
+    try {
+      records = this.convert(batch);
+    } catch (error) {
+      this.settle(batch);
+      this.stats.failed += batch.length;
+      this.stats.lastError = (error as Error).message;
+      this.logger.error(
+        `${where(this.name)} could not convert ${batch.length} item(s); they are dropped: ${(error as Error).message}`,
+      );
+      return;
+    }
+    const epoch = this.epoch;
+    let result: WriteResult;
+    try {
+      result = await this.write(records);
+    } catch (error) {
+      // Adapters must not throw; treat it as a retryable failure rather than lose the batch.
+      result = { ok: false, error: error as Error, retryable: true };
+    }
+    // A shutdown that timed out already counted this batch as dropped.
+    if (epoch !== this.epoch) return;
+    if (result.ok) {
+      this.settle(batch);
+      this.stats.written += batch.length;
+      if (this.stats.backingOff) this.logger.info(`${where(this.name)} backend answers again; writes resumed`);
+      this.stats.backingOff = false;
+      this.backoffMs = 0;
+      this.onWritten?.(records);
+      return;
+    }
+    this.stats.lastError = result.error.message;
+    if (!result.retryable) {
+      this.settle(batch);
+      this.stats.failed += batch.length;
+      this.logger.error(
+        `${where(this.name)} backend rejected ${batch.length} item(s), not retried: ${result.error.message}`,
+      );
+      return;
+    }
+    // Back to the head of the queue: it is retried first, and it is the first dropped if the queue overflows.
+    this.batches.unshift(batch);
+    this.stats.retries++;
+    this.backoffMs =
+      this.backoffMs === 0 ? this.config.retry_initial_ms : Math.min(this.config.retry_max_ms, this.backoffMs * 2);
+    if (!this.stats.backingOff) {
+      this.logger.warn(
+        `${where(this.name)} write failed, retrying with backoff (queue bounded at ${this.config.max_queue_size}): ${result.error.message}`,
+      );
+    }
+    this.stats.backingOff = true;
+    this.backoffUntil = Date.now() + this.backoffMs / 2 + Math.random() * (this.backoffMs / 2);
+  }
+
+  /** A batch left the queue (written, rejected or unconvertible). */
+  private settle(batch: T[]): void {
+    this.queuedItems -= batch.length;
+    this.updateQueued();
   }
 
   /** Writes everything pushed so far; resolves when the queue is empty or `timeoutMs` passed. */
@@ -219,17 +245,15 @@ export class WriteQueue<T, R = T> {
     }
     this.cut();
     const deadline = Date.now() + timeoutMs;
-    while (this.batches.length > 0) {
+    while (this.batches.length > 0 || this.inFlight > 0) {
       if (Date.now() >= deadline) return false;
+      // A queue in backoff retries now rather than sleep through the flush.
+      this.backoffUntil = 0;
+      for (const wake of this.wakeBackoff) wake();
+      this.wakeBackoff.clear();
       this.kick();
-      // A queue in backoff should retry now rather than sleep through the flush.
-      this.wakeBackoff?.();
-      const current = this.draining;
-      if (!current) continue;
-      await Promise.race([
-        current,
-        new Promise((r) => setTimeout(r, Math.max(1, Math.min(200, deadline - Date.now())))),
-      ]);
+      const pause = new Promise((r) => setTimeout(r, Math.max(1, Math.min(200, deadline - Date.now()))));
+      await Promise.race([...this.runners, pause]);
     }
     return true;
   }
@@ -238,11 +262,12 @@ export class WriteQueue<T, R = T> {
   async close(timeoutMs = this.config.shutdown_timeout_ms): Promise<void> {
     const done = await this.flush(timeoutMs);
     this.closed = true;
-    if (this.backoffTimer) clearTimeout(this.backoffTimer);
-    this.wakeBackoff?.();
+    for (const wake of this.wakeBackoff) wake();
+    this.wakeBackoff.clear();
     if (!done) {
       const lost = this.queuedItems + this.pending.length;
       this.stats.dropped += lost;
+      this.epoch++;
       this.batches.length = 0;
       this.pending = [];
       this.queuedItems = 0;

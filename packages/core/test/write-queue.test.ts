@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type BatchConfig,
   createMemoryAdapter,
   defaultConfig,
   openStorage,
@@ -34,6 +35,16 @@ function outageAdapter() {
   return state;
 }
 
+/** Small batches and short delays, so the tests see many batches and retries quickly. */
+function outageConfig(batch: Partial<BatchConfig>) {
+  return defaultConfig({
+    type: 'outage',
+    enable_metrics: false,
+    enable_logs: false,
+    batch: { max_batch_size: 10, flush_interval_ms: 5, retry_initial_ms: 5, ...batch },
+  });
+}
+
 const span = (i: number): SpanRecord => ({
   traceId: i.toString(16).padStart(32, '0'),
   spanId: '1'.padStart(16, '0'),
@@ -53,19 +64,7 @@ describe('the bounded write queue', () => {
   it('queues while the backend is down, retries, and writes everything when it returns', async () => {
     const state = outageAdapter();
     const storage = await openStorage(
-      defaultConfig({
-        type: 'outage',
-        enable_metrics: false,
-        enable_logs: false,
-        batch: {
-          max_batch_size: 10,
-          flush_interval_ms: 5,
-          max_queue_size: 1000,
-          retry_initial_ms: 5,
-          retry_max_ms: 20,
-          shutdown_timeout_ms: 2000,
-        },
-      }),
+      outageConfig({ max_queue_size: 1000, retry_max_ms: 20, shutdown_timeout_ms: 2000 }),
       { logger: silent },
     );
     state.down = true;
@@ -84,19 +83,7 @@ describe('the bounded write queue', () => {
     const state = outageAdapter();
     const warnings: string[] = [];
     const storage = await openStorage(
-      defaultConfig({
-        type: 'outage',
-        enable_metrics: false,
-        enable_logs: false,
-        batch: {
-          max_batch_size: 10,
-          flush_interval_ms: 5,
-          max_queue_size: 50,
-          retry_initial_ms: 5,
-          retry_max_ms: 10,
-          shutdown_timeout_ms: 2000,
-        },
-      }),
+      outageConfig({ max_queue_size: 50, retry_max_ms: 10, shutdown_timeout_ms: 2000 }),
       { logger: { ...silent, warn: (m) => warnings.push(m) } },
     );
     state.down = true;
@@ -121,19 +108,7 @@ describe('the bounded write queue', () => {
   it('refuses new items instead when asked (for remote clients that retry)', async () => {
     const state = outageAdapter();
     const storage = await openStorage(
-      defaultConfig({
-        type: 'outage',
-        enable_metrics: false,
-        enable_logs: false,
-        batch: {
-          max_batch_size: 10,
-          flush_interval_ms: 5,
-          max_queue_size: 20,
-          retry_initial_ms: 5,
-          retry_max_ms: 10,
-          shutdown_timeout_ms: 500,
-        },
-      }),
+      outageConfig({ max_queue_size: 20, retry_max_ms: 10, shutdown_timeout_ms: 500 }),
       { logger: silent },
     );
     state.down = true;
@@ -145,5 +120,46 @@ describe('the bounded write queue', () => {
     // Shutdown with the backend still down gives up after its timeout and counts what it could not write.
     await storage.shutdown();
     expect(storage.stats().traces!.dropped).toBe(20);
+  });
+});
+
+describe('concurrency', () => {
+  it('keeps max_concurrency batches in flight and writes every item once', async () => {
+    let inFlight = 0;
+    let most = 0;
+    registerAdapter('slow', (ctx) => {
+      const inner = createMemoryAdapter(ctx);
+      const traces = inner.traces!;
+      return {
+        ...inner,
+        type: 'slow',
+        traces: {
+          ...traces,
+          capabilities: traces.capabilities,
+          async write(spans: SpanRecord[]) {
+            inFlight++;
+            most = Math.max(most, inFlight);
+            await new Promise((r) => setTimeout(r, 20));
+            inFlight--;
+            return traces.write(spans);
+          },
+        },
+      };
+    });
+    const storage = await openStorage(
+      defaultConfig({
+        type: 'slow',
+        enable_metrics: false,
+        enable_logs: false,
+        batch: { max_batch_size: 10, max_concurrency: 3 },
+      }),
+      { logger: silent },
+    );
+    for (let i = 0; i < 100; i++) storage.ingestSpans([span(i)]);
+    await storage.forceFlush();
+    expect(most).toBe(3);
+    expect(storage.stats().traces).toMatchObject({ written: 100, dropped: 0, queued: 0 });
+    expect((await storage.query.findTraces({ service: 'q', limit: 1000 })).items.length).toBe(100);
+    await storage.shutdown();
   });
 });
