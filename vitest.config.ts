@@ -7,5 +7,7 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['@rohas/source'] } },
   test: {
     projects: ['packages/*', 'adapters/*', 'integration-tests'],
+    // The JSON report lets .ci/run print one plain "N passed, N failed" line at the end.
+    reporters: ['default', ['json', { outputFile: 'test-output/vitest-report.json' }]],
   },
 });
