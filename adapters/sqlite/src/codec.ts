@@ -1,5 +1,7 @@
 import type { InstrumentationScope, Resource, SpanRecord } from '@rohas/telemetry';
-import { attributesFromJson, encodeAttributes } from '@rohas/telemetry';
+import { attributesFromJson, encodeAttributes, serviceNameOf } from '@rohas/telemetry';
+import { attributeTokens, serviceToken } from './attr-hash.js';
+import type { SpanRow } from './internal-types.js';
 
 /*
  * How records map to columns: shared by the writer (which may run in a worker thread) and the reader.
@@ -63,4 +65,45 @@ export function decodeScope(json: string): InstrumentationScope {
   if (o.u) s.schemaUrl = o.u;
   if (o.a) s.attributes = attributesFromJson(o.a);
   return s;
+}
+
+// Resources and scopes are shared by the spans of one provider: their JSON is made once per object.
+const resourceJson = new WeakMap<object, string>();
+const scopeJson = new WeakMap<object, string>();
+function cachedJson<T extends object>(cache: WeakMap<object, string>, value: T, encode: (v: T) => string): string {
+  let json = cache.get(value);
+  if (json === undefined) {
+    json = encode(value);
+    cache.set(value, json);
+  }
+  return json;
+}
+
+/**
+ * Encodes a span into the values of its row and its index document. Done on the thread that hands the batch over,
+ * so the write thread only inserts: the two halves of a write then run on two cores.
+ */
+export function spanRow(s: SpanRecord): SpanRow {
+  const service = serviceNameOf(s.resource);
+  const tokens = attributeTokens(s.attributes);
+  return [
+    s.traceId,
+    s.spanId,
+    s.parentSpanId ?? null,
+    service,
+    s.name,
+    s.kind,
+    s.startTimeUnixNano,
+    s.endTimeUnixNano,
+    s.endTimeUnixNano - s.startTimeUnixNano,
+    s.status.code,
+    s.status.message ?? null,
+    encodeAttributes(s.attributes),
+    encodeEvents(s),
+    encodeLinks(s),
+    encodeSpanExtra(s),
+    cachedJson(resourceJson, s.resource, encodeResource),
+    cachedJson(scopeJson, s.scope, encodeScope),
+    tokens ? `${tokens} ${serviceToken(service)}` : serviceToken(service),
+  ];
 }

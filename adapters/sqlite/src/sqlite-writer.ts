@@ -17,8 +17,8 @@ import {
   TelemetryError,
 } from '@rohas/telemetry';
 import type BetterSqlite3 from 'better-sqlite3';
-import { attributeTokens, serviceToken } from './attr-hash.js';
-import { encodeEvents, encodeLinks, encodeResource, encodeScope, encodeSpanExtra } from './codec.js';
+import { encodeResource, encodeScope } from './codec.js';
+import type { SpanRow } from './internal-types.js';
 
 type Database = BetterSqlite3.Database;
 
@@ -101,14 +101,17 @@ class Interner {
   id<T extends object>(value: T, encode: (value: T) => string): number {
     const known = this.byObject.get(value);
     if (known !== undefined) return known;
-    const json = encode(value);
+    const id = this.idOfJson(encode(value));
+    this.byObject.set(value, id);
+    return id;
+  }
+  idOfJson(json: string): number {
     let id = this.byJson.get(json);
     if (id === undefined) {
       this.stmt(`INSERT OR IGNORE INTO ${this.table} (json) VALUES (?)`).run(json);
       id = (this.stmt(`SELECT id FROM ${this.table} WHERE json = ?`).get(json) as { id: number }).id;
       this.byJson.set(json, id);
     }
-    this.byObject.set(value, id);
     return id;
   }
   /** Forgets every id: after a rolled-back transaction some may not exist. */
@@ -166,7 +169,8 @@ export class SqliteWriter {
     }
   }
 
-  writeSpans(spans: SpanRecord[]): WriterResult {
+  /** Stores span rows made by {@link spanRow}; a span already stored (same trace and span id) is left as it is. */
+  writeSpanRows(rows: SpanRow[]): WriterResult {
     const insert = this.stmt(
       `INSERT INTO spans (trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, duration_ns, status_code, status_message,
          attributes, events, links, extra, resource_id, scope_id)
@@ -175,33 +179,31 @@ export class SqliteWriter {
     const insertTokens = this.stmt('INSERT INTO span_attr_index (rowid, hashes) VALUES (?, ?)');
     const insertName = this.stmt('INSERT OR IGNORE INTO span_names (service, name) VALUES (?, ?)');
     return this.writeTx(() => {
-      for (const s of spans) {
-        const service = serviceNameOf(s.resource);
+      for (const row of rows) {
         const info = insert.run(
-          s.traceId,
-          s.spanId,
-          s.parentSpanId ?? null,
-          service,
-          s.name,
-          s.kind,
-          s.startTimeUnixNano,
-          s.endTimeUnixNano,
-          s.endTimeUnixNano - s.startTimeUnixNano,
-          s.status.code,
-          s.status.message ?? null,
-          encodeAttributes(s.attributes),
-          encodeEvents(s),
-          encodeLinks(s),
-          encodeSpanExtra(s),
-          this.resourceId(s.resource),
-          this.scopeId(s.scope),
+          row[0],
+          row[1],
+          row[2],
+          row[3],
+          row[4],
+          row[5],
+          row[6],
+          row[7],
+          row[8],
+          row[9],
+          row[10],
+          row[11],
+          row[12],
+          row[13],
+          row[14],
+          this.resourceIds.idOfJson(row[15]),
+          this.scopeIds.idOfJson(row[16]),
         );
         if (info.changes === 0) continue;
-        const tokens = attributeTokens(s.attributes);
-        insertTokens.run(info.lastInsertRowid, tokens ? `${tokens} ${serviceToken(service)}` : serviceToken(service));
-        const nameKey = `${service}\u0000${s.name}`;
+        insertTokens.run(info.lastInsertRowid, row[17]);
+        const nameKey = `${row[3]}\u0000${row[4]}`;
         if (!this.knownNames.has(nameKey)) {
-          insertName.run(service, s.name);
+          insertName.run(row[3], row[4]);
           if (this.knownNames.size > 100_000) this.knownNames.clear();
           this.knownNames.add(nameKey);
         }

@@ -11,6 +11,7 @@ import {
   TelemetryError,
   type WriteResult,
 } from '@rohas/telemetry';
+import { spanRow } from './codec.js';
 import type { WriterRequest, WriterResponse } from './internal-types.js';
 import type { SqliteWriter, WriterResult } from './sqlite-writer.js';
 
@@ -39,7 +40,7 @@ export class InlineWritePort implements WritePort {
   readonly kind = 'inline';
   constructor(private readonly writer: SqliteWriter) {}
   async write(op: WriteOp, items: Items): Promise<WriteResult> {
-    if (op === 'spans') return toWriteResult(this.writer.writeSpans(items as SpanRecord[]));
+    if (op === 'spans') return toWriteResult(this.writer.writeSpanRows((items as SpanRecord[]).map(spanRow)));
     if (op === 'points') return toWriteResult(this.writer.writePoints(items as MetricPoint[]));
     return toWriteResult(this.writer.writeLogs(items as LogRecord[]));
   }
@@ -151,7 +152,9 @@ export class ThreadWritePort implements WritePort {
   }
 
   async write(op: WriteOp, items: Items): Promise<WriteResult> {
-    const r = await this.call({ op, items } as DistributiveOmit<WriterRequest, 'id'>);
+    // Spans are encoded here and sent as rows, so encoding and inserting run on two cores.
+    const payload = op === 'spans' ? (items as SpanRecord[]).map(spanRow) : items;
+    const r = await this.call({ op, items: payload } as DistributiveOmit<WriterRequest, 'id'>);
     if (r.result) return toWriteResult(r.result);
     return { ok: false, error: new TelemetryError(`${tag} write failed: ${r.error}`), retryable: true };
   }

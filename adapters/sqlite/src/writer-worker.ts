@@ -19,7 +19,7 @@ port.on('message', async (request: WriterRequest) => {
   try {
     switch (request.op) {
       case 'spans':
-        response = { id: request.id, result: writer.writeSpans(request.items) };
+        response = { id: request.id, result: writer.writeSpanRows(request.items) };
         break;
       case 'points':
         response = { id: request.id, result: writer.writePoints(request.items) };
