@@ -12,7 +12,6 @@ import {
   type RetentionResult,
   retentionCutoff,
   type SignalRetention,
-  type SpanRecord,
   serviceNameOf,
   TelemetryError,
 } from '@rohas/telemetry';

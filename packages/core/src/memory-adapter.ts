@@ -302,17 +302,21 @@ export function createMemoryAdapter(context?: Partial<AdapterContext>): Telemetr
       const result = { traces: 0, metrics: 0, logs: 0 };
       const tc = retentionCutoff(nowNano, retention.traces);
       if (tc !== undefined) {
-        for (const [k, s] of spans) if (s.startTimeUnixNano < tc) spans.delete(k), result.traces++;
+        for (const [k, s] of spans) {
+          if (s.startTimeUnixNano < tc && spans.delete(k)) result.traces++;
+        }
       }
       const mc = retentionCutoff(nowNano, retention.metrics);
       if (mc !== undefined) {
-        for (let i = points.length - 1; i >= 0; i--)
-          if (points[i]!.timeUnixNano < mc) points.splice(i, 1), result.metrics++;
+        const kept = points.filter((p) => p.timeUnixNano >= mc);
+        result.metrics = points.length - kept.length;
+        points.splice(0, points.length, ...kept);
       }
       const lc = retentionCutoff(nowNano, retention.logs);
       if (lc !== undefined) {
-        for (let i = logs.length - 1; i >= 0; i--)
-          if (logs[i]!.record.timeUnixNano < lc) logs.splice(i, 1), result.logs++;
+        const kept = logs.filter((l) => l.record.timeUnixNano >= lc);
+        result.logs = logs.length - kept.length;
+        logs.splice(0, logs.length, ...kept);
       }
       return result;
     },

@@ -139,7 +139,10 @@ describe('retention sweep and trace cache', () => {
         traces: {
           ...traces,
           capabilities: traces.capabilities,
-          getTrace: (id: string) => (reads++, traces.getTrace(id)),
+          getTrace: (id: string) => {
+            reads++;
+            return traces.getTrace(id);
+          },,
         },
       };
     });
