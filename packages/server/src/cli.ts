@@ -162,7 +162,10 @@ function json(value: unknown): string {
 
 async function cmdServe(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, { host: { type: 'string' }, port: { type: 'string', short: 'p' } });
-  if (values.help) return (io.out(HELP.serve!), EXIT.OK);
+  if (values.help) {
+    io.out(HELP.serve!);
+    return EXIT.OK;
+  }
   let port: number | undefined;
   if (values.port !== undefined) {
     if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65535)
@@ -203,7 +206,10 @@ async function cmdServe(args: string[], io: Io): Promise<number> {
 
 async function cmdQuery(args: string[], io: Io): Promise<number> {
   const what = args[0];
-  if (what === undefined || what === '--help' || what === '-h') return (io.out(HELP.query!), EXIT.OK);
+  if (what === undefined || what === '--help' || what === '-h') {
+    io.out(HELP.query!);
+    return EXIT.OK;
+  }
   const rest = args.slice(1);
   const { values } = parse(rest, {
     json: { type: 'boolean' },
@@ -226,7 +232,10 @@ async function cmdQuery(args: string[], io: Io): Promise<number> {
     aggregation: { type: 'string' },
     'group-by': { type: 'string' },
   });
-  if (values.help) return (io.out(HELP.query!), EXIT.OK);
+  if (values.help) {
+    io.out(HELP.query!);
+    return EXIT.OK;
+  }
   const attributes = values.attr?.map((a) => parseAttr(a, '--attr'));
   const limit = values.limit === undefined ? undefined : Number(values.limit);
   const config = configFrom(values.config);
@@ -341,11 +350,14 @@ async function cmdQuery(args: string[], io: Io): Promise<number> {
 async function cmdRetention(args: string[], io: Io): Promise<number> {
   if (args[0] !== 'run') {
     if (args.includes('--help') || args.includes('-h') || args.length === 0)
-      return (io.out(HELP.retention!), args.length === 0 ? EXIT.USAGE : EXIT.OK);
+      return io.out(HELP.retention!), args.length === 0 ? EXIT.USAGE : EXIT.OK;
     throw new UsageError(`retention: unknown action ${JSON.stringify(args[0])}; use "retention run"`);
   }
   const { values } = parse(args.slice(1), { json: { type: 'boolean' } });
-  if (values.help) return (io.out(HELP.retention!), EXIT.OK);
+  if (values.help) {
+    io.out(HELP.retention!);
+    return EXIT.OK;
+  }
   return withStorage(configFrom(values.config), async (storage) => {
     const result = await storage.runRetention();
     io.out(
@@ -363,7 +375,10 @@ async function cmdRetention(args: string[], io: Io): Promise<number> {
 
 async function cmdMigrate(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, {});
-  if (values.help) return (io.out(HELP.migrate!), EXIT.OK);
+  if (values.help) {
+    io.out(HELP.migrate!);
+    return EXIT.OK;
+  }
   // openStorage initialises every adapter once, which applies its migrations.
   return withStorage(configFrom(values.config), async (storage) => {
     const health = await storage.health();
@@ -380,7 +395,10 @@ async function cmdExport(args: string[], io: Io): Promise<number> {
     signals: { type: 'string' },
     step: { type: 'string' },
   });
-  if (values.help) return (io.out(HELP.export!), EXIT.OK);
+  if (values.help) {
+    io.out(HELP.export!);
+    return EXIT.OK;
+  }
   const end = time(values.end, '--end') ?? now();
   const start = time(values.start, '--start') ?? end - 3_600_000_000_000n;
   const signals = signalsOf(values.signals);
@@ -416,7 +434,10 @@ async function cmdExport(args: string[], io: Io): Promise<number> {
 
 async function cmdImport(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, {}, true);
-  if (values.help) return (io.out(HELP.import!), EXIT.OK);
+  if (values.help) {
+    io.out(HELP.import!);
+    return EXIT.OK;
+  }
   if (positionals.length === 0) throw new UsageError('import: give at least one file');
   for (const f of positionals) if (!existsSync(f)) throw new UsageError(`import: no such file ${f}`);
   return withStorage(configFrom(values.config), async (storage) => {
@@ -451,7 +472,10 @@ async function cmdCopy(args: string[], io: Io): Promise<number> {
     signals: { type: 'string' },
     step: { type: 'string' },
   });
-  if (values.help) return (io.out(HELP.copy!), EXIT.OK);
+  if (values.help) {
+    io.out(HELP.copy!);
+    return EXIT.OK;
+  }
   if (!values.from || !values.to) throw new UsageError('copy: --from and --to are required');
   const end = time(values.end, '--end') ?? now();
   const start = time(values.start, '--start') ?? end - 24n * 3_600_000_000_000n;
@@ -489,7 +513,10 @@ async function cmdCopy(args: string[], io: Io): Promise<number> {
 
 async function cmdDoctor(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, { json: { type: 'boolean' } });
-  if (values.help) return (io.out(HELP.doctor!), EXIT.OK);
+  if (values.help) {
+    io.out(HELP.doctor!);
+    return EXIT.OK;
+  }
   const config = configFrom(values.config);
   io.out(`config: ${config.source ?? 'defaults (no rohas.toml found)'}; type = ${config.type}`);
   let storage: ServerStorage;
@@ -530,7 +557,10 @@ export async function main(
   io: Io = { out: (t) => console.log(t), err: (t) => console.error(t) },
 ): Promise<number> {
   const [verb, ...rest] = argv;
-  if (verb === '--help' || verb === '-h' || verb === 'help') return (io.out(HELP.main!), EXIT.OK);
+  if (verb === '--help' || verb === '-h' || verb === 'help') {
+    io.out(HELP.main!);
+    return EXIT.OK;
+  }
   const command = verb === undefined || verb.startsWith('-') ? 'serve' : verb;
   const args = verb === undefined || verb.startsWith('-') ? argv : rest;
   const run = COMMANDS[command];
