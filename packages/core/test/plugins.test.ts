@@ -142,7 +142,7 @@ describe('retention sweep and trace cache', () => {
           getTrace: (id: string) => {
             reads++;
             return traces.getTrace(id);
-          },,
+          },
         },
       };
     });
