@@ -22,6 +22,7 @@ import {
   type NormalizedMetricQuery,
   type NormalizedTraceQuery,
   type Page,
+  pointMatches,
   type RetentionResult,
   retentionCutoff,
   type SpanRecord,
@@ -406,16 +407,7 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
             tags: { metric: encodeTagValue(q.name) },
           };
           if (q.service !== undefined) spec.tags!.service = encodeTagValue(q.service);
-          const points = (await backend.select(spec))
-            .map(metricFromRow)
-            .filter(
-              (p) =>
-                p.name === q.name &&
-                p.timeUnixNano >= q.start &&
-                p.timeUnixNano < q.end &&
-                (q.service === undefined || serviceNameOf(p.resource) === q.service) &&
-                matchesAllFilters(q.attributes, p.attributes, p.resource.attributes),
-            );
+          const points = (await backend.select(spec)).map(metricFromRow).filter((p) => pointMatches(p, q));
           return seriesFromPoints(points, q);
         });
       },

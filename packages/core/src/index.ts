@@ -14,6 +14,7 @@ export {
   createMemoryAdapter,
   type LogCursor,
   logBodyText,
+  pointMatches,
   retentionCutoff,
   seriesFromPoints,
   spanMatches,

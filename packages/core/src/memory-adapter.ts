@@ -46,6 +46,17 @@ export function spanMatches(span: SpanRecord, q: NormalizedTraceQuery): boolean 
   return matchesAllFilters(q.attributes, span.attributes, span.resource.attributes);
 }
 
+/** Whether one metric point satisfies every condition of a metric query except grouping (the reference semantics). */
+export function pointMatches(p: MetricPoint, q: NormalizedMetricQuery): boolean {
+  return (
+    p.name === q.name &&
+    p.timeUnixNano >= q.start &&
+    p.timeUnixNano < q.end &&
+    (q.service === undefined || serviceNameOf(p.resource) === q.service) &&
+    matchesAllFilters(q.attributes, p.attributes, p.resource.attributes)
+  );
+}
+
 /** Builds the summary of a trace from all of its stored spans. */
 export function summarizeTrace(spans: SpanRecord[]): TraceSummary {
   let start = spans[0]!.startTimeUnixNano;
@@ -223,15 +234,10 @@ export function createMemoryAdapter(context?: Partial<AdapterContext>): Telemetr
         return { ok: true };
       },
       async queryMetrics(q) {
-        const matching = points.filter(
-          (p) =>
-            p.name === q.name &&
-            p.timeUnixNano >= q.start &&
-            p.timeUnixNano < q.end &&
-            (q.service === undefined || serviceNameOf(p.resource) === q.service) &&
-            matchesAllFilters(q.attributes, p.attributes, p.resource.attributes),
+        return seriesFromPoints(
+          points.filter((p) => pointMatches(p, q)),
+          q,
         );
-        return seriesFromPoints(matching, q);
       },
       async listMetrics() {
         const seen = new Map<string, MetricDescriptor>();
