@@ -26,6 +26,7 @@ import {
   type TelemetryAdapter,
 } from '@rohas/telemetry';
 import { createAdapter, type SqliteAdapter } from '@rohas/telemetry-sqlite';
+import { benchScope, benchSpans, hex, T0 } from '../support/spans.js';
 import { median, percentile, printTable, ratio, timeIt } from '../support/stats.js';
 
 const { values: args } = parseArgs({
@@ -41,44 +42,14 @@ const tempDir = () => {
   return d;
 };
 
-const hex = (n: number, len: number) => n.toString(16).padStart(len, '0');
 /** Trace ids as an SDK makes them (random-looking, so the unique index is not filled in order), yet reproducible. */
 const traceIdOf = (t: number) => createHash('md5').update(String(t)).digest('hex');
-const T0 = BigInt(Date.now() - 86_400_000) * 1_000_000n;
 const resource = { attributes: { 'service.name': 'svc-0', 'host.name': 'bench', 'process.pid': 1 } };
-const resources = Array.from({ length: 20 }, (_, i) => ({
-  attributes: { ...resource.attributes, 'service.name': `svc-${i}` },
-}));
-const scope = { name: 'bench', version: '1.0.0' };
+const scope = benchScope;
 
-/** Spans of `traces` traces of `perTrace` spans each, with four typed attributes, spread over a day. */
+/** The shared benchmark spans, with trace ids as an SDK makes them. */
 function makeSpans(count: number, perTrace = 10, offset = 0): SpanRecord[] {
-  const out: SpanRecord[] = [];
-  for (let n = offset; n < offset + count; n++) {
-    const t = Math.floor(n / perTrace);
-    const start = T0 + BigInt(t) * 800_000_000n + BigInt(n % perTrace) * 1_000_000n;
-    out.push({
-      traceId: traceIdOf(t),
-      spanId: hex(n + 1, 16),
-      ...(n % perTrace ? { parentSpanId: hex(t * perTrace + 1, 16) } : {}),
-      name: `op-${n % 50}`,
-      kind: 2,
-      startTimeUnixNano: start,
-      endTimeUnixNano: start + BigInt(1 + (n % 997)) * 100_000n,
-      status: { code: n % 53 === 0 ? 2 : 0 },
-      attributes: {
-        'http.route': `/r${n % 20}`,
-        'http.status_code': n % 53 === 0 ? 500 : 200,
-        'user.id': `u${n % 10_000}`,
-        retry: n % 2 === 0,
-      },
-      events: [],
-      links: [],
-      resource: resources[t % 20]!,
-      scope,
-    });
-  }
-  return out;
+  return benchSpans(count, { perTrace, offset, traceId: traceIdOf });
 }
 
 async function openAdapter(dir: string): Promise<SqliteAdapter> {

@@ -15,6 +15,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { SPAN_COLUMNS, spanLine } from '../../adapters/timescaledb/src/codec.js';
 
+import { benchSpans, hex, T0 } from '../support/spans.js';
 import { median, percentile, printTable, ratio } from '../support/stats.js';
 import { startPostgres } from './own-postgres.js';
 
@@ -33,41 +34,9 @@ const BATCH = DEFAULT_BATCH.max_batch_size;
 const SCHEMA = 'rohas_bench';
 const silent = { debug() {}, info() {}, warn: console.warn, error: console.error };
 
-const hex = (n: number, len: number) => n.toString(16).padStart(len, '0');
-const T0 = BigInt(Date.now() - 86_400_000) * 1_000_000n;
-const resources = Array.from({ length: 20 }, (_, i) => ({
-  attributes: { 'service.name': `svc-${i}`, 'host.name': 'bench', 'process.pid': 1 },
-}));
-const scope = { name: 'bench', version: '1.0.0' };
-
-/** `count` spans, 10 per trace, four typed attributes, 20 services, spread over a day (as the SQLite bench). */
+/** The shared benchmark spans; `salt` gives each round its own trace ids so no round re-writes another's spans. */
 function makeSpans(count: number, offset = 0, salt = 0): SpanRecord[] {
-  const out: SpanRecord[] = [];
-  for (let n = offset; n < offset + count; n++) {
-    const t = Math.floor(n / 10);
-    const start = T0 + BigInt(t) * 800_000_000n + BigInt(n % 10) * 1_000_000n;
-    out.push({
-      traceId: hex(salt, 8) + hex(t, 24),
-      spanId: hex(n + 1, 16),
-      ...(n % 10 ? { parentSpanId: hex(t * 10 + 1, 16) } : {}),
-      name: `op-${n % 50}`,
-      kind: 2,
-      startTimeUnixNano: start,
-      endTimeUnixNano: start + BigInt(1 + (n % 997)) * 100_000n,
-      status: { code: n % 53 === 0 ? 2 : 0 },
-      attributes: {
-        'http.route': `/r${n % 20}`,
-        'http.status_code': n % 53 === 0 ? 500 : 200,
-        'user.id': `u${n % 10_000}`,
-        retry: n % 2 === 0,
-      },
-      events: [],
-      links: [],
-      resource: resources[t % 20]!,
-      scope,
-    });
-  }
-  return out;
+  return benchSpans(count, { offset, traceId: (t) => hex(salt, 8) + hex(t, 24) });
 }
 
 async function openAdapter(url: string, options: Record<string, unknown> = {}): Promise<TelemetryAdapter> {
