@@ -8,7 +8,7 @@ import {
   fetchWithTimeout,
   freePorts,
   spawnServer,
-  waitForExit,
+  stopChildOnCleanup,
   waitUntil,
   which,
 } from './process-utils.js';
@@ -143,18 +143,7 @@ export const influxdb1Provider: Provider<'influxdb1'> = {
     const logFile = join(base, 'influxd.log');
     writeFileSync(configFile, configToml(base, httpPort, rpcPort));
     const child = spawnServer(influxd, ['run', '-config', configFile], logFile, { cwd: base });
-    ctx.cleanup.add({
-      id: 'influxdb1',
-      pid: child.pid,
-      signal: 'SIGTERM',
-      stop: async () => {
-        child.kill('SIGTERM');
-        if (!(await waitForExit(child, 10_000))) {
-          child.kill('SIGKILL');
-          throw backendError(`influxdb1 (local) did not stop on SIGTERM; killed. log: ${logFile}`);
-        }
-      },
-    });
+    stopChildOnCleanup(ctx.cleanup, 'influxdb1', 'influxdb1 (local)', child, logFile);
     const url = `http://127.0.0.1:${httpPort}`;
     const version = await waitUntil(() => influxPing(url), {
       name: 'influxdb1 (local)',

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -410,4 +410,29 @@ export function pidFromFile(file: string): number | undefined {
 /** Read the postmaster pid from a PostgreSQL data folder. */
 export function postmasterPid(dataDir: string): number | undefined {
   return pidFromFile(join(dataDir, 'postmaster.pid'));
+}
+
+/**
+ * Registers a local server child for the end of the run: SIGTERM, then SIGKILL after 10 s (reported as an error,
+ * with the server's log).
+ */
+export function stopChildOnCleanup(
+  cleanup: Cleanup,
+  id: string,
+  title: string,
+  child: ChildProcess,
+  logFile: string,
+): void {
+  cleanup.add({
+    id,
+    ...(child.pid !== undefined ? { pid: child.pid } : {}),
+    signal: 'SIGTERM',
+    stop: async () => {
+      child.kill('SIGTERM');
+      if (!(await waitForExit(child, 10_000))) {
+        child.kill('SIGKILL');
+        throw backendError(`${title} did not stop on SIGTERM; killed. log: ${logFile}`);
+      }
+    },
+  });
 }

@@ -8,7 +8,7 @@ import {
   fetchWithTimeout,
   freePorts,
   spawnServer,
-  waitForExit,
+  stopChildOnCleanup,
   waitUntil,
   which,
 } from './process-utils.js';
@@ -150,18 +150,7 @@ export const prometheusProvider: Provider<'prometheus'> = {
       logFile,
       { cwd: base },
     );
-    ctx.cleanup.add({
-      id: 'prometheus',
-      pid: child.pid,
-      signal: 'SIGTERM',
-      stop: async () => {
-        child.kill('SIGTERM');
-        if (!(await waitForExit(child, 10_000))) {
-          child.kill('SIGKILL');
-          throw backendError(`prometheus (local) did not stop on SIGTERM; killed. log: ${logFile}`);
-        }
-      },
-    });
+    stopChildOnCleanup(ctx.cleanup, 'prometheus', 'prometheus (local)', child, logFile);
     const url = `http://127.0.0.1:${web}`;
     const version = await waitUntil(() => prometheusVersion(url), {
       name: 'prometheus (local)',
