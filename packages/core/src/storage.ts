@@ -62,10 +62,11 @@ export interface OpenStorageOptions {
   logConverter?: (items: unknown[]) => LogRecord[];
 }
 
+/** Diagnostics go to stderr, always: stdout belongs to the application's (or the CLI's) data. */
 export const consoleLogger: DiagnosticLogger = {
   debug: () => {},
-  info: (m) => console.info(m),
-  warn: (m) => console.warn(m),
+  info: (m) => console.error(m),
+  warn: (m) => console.error(m),
   error: (m) => console.error(m),
 };
 
