@@ -250,9 +250,20 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
         });
       }
       const days = [retention.traces, retention.metrics, retention.logs];
+      // One policy (or bucket) holds all three signals, so it keeps the longest; retention() trims the shorter ones.
+      const longest = days.includes(0) ? 0 : Math.max(...days);
+      if (!r.manageRetention) {
+        try {
+          const created = await backend.ensureRetentionPolicy(longest);
+          if (created) context.logger?.info(`${W} ${created}`);
+        } catch (error) {
+          throw new TelemetryError(
+            `${W} retention_policy: the policy named in the config does not exist on ${backend.describe()} and could not be created (create it, or set manage_retention = true): ${asError(error).message}`,
+            { cause: error },
+          );
+        }
+      }
       if (r.manageRetention) {
-        // One policy (or bucket) holds all three signals, so it keeps the longest; retention() trims the shorter ones.
-        const longest = days.includes(0) ? 0 : Math.max(...days);
         try {
           context.logger?.info(`${W} ${await backend.manageRetention(longest)}`);
         } catch (error) {
