@@ -145,6 +145,8 @@ describeBackend('postgres', 'timescaledb adapter on plain PostgreSQL', (pg) => {
       const h = await a.health();
       expect(h.ok).toBe(true);
       expect(h.details?.mode).toBe('postgres');
+      // The server's own version, as doctor and migrate print it (was "PostgreSQL undefined").
+      expect(h.message).toMatch(/^PostgreSQL \d+\.\d+.* \(plain tables\), schema /);
       const modeLines = logger.lines.filter((l) => /mode/.test(l.message));
       expect(modeLines.length).toBe(1);
       expect(modeLines[0]!.message).toMatch(/plain PostgreSQL mode/);

@@ -176,18 +176,18 @@ export const createAdapter: AdapterFactory = (ctx: AdapterContext): TelemetryAda
     async health(): Promise<HealthStatus> {
       const endpoints = readers.map((r) => r.url);
       const details: Record<string, unknown> = { endpoints };
-      if (!api)
-        return {
-          ok: true,
-          message: `prometheus pull endpoint at ${endpoints.join(', ') || '(no reader yet)'}`,
-          details,
-        };
+      // A process that only reads (rohas-telemetry serve, query, doctor) has no meter provider, so no pull endpoint.
+      const pull =
+        endpoints.length > 0
+          ? `prometheus pull endpoint at ${endpoints.join(', ')}`
+          : 'no prometheus pull endpoint in this process (an application serves it from createTelemetry)';
+      if (!api) return { ok: true, message: pull, details };
       try {
         const info = await api.call<{ version: string }>('/api/v1/status/buildinfo', {});
         details.prometheusVersion = info.version;
         return {
           ok: true,
-          message: `prometheus pull endpoint at ${endpoints.join(', ')}; Prometheus ${info.version} at ${options.endpoint}`,
+          message: `${pull}; Prometheus ${info.version} at ${options.endpoint}`,
           details,
         };
       } catch (error) {

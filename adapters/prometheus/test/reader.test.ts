@@ -138,6 +138,10 @@ describe('createAdapter', () => {
     expect(adapter.metrics).toBeUndefined();
     expect(adapter.metricsPull?.queryMetrics).toBeUndefined();
     expect(adapter.metricsPull?.capabilities).toBeUndefined();
+    // A reading process (serve, doctor) has no reader: the health line says so instead of "endpoint at ;".
+    expect((await adapter.health()).message).toBe(
+      'no prometheus pull endpoint in this process (an application serves it from createTelemetry)',
+    );
     const reader = adapter.metricsPull!.createReader({ cardinalityLimit: 5000 }) as PrometheusPullReader;
     expect(reader.selectCardinalityLimit(0 as never)).toBe(5000);
     const provider = new MeterProvider({ readers: [reader] });

@@ -194,7 +194,7 @@ export const createAdapter: AdapterFactory = (ctx: AdapterContext): TelemetryAda
         });
         shared.mode = result.mode;
         timescaleVersion = result.timescaleVersion;
-        serverVersion = (await client.query<{ v: string }>('SHOW server_version')).rows[0]!.v;
+        serverVersion = (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]!.v;
         // PGlite (PostgreSQL compiled to WebAssembly, used to test TimescaleDB here) aborts on COPY FROM STDIN.
         const wasm = /emscripten|wasm/i.test((await client.query<{ v: string }>('SELECT version() AS v')).rows[0]!.v);
         if (wasm && opts.ingest === 'auto') {
