@@ -6,13 +6,8 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import {
-  type DiagnosticLogger,
-  normalizeLogQuery,
-  normalizeMetricQuery,
-  normalizeTraceQuery,
-  type TelemetryAdapter,
-} from '@rohas/telemetry';
+import type { DiagnosticLogger, TelemetryAdapter } from '@rohas/telemetry';
+import { normalizeLogQuery, normalizeMetricQuery, normalizeTraceQuery } from '@rohas/telemetry/adapter';
 import { createAdapter } from '@rohas/telemetry-influxdb';
 import { HOSTILE_STRINGS, makeLog, makePoint, makeSpan, nowNano, runId, SECOND } from '@rohas/telemetry-test-suite';
 import { afterAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,5 @@
-import { createMemoryAdapter, normalizeTraceQuery, type TraceQuery } from '@rohas/telemetry';
+import type { TraceQuery } from '@rohas/telemetry';
+import { createMemoryAdapter, normalizeTraceQuery } from '@rohas/telemetry/adapter';
 import { makeSpan, newTraceId, nowNano, runConformanceSuite, runId } from '@rohas/telemetry-test-suite';
 import { loadMigrations } from '@rohas/telemetry-timescaledb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

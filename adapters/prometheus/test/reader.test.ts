@@ -176,8 +176,12 @@ describe('createAdapter', () => {
       host: '::1',
       port: 1234,
     });
-    expect(() => resolveOptions({ port: 70000 }, {})).toThrow(/\[rohas-telemetry\] \[prometheus\] port must be/);
-    expect(() => resolveOptions({ default_metrics: 'yes' }, {})).toThrow(/default_metrics/);
-    expect(() => resolveOptions({ endpoint: 'localhost:9090' }, {})).toThrow(/endpoint must be/);
+    expect(() => resolveOptions({ port: 70000 }, {})).toThrow(
+      /\[rohas-telemetry\] \[prometheus\] key port: must be <= 65535/,
+    );
+    expect(() => resolveOptions({ default_metrics: 'yes' }, {})).toThrow(/key default_metrics: must be boolean/);
+    expect(() => resolveOptions({ endpoint: 'localhost:9090' }, {})).toThrow(/key endpoint: must match pattern/);
+    expect(() => resolveOptions({ bogus: 1 }, {})).toThrow(/key bogus: unknown key; type = "prometheus" takes /);
+    expect(() => resolveOptions({}, { OTEL_EXPORTER_PROMETHEUS_PORT: 'x' })).toThrow(/OTEL_EXPORTER_PROMETHEUS_PORT/);
   });
 });

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
+import { compareSpans } from './adapter/reference.js';
 import { asError, QueryError, TelemetryError, where } from './errors.js';
-import { compareSpans } from './memory-adapter.js';
 import { normalizeLogQuery, normalizeMetricQuery, normalizeTraceQuery } from './query-support.js';
 import { resolveAdapterFactory } from './registry.js';
 import type {

@@ -1,4 +1,4 @@
-import { serviceNameOf } from '@rohas/telemetry';
+import { serviceNameOf } from '@rohas/telemetry/adapter';
 import { toJsonValue } from '../../json.js';
 import { parseAttr, parseDuration, parseSeverity } from '../../params.js';
 import type { ServerStorage } from '../../types.js';
