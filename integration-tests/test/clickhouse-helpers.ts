@@ -33,6 +33,7 @@ export async function chQuery<R = Record<string, unknown>>(
   if (body !== undefined) u.searchParams.set('query', sql);
   for (const [k, v] of Object.entries(params)) u.searchParams.set(`param_${k}`, v);
   u.searchParams.set('output_format_json_quote_64bit_integers', '1');
+  if (body === undefined) u.searchParams.set('default_format', 'JSONEachRow');
   const res = await fetch(u, {
     method: 'POST',
     body: body ?? sql,
