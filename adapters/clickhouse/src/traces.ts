@@ -56,7 +56,7 @@ const needsTyping = (items: Array<{ attributes: Attributes; droppedAttributesCou
     (x) => (x.droppedAttributesCount ?? 0) > 0 || Object.values(x.attributes).some((v) => typeof v !== 'string'),
   );
 
-function spanRow(s: SpanRecord): Record<string, unknown> {
+export function spanRow(s: SpanRecord): Record<string, unknown> {
   const attrs = encodeAttributeMaps(s.attributes);
   const res = encodeAttributeMaps(s.resource.attributes);
   const extra: Record<string, unknown> = {

@@ -109,6 +109,21 @@ async function handle(req, res) {
   const format = url.searchParams.get('default_format') ?? 'TabSeparated';
   const queryId = url.searchParams.get('query_id') ?? crypto.randomUUID();
   try {
+    // An INSERT with its rows in the body goes through the addon's raw insert, where the engine's own parallel
+    // parser reads the rows (as the HTTP server streams them into the format parser), not through the SQL parser.
+    if (
+      urlQuery &&
+      body.length > 0 &&
+      Object.keys(params).length === 0 &&
+      /^\s*INSERT\b[\s\S]*\bFORMAT\s+\w+\s*$/i.test(urlQuery)
+    ) {
+      if (sets.length)
+        await native.QueryAsyncConnection(session.connection, `${sets.join('; ')}; SELECT 1`, 'TabSeparated');
+      await native.InsertRawAsyncConnection(session.connection, urlQuery, body, false);
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=UTF-8', 'X-ClickHouse-Query-Id': queryId });
+      res.end();
+      return;
+    }
     const raw = await (Object.keys(params).length
       ? withParams(() => native.QueryAsyncConnection(session.connection, sql, format, params))
       : native.QueryAsyncConnection(session.connection, sql, format));
