@@ -9,7 +9,8 @@
  *   metrics: internal/metrics/sum_metrics.go @ 1c7d775d570f02d91bf4a0689f5f65d93ec2a11b (AggregationTemporality as
  *     the OTLP number, IsMonotonic), gauge/histogram the same way.
  */
-import { normalizeLogQuery, normalizeMetricQuery, normalizeTraceQuery, type TelemetryAdapter } from '@rohas/telemetry';
+import type { TelemetryAdapter } from '@rohas/telemetry';
+import { normalizeLogQuery, normalizeMetricQuery, normalizeTraceQuery } from '@rohas/telemetry/adapter';
 import { TABLES } from '@rohas/telemetry-clickhouse';
 import { makeSpan, newSpanId, newTraceId, nowNano, runId, SECOND } from '@rohas/telemetry-test-suite';
 import { afterAll, beforeAll, expect, it } from 'vitest';

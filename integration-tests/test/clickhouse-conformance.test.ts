@@ -12,6 +12,8 @@ describeBackend('clickhouse', 'clickhouse adapter', (ch) => {
     {
       name: `clickhouse adapter, ClickHouse ${ch.version} (${ch.engine})`,
       createAdapter: ({ retention }) => makeClickHouseAdapter(ch, { database }, retention),
+      // One embedded engine shared by every test file of the run on a 2-core machine: generous per-test bounds.
+      timeoutMs: 120_000,
     },
   );
 
@@ -21,6 +23,7 @@ describeBackend('clickhouse', 'clickhouse adapter', (ch) => {
       name: `clickhouse adapter, ClickHouse ${ch.version} (${ch.engine}), async_insert, no compression`,
       createAdapter: ({ retention }) =>
         makeClickHouseAdapter(ch, { database: `${database}_async`, async_insert: true, compress: false }, retention),
+      timeoutMs: 120_000,
     },
   );
 });

@@ -1,13 +1,19 @@
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
-import type { AdapterContext, AdapterFactory, HealthStatus, RetentionResult, TelemetryAdapter } from '@rohas/telemetry';
-import { retentionCutoff, TelemetryError } from '@rohas/telemetry';
+import type {
+  AdapterContext,
+  AdapterFactory,
+  HealthStatus,
+  RetentionResult,
+  TelemetryAdapter,
+} from '@rohas/telemetry/adapter';
+import { retentionCutoff, TelemetryError } from '@rohas/telemetry/adapter';
 import { deleteOlder, quoteIdent, rows } from './db.js';
 import { W } from './errors.js';
 import type { Shared } from './internal-types.js';
 import { createLogStore } from './logs.js';
 import { createMetricStore } from './metrics.js';
 import { migrate, SIGNAL_TABLES } from './migrations.js';
-import { readOptions } from './options.js';
+import { resolveOptions } from './options.js';
 import { createTraceStore } from './traces.js';
 
 /** The table and time column each signal's retention deletes from. */
@@ -19,7 +25,7 @@ const RETENTION: Record<'traces' | 'metrics' | 'logs', Array<[string, string]>> 
 
 /** The `clickhouse` adapter: the OpenTelemetry Collector exporter's tables, over @clickhouse/client (HTTP). */
 export const createAdapter: AdapterFactory = (ctx: AdapterContext): TelemetryAdapter => {
-  const o = readOptions(ctx.options as Record<string, unknown>);
+  const o = resolveOptions(ctx);
   const client = createClient({
     url: o.url,
     username: o.username,
@@ -39,7 +45,7 @@ export const createAdapter: AdapterFactory = (ctx: AdapterContext): TelemetryAda
     insertSettings: o.asyncInsert ? { async_insert: 1, wait_for_async_insert: 1 } : {},
     logger: ctx.logger,
   };
-  const signals = new Set(ctx.signals ?? ['traces', 'metrics', 'logs']);
+  const signals = new Set<'traces' | 'metrics' | 'logs'>(ctx.signals ?? ['traces', 'metrics', 'logs']);
   const retention = ctx.retention ?? { traces: 0, metrics: 0, logs: 0 };
   let version = '';
 

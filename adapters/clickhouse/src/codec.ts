@@ -1,5 +1,5 @@
-import type { AttributeFilter, AttributeScalar, Attributes, AttributeValue } from '@rohas/telemetry';
-import { attributeToJson, decodeAnyValue, encodeAnyValue, serviceNameOf } from '@rohas/telemetry';
+import type { AttributeFilter, AttributeScalar, Attributes, AttributeValue } from '@rohas/telemetry/adapter';
+import { attributeToJson, decodeAnyValue, encodeAnyValue, serviceNameOf } from '@rohas/telemetry/adapter';
 import type { Params } from './db.js';
 
 /*

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { DiagnosticLogger } from '@rohas/telemetry';
+import type { DiagnosticLogger } from '@rohas/telemetry/adapter';
 
 /** What the three stores of one adapter share: the client and how table names are written. */
 export interface Shared {

@@ -1,4 +1,11 @@
-import type { LogCapabilities, LogCursor, LogRecord, LogStore, NormalizedLogQuery, Page } from '@rohas/telemetry';
+import type {
+  LogCapabilities,
+  LogCursor,
+  LogRecord,
+  LogStore,
+  NormalizedLogQuery,
+  Page,
+} from '@rohas/telemetry/adapter';
 import {
   anyValueFromJson,
   attributesFromJson,
@@ -7,7 +14,7 @@ import {
   encodeAttributes,
   encodeCursor,
   serviceNameOf,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import {
   attributeCondition,
   decodeAttributeMaps,

@@ -6,7 +6,7 @@ import type {
   MetricStore,
   NormalizedMetricQuery,
   Temporality,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import {
   ALL_AGGREGATIONS,
   attributesFromJson,
@@ -14,7 +14,7 @@ import {
   pointMatches,
   seriesFromPoints,
   serviceNameOf,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import {
   attributeCondition,
   decodeAttributeMaps,

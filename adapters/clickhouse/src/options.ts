@@ -1,32 +1,18 @@
-import { TelemetryError } from '@rohas/telemetry';
-import { W } from './errors.js';
+import { createRequire } from 'node:module';
+import { type AdapterContext, type OptionsSchema, optionDefaults, readOptions } from '@rohas/telemetry/adapter';
+import type { ClickHouseOptions } from './types.js';
 
-/** JSON Schema (draft-07) of the adapter's own `[telemetry]` keys, with their defaults. */
-export const optionsSchema = {
-  $schema: 'http://json-schema.org/draft-07/schema#',
-  title: 'rohas-telemetry clickhouse adapter options',
-  type: 'object',
-  properties: {
-    url: { type: 'string', default: 'http://localhost:8123', description: 'HTTP(S) URL of the ClickHouse server.' },
-    database: {
-      type: 'string',
-      default: 'otel',
-      pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
-      description: 'Database of the tables (the Collector exporter uses otel); created when missing.',
-    },
-    username: { type: 'string', default: 'default' },
-    password: { type: 'string', default: '' },
-    cluster: {
-      type: 'string',
-      minLength: 1,
-      description: 'Cluster name: DDL ON CLUSTER, Replicated*MergeTree tables with Distributed tables in front.',
-    },
-    async_insert: { type: 'boolean', default: false, description: 'async_insert = 1 with wait_for_async_insert = 1.' },
-    compress: { type: 'boolean', default: true, description: 'gzip request and response bodies.' },
-    request_timeout_ms: { type: 'integer', minimum: 1, default: 30000 },
-    max_open_connections: { type: 'integer', minimum: 1, default: 10 },
-  },
-} as const;
+const require = createRequire(import.meta.url);
+
+/**
+ * The keys `type = "clickhouse"` reads from `[telemetry]` (or `[telemetry.<signal>]`), as JSON Schema with defaults:
+ * options.schema.json at the package root, also exported as `@rohas/telemetry-clickhouse/options-schema`, so the
+ * core's loadConfig checks a config file against it without loading the adapter.
+ */
+export const optionsSchema: OptionsSchema = require('../options.schema.json');
+
+/** The defaults of the keys that have one. */
+export const defaults: Partial<ClickHouseOptions> = optionDefaults<ClickHouseOptions>(optionsSchema);
 
 export interface ResolvedOptions {
   url: string;
@@ -40,46 +26,18 @@ export interface ResolvedOptions {
   maxOpenConnections: number;
 }
 
-function pick<T>(
-  o: Record<string, unknown>,
-  key: string,
-  fallback: T,
-  ok: (v: unknown) => boolean,
-  allowed: string,
-): T {
-  const v = o[key];
-  if (v === undefined || v === null) return fallback;
-  if (!ok(v)) throw new TelemetryError(`${W} option ${key} = ${JSON.stringify(v)} is not allowed; expected ${allowed}`);
-  return v as T;
-}
-
-/** Reads and checks the adapter's keys; a bad one fails with the key and what is allowed. */
-export function readOptions(o: Record<string, unknown>): ResolvedOptions {
-  const str = (v: unknown) => typeof v === 'string';
-  const posInt = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
-  const bool = (v: unknown) => typeof v === 'boolean';
-  const url = pick(
-    o,
-    'url',
-    'http://localhost:8123',
-    (v) => str(v) && /^https?:\/\/./.test(v as string),
-    'an http:// or https:// URL',
-  );
+/** Checks the adapter's keys against its schema (a bad one fails with the key and what is allowed) and fills defaults. */
+export function resolveOptions(ctx: Pick<AdapterContext, 'options' | 'source'>): ResolvedOptions {
+  const o = readOptions<ClickHouseOptions>(ctx, optionsSchema);
   return {
-    url,
-    database: pick(
-      o,
-      'database',
-      'otel',
-      (v) => str(v) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(v as string),
-      'a database name of letters, digits and _',
-    ),
-    username: pick(o, 'username', 'default', str, 'a string'),
-    password: pick(o, 'password', '', str, 'a string'),
-    cluster: pick<string | undefined>(o, 'cluster', undefined, (v) => str(v) && (v as string) !== '', 'a cluster name'),
-    asyncInsert: pick(o, 'async_insert', false, bool, 'true or false'),
-    compress: pick(o, 'compress', true, bool, 'true or false'),
-    requestTimeoutMs: pick(o, 'request_timeout_ms', 30_000, posInt, 'a positive integer of ms'),
-    maxOpenConnections: pick(o, 'max_open_connections', 10, posInt, 'a positive integer'),
+    url: o.url ?? 'http://localhost:8123',
+    database: o.database ?? 'otel',
+    username: o.username ?? 'default',
+    password: o.password ?? '',
+    cluster: o.cluster,
+    asyncInsert: o.async_insert ?? false,
+    compress: o.compress ?? true,
+    requestTimeoutMs: o.request_timeout_ms ?? 30_000,
+    maxOpenConnections: o.max_open_connections ?? 10,
   };
 }

@@ -9,7 +9,7 @@ import type {
   TraceCursor,
   TraceStore,
   TraceSummary,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import {
   attributesFromJson,
   compareSpans,
@@ -18,7 +18,7 @@ import {
   encodeCursor,
   serviceNameOf,
   summarizeTrace,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import {
   attributeCondition,
   decodeAttributeMaps,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { attributeCondition, decodeAttributeMaps, encodeAttributeMaps, globToLike, plainText } from '../src/codec.js';
 import { Params } from '../src/db.js';
 import { createStatements, lookupViewStatement, TABLES } from '../src/migrations.js';
-import { readOptions } from '../src/options.js';
+import { resolveOptions } from '../src/options.js';
 
 describe('attribute maps', () => {
   it('writes the Collector text form and a typed map for non-strings only, and reads both back exactly', () => {
@@ -90,8 +90,10 @@ describe('DDL', () => {
 
 describe('options', () => {
   it('applies defaults and names a bad key', () => {
-    expect(readOptions({})).toMatchObject({ url: 'http://localhost:8123', database: 'otel', compress: true });
-    expect(() => readOptions({ database: 'x; DROP' })).toThrow(/\[clickhouse\] option database/);
-    expect(() => readOptions({ url: 'localhost' })).toThrow(/option url/);
+    const read = (o: Record<string, unknown>) => resolveOptions({ options: { type: 'clickhouse', ...o } });
+    expect(read({})).toMatchObject({ url: 'http://localhost:8123', database: 'otel', compress: true });
+    expect(() => read({ database: 'x; DROP' })).toThrow(/\[clickhouse\] key database/);
+    expect(() => read({ url: 'localhost' })).toThrow(/key url/);
+    expect(() => read({ compres: true })).toThrow(/compres/);
   });
 });
