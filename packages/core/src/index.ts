@@ -50,4 +50,5 @@ export {
   type Telemetry,
 } from './telemetry.js';
 export * from './types.js';
+export { splitNodeOptions, withoutPreloads, workerEnv, workerExecArgv, workerThreadOptions } from './worker-options.js';
 export { type PushResult, WriteQueue, type WriteQueueStats } from './write-queue.js';
