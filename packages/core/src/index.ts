@@ -7,6 +7,7 @@ export {
   loadConfig,
   parseResourceAttributes,
 } from './config.js';
+export { applyOtelEnvironment, LIMIT_VARIABLES } from './env-spec.js';
 export * from './errors.js';
 export * from './handler-metrics.js';
 export {
@@ -24,6 +25,8 @@ export {
 export { hrTimeToNano, logFromReadable, pointsFromResourceMetrics, spanFromReadable } from './otel-convert.js';
 export * from './query-support.js';
 export { adapterPackage, knownAdapterTypes, registerAdapter, resolveAdapterFactory } from './registry.js';
+export { collectionOf, leveledLogger, propagatorFor, samplerFor, setDiagLevel, tracerLimitsFor } from './sdk-config.js';
+export { handlerNameOf, SPAN_METRICS_BUCKETS_MS, SpanMetricsProcessor } from './span-metrics.js';
 export {
   backendFor,
   consoleLogger,
