@@ -55,3 +55,4 @@ export {
 export * from './types.js';
 export { splitNodeOptions, withoutPreloads, workerEnv, workerExecArgv, workerThreadOptions } from './worker-options.js';
 export { type PushResult, WriteQueue, type WriteQueueStats } from './write-queue.js';
+export { planInstrumentations, startZeroCode, type ZeroCodeOptions } from './zero-code.js';
