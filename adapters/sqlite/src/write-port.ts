@@ -12,7 +12,7 @@ import {
   type WriteResult,
   workerEnv,
   workerExecArgv,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import { spanRow } from './codec.js';
 import type { WriterRequest, WriterResponse } from './internal-types.js';
 import type { SqliteWriter, WriterResult } from './sqlite-writer.js';
