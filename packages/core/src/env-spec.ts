@@ -60,6 +60,17 @@ export function envList(raw: string | undefined): string[] | undefined {
     .filter(Boolean);
 }
 
+/** The SDK keys of `[telemetry]` (types.ts SdkConfig): the core's own, never handed to an adapter. */
+export const SDK_CONFIG_KEYS: readonly string[] = [
+  'sdk_disabled',
+  'sampler',
+  'propagators',
+  'log_level',
+  'derive_span_metrics',
+  'instrumentations',
+  ...Object.values(LIMIT_VARIABLES),
+];
+
 const defaultWarn: Warn = (m) => process.stderr.write(`${m}\n`);
 
 /**
