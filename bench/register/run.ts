@@ -4,7 +4,7 @@
 //
 //   npm run bench:register -w bench     (ROUNDS=3 blocks, SECONDS=4 of load per variant and block, CONNECTIONS=16)
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +88,13 @@ async function load(port: number, ms: number): Promise<number> {
   return done / elapsed;
 }
 
+/** CPU seconds a process has used so far, every thread (utime + stime of /proc/PID/stat; Linux). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const BLOCKS = ROUNDS;
 const CYCLES = Number(process.env.CYCLES ?? 12); // per block
@@ -96,13 +103,26 @@ const SLICE_MS = (SECONDS * 1000) / CYCLES;
 // on every variant alike. Each block gives one ratio per variant; the report is the median block and the spread.
 const servers: Array<{ child: ChildProcess; port: number }> = [];
 const perBlock = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+// Requests per CPU-second of the server process: what it would serve on a core of its own. Far steadier than req/s
+// when other work competes for the cores.
+const perCpu = new Map<string, number[]>(variants.map((v) => [v.name, []]));
 try {
   for (const v of variants) servers.push(await start(v, 0));
   for (const s of servers) await load(s.port, 1000); // warm-up: JIT, connections, the store's first writes
   for (let block = 0; block < BLOCKS; block++) {
     const rates = variants.map(() => [] as number[]);
+    const cpu = variants.map(() => 0);
+    const requests = variants.map(() => 0);
     for (let cycle = 0; cycle < CYCLES; cycle++)
-      for (let i = 0; i < variants.length; i++) rates[i]!.push(await load(servers[i]!.port, SLICE_MS));
+      for (let i = 0; i < variants.length; i++) {
+        const pid = servers[i]!.child.pid!;
+        const c0 = cpuSeconds(pid);
+        const rate = await load(servers[i]!.port, SLICE_MS);
+        cpu[i]! += cpuSeconds(pid) - c0;
+        requests[i]! += (rate * SLICE_MS) / 1000;
+        rates[i]!.push(rate);
+      }
+    for (const [i, v] of variants.entries()) perCpu.get(v.name)!.push(requests[i]! / cpu[i]!);
     const mean = rates.map((r) => r.reduce((a, b) => a + b, 0) / r.length);
     for (const [i, v] of variants.entries()) perBlock.get(v.name)!.push(mean[i]!);
   }
@@ -118,6 +138,18 @@ console.log(
 console.log(
   `raw limit (plain server): ${median(plain).toFixed(0)} req/s median block [${plain.map((x) => x.toFixed(0)).join(', ')}]`,
 );
+const plainCpu = perCpu.get('plain')!;
+console.log(
+  `raw limit per CPU-second: ${median(plainCpu).toFixed(0)} requests [${plainCpu.map((x) => x.toFixed(0)).join(', ')}]`,
+);
+for (const v of variants.slice(1)) {
+  const ratios = perCpu.get(v.name)!.map((x, b) => x / plainCpu[b]!);
+  const sorted = [...ratios].sort((a, b) => a - b);
+  console.log(
+    `${v.name}: ${median(ratios).toFixed(2)} of raw per CPU-second (median block; spread ${sorted[0]!.toFixed(2)}-${sorted.at(-1)!.toFixed(2)})`,
+  );
+}
+console.log('req/s in the same slices (noisier):');
 for (const v of variants.slice(1)) {
   const ratios = perBlock.get(v.name)!.map((x, b) => x / plain[b]!);
   const sorted = [...ratios].sort((a, b) => a - b);
