@@ -8,6 +8,7 @@ export { asError, ConfigError, QueryError, TelemetryError, where } from '../erro
 export * from '../model.js';
 export * from '../query.js';
 export * from '../query-support.js';
+export { workerEnv, workerExecArgv, workerThreadOptions } from '../worker-options.js';
 export type * from './contract.js';
 export { createMemoryAdapter } from './memory-adapter.js';
 export {
