@@ -39,6 +39,7 @@ import {
 import type { Backend, Measurements, Row, SelectSpec } from './internal-types.js';
 import { WriteFailure } from './internal-types.js';
 import { decodeTagValue, encodeTagValue, escapeMeasurement } from './line-protocol.js';
+import { readRawPoints } from './raw-points.js';
 import {
   descriptorOf,
   logFromRow,
@@ -410,6 +411,9 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
           const points = (await backend.select(spec)).map(metricFromRow).filter((p) => pointMatches(p, q));
           return seriesFromPoints(points, q);
         });
+      },
+      async readPoints(q) {
+        return query('readPoints', () => readRawPoints(backend, m.metrics, q));
       },
       async listMetrics() {
         return query('listMetrics', async () => {

@@ -17,6 +17,7 @@ import type {
   MetricSeries,
   NormalizedLogQuery,
   NormalizedMetricQuery,
+  NormalizedRawPointQuery,
   NormalizedTraceQuery,
   Page,
   SignalRetention,
@@ -55,6 +56,55 @@ export function pointMatches(p: MetricPoint, q: NormalizedMetricQuery): boolean 
     (q.service === undefined || serviceNameOf(p.resource) === q.service) &&
     matchesAllFilters(q.attributes, p.attributes, p.resource.attributes)
   );
+}
+
+/** Whether one metric point satisfies every condition of a raw point read except paging (the reference semantics). */
+export function rawPointMatches(p: MetricPoint, q: NormalizedRawPointQuery): boolean {
+  return (
+    (q.names.length === 0 || q.names.includes(p.name)) &&
+    (q.start === undefined || p.timeUnixNano >= q.start) &&
+    (q.end === undefined || p.timeUnixNano < q.end) &&
+    (q.service === undefined || serviceNameOf(p.resource) === q.service) &&
+    matchesAllFilters(q.attributes, p.attributes, p.resource.attributes)
+  );
+}
+
+/** Cursor position of a raw point read: time and the store's tie-breaking key of the last point returned. */
+export interface PointCursor {
+  t: bigint;
+  s: string | number;
+}
+
+/**
+ * One page of a raw point read from candidates that each carry a tie-breaking key (`seq`): sorts by (time, seq),
+ * skips what the cursor already returned, returns `limit` points and the next cursor when more may follow.
+ * Adapters that filter in memory use it as the reference does.
+ */
+export function pagePoints<K extends string | number>(
+  candidates: Array<{ seq: K; point: MetricPoint }>,
+  q: NormalizedRawPointQuery,
+): Page<MetricPoint> {
+  const after = q.cursor ? decodeCursor<PointCursor>(q.cursor) : undefined;
+  const cmp = (a: K, b: K) => (a < b ? -1 : a > b ? 1 : 0);
+  const rest = candidates.filter(
+    (c) =>
+      !after || c.point.timeUnixNano > after.t || (c.point.timeUnixNano === after.t && cmp(c.seq, after.s as K) > 0),
+  );
+  rest.sort((a, b) =>
+    a.point.timeUnixNano !== b.point.timeUnixNano
+      ? a.point.timeUnixNano < b.point.timeUnixNano
+        ? -1
+        : 1
+      : cmp(a.seq, b.seq),
+  );
+  const page = rest.slice(0, q.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((c) => c.point),
+    ...(rest.length > q.limit && last
+      ? { nextCursor: encodeCursor({ t: last.point.timeUnixNano, s: last.seq } satisfies PointCursor) }
+      : {}),
+  };
 }
 
 /** Builds the summary of a trace from all of its stored spans. */
@@ -161,6 +211,8 @@ export function createMemoryAdapter(context?: Partial<AdapterContext>): Telemetr
   const retention: SignalRetention = context?.retention ?? { traces: 0, metrics: 0, logs: 0 };
   const spans = new Map<string, SpanRecord>();
   const points: MetricPoint[] = [];
+  const pointSeq = new WeakMap<MetricPoint, number>();
+  let nextPointSeq = 0;
   const logs: Array<{ seq: number; record: LogRecord }> = [];
   let logSeq = 0;
   const allOps = ['=', '!=', 'exists', 'wildcard', 'regex'] as const;
@@ -230,7 +282,11 @@ export function createMemoryAdapter(context?: Partial<AdapterContext>): Telemetr
         instrumentTypes: ['counter', 'up_down_counter', 'gauge', 'histogram', 'exponential_histogram'],
       },
       async write(batch) {
-        for (const p of batch) points.push(structuredClone(p));
+        for (const p of batch) {
+          const copy = structuredClone(p);
+          pointSeq.set(copy, ++nextPointSeq);
+          points.push(copy);
+        }
         return { ok: true };
       },
       async queryMetrics(q) {
@@ -238,6 +294,13 @@ export function createMemoryAdapter(context?: Partial<AdapterContext>): Telemetr
           points.filter((p) => pointMatches(p, q)),
           q,
         );
+      },
+      async readPoints(q) {
+        const page = pagePoints(
+          points.filter((p) => rawPointMatches(p, q)).map((p) => ({ seq: pointSeq.get(p)!, point: p })),
+          q,
+        );
+        return { ...page, items: page.items.map((p) => structuredClone(p)) };
       },
       async listMetrics() {
         const seen = new Map<string, MetricDescriptor>();

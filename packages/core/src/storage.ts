@@ -1,7 +1,12 @@
 import { resolve } from 'node:path';
 import { asError, QueryError, TelemetryError, where } from './errors.js';
 import { compareSpans } from './memory-adapter.js';
-import { normalizeLogQuery, normalizeMetricQuery, normalizeTraceQuery } from './query-support.js';
+import {
+  normalizeLogQuery,
+  normalizeMetricQuery,
+  normalizeRawPointQuery,
+  normalizeTraceQuery,
+} from './query-support.js';
 import { resolveAdapterFactory } from './registry.js';
 import type {
   BackendConfig,
@@ -333,6 +338,17 @@ export async function openStorage(
       if (a?.metricsPull) {
         throw new QueryError(
           `${where('query')} metrics go to a pull endpoint; set endpoint = "<Prometheus server URL>" to query them back`,
+          'metrics',
+        );
+      }
+      return missing('metrics');
+    },
+    async readPoints(q = {}) {
+      const a = owner.metrics?.adapter;
+      if (a?.metrics?.readPoints) return a.metrics.readPoints(normalizeRawPointQuery(q, a.metrics.capabilities));
+      if (a?.metrics || a?.metricsPull) {
+        throw new QueryError(
+          `${where('query')} type = "${a.type}" cannot read back raw metric points (its metric store has no readPoints)`,
           'metrics',
         );
       }
