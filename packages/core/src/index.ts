@@ -25,6 +25,7 @@ export {
   type TraceCursor,
 } from './memory-adapter.js';
 export { hrTimeToNano, logFromReadable, pointsFromResourceMetrics, spanFromReadable } from './otel-convert.js';
+export * from './prometheus-naming.js';
 export * from './query-support.js';
 export { adapterPackage, knownAdapterTypes, registerAdapter, resolveAdapterFactory } from './registry.js';
 export {
