@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { bearerAuth } from './auth.js';
 import { registerJaegerApi } from './jaeger.js';
+import { registerPrometheusApi } from './promql/routes.js';
 import { apiError, registerQueryApi } from './query-api.js';
 import { otlpStatus, type ReceiverState, registerReceiver } from './receiver.js';
 import type { ServerOptions, ServerStorage } from './types.js';
@@ -65,6 +66,7 @@ export function createApp(storage: ServerStorage, options: ServerOptions = {}): 
   registerReceiver(app, storage, { maxBodyBytes, state, logger });
   registerQueryApi(app, storage);
   registerJaegerApi(app, storage);
+  registerPrometheusApi(app, storage);
   registerWorkbench(app, options.workbenchDir ?? defaultWorkbenchDir());
   app.get('/', (c) => c.redirect('/workbench/', 302));
 
