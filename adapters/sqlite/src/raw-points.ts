@@ -69,7 +69,14 @@ function seriesRows(src: RawPointSource, q: NormalizedRawPointQuery): SeriesRow[
 
 export function readRawPoints(src: RawPointSource, q: NormalizedRawPointQuery): Page<MetricPoint> {
   const rows = seriesRows(src, q);
-  const series = new Map<number, { row: SeriesRow; attributes: MetricPoint['attributes'] }>();
+  /** Per series, the objects its points share on this page (copies, so a caller's change never reaches the caches). */
+  type Shared = {
+    row: SeriesRow;
+    attributes: MetricPoint['attributes'];
+    resource?: Resource;
+    scope?: InstrumentationScope;
+  };
+  const series = new Map<number, Shared>();
   for (const row of rows) {
     const attributes = decodeAttributes(row.attributes);
     if (matchesAllFilters(q.attributes, attributes, src.resource(row.resource_id).attributes))
@@ -100,7 +107,9 @@ export function readRawPoints(src: RawPointSource, q: NormalizedRawPointQuery): 
   params.push(q.limit + 1);
   const points = src
     .stmt(
-      `SELECT id, series_id, start_ns, time_ns, value, data FROM metric_points${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
+      // The time index always: through the series index SQLite would sort every matching row of the window for each
+      // page; walking (time_ns, id) reads one page's rows (plus the other series' rows between them).
+      `SELECT id, series_id, start_ns, time_ns, value, data FROM metric_points INDEXED BY metric_points_time${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
        ORDER BY time_ns, id LIMIT ?`,
     )
     .safeIntegers(true)
@@ -120,7 +129,11 @@ export function readRawPoints(src: RawPointSource, q: NormalizedRawPointQuery): 
         series.set(row.id, s);
       }
     }
-    if (s) items.push(pointFrom(src, s.row, s.attributes, r));
+    if (s) {
+      s.resource ??= structuredClone(src.resource(num(s.row.resource_id)));
+      s.scope ??= structuredClone(src.scope(num(s.row.scope_id)));
+      items.push(pointFrom(s.row, s.attributes, s.resource, s.scope, r));
+    }
   }
   const last = points[points.length - 1];
   return {
@@ -131,19 +144,21 @@ export function readRawPoints(src: RawPointSource, q: NormalizedRawPointQuery): 
   };
 }
 
+/** One point; points of one series on one page share their attribute, resource and scope objects. */
 function pointFrom(
-  src: RawPointSource,
   s: SeriesRow,
   attributes: MetricPoint['attributes'],
+  resource: Resource,
+  scope: InstrumentationScope,
   r: Record<string, unknown>,
 ): MetricPoint {
   const p: MetricPoint = {
     name: s.name,
     type: s.type as InstrumentType,
     temporality: s.temporality as Temporality,
-    attributes: structuredClone(attributes),
-    resource: structuredClone(src.resource(num(s.resource_id))),
-    scope: structuredClone(src.scope(num(s.scope_id))),
+    attributes,
+    resource,
+    scope,
     startTimeUnixNano: r.start_ns as bigint,
     timeUnixNano: r.time_ns as bigint,
   };

@@ -101,18 +101,23 @@ export const labelsKey = (labels: Labels): string =>
     .map((k) => `${k}\u0001${labels[k]}`)
     .join('\u0002');
 
-/** Points -> samples of the wanted exposed names, delta temporality summed up per stream. */
+/**
+ * Points -> samples of the wanted exposed names, delta temporality summed up per series. The series a point goes to
+ * is remembered per attribute object (stores hand the same object to every point of a stream), so labels are built
+ * and matched once per stream, not once per point.
+ */
 class SeriesBuilder {
   readonly series = new Map<string, LoadedSeries>();
-  private readonly deltaSums = new Map<string, number[]>();
+  private readonly memo = new WeakMap<
+    object,
+    { resource: object; scope: object; targets: Map<string, LoadedSeries | null> }
+  >();
 
-  constructor(
-    private readonly wanted: Map<string, Set<Part>>,
-    private readonly matchers: Matcher[],
-  ) {}
+  constructor(private readonly matchers: Matcher[]) {}
 
-  private push(labels: Labels, t: number, v: number): void {
-    if (!this.matchers.every((m) => matchesLabel(m, labels[m.name]))) return;
+  /** The series of `labels`, or null when the selector's label matchers reject it. */
+  private seriesFor(labels: Labels): LoadedSeries | null {
+    if (!this.matchers.every((m) => matchesLabel(m, labels[m.name]))) return null;
     const key = labelsKey(labels);
     let s = this.series.get(key);
     if (!s) {
@@ -122,7 +127,28 @@ class SeriesBuilder {
       s = { labels: sorted, t: [], v: [] };
       this.series.set(key, s);
     }
+    return s;
+  }
+
+  private target(p: MetricPoint, sub: string, make: () => Labels): LoadedSeries | null {
+    let m = this.memo.get(p.attributes);
+    if (!m || m.resource !== p.resource || m.scope !== p.scope) {
+      m = { resource: p.resource, scope: p.scope, targets: new Map() };
+      this.memo.set(p.attributes, m);
+    }
+    let s = m.targets.get(sub);
+    if (s === undefined) {
+      s = this.seriesFor(make());
+      m.targets.set(sub, s);
+    }
+    return s;
+  }
+
+  /** Appends a sample; a delta point adds to the series' running total (the first in the window starts at zero). */
+  private append(s: LoadedSeries | null, t: number, v: number, delta: boolean): void {
+    if (!s) return;
     const n = s.t.length;
+    if (delta && n > 0) v += s.v[n - 1]!;
     if (n > 0 && s.t[n - 1] === t)
       s.v[n - 1] = v; // two points in one millisecond: the later wins
     else if (n > 0 && s.t[n - 1]! > t) insertSorted(s, t, v);
@@ -132,46 +158,60 @@ class SeriesBuilder {
     }
   }
 
-  /** Running totals of a delta stream; the first point in the window starts from zero. */
-  private accumulate(p: MetricPoint, values: number[]): number[] {
-    if (p.temporality !== 'delta') return values;
-    const key = `${p.name}\u0000${labelsKey(baseLabels(p, SCOPE_RESERVED))}`;
-    const sums = this.deltaSums.get(key);
-    const next = sums ? values.map((x, i) => x + (sums[i] ?? 0)) : values;
-    this.deltaSums.set(key, next);
-    return next;
-  }
-
   add(p: MetricPoint, exposed: ExposedName[]): void {
     const t = Number(p.timeUnixNano / 1_000_000n);
+    const delta = p.temporality === 'delta';
     for (const e of exposed) {
-      const parts = this.wanted.get(`${e.family}\u0000${e.part}`);
-      if (!parts) continue;
       if (e.kind !== 'histogram') {
         if (p.value === undefined) continue;
-        if (e.kind === 'counter' && p.temporality === 'delta' && p.isMonotonic === false) continue;
-        const [v] = this.accumulate(p, [p.value]);
-        this.push({ __name__: e.family, ...baseLabels(p, SCOPE_RESERVED) }, t, v!);
+        if (e.kind === 'counter' && delta && p.isMonotonic === false) continue;
+        const s = this.target(p, e.family, () => ({ __name__: e.family, ...baseLabels(p, SCOPE_RESERVED) }));
+        this.append(s, t, p.value, delta);
         continue;
       }
       const h = p.histogram;
       if (!h) continue;
-      const totals = this.accumulate(p, [...h.counts, h.count, h.sum ?? 0]);
-      const base = baseLabels(p, HISTOGRAM_RESERVED);
+      const labels = () => baseLabels(p, HISTOGRAM_RESERVED);
       if (e.part === 'bucket') {
+        const name = `${e.family}_bucket`;
         let cumulative = 0;
         for (let i = 0; i < h.counts.length; i++) {
-          cumulative += totals[i]!;
+          cumulative += h.counts[i]!;
           const le = i < h.bounds.length ? formatLe(h.bounds[i]!) : '+Inf';
-          this.push({ __name__: `${e.family}_bucket`, ...base, le }, t, cumulative);
+          this.append(
+            this.target(p, `${name}\u0000${le}`, () => ({ __name__: name, ...labels(), le })),
+            t,
+            cumulative,
+            delta,
+          );
         }
         if (h.counts.length === 0 || h.bounds.length >= h.counts.length)
-          this.push({ __name__: `${e.family}_bucket`, ...base, le: '+Inf' }, t, totals[h.counts.length]!);
+          this.append(
+            this.target(p, `${name}\u0000+Inf`, () => ({ __name__: name, ...labels(), le: '+Inf' })),
+            t,
+            h.count,
+            delta,
+          );
       } else if (e.part === 'sum') {
         // The exposition writes _sum only when no observation was negative (the specification's monotonic rule).
-        if (h.sum !== undefined && (h.min === undefined || h.min >= 0))
-          this.push({ __name__: `${e.family}_sum`, ...base }, t, totals[h.counts.length + 1]!);
-      } else this.push({ __name__: `${e.family}_count`, ...base }, t, totals[h.counts.length]!);
+        if (h.sum !== undefined && (h.min === undefined || h.min >= 0)) {
+          const name = `${e.family}_sum`;
+          this.append(
+            this.target(p, name, () => ({ __name__: name, ...labels() })),
+            t,
+            h.sum,
+            delta,
+          );
+        }
+      } else {
+        const name = `${e.family}_count`;
+        this.append(
+          this.target(p, name, () => ({ __name__: name, ...labels() })),
+          t,
+          h.count,
+          delta,
+        );
+      }
     }
   }
 }
@@ -209,12 +249,10 @@ export async function loadSeries(
   const catalog = await catalogOf(query);
   const names = namesMatching(catalog, matchers);
   if (names.length === 0) return [];
-  const wanted = new Map<string, Set<Part>>();
   const otelNames = new Set<string>();
   const byOtel = new Map<string, ExposedName[]>();
   for (const n of names) {
     for (const e of catalog.get(n)!) {
-      wanted.set(`${e.family}\u0000${e.part}`, new Set([e.part]));
       otelNames.add(e.otel);
       const list = byOtel.get(e.otel);
       if (list) list.push(e);
@@ -222,7 +260,7 @@ export async function loadSeries(
     }
   }
   const others = matchers.filter((m) => m.name !== '__name__');
-  const builder = new SeriesBuilder(wanted, others);
+  const builder = new SeriesBuilder(others);
   const job = others.find((m) => m.name === 'job' && m.op === '=' && !m.value.includes('/'));
   let cursor: string | undefined;
   let read = 0;
