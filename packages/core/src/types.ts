@@ -405,6 +405,7 @@ export interface MetricStore {
   /**
    * Optional raw point read (see {@link RawPointQuery}): every stored point matching the query, losslessly, ascending
    * by `timeUnixNano` with ties in a stable store order, `limit` per page. Used by the PromQL API and export/copy.
+   * Points of one series on one page may share their attribute, resource and scope objects: treat them as read-only.
    */
   readPoints?(query: NormalizedRawPointQuery): Promise<Page<MetricPoint>>;
 }
