@@ -12,7 +12,7 @@ import {
   type NormalizedRawPointQuery,
   type Page,
   type PointCursor,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import type { Backend, Row, SelectSpec } from './internal-types.js';
 import { encodeTagValue } from './line-protocol.js';
 import { metricFromRow, toBigInt } from './schema.js';

@@ -6,4 +6,4 @@ export {
   sanitizeLabelName,
   sanitizeMetricName,
   unitSuffix,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';

@@ -14,7 +14,7 @@ import {
   type MetricData,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import { attributeValueText, prometheusLabels } from '@rohas/telemetry';
+import { attributeValueText, prometheusLabels } from '@rohas/telemetry/adapter';
 import type { CatalogEntry, PointExemplar, RenderOptions } from './internal-types.js';
 import { type FamilyNames, familyNames, sanitizeLabelName } from './naming.js';
 

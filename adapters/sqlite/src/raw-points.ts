@@ -18,7 +18,7 @@ import {
   type PointCursor,
   type Resource,
   type Temporality,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import type BetterSqlite3 from 'better-sqlite3';
 import { num } from './codec.js';
 

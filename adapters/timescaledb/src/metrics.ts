@@ -12,17 +12,19 @@ import type {
   Page,
   PointCursor,
   WriteResult,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import {
   ALL_AGGREGATIONS,
+  ATTRIBUTE_OPERATORS,
   bucketStart,
   decodeAnyValue,
   decodeCursor,
   encodeCursor,
+  histogramCodec,
   labelsKey,
   matchesAllFilters,
   seriesFromPoints,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import { attributesFromDb, METRIC_COLUMNS, METRIC_TYPES, type MetricDbRow, metricFromRow, metricRow } from './codec.js';
 import { columnsOf, copyRow } from './copy-format.js';
 import { copyIn, inTransaction } from './db.js';
@@ -136,8 +138,8 @@ interface CaggRow {
 export function createMetricStore(sh: Shared): MetricStore {
   const S = sh.schema;
   const capabilities: MetricCapabilities = {
-    aggregations: [...ALL_AGGREGATIONS],
-    attributeOperators: ['=', '!=', 'exists', 'wildcard', 'regex'],
+    aggregations: ALL_AGGREGATIONS,
+    attributeOperators: ATTRIBUTE_OPERATORS,
     groupBy: true,
     exemplars: true,
     instrumentTypes: ['counter', 'up_down_counter', 'gauge', 'histogram', 'exponential_histogram'],
@@ -188,7 +190,7 @@ export function createMetricStore(sh: Shared): MetricStore {
       } as MetricPoint;
       if (r.unit !== null) point.unit = unescapeText(r.unit);
       if (r.value !== null) point.value = r.value;
-      if (r.histogram !== null) point.histogram = decodeAnyValue(jsonFromDb(r.histogram)) as unknown as HistogramValue;
+      if (r.histogram !== null) point.histogram = histogramCodec.decode(jsonFromDb(r.histogram));
       out.push(point);
     }
     return out;

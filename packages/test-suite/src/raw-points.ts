@@ -5,7 +5,7 @@ import {
   type Page,
   type RawPointQuery,
   type TelemetryAdapter,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import { HOSTILE_STRINGS, makePoint, newSpanId, newTraceId, nowNano, runId, SECOND } from './fixtures.js';
 import type { ConformanceOptions, SuiteApi } from './index.js';
 

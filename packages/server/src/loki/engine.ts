@@ -9,7 +9,7 @@
  * Pushed down to the store (queryLogs): the time window, `service_name="..."`, `trace_id="..."` and the first `|=`
  * line filter (a case-sensitive substring, as the store's `text` filter). Everything else runs here.
  */
-import { logBodyText, prometheusLabels } from '@rohas/telemetry';
+import { logBodyText, prometheusLabels } from '@rohas/telemetry/adapter';
 import type { LogRecord, TelemetryQuery } from '../core-types.js';
 import { matchesLabel } from '../promql/ast.js';
 import { PromQLError } from '../promql/internal-types.js';

@@ -4,7 +4,7 @@
  * and index stats, in Loki's response shapes. Errors use the `{status: "error", errorType, error}` envelope, with
  * `bad_data` (400) naming what is outside the LogQL subset.
  */
-import { asError, TelemetryError } from '@rohas/telemetry';
+import { asError, TelemetryError } from '@rohas/telemetry/adapter';
 import type { Context, Hono } from 'hono';
 import { bearerAuth } from '../auth.js';
 import { parseDurationSeconds } from '../promql/ast.js';

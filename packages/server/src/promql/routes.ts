@@ -5,7 +5,7 @@
  * times, float-second or duration steps.
  */
 
-import { asError, TelemetryError } from '@rohas/telemetry';
+import { asError, TelemetryError } from '@rohas/telemetry/adapter';
 import type { Context, Hono } from 'hono';
 import type { ServerStorage } from '../types.js';
 import { parseDurationSeconds, parsePromQL } from './ast.js';

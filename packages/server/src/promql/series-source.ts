@@ -7,7 +7,7 @@
  * What is pushed down to the store: the metric names a selector can match and the time window (readPoints);
  * `service` when the selector has `job="<name>"`. Label matching and everything after it runs here.
  */
-import { familyNames, type MetricDescriptor, type MetricPoint, prometheusLabels } from '@rohas/telemetry';
+import { familyNames, type MetricDescriptor, type MetricPoint, prometheusLabels } from '@rohas/telemetry/adapter';
 import type { TelemetryQuery } from '../core-types.js';
 import { matchesLabel } from './ast.js';
 import { type Labels, type LoadedSeries, type Matcher, PromQLError } from './internal-types.js';
