@@ -43,6 +43,7 @@ import type { Backend, Measurements, Row, SelectSpec } from './internal-types.js
 import { WriteFailure } from './internal-types.js';
 import { decodeTagValue, encodeTagValue, escapeMeasurement } from './line-protocol.js';
 import { optionsSchema } from './options.js';
+import { readRawPoints } from './raw-points.js';
 import {
   descriptorOf,
   logFromRow,
@@ -426,6 +427,9 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
           const points = (await backend.select(spec)).map(metricFromRow).filter((p) => pointMatches(p, q));
           return seriesFromPoints(points, q);
         });
+      },
+      async readPoints(q) {
+        return query('readPoints', () => readRawPoints(backend, m.metrics, q));
       },
       async listMetrics() {
         return query('listMetrics', async () => {

@@ -20,6 +20,8 @@ export interface SelectSpec {
   /** Window on the point time: `from` inclusive, `to` exclusive, nanoseconds. */
   from?: bigint;
   to?: bigint;
+  /** At most this many rows, the oldest first (all series merged in time order). */
+  limit?: number;
 }
 
 /** What the adapter needs from an API generation. Writes and queries throw; the adapter turns write errors into results. */

@@ -211,7 +211,9 @@ export class V1Backend implements Backend {
     if (spec.to !== undefined) w.add('time', '<', spec.to);
     const columns = spec.columns ? spec.columns.map(quoteIdentifier).join(', ') : '*';
     const from = w.param({ identifier: spec.measurement });
-    const r = await this.statement(`SELECT ${columns} FROM ${from}${w}`, w.params);
+    // LIMIT takes a literal; it is a checked integer, never caller text. Without GROUP BY, series merge in time order.
+    const limit = spec.limit !== undefined ? ` ORDER BY time ASC LIMIT ${Math.trunc(spec.limit)}` : '';
+    const r = await this.statement(`SELECT ${columns} FROM ${from}${w}${limit}`, w.params);
     return V1Backend.rows(r);
   }
 

@@ -41,6 +41,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { attributeToken, serviceToken } from './attr-hash.js';
 import { big, decodeResource, decodeScope, num } from './codec.js';
 import { optionsSchema } from './options.js';
+import { readRawPoints } from './raw-points.js';
 import { migrate, openDatabase, SqliteWriter, statementCache } from './sqlite-writer.js';
 import type { SqliteOptions } from './types.js';
 import { InlineWritePort, ThreadWritePort, type WritePort, workerFile } from './write-port.js';
@@ -407,6 +408,11 @@ export class SqliteAdapter implements TelemetryAdapter {
       },
       write: (points) => this.writer.write('points', points),
       queryMetrics: async (q) => this.queryMetrics(q),
+      readPoints: async (q) =>
+        readRawPoints(
+          { stmt: (sql) => this.stmt(sql), resource: (id) => this.resource(id), scope: (id) => this.scope(id) },
+          q,
+        ),
       listMetrics: async () => {
         const rows = this.stmt(
           'SELECT name, description, unit, type FROM metric_series WHERE id IN (SELECT MIN(id) FROM metric_series GROUP BY name) ORDER BY name',

@@ -345,3 +345,45 @@ export function spanLine(s: SpanRecord): string {
   const r = spanRow(s);
   return `${copyField(r[0])}\t${copyField(r[1])}\t${copyField(r[2])}\t${copyField(r[3])}\t${r[4]}\t${r[5]}\t${r[6]}\t${r[7]}\t${r[8]}\t${copyField(r[9])}\t${copyField(r[10])}\t${copyJson(r[11] as string)}\t${copyJson(r[12] as string)}\t${copyJson(r[13] as string)}\n`;
 }
+
+/** A metric_points row as the raw point read selects it (every column). */
+export interface MetricDbRow {
+  seq: string;
+  name: string;
+  time_ns: string;
+  start_ns: string;
+  type: string;
+  temporality: string;
+  is_monotonic: boolean | null;
+  unit: string | null;
+  description: string | null;
+  value: number | null;
+  histogram: string | null;
+  attributes: string;
+  resource_attributes: string;
+  extra: string;
+}
+
+/** The stored point back from its row, losslessly (the inverse of {@link metricRow}). */
+export function metricFromRow(r: MetricDbRow): MetricPoint {
+  const x = decodeExtra(r.extra);
+  const p: MetricPoint = {
+    name: unescapeText(r.name),
+    type: r.type as MetricPoint['type'],
+    temporality: r.temporality as MetricPoint['temporality'],
+    attributes: attributesFromDb(r.attributes),
+    resource: resourceFrom(r.resource_attributes, x),
+    scope: x.scope as InstrumentationScope,
+    startTimeUnixNano: BigInt(r.start_ns),
+    timeUnixNano: BigInt(r.time_ns),
+  };
+  if (r.description !== null) p.description = unescapeText(r.description);
+  if (r.unit !== null) p.unit = unescapeText(r.unit);
+  if (r.is_monotonic !== null) p.isMonotonic = r.is_monotonic;
+  if (r.value !== null) p.value = Number(r.value);
+  if (r.histogram !== null)
+    p.histogram = decodeAnyValue(jsonFromDb(r.histogram)) as unknown as MetricPoint['histogram'];
+  if (x.eh !== undefined) p.exponentialHistogram = x.eh as MetricPoint['exponentialHistogram'];
+  if (x.ex !== undefined) p.exemplars = x.ex as MetricPoint['exemplars'];
+  return p;
+}

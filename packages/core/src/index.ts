@@ -25,6 +25,7 @@ export type {
   MetricQuery,
   MetricSeries,
   Page,
+  RawPointQuery,
   TelemetryQuery,
   TraceQuery,
   TraceSummary,

@@ -12,7 +12,9 @@ import type {
   MetricQuery,
   NormalizedLogQuery,
   NormalizedMetricQuery,
+  NormalizedRawPointQuery,
   NormalizedTraceQuery,
+  RawPointQuery,
   TraceCapabilities,
   TraceQuery,
 } from './types.js';
@@ -174,6 +176,35 @@ export function normalizeMetricQuery(query: MetricQuery, caps?: MetricCapabiliti
     if (query.groupBy !== undefined && !caps.groupBy)
       throw new QueryError(`${where('query')} this backend's metric store has no group-by`, 'groupBy');
   }
+  return out;
+}
+
+/** Default and largest page of a raw point read. */
+export const DEFAULT_POINT_LIMIT = 1000;
+export const MAX_POINT_LIMIT = 10_000;
+
+export function normalizeRawPointQuery(query: RawPointQuery = {}, caps?: MetricCapabilities): NormalizedRawPointQuery {
+  checkWindow(query.start, query.end);
+  const names = query.names ?? [];
+  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string' || n === ''))
+    throw new QueryError(`${where('query')} names must be an array of non-empty metric names`, 'names');
+  let limit = DEFAULT_POINT_LIMIT;
+  if (query.limit !== undefined) {
+    if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_POINT_LIMIT) {
+      throw new QueryError(
+        `${where('query')} limit must be an integer from 1 to ${MAX_POINT_LIMIT}, got ${query.limit}`,
+        'limit',
+      );
+    }
+    limit = query.limit;
+  }
+  const out: NormalizedRawPointQuery = {
+    ...query,
+    names: [...new Set(names)],
+    attributes: normalizeAttributes(query.attributes),
+    limit,
+  };
+  if (caps) checkOperators(out.attributes, caps.attributeOperators, 'metric');
   return out;
 }
 

@@ -1,5 +1,5 @@
 /** The query API over stored telemetry and the adapter-facing (normalized) forms of its queries. */
-import type { AttributeScalar, Attributes, InstrumentType, LogRecord, SpanRecord } from './model.js';
+import type { AttributeScalar, Attributes, InstrumentType, LogRecord, MetricPoint, SpanRecord } from './model.js';
 
 /** Attribute filter operators. Which ones an adapter supports is declared in its capabilities. */
 export type AttributeOperator = '=' | '!=' | 'exists' | 'wildcard' | 'regex';
@@ -122,6 +122,25 @@ export interface LogQuery {
   order?: 'asc' | 'desc';
 }
 
+/**
+ * A raw point read: the stored {@link MetricPoint}s themselves (temporality, histogram buckets, exemplars, resource and
+ * scope), for exact evaluation (the PromQL API) and for lossless export and copy. Paged in time order.
+ */
+export interface RawPointQuery {
+  /** Metric names to read; absent or empty reads every metric. */
+  names?: string[];
+  /** Window on point time (`timeUnixNano`), nanoseconds; `start` inclusive, `end` exclusive. */
+  start?: bigint;
+  end?: bigint;
+  /** `service.name` of the resource. */
+  service?: string;
+  /** Conditions on point attributes, then resource attributes (as in queryMetrics). */
+  attributes?: AttributeQuery;
+  /** Page size; default 1000, at most 10,000. */
+  limit?: number;
+  cursor?: Cursor;
+}
+
 /** Adapter-facing forms of the queries: attribute conditions normalized, limits resolved. */
 export interface NormalizedTraceQuery extends Omit<TraceQuery, 'attributes' | 'limit'> {
   attributes: AttributeFilter[];
@@ -137,6 +156,12 @@ export interface NormalizedLogQuery extends Omit<LogQuery, 'attributes' | 'limit
   order: 'asc' | 'desc';
 }
 
+export interface NormalizedRawPointQuery extends Omit<RawPointQuery, 'names' | 'attributes' | 'limit'> {
+  names: string[];
+  attributes: AttributeFilter[];
+  limit: number;
+}
+
 /** The query API over stored telemetry, the same for every backend. */
 export interface TelemetryQuery {
   findTraces(query?: TraceQuery): Promise<Page<TraceSummary>>;
@@ -147,6 +172,11 @@ export interface TelemetryQuery {
   listMetrics(): Promise<MetricDescriptor[]>;
   queryMetrics(query: MetricQuery): Promise<MetricSeries[]>;
   queryLogs(query?: LogQuery): Promise<Page<LogRecord>>;
+  /**
+   * Stored metric points as written, ascending by time (ties in the store's own stable order), one page at a time.
+   * Throws a QueryError naming the backend when its metric store has no raw read (a pull endpoint).
+   */
+  readPoints?(query?: RawPointQuery): Promise<Page<MetricPoint>>;
 }
 
 /** Every attribute filter operator, in the order capabilities list them. */

@@ -2,7 +2,12 @@ import { resolve } from 'node:path';
 import { compareSpans } from './adapter/reference.js';
 import { SDK_CONFIG_KEYS } from './env-spec.js';
 import { asError, QueryError, TelemetryError, where } from './errors.js';
-import { normalizeLogQuery, normalizeMetricQuery, normalizeTraceQuery } from './query-support.js';
+import {
+  normalizeLogQuery,
+  normalizeMetricQuery,
+  normalizeRawPointQuery,
+  normalizeTraceQuery,
+} from './query-support.js';
 import { resolveAdapterFactory } from './registry.js';
 import type {
   BackendConfig,
@@ -336,6 +341,17 @@ export async function openStorage(
       if (a?.metricsPull) {
         throw new QueryError(
           `${where('query')} metrics go to a pull endpoint; set endpoint = "<Prometheus server URL>" to query them back`,
+          'metrics',
+        );
+      }
+      return missing('metrics');
+    },
+    async readPoints(q = {}) {
+      const a = owner.metrics?.adapter;
+      if (a?.metrics?.readPoints) return a.metrics.readPoints(normalizeRawPointQuery(q, a.metrics.capabilities));
+      if (a?.metrics || a?.metricsPull) {
+        throw new QueryError(
+          `${where('query')} type = "${a.type}" cannot read back raw metric points (its metric store has no readPoints)`,
           'metrics',
         );
       }

@@ -32,6 +32,8 @@ import {
   SECOND,
 } from './fixtures.js';
 
+import { runRawPointTests } from './raw-points.js';
+
 export { canonicalLog, canonicalSpan } from './canonical.js';
 export * from './fixtures.js';
 
@@ -96,6 +98,7 @@ export function runConformanceSuite(api: SuiteApi, options: ConformanceOptions):
     if (wants('metrics')) describe('metrics', () => metricTests());
     if (wants('logs')) describe('logs', () => logTests());
   });
+  if (options.signals?.metrics ?? true) runRawPointTests(api, options);
 
   // -------------------------------------------------------------------------------------------------------------------
   function traceTests(): void {

@@ -10,6 +10,7 @@ import type {
   MetricSeries,
   NormalizedLogQuery,
   NormalizedMetricQuery,
+  NormalizedRawPointQuery,
   NormalizedTraceQuery,
   Page,
   TraceSummary,
@@ -58,6 +59,12 @@ export interface MetricStore {
   write(points: MetricPoint[]): Promise<WriteResult>;
   queryMetrics(query: NormalizedMetricQuery): Promise<MetricSeries[]>;
   listMetrics(): Promise<MetricDescriptor[]>;
+  /**
+   * Optional raw point read (see RawPointQuery): every stored point matching the query, losslessly, ascending by
+   * `timeUnixNano` with ties in a stable store order, `limit` per page. Used by the PromQL API and export/copy.
+   * Points of one series on one page may share their attribute, resource and scope objects: treat them as read-only.
+   */
+  readPoints?(query: NormalizedRawPointQuery): Promise<Page<MetricPoint>>;
 }
 
 export interface LogStore {

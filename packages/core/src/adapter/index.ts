@@ -6,6 +6,7 @@
 export * from '../attributes.js';
 export { asError, ConfigError, QueryError, TelemetryError, where } from '../errors.js';
 export * from '../model.js';
+export * from '../prometheus-naming.js';
 export * from '../query.js';
 export * from '../query-support.js';
 export { workerEnv, workerExecArgv, workerThreadOptions } from '../worker-options.js';

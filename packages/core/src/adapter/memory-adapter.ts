@@ -14,7 +14,9 @@ import {
   compareSpans,
   type LogCursor,
   logBodyText,
+  pagePoints,
   pointMatches,
+  rawPointMatches,
   retentionCutoff,
   searchTraces,
   seriesFromPoints,
@@ -28,6 +30,8 @@ export function createMemoryAdapter(context?: Partial<AdapterContext>): Telemetr
   const retention: SignalRetention = context?.retention ?? { traces: 0, metrics: 0, logs: 0 };
   const spans = new Map<string, SpanRecord>();
   const points: MetricPoint[] = [];
+  const pointSeq = new WeakMap<MetricPoint, number>();
+  let nextPointSeq = 0;
   const logs: Array<{ seq: number; record: LogRecord }> = [];
   let logSeq = 0;
 
@@ -78,7 +82,11 @@ export function createMemoryAdapter(context?: Partial<AdapterContext>): Telemetr
         instrumentTypes: ['counter', 'up_down_counter', 'gauge', 'histogram', 'exponential_histogram'],
       },
       async write(batch) {
-        for (const p of batch) points.push(structuredClone(p));
+        for (const p of batch) {
+          const copy = structuredClone(p);
+          pointSeq.set(copy, ++nextPointSeq);
+          points.push(copy);
+        }
         return { ok: true };
       },
       async queryMetrics(q) {
@@ -86,6 +94,13 @@ export function createMemoryAdapter(context?: Partial<AdapterContext>): Telemetr
           points.filter((p) => pointMatches(p, q)),
           q,
         );
+      },
+      async readPoints(q) {
+        const page = pagePoints(
+          points.filter((p) => rawPointMatches(p, q)).map((p) => ({ seq: pointSeq.get(p)!, point: p })),
+          q,
+        );
+        return { ...page, items: page.items.map((p) => structuredClone(p)) };
       },
       async listMetrics() {
         const seen = new Map<string, MetricDescriptor>();

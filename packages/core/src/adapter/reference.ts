@@ -5,7 +5,14 @@
  */
 import { encodeAnyValue, matchesAllFilters, serviceNameOf } from '../attributes.js';
 import type { Attributes, HistogramValue, LogRecord, MetricPoint, SpanRecord } from '../model.js';
-import type { MetricSeries, NormalizedMetricQuery, NormalizedTraceQuery, Page, TraceSummary } from '../query.js';
+import type {
+  MetricSeries,
+  NormalizedMetricQuery,
+  NormalizedRawPointQuery,
+  NormalizedTraceQuery,
+  Page,
+  TraceSummary,
+} from '../query.js';
 import { aggregatePoints, bucketStart, decodeCursor, encodeCursor, labelsKey } from '../query-support.js';
 
 /** Nanoseconds in a day. */
@@ -63,6 +70,55 @@ export function pointMatches(p: MetricPoint, q: NormalizedMetricQuery): boolean 
     (q.service === undefined || serviceNameOf(p.resource) === q.service) &&
     matchesAllFilters(q.attributes, p.attributes, p.resource.attributes)
   );
+}
+
+/** Whether one metric point satisfies every condition of a raw point read except paging (the reference semantics). */
+export function rawPointMatches(p: MetricPoint, q: NormalizedRawPointQuery): boolean {
+  return (
+    (q.names.length === 0 || q.names.includes(p.name)) &&
+    (q.start === undefined || p.timeUnixNano >= q.start) &&
+    (q.end === undefined || p.timeUnixNano < q.end) &&
+    (q.service === undefined || serviceNameOf(p.resource) === q.service) &&
+    matchesAllFilters(q.attributes, p.attributes, p.resource.attributes)
+  );
+}
+
+/** Cursor position of a raw point read: time and the store's tie-breaking key of the last point returned. */
+export interface PointCursor {
+  t: bigint;
+  s: string | number;
+}
+
+/**
+ * One page of a raw point read from candidates that each carry a tie-breaking key (`seq`): sorts by (time, seq),
+ * skips what the cursor already returned, returns `limit` points and the next cursor when more may follow.
+ * Adapters that filter in memory use it as the reference does.
+ */
+export function pagePoints<K extends string | number>(
+  candidates: Array<{ seq: K; point: MetricPoint }>,
+  q: NormalizedRawPointQuery,
+): Page<MetricPoint> {
+  const after = q.cursor ? decodeCursor<PointCursor>(q.cursor) : undefined;
+  const cmp = (a: K, b: K) => (a < b ? -1 : a > b ? 1 : 0);
+  const rest = candidates.filter(
+    (c) =>
+      !after || c.point.timeUnixNano > after.t || (c.point.timeUnixNano === after.t && cmp(c.seq, after.s as K) > 0),
+  );
+  rest.sort((a, b) =>
+    a.point.timeUnixNano !== b.point.timeUnixNano
+      ? a.point.timeUnixNano < b.point.timeUnixNano
+        ? -1
+        : 1
+      : cmp(a.seq, b.seq),
+  );
+  const page = rest.slice(0, q.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((c) => c.point),
+    ...(rest.length > q.limit && last
+      ? { nextCursor: encodeCursor({ t: last.point.timeUnixNano, s: last.seq } satisfies PointCursor) }
+      : {}),
+  };
 }
 
 /** Builds the summary of a trace from all of its stored spans. */
