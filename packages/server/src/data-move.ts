@@ -33,10 +33,8 @@ const PAGE = 1000;
  * Reads a window of stored telemetry in batches.
  * - traces: every trace with a span starting in the window, whole (all stored spans), through findTraces + getTrace.
  * - logs: every record in the window, oldest first.
- * - metrics: the query API returns series, not raw points, so a metric is read back as one point per series and
- *   `metricStepNano` bucket (the bucket's last value; for counters that is the cumulative value at the bucket's end).
- *   Resource attributes are not part of a series and are not carried; histograms cannot be rebuilt from series and are
- *   skipped with a warning. (A raw-point read in the core's TelemetryQuery would make this lossless.)
+ * - metrics: every stored point in the window as written (readPoints), where the backend can read them back raw;
+ *   otherwise resampled through queryMetrics (see resampledPoints).
  */
 export async function* readWindow(storage: ServerStorage, options: WindowOptions): AsyncGenerator<Batch> {
   const q = storage.query;
@@ -62,53 +60,81 @@ export async function* readWindow(storage: ServerStorage, options: WindowOptions
     } while (cursor);
   }
   if (options.signals.includes('metrics')) {
-    const step = options.metricStepNano ?? 60_000_000_000n;
-    const skipped: string[] = [];
-    for (const metric of await q.listMetrics()) {
-      if (metric.type === 'histogram' || metric.type === 'exponential_histogram') {
-        skipped.push(metric.name);
-        continue;
-      }
-      // Windows of at most 10,000 buckets each: the core refuses more per query.
-      const span = step * 10_000n;
-      const points: MetricPoint[] = [];
-      for (let from = options.start; from < options.end; from += span) {
-        const to = from + span < options.end ? from + span : options.end;
-        const series = await q.queryMetrics({
-          name: metric.name,
-          start: from,
-          end: to,
-          stepNano: step,
-          aggregation: 'last',
-        });
-        for (const s of series) {
-          for (const p of s.points) {
-            const point: MetricPoint = {
-              name: metric.name,
-              type: metric.type,
-              temporality: metric.type === 'gauge' ? 'unspecified' : 'cumulative',
-              attributes: s.labels,
-              resource: { attributes: {} },
-              scope: { name: 'rohas-telemetry-export' },
-              startTimeUnixNano: p.timeUnixNano,
-              timeUnixNano: p.timeUnixNano,
-              value: p.value,
-            };
-            if (metric.type === 'counter' || metric.type === 'up_down_counter')
-              point.isMonotonic = metric.type === 'counter';
-            if (metric.description) point.description = metric.description;
-            if (metric.unit) point.unit = metric.unit;
-            points.push(point);
-          }
+    if (await readsRawPoints(storage)) yield* rawPoints(storage, options);
+    else yield* resampledPoints(storage, options);
+  }
+}
+
+/** Whether the metric backend can give back stored points as they are (every storing adapter; not a pull one). */
+async function readsRawPoints(storage: ServerStorage): Promise<boolean> {
+  if (!storage.query.readPoints) return false;
+  try {
+    await storage.query.readPoints({ limit: 1 });
+    return true;
+  } catch (error) {
+    if ((error as Error).name === 'QueryError') return false;
+    throw error;
+  }
+}
+
+/** Every stored point in the window, as written: temporality, buckets, exemplars, resource and scope. */
+async function* rawPoints(storage: ServerStorage, options: WindowOptions): AsyncGenerator<Batch> {
+  let cursor: string | undefined;
+  do {
+    const page = await storage.query.readPoints!({ start: options.start, end: options.end, limit: PAGE, cursor });
+    if (page.items.length > 0) yield { signal: 'metrics', items: page.items };
+    cursor = page.nextCursor;
+  } while (cursor);
+}
+
+/**
+ * The fallback for a backend that cannot read raw points back (a pull backend read through a Prometheus server):
+ * one point per series and `metricStepNano` bucket (the bucket's last value; for counters, the cumulative value at
+ * the bucket's end), without resource attributes; histograms cannot be rebuilt from series and are skipped with a
+ * warning.
+ */
+async function* resampledPoints(storage: ServerStorage, options: WindowOptions): AsyncGenerator<Batch> {
+  const q = storage.query;
+  const step = options.metricStepNano ?? 60_000_000_000n;
+  const skipped: string[] = [];
+  for (const metric of await q.listMetrics()) {
+    if (metric.type === 'histogram' || metric.type === 'exponential_histogram') {
+      skipped.push(metric.name);
+      continue;
+    }
+    // Windows of at most 10,000 buckets each: the core refuses more per query.
+    const span = step * 10_000n;
+    const points: MetricPoint[] = [];
+    for (let from = options.start; from < options.end; from += span) {
+      const to = from + span < options.end ? from + span : options.end;
+      const series = await q.queryMetrics({ name: metric.name, start: from, end: to, stepNano: step, aggregation: 'last' });
+      for (const s of series) {
+        for (const p of s.points) {
+          const point: MetricPoint = {
+            name: metric.name,
+            type: metric.type,
+            temporality: metric.type === 'gauge' ? 'unspecified' : 'cumulative',
+            attributes: s.labels,
+            resource: { attributes: {} },
+            scope: { name: 'rohas-telemetry-export' },
+            startTimeUnixNano: p.timeUnixNano,
+            timeUnixNano: p.timeUnixNano,
+            value: p.value,
+          };
+          if (metric.type === 'counter' || metric.type === 'up_down_counter')
+            point.isMonotonic = metric.type === 'counter';
+          if (metric.description) point.description = metric.description;
+          if (metric.unit) point.unit = metric.unit;
+          points.push(point);
         }
       }
-      if (points.length > 0) yield { signal: 'metrics', items: points };
     }
-    if (skipped.length > 0) {
-      options.warn?.(
-        `histogram metrics cannot be read back as raw points through the query API and were skipped: ${skipped.join(', ')}`,
-      );
-    }
+    if (points.length > 0) yield { signal: 'metrics', items: points };
+  }
+  if (skipped.length > 0) {
+    options.warn?.(
+      `histogram metrics cannot be read back as raw points from this backend and were skipped: ${skipped.join(', ')}`,
+    );
   }
 }
 

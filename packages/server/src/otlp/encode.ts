@@ -32,9 +32,15 @@ export function toAnyValue(v: AttributeValue | undefined): Json {
   return { kvlistValue: { values: toKeyValues(v) } };
 }
 
+/**
+ * Attributes as OTLP KeyValues, in key order: attributes are a map, and backends give keys back in their own order
+ * (PostgreSQL's jsonb sorts them), so sorting makes an export of the same data the same bytes from every backend.
+ */
 export function toKeyValues(attributes: Attributes | undefined): Json[] {
   if (!attributes) return [];
-  return Object.entries(attributes).map(([key, value]) => ({ key, value: toAnyValue(value) }));
+  return Object.keys(attributes)
+    .sort()
+    .map((key) => ({ key, value: toAnyValue(attributes[key]) }));
 }
 
 function resourceJson(r: Resource): Json {
@@ -50,10 +56,19 @@ function scopeJson(s: InstrumentationScope): Json {
   return out;
 }
 
+/** A resource's or scope's identity: the same attributes in any key order are the same resource. */
 const identity = (v: unknown) =>
-  JSON.stringify(v, (_k, x) =>
-    typeof x === 'bigint' ? x.toString() : x instanceof Uint8Array ? Buffer.from(x).toString('base64') : x,
-  );
+  JSON.stringify(v, (_k, x) => {
+    if (typeof x === 'bigint') return x.toString();
+    if (x instanceof Uint8Array) return Buffer.from(x).toString('base64');
+    if (x && typeof x === 'object' && !Array.isArray(x))
+      return Object.fromEntries(
+        Object.keys(x)
+          .sort()
+          .map((k) => [k, (x as Record<string, unknown>)[k]]),
+      );
+    return x;
+  });
 
 /** Groups items by resource, then scope, keeping first-seen order. */
 function group<T extends { resource: Resource; scope: InstrumentationScope }>(
