@@ -10,7 +10,6 @@ import {
   ATTRIBUTE_OPERATORS,
   asError,
   compareSpans,
-  decodeAnyValue,
   decodeAttributes,
   decodeCursor,
   encodeCursor,
@@ -315,8 +314,8 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
         paging: true,
       },
       async write(spans) {
-        const written = nextSeq();
-        return writeLines('spans', () => spans.map((s) => spanLine(lp, s, tbc, written)));
+        // One stamp per span, so of two copies of a span in one batch the later one is the newest (last write wins).
+        return writeLines('spans', () => spans.map((s) => spanLine(lp, s, tbc, nextSeq())));
       },
       async findTraces(q: NormalizedTraceQuery): Promise<Page<TraceSummary>> {
         return query('findTraces', async () => {
@@ -361,7 +360,11 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
             .sort((a, b) => (a.t !== b.t ? (a.t > b.t ? -1 : 1) : a.id > b.id ? -1 : 1));
           const page = keyed.slice(0, q.limit);
           const spans = await spansOf(page.map((k) => k.id));
-          const items = page.filter((k) => spans.has(k.id)).map((k) => summarizeTrace(spans.get(k.id)!));
+          // A row of a span's older copy (re-written with other tags, so left in another series) may have matched:
+          // only a trace whose newest copies still match is returned (the last write wins).
+          const items = page
+            .filter((k) => spans.get(k.id)?.some((s) => spanMatches(s, q)))
+            .map((k) => summarizeTrace(spans.get(k.id)!));
           const last = page[page.length - 1];
           return {
             items,

@@ -14,6 +14,7 @@ import {
   type SignalRetention,
   serviceNameOf,
   TelemetryError,
+  where,
 } from '@rohas/telemetry/adapter';
 import type BetterSqlite3 from 'better-sqlite3';
 import { encodeResource, encodeScope } from './codec.js';
@@ -22,7 +23,7 @@ import type { SpanRow } from './internal-types.js';
 type Database = BetterSqlite3.Database;
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
-const tag = '[rohas-telemetry] [sqlite]';
+const tag = where('sqlite');
 /** Rows deleted per transaction by retention, so writers and readers never wait long. */
 const DELETE_CHUNK = 5000;
 

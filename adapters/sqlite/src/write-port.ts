@@ -10,12 +10,13 @@ import {
   type SpanRecord,
   TelemetryError,
   type WriteResult,
+  where,
 } from '@rohas/telemetry/adapter';
 import { spanRow } from './codec.js';
 import type { WriterRequest, WriterResponse } from './internal-types.js';
 import type { SqliteWriter, WriterResult } from './sqlite-writer.js';
 
-const tag = '[rohas-telemetry] [sqlite]';
+const tag = where('sqlite');
 
 export type WriteOp = 'spans' | 'points' | 'logs';
 type Items = SpanRecord[] | MetricPoint[] | LogRecord[];

@@ -1,6 +1,5 @@
 import type {
   Attributes,
-  HistogramValue,
   InstrumentType,
   MetricCapabilities,
   MetricDescriptor,
@@ -14,7 +13,6 @@ import {
   ALL_AGGREGATIONS,
   ATTRIBUTE_OPERATORS,
   bucketStart,
-  decodeAnyValue,
   histogramCodec,
   labelsKey,
   matchesAllFilters,
