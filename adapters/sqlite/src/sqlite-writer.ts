@@ -18,7 +18,9 @@ import {
 } from '@rohas/telemetry/adapter';
 import type BetterSqlite3 from 'better-sqlite3';
 import { encodeResource, encodeScope } from './codec.js';
-import type { SpanRow } from './internal-types.js';
+import type { SpanRow, WriterResult } from './internal-types.js';
+
+export type { WriterResult } from './internal-types.js';
 
 type Database = BetterSqlite3.Database;
 
@@ -28,7 +30,6 @@ const tag = where('sqlite');
 const DELETE_CHUNK = 5000;
 
 /** A write result that can cross a thread boundary: the error as a message and code. */
-export type WriterResult = { ok: true } | { ok: false; message: string; code?: string; retryable: boolean };
 
 /** Opens a connection with the settings every connection of the adapter uses. */
 export function openDatabase(Driver: typeof BetterSqlite3, file: string, cacheMb: number): Database {
