@@ -41,13 +41,11 @@ import {
 import type { Backend, Measurements, Row, SelectSpec } from './internal-types.js';
 import { WriteFailure } from './internal-types.js';
 import { decodeTagValue, encodeTagValue, escapeMeasurement } from './line-protocol.js';
+import { descriptorOf, metricFromRow, metricLine } from './metric-schema.js';
 import { optionsSchema } from './options.js';
 import {
-  descriptorOf,
   logFromRow,
   logLine,
-  metricFromRow,
-  metricLine,
   nextLogSeq,
   nextSeq,
   SPAN_COLUMNS,

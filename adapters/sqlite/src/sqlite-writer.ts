@@ -170,32 +170,26 @@ export class SqliteWriter {
     }
   }
 
-  /**
-   * Stores span rows made by {@link spanRow}. A span already stored (same trace and span id) is replaced, its
-   * attribute index row with it: the last write wins, as OTLP retries and the Collector expect.
-   */
+  /** Stores span rows ({@link spanRow}); a stored span is replaced by a second statement (last write wins). */
   writeSpanRows(rows: SpanRow[]): WriterResult {
-    const upsert = this.stmt(
+    const insert = this.stmt(
       `INSERT INTO spans (trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, duration_ns, status_code, status_message,
          attributes, events, links, extra, resource_id, scope_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (trace_id, span_id) DO UPDATE SET parent_span_id = excluded.parent_span_id, service = excluded.service,
-         name = excluded.name, kind = excluded.kind, start_ns = excluded.start_ns, end_ns = excluded.end_ns,
-         duration_ns = excluded.duration_ns, status_code = excluded.status_code, status_message = excluded.status_message,
-         attributes = excluded.attributes, events = excluded.events, links = excluded.links, extra = excluded.extra,
-         resource_id = excluded.resource_id, scope_id = excluded.scope_id
-       RETURNING id`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (trace_id, span_id) DO NOTHING`,
     );
-    const maxId = this.stmt('SELECT coalesce(max(id), 0) AS id FROM spans');
+    const replace = this.stmt(
+      `UPDATE spans SET parent_span_id = ?, service = ?, name = ?, kind = ?, start_ns = ?, end_ns = ?, duration_ns = ?,
+         status_code = ?, status_message = ?, attributes = ?, events = ?, links = ?, extra = ?, resource_id = ?, scope_id = ?
+       WHERE trace_id = ? AND span_id = ? RETURNING id`,
+    );
     const insertTokens = this.stmt('INSERT INTO span_attr_index (rowid, hashes) VALUES (?, ?)');
     const deleteTokens = this.stmt('DELETE FROM span_attr_index WHERE rowid = ?');
     const insertName = this.stmt('INSERT OR IGNORE INTO span_names (service, name) VALUES (?, ?)');
     return this.writeTx(() => {
-      // A new row's id is above every id stored before it (INTEGER PRIMARY KEY takes max + 1), so an id at or below
-      // the highest one seen is a replaced span whose index row must go first.
-      let highest = Number((maxId.get() as { id: number | bigint }).id);
       for (const row of rows) {
-        const { id } = upsert.get(
+        const resourceId = this.resourceIds.idOfJson(row[15]);
+        const scopeId = this.scopeIds.idOfJson(row[16]);
+        const info = insert.run(
           row[0],
           row[1],
           row[2],
@@ -211,11 +205,17 @@ export class SqliteWriter {
           row[12],
           row[13],
           row[14],
-          this.resourceIds.idOfJson(row[15]),
-          this.scopeIds.idOfJson(row[16]),
-        ) as { id: number | bigint };
-        if (Number(id) > highest) highest = Number(id);
-        else deleteTokens.run(id);
+          resourceId,
+          scopeId,
+        );
+        let id: number | bigint = info.lastInsertRowid;
+        if (info.changes === 0) {
+          const values = [row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10], row[11], row[12]];
+          id = (
+            replace.get(...values, row[13], row[14], resourceId, scopeId, row[0], row[1]) as { id: number | bigint }
+          ).id;
+          deleteTokens.run(id);
+        }
         insertTokens.run(id, row[17]);
         const nameKey = `${row[3]}\u0000${row[4]}`;
         if (!this.knownNames.has(nameKey)) {
