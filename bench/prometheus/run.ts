@@ -11,22 +11,11 @@
  * (OpenMetrics + gzip), which the OTel exporter does not offer.
  */
 import { createServer as createHttpServer, request } from 'node:http';
-import { createServer } from 'node:net';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { freePort } from '@rohas/integration-tests/process-utils';
 import { PrometheusPullReader } from '@rohas/telemetry-prometheus';
 import client from 'prom-client';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function scrape(url: string, headers: Record<string, string> = {}): Promise<{ ms: number; bytes: number }> {
   return new Promise((resolve, reject) => {

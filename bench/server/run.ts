@@ -12,11 +12,11 @@
 //    search by service, by attribute, logs), vs the same queries made in-process on the adapter, one at a time.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { freePort } from '@rohas/integration-tests/process-utils';
 import type { SpanRecord, TelemetryAdapter } from '@rohas/telemetry';
 import { normalizeTraceQuery } from '@rohas/telemetry/adapter';
 import { otlpTypes, toAnyValue } from '@rohas/telemetry-server';
@@ -117,17 +117,6 @@ function encodeRequests(): Uint8Array[] {
     bodies.push(type.encode(type.fromObject(message)).finish());
   }
   return bodies;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
 }
 
 async function startServerProcess(dir: string): Promise<{ url: string; child: ChildProcess }> {

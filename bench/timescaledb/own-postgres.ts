@@ -2,9 +2,9 @@
 // when run as root (initdb refuses root), data in a temp folder removed at the end.
 import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@rohas/integration-tests/process-utils';
 
 function binDir(): string {
   if (process.env.ROHAS_TEST_PG_BINDIR) return process.env.ROHAS_TEST_PG_BINDIR;
@@ -22,17 +22,6 @@ function postgresUser(): { uid: number; gid: number } | undefined {
     if (user === 'postgres') return { uid: Number(uid), gid: Number(gid) };
   }
   throw new Error('running as root and there is no postgres user for initdb');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startPostgres(): Promise<{ url: string; version: string; stop: () => void }> {

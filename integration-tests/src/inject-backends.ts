@@ -7,6 +7,8 @@
  * A missing backend skips its tests loudly (a console warning plus a skipped describe in the
  * report), and fails them under CI=true unless the backend is listed in ROHAS_TEST_OPTIONAL.
  */
+
+import { where } from '@rohas/telemetry/adapter';
 import { describe, inject, it } from 'vitest';
 import type { BackendName, BackendsInfo, BackendsStatus } from './types.js';
 
@@ -19,7 +21,7 @@ declare module 'vitest' {
   }
 }
 
-const COMPONENT = '[rohas-telemetry] [integration-tests]';
+const COMPONENT = where('integration-tests');
 
 /** Everything provided (absent keys = backends this run could not provide). */
 export function backends(): BackendsInfo {

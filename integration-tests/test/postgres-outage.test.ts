@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTelemetry, defaultConfig, type Telemetry } from '@rohas/telemetry';
 import { makeSpan, runId } from '@rohas/telemetry-test-suite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPgBinDir } from '../src/backends/postgres.js';
+import { freePort } from '../src/backends/process-utils.js';
 import { admin, makeAdapter, recordingLogger } from './timescaledb-helpers.js';
 
 /*
@@ -24,17 +24,6 @@ function postgresUser(): { uid: number; gid: number } | undefined {
     if (user === 'postgres') return { uid: Number(uid), gid: Number(gid) };
   }
   throw new Error('running as root and there is no postgres user for initdb');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** A PostgreSQL server this file owns: initdb once, then pg_ctl start / stop at will. */

@@ -10,7 +10,6 @@ import {
   ATTRIBUTE_OPERATORS,
   asError,
   compareSpans,
-  decodeAnyValue,
   decodeAttributes,
   decodeCursor,
   encodeCursor,
@@ -42,14 +41,12 @@ import {
 import type { Backend, Measurements, Row, SelectSpec } from './internal-types.js';
 import { WriteFailure } from './internal-types.js';
 import { decodeTagValue, encodeTagValue, escapeMeasurement } from './line-protocol.js';
+import { descriptorOf, metricFromRow, metricLine } from './metric-schema.js';
 import { optionsSchema } from './options.js';
 import { readRawPoints } from './raw-points.js';
 import {
-  descriptorOf,
   logFromRow,
   logLine,
-  metricFromRow,
-  metricLine,
   nextLogSeq,
   nextSeq,
   SPAN_COLUMNS,
@@ -327,8 +324,8 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
         paging: true,
       },
       async write(spans) {
-        const written = nextSeq();
-        return writeLines('spans', () => spans.map((s) => spanLine(lp, s, tbc, written)));
+        // One stamp per span, so of two copies of a span in one batch the later one is the newest (last write wins).
+        return writeLines('spans', () => spans.map((s) => spanLine(lp, s, tbc, nextSeq())));
       },
       async findTraces(q: NormalizedTraceQuery): Promise<Page<TraceSummary>> {
         return query('findTraces', async () => {
@@ -373,7 +370,11 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
             .sort((a, b) => (a.t !== b.t ? (a.t > b.t ? -1 : 1) : a.id > b.id ? -1 : 1));
           const page = keyed.slice(0, q.limit);
           const spans = await spansOf(page.map((k) => k.id));
-          const items = page.filter((k) => spans.has(k.id)).map((k) => summarizeTrace(spans.get(k.id)!));
+          // A row of a span's older copy (re-written with other tags, so left in another series) may have matched:
+          // only a trace whose newest copies still match is returned (the last write wins).
+          const items = page
+            .filter((k) => spans.get(k.id)?.some((s) => spanMatches(s, q)))
+            .map((k) => summarizeTrace(spans.get(k.id)!));
           const last = page[page.length - 1];
           return {
             items,

@@ -19,7 +19,8 @@ export {
   formatLine,
   quoteString,
 } from './line-protocol.js';
-export { defaults, optionsSchema } from './options.js';
 /** The schema's line encoders (one line per record), e.g. to replay records with another line-protocol writer. */
-export { logLine, metricLine, spanLine } from './schema.js';
+export { metricLine } from './metric-schema.js';
+export { defaults, optionsSchema } from './options.js';
+export { logLine, spanLine } from './schema.js';
 export type { InfluxDbOptions } from './types.js';

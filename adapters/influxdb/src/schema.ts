@@ -13,20 +13,14 @@ import {
   encodeAttributes,
   encodeRecordPart,
   eventsCodec,
-  exemplarsCodec,
-  exponentialHistogramCodec,
-  histogramCodec,
-  instrumentTypeOf,
   type LogRecord,
   linksCodec,
-  type MetricPoint,
   resourceCodec,
   type SpanRecord,
   scopeCodec,
   serviceNameOf,
   spanKindOf,
   statusCodeOf,
-  temporalityOf,
 } from '@rohas/telemetry/adapter';
 import type { Measurements, Row, RowValue } from './internal-types.js';
 import {
@@ -34,10 +28,8 @@ import {
   encodeTagValue,
   escapeKey,
   type FieldValue,
-  formatFieldValue,
   formatPoint,
   QuotedString,
-  quoteString,
 } from './line-protocol.js';
 
 export const SECOND = 1_000_000_000n;
@@ -105,7 +97,7 @@ export function logPointTime(time: bigint, seq: bigint): bigint {
   return secondOf(time) + (seq % 1_000_000_000n);
 }
 
-const json = (v: object): string => encodeRecordPart(v);
+export const json = (v: object): string => encodeRecordPart(v);
 
 /*
  * Resources and scopes are shared by many records (the core caches them per SDK resource), so their encoded, quoted JSON and a
@@ -117,7 +109,7 @@ interface Encoded {
   hash: string;
 }
 const encodedCache = new WeakMap<object, Encoded>();
-function encoded(obj: object, encode: () => string): Encoded {
+export function encoded(obj: object, encode: () => string): Encoded {
   let e = encodedCache.get(obj);
   if (e === undefined) {
     const text = encode();
@@ -126,11 +118,11 @@ function encoded(obj: object, encode: () => string): Encoded {
   }
   return e;
 }
-const cachedJson = (obj: object): QuotedString => encoded(obj, () => json(obj)).field;
+export const cachedJson = (obj: object): QuotedString => encoded(obj, () => json(obj)).field;
 
 /** 64 bits as hex from two FNV-1a 32-bit hashes (different offset bases) over the parts and a separator, in one pass
  * without concatenating them: a series key, not a security boundary. */
-function hash64(...parts: string[]): string {
+export function hash64(...parts: string[]): string {
   let a = 0x811c9dc5;
   let b = 0x050c5d1f;
   for (const text of parts) {
@@ -149,7 +141,7 @@ function hash64(...parts: string[]): string {
  * encodeAttributes of the core, without its intermediate object when every value is a string, a finite number or a
  * boolean (the common case): plain JSON.stringify gives the same text for those.
  */
-function attributesJson(attributes: Attributes): string {
+export function attributesJson(attributes: Attributes): string {
   for (const k in attributes) {
     const v = attributes[k];
     const t = typeof v;
@@ -161,7 +153,7 @@ function attributesJson(attributes: Attributes): string {
 
 /** Escaped tag text per value: tag values are low-cardinality by design, so this stays small (and is capped). */
 const tagTextCache = new Map<string, string>();
-function tagText(value: string): string {
+export function tagText(value: string): string {
   let t = tagTextCache.get(value);
   if (t === undefined) {
     t = escapeKey(encodeTagValue(value));
@@ -171,7 +163,7 @@ function tagText(value: string): string {
   return t;
 }
 
-const int = (n: number | undefined): bigint | undefined =>
+export const int = (n: number | undefined): bigint | undefined =>
   n === undefined || n === 0 ? undefined : BigInt(Math.trunc(n));
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -251,7 +243,7 @@ export function toBigInt(v: RowValue | undefined): bigint {
   throw new Error(`expected an integer, got ${String(v)}`);
 }
 const toNum = (v: RowValue | undefined): number | undefined => (v === null || v === undefined ? undefined : Number(v));
-const str = (v: RowValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+export const str = (v: RowValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
 
 export function spanFromRow(row: Row): SpanRecord {
   const span: SpanRecord = {
@@ -282,151 +274,6 @@ export function spanFromRow(row: Row): SpanRecord {
   const dl = toNum(row.dropped_links);
   if (dl) span.droppedLinksCount = dl;
   return span;
-}
-
-// ---------------------------------------------------------------------------------------------------------------------
-// Metrics
-// ---------------------------------------------------------------------------------------------------------------------
-
-/** The parts of a metric line that are the same for consecutive points of one stream, kept for the next point. */
-interface MetricStreamText {
-  measurement: string;
-  name: string;
-  type: string;
-  resource: object;
-  scope: object;
-  description: string | undefined;
-  unit: string | undefined;
-  temporality: string;
-  isMonotonic: boolean | undefined;
-  /** `<measurement>,metric=..,service=..,sid=` */
-  head: string;
-  /** `,type=.. ` */
-  typeTag: string;
-  /** `resource=..,scope=..,temporality=..[,monotonic=..],descriptor=..,start_ns=` */
-  tail: string;
-  resourceHash: string;
-}
-/** Per metric name: points of one name usually share resource, scope and descriptor. Capped, as names are bounded. */
-const streams = new Map<string, MetricStreamText>();
-
-function streamText(m: Measurements, p: MetricPoint): MetricStreamText {
-  const l = streams.get(p.name);
-  if (
-    l &&
-    l.measurement === m.metrics &&
-    l.name === p.name &&
-    l.type === p.type &&
-    l.resource === p.resource &&
-    l.scope === p.scope &&
-    l.description === p.description &&
-    l.unit === p.unit &&
-    l.temporality === p.temporality &&
-    l.isMonotonic === p.isMonotonic
-  ) {
-    return l;
-  }
-  const resource = encoded(p.resource, () => json(p.resource));
-  const monotonic = p.isMonotonic === undefined ? '' : `monotonic=${p.isMonotonic},`;
-  const text: MetricStreamText = {
-    measurement: m.metrics,
-    name: p.name,
-    type: p.type,
-    resource: p.resource,
-    scope: p.scope,
-    description: p.description,
-    unit: p.unit,
-    temporality: p.temporality,
-    isMonotonic: p.isMonotonic,
-    head: `${m.metrics},metric=${tagText(p.name)},service=${tagText(serviceNameOf(p.resource))},sid=`,
-    typeTag: `,type=${tagText(p.type)} `,
-    tail: `resource=${resource.field.text},scope=${cachedJson(p.scope).text},temporality=${quoteString(p.temporality)},${monotonic}descriptor=${descriptorJson(p.description, p.unit).text},start_ns=`,
-    resourceHash: resource.hash,
-  };
-  if (streams.size >= 10_000) streams.clear();
-  streams.set(p.name, text);
-  return text;
-}
-
-export function metricLine(m: Measurements, p: MetricPoint): string {
-  // The hot path of metric ingest: the line is built directly (no field object), and what consecutive points of one
-  // stream share is reused. Attribute objects are new per data point (the core copies them), so they are encoded here.
-  const attributesText = attributesJson(p.attributes);
-  const st = streamText(m, p);
-  const sid = hash64(attributesText, st.resourceHash, p.scope.name, p.scope.version ?? '', p.temporality, p.unit ?? '');
-  let fields = '';
-  if (p.value !== undefined) {
-    fields = Number.isFinite(p.value)
-      ? `value=${formatFieldValue(p.value)},`
-      : `value_text=${quoteString(String(p.value))},`;
-  }
-  const h = p.histogram ?? p.exponentialHistogram;
-  if (h) {
-    fields += `count=${Math.trunc(h.count)}i,`;
-    if (h.sum !== undefined && Number.isFinite(h.sum)) fields += `sum=${formatFieldValue(h.sum)},`;
-    fields += p.histogram ? `histogram=${quoteString(json(p.histogram))},` : `exp_histogram=${quoteString(json(h))},`;
-  }
-  if (p.exemplars?.length) fields += `exemplars=${quoteString(json(p.exemplars))},`;
-  return [
-    st.head,
-    sid,
-    st.typeTag,
-    fields,
-    'attributes=',
-    quoteString(attributesText),
-    ',',
-    st.tail,
-    String(p.startTimeUnixNano),
-    'i ',
-    String(p.timeUnixNano),
-  ].join('');
-}
-
-const descriptors = new Map<string, QuotedString>();
-let lastDescriptor: { description: string | undefined; unit: string | undefined; text: QuotedString } | undefined;
-function descriptorJson(description: string | undefined, unit: string | undefined): QuotedString {
-  if (lastDescriptor && lastDescriptor.description === description && lastDescriptor.unit === unit)
-    return lastDescriptor.text;
-  const key = `${description ?? ''}\u0000${unit ?? ''}`;
-  let text = descriptors.get(key);
-  if (text === undefined) {
-    text = new QuotedString(json({ description, unit }));
-    if (descriptors.size > 10_000) descriptors.clear();
-    descriptors.set(key, text);
-  }
-  lastDescriptor = { description, unit, text };
-  return text;
-}
-
-export function descriptorOf(text: string | undefined): { description?: string; unit?: string } {
-  if (!text) return {};
-  const d = decodeAnyValue(text) as { description?: string; unit?: string };
-  const out: { description?: string; unit?: string } = {};
-  if (d.description) out.description = d.description;
-  if (d.unit) out.unit = d.unit;
-  return out;
-}
-
-export function metricFromRow(row: Row): MetricPoint {
-  const p: MetricPoint = {
-    name: decodeTagValue(row.metric as string),
-    ...descriptorOf(str(row.descriptor)),
-    type: instrumentTypeOf(row.type),
-    temporality: temporalityOf(row.temporality),
-    attributes: decodeAttributes(str(row.attributes)),
-    resource: resourceCodec.decode(row.resource as string),
-    scope: scopeCodec.decode(row.scope as string),
-    startTimeUnixNano: toBigInt(row.start_ns),
-    timeUnixNano: toBigInt(row.time),
-  };
-  if (typeof row.monotonic === 'boolean') p.isMonotonic = row.monotonic;
-  if (row.value !== null && row.value !== undefined) p.value = Number(row.value);
-  else if (typeof row.value_text === 'string') p.value = Number(row.value_text);
-  if (typeof row.histogram === 'string') p.histogram = histogramCodec.decode(row.histogram);
-  if (typeof row.exp_histogram === 'string')
-    p.exponentialHistogram = exponentialHistogramCodec.decode(row.exp_histogram);
-  if (typeof row.exemplars === 'string') p.exemplars = exemplarsCodec.decode(row.exemplars);
-  return p;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

@@ -1,10 +1,10 @@
 import { makeFullLog, makeFullSpan, makePoint, makeSpan } from '@rohas/telemetry-test-suite';
 import { describe, expect, it } from 'vitest';
 import { formatPoint } from '../src/line-protocol.js';
+import { metricLine } from '../src/metric-schema.js';
 import {
   logLine,
   logPointTime,
-  metricLine,
   nextLogSeq,
   SECOND,
   secondOf,

@@ -14,6 +14,7 @@ import {
   type MetricPullEndpoint,
   readOptions,
   type TelemetryAdapter,
+  where,
 } from '@rohas/telemetry/adapter';
 import type { CatalogEntry } from './internal-types.js';
 import { optionsSchema } from './options.js';
@@ -32,6 +33,9 @@ export {
   type PrometheusReaderOptions,
   TEXT_CONTENT_TYPE,
 } from './reader.js';
+
+const W = where('prometheus');
+
 export { escapeLabelValue, renderResourceMetrics } from './render.js';
 export type { PrometheusAdapterOptions } from './types.js';
 
@@ -57,10 +61,9 @@ export function resolveOptions(raw: Record<string, unknown>, env: NodeJS.Process
   const envPort = env.OTEL_EXPORTER_PROMETHEUS_PORT;
   const port = o.port ?? (envPort ? Number(envPort) : 9464);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(
-      `[rohas-telemetry] [prometheus] OTEL_EXPORTER_PROMETHEUS_PORT must be an integer from 0 to 65535, got ${envPort}`,
-      { key: 'port' },
-    );
+    throw new ConfigError(`${W} OTEL_EXPORTER_PROMETHEUS_PORT must be an integer from 0 to 65535, got ${envPort}`, {
+      key: 'port',
+    });
   }
   const path = o.path ?? '/metrics';
   return {
@@ -119,9 +122,7 @@ export const createAdapter: AdapterFactory = (ctx: AdapterContext): TelemetryAda
     metricsPull,
     async init() {
       if (!api) {
-        ctx.logger.info(
-          '[rohas-telemetry] [prometheus] no endpoint set: metrics are served for scraping but cannot be queried back',
-        );
+        ctx.logger.info(`${W} no endpoint set: metrics are served for scraping but cannot be queried back`);
         return;
       }
       try {
@@ -129,7 +130,7 @@ export const createAdapter: AdapterFactory = (ctx: AdapterContext): TelemetryAda
       } catch (error) {
         // Prometheus may come up after the app; reads fail with their own error until then.
         ctx.logger.warn(
-          `[rohas-telemetry] [prometheus] Prometheus server at ${options.endpoint} does not answer yet: ${(error as Error).message}`,
+          `${W} Prometheus server at ${options.endpoint} does not answer yet: ${(error as Error).message}`,
         );
       }
     },

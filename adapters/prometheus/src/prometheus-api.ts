@@ -10,10 +10,13 @@ import {
   type NormalizedMetricQuery,
   QueryError,
   TelemetryError,
+  where,
 } from '@rohas/telemetry/adapter';
 import type { CatalogEntry } from './internal-types.js';
 import { sanitizeLabelName, sanitizeMetricName } from './naming.js';
 import { buildPromQL, NON_ATTRIBUTE_LABELS, promDuration, type ResolvedMetric } from './promql.js';
+
+const W = where('prometheus');
 
 interface MetadataEntry {
   type: string;
@@ -81,12 +84,9 @@ export class PrometheusApi {
         },
       );
     } catch (error) {
-      throw new TelemetryError(
-        `[rohas-telemetry] [prometheus] cannot reach ${this.base}${path}: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
+      throw new TelemetryError(`${W} cannot reach ${this.base}${path}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     const text = await res.text();
     let json: ApiResponse<T> | undefined;
@@ -96,7 +96,7 @@ export class PrometheusApi {
       json = undefined;
     }
     if (!res.ok || !json || json.status !== 'success') {
-      const message = `[rohas-telemetry] [prometheus] ${path} answered ${res.status}: ${json?.error ?? text.slice(0, 200)}`;
+      const message = `${W} ${path} answered ${res.status}: ${json?.error ?? text.slice(0, 200)}`;
       if (json?.errorType === 'bad_data') throw new QueryError(message, field);
       throw new TelemetryError(message);
     }
@@ -130,10 +130,7 @@ export class PrometheusApi {
     candidates.sort((a, b) => a.length - b.length);
     const key = candidates[0];
     if (key === undefined) {
-      throw new QueryError(
-        `[rohas-telemetry] [prometheus] metric ${name} is not known to the Prometheus server at ${this.base}`,
-        'name',
-      );
+      throw new QueryError(`${W} metric ${name} is not known to the Prometheus server at ${this.base}`, 'name');
     }
     const entry = meta[key]![0]!;
     const kind = entry.type === 'counter' ? 'counter' : entry.type === 'histogram' ? 'histogram' : 'gauge';

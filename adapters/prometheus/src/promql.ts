@@ -3,9 +3,11 @@
  * {@link promqlString} (a double-quoted string literal with Go escapes) and every regex through {@link regexLiteral}.
  */
 import type { AttributeFilter, MetricAggregation, NormalizedMetricQuery } from '@rohas/telemetry/adapter';
-import { QueryError } from '@rohas/telemetry/adapter';
+import { QueryError, where } from '@rohas/telemetry/adapter';
 import { sanitizeLabelName } from './naming.js';
 import { attributeValueText } from './render.js';
+
+const W = where('prometheus');
 
 /**
  * A PromQL double-quoted string literal holding exactly `value`: backslash, double quote and every control
@@ -126,7 +128,7 @@ export function buildPromQL(q: NormalizedMetricQuery, metric: ResolvedMetric, ra
         return `sum ${by} (${over('last_over_time', `${f}_sum`)})`;
       default:
         throw new QueryError(
-          `[rohas-telemetry] [prometheus] aggregation ${agg} is not available for histograms: Prometheus keeps no min or max of classic histograms`,
+          `${W} aggregation ${agg} is not available for histograms: Prometheus keeps no min or max of classic histograms`,
           'aggregation',
         );
     }
@@ -148,5 +150,5 @@ export function buildPromQL(q: NormalizedMetricQuery, metric: ResolvedMetric, ra
     case 'last':
       return `sum ${by} (${over('last_over_time', s)})`;
   }
-  throw new QueryError(`[rohas-telemetry] [prometheus] unknown aggregation ${String(agg)}`, 'aggregation');
+  throw new QueryError(`${W} unknown aggregation ${String(agg)}`, 'aggregation');
 }

@@ -9,10 +9,13 @@ import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { AggregationTemporality, type MetricProducer, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { DiagnosticLogger } from '@rohas/telemetry/adapter';
+import { where } from '@rohas/telemetry/adapter';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { DeltaToCumulative } from './delta-to-cumulative.js';
 import type { CatalogEntry } from './internal-types.js';
 import { renderChunks } from './render.js';
+
+const W = where('prometheus');
 
 const gzip = promisify(gzipCallback);
 
@@ -122,7 +125,7 @@ export class PrometheusPullReader extends MetricReader {
     }
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
-        this.logger.error(`[rohas-telemetry] [prometheus] scrape failed: ${(error as Error).message}`, { error });
+        this.logger.error(`${W} scrape failed: ${(error as Error).message}`, { error });
         if (!res.headersSent) {
           res.statusCode = 500;
           res.setHeader('content-type', 'text/plain; charset=utf-8');
@@ -134,17 +137,12 @@ export class PrometheusPullReader extends MetricReader {
     this.server.unref();
     this.ready = new Promise<void>((resolve, reject) => {
       this.server.once('error', (error) => {
-        this.logger.error(
-          `[rohas-telemetry] [prometheus] cannot listen on ${this.host}:${this.port}: ${(error as Error).message}`,
-          { error },
-        );
-        reject(
-          new Error(`[rohas-telemetry] [prometheus] cannot listen on ${this.host}:${this.port}`, { cause: error }),
-        );
+        this.logger.error(`${W} cannot listen on ${this.host}:${this.port}: ${(error as Error).message}`, { error });
+        reject(new Error(`${W} cannot listen on ${this.host}:${this.port}`, { cause: error }));
       });
       this.server.listen({ host: this.host, port: this.port }, () => {
         this.port = (this.server.address() as AddressInfo).port;
-        this.logger.info(`[rohas-telemetry] [prometheus] serving metrics at ${this.url}`);
+        this.logger.info(`${W} serving metrics at ${this.url}`);
         resolve();
       });
     });
@@ -166,8 +164,7 @@ export class PrometheusPullReader extends MetricReader {
   /** Collects and renders; the parts concatenated are the exposition. */
   private async renderParts(openMetrics: boolean): Promise<string[]> {
     const { resourceMetrics, errors } = await this.collect();
-    for (const error of errors)
-      this.logger.warn(`[rohas-telemetry] [prometheus] collection error: ${String(error)}`, { error });
+    for (const error of errors) this.logger.warn(`${W} collection error: ${String(error)}`, { error });
     const parts = renderChunks(this.deltas.convert(resourceMetrics), {
       openMetrics,
       prefix: this.prefix,
@@ -202,7 +199,7 @@ export class PrometheusPullReader extends MetricReader {
     if (this.onOverflowOption) this.onOverflowOption(name);
     else {
       this.logger.warn(
-        `[rohas-telemetry] [prometheus] metric ${name} has more than ${this.cardinalityLimit - 1} attribute sets (max_series_per_metric = ${this.cardinalityLimit}); further ones are folded into the series labelled otel_metric_overflow="true"`,
+        `${W} metric ${name} has more than ${this.cardinalityLimit - 1} attribute sets (max_series_per_metric = ${this.cardinalityLimit}); further ones are folded into the series labelled otel_metric_overflow="true"`,
         { metric: name, limit: this.cardinalityLimit },
       );
     }
@@ -212,7 +209,7 @@ export class PrometheusPullReader extends MetricReader {
     const key = `${name}\u0000${reason}`;
     if (this.dropped.has(key)) return;
     this.dropped.add(key);
-    this.logger.warn(`[rohas-telemetry] [prometheus] metric ${name} is not exposed: ${reason}`, { metric: name });
+    this.logger.warn(`${W} metric ${name} is not exposed: ${reason}`, { metric: name });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

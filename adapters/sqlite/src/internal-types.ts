@@ -1,5 +1,4 @@
 import type { LogRecord, MetricPoint, RetentionResult } from '@rohas/telemetry/adapter';
-import type { WriterResult } from './sqlite-writer.js';
 
 /**
  * A span as the values of its row: trace id, span id, parent, service, name, kind, start, end, duration, status code,
@@ -41,3 +40,6 @@ export interface WriterResponse {
   retention?: RetentionResult;
   error?: string;
 }
+
+/** What one write transaction of the writer returns (plain data, so it crosses the worker thread boundary). */
+export type WriterResult = { ok: true } | { ok: false; message: string; code?: string; retryable: boolean };

@@ -36,6 +36,7 @@ import {
   type TraceCursor,
   type TraceStore,
   type TraceSummary,
+  where,
 } from '@rohas/telemetry/adapter';
 import type BetterSqlite3 from 'better-sqlite3';
 import { attributeToken, serviceToken } from './attr-hash.js';
@@ -49,7 +50,7 @@ import { InlineWritePort, ThreadWritePort, type WritePort, workerFile } from './
 type Database = BetterSqlite3.Database;
 type Row = Record<string, unknown>;
 
-const tag = '[rohas-telemetry] [sqlite]';
+const tag = where('sqlite');
 
 /** Rows read per step while walking spans newest-first for findTraces. */
 const WALK_CHUNK = 512;

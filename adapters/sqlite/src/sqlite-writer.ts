@@ -14,20 +14,22 @@ import {
   type SignalRetention,
   serviceNameOf,
   TelemetryError,
+  where,
 } from '@rohas/telemetry/adapter';
 import type BetterSqlite3 from 'better-sqlite3';
 import { encodeResource, encodeScope } from './codec.js';
-import type { SpanRow } from './internal-types.js';
+import type { SpanRow, WriterResult } from './internal-types.js';
+
+export type { WriterResult } from './internal-types.js';
 
 type Database = BetterSqlite3.Database;
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
-const tag = '[rohas-telemetry] [sqlite]';
+const tag = where('sqlite');
 /** Rows deleted per transaction by retention, so writers and readers never wait long. */
 const DELETE_CHUNK = 5000;
 
 /** A write result that can cross a thread boundary: the error as a message and code. */
-export type WriterResult = { ok: true } | { ok: false; message: string; code?: string; retryable: boolean };
 
 /** Opens a connection with the settings every connection of the adapter uses. */
 export function openDatabase(Driver: typeof BetterSqlite3, file: string, cacheMb: number): Database {
@@ -168,17 +170,25 @@ export class SqliteWriter {
     }
   }
 
-  /** Stores span rows made by {@link spanRow}; a span already stored (same trace and span id) is left as it is. */
+  /** Stores span rows ({@link spanRow}); a stored span is replaced by a second statement (last write wins). */
   writeSpanRows(rows: SpanRow[]): WriterResult {
     const insert = this.stmt(
       `INSERT INTO spans (trace_id, span_id, parent_span_id, service, name, kind, start_ns, end_ns, duration_ns, status_code, status_message,
          attributes, events, links, extra, resource_id, scope_id)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (trace_id, span_id) DO NOTHING`,
     );
+    const replace = this.stmt(
+      `UPDATE spans SET parent_span_id = ?, service = ?, name = ?, kind = ?, start_ns = ?, end_ns = ?, duration_ns = ?,
+         status_code = ?, status_message = ?, attributes = ?, events = ?, links = ?, extra = ?, resource_id = ?, scope_id = ?
+       WHERE trace_id = ? AND span_id = ? RETURNING id`,
+    );
     const insertTokens = this.stmt('INSERT INTO span_attr_index (rowid, hashes) VALUES (?, ?)');
+    const deleteTokens = this.stmt('DELETE FROM span_attr_index WHERE rowid = ?');
     const insertName = this.stmt('INSERT OR IGNORE INTO span_names (service, name) VALUES (?, ?)');
     return this.writeTx(() => {
       for (const row of rows) {
+        const resourceId = this.resourceIds.idOfJson(row[15]);
+        const scopeId = this.scopeIds.idOfJson(row[16]);
         const info = insert.run(
           row[0],
           row[1],
@@ -195,11 +205,18 @@ export class SqliteWriter {
           row[12],
           row[13],
           row[14],
-          this.resourceIds.idOfJson(row[15]),
-          this.scopeIds.idOfJson(row[16]),
+          resourceId,
+          scopeId,
         );
-        if (info.changes === 0) continue;
-        insertTokens.run(info.lastInsertRowid, row[17]);
+        let id: number | bigint = info.lastInsertRowid;
+        if (info.changes === 0) {
+          const values = [row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10], row[11], row[12]];
+          id = (
+            replace.get(...values, row[13], row[14], resourceId, scopeId, row[0], row[1]) as { id: number | bigint }
+          ).id;
+          deleteTokens.run(id);
+        }
+        insertTokens.run(id, row[17]);
         const nameKey = `${row[3]}\u0000${row[4]}`;
         if (!this.knownNames.has(nameKey)) {
           insertName.run(row[3], row[4]);

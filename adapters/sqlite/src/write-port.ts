@@ -12,12 +12,13 @@ import {
   type WriteResult,
   workerEnv,
   workerExecArgv,
+  where,
 } from '@rohas/telemetry/adapter';
 import { spanRow } from './codec.js';
 import type { WriterRequest, WriterResponse } from './internal-types.js';
 import type { SqliteWriter, WriterResult } from './sqlite-writer.js';
 
-const tag = '[rohas-telemetry] [sqlite]';
+const tag = where('sqlite');
 
 export type WriteOp = 'spans' | 'points' | 'logs';
 type Items = SpanRecord[] | MetricPoint[] | LogRecord[];

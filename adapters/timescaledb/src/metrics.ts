@@ -1,6 +1,5 @@
 import type {
   Attributes,
-  HistogramValue,
   InstrumentType,
   MetricCapabilities,
   MetricDescriptor,

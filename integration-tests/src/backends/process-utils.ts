@@ -3,9 +3,10 @@ import { accessSync, closeSync, constants, openSync, readFileSync, rmSync } from
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { where } from '@rohas/telemetry/adapter';
 
 /** Prefix of every error this package throws, as the team's error format asks. */
-export const COMPONENT = '[rohas-telemetry] [integration-tests]';
+export const COMPONENT = where('integration-tests');
 
 /** Make an error in the team format, keeping the cause. */
 export function backendError(message: string, cause?: unknown): Error {

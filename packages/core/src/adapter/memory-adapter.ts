@@ -1,4 +1,4 @@
-import { matchesAllFilters, serviceNameOf } from '../attributes.js';
+import { serviceNameOf } from '../attributes.js';
 import type { LogRecord, MetricPoint, SpanRecord } from '../model.js';
 import {
   ALL_AGGREGATIONS,
@@ -8,7 +8,6 @@ import {
   type Page,
   type TraceSummary,
 } from '../query.js';
-import { decodeCursor, encodeCursor } from '../query-support.js';
 import type { AdapterContext, SignalRetention, TelemetryAdapter } from './contract.js';
 import {
   compareSpans,
@@ -18,6 +17,7 @@ import {
   pointMatches,
   rawPointMatches,
   retentionCutoff,
+  searchLogs,
   searchTraces,
   seriesFromPoints,
 } from './reference.js';
@@ -125,45 +125,8 @@ export function createMemoryAdapter(context?: Partial<AdapterContext>): Telemetr
         return { ok: true };
       },
       async queryLogs(q: NormalizedLogQuery): Promise<Page<LogRecord>> {
-        const after = q.cursor ? decodeCursor<LogCursor>(q.cursor) : undefined;
-        const desc = q.order === 'desc';
-        const matching = logs.filter(({ seq, record: r }) => {
-          if (q.start !== undefined && r.timeUnixNano < q.start) return false;
-          if (q.end !== undefined && r.timeUnixNano >= q.end) return false;
-          if (q.minSeverity !== undefined && r.severityNumber < q.minSeverity) return false;
-          if (q.traceId !== undefined && r.traceId !== q.traceId) return false;
-          if (q.spanId !== undefined && r.spanId !== q.spanId) return false;
-          if (q.service !== undefined && serviceNameOf(r.resource) !== q.service) return false;
-          if (q.text !== undefined && !logBodyText(r.body).includes(q.text)) return false;
-          if (after) {
-            const s = Number(after.s);
-            if (
-              desc
-                ? r.timeUnixNano > after.t || (r.timeUnixNano === after.t && seq >= s)
-                : r.timeUnixNano < after.t || (r.timeUnixNano === after.t && seq <= s)
-            ) {
-              return false;
-            }
-          }
-          return matchesAllFilters(q.attributes, r.attributes, r.resource.attributes);
-        });
-        matching.sort((a, b) => {
-          const c =
-            a.record.timeUnixNano !== b.record.timeUnixNano
-              ? a.record.timeUnixNano < b.record.timeUnixNano
-                ? -1
-                : 1
-              : a.seq - b.seq;
-          return desc ? -c : c;
-        });
-        const page = matching.slice(0, q.limit);
-        const last = page[page.length - 1];
-        return {
-          items: page.map((l) => structuredClone(l.record)),
-          ...(matching.length > q.limit && last
-            ? { nextCursor: encodeCursor({ t: last.record.timeUnixNano, s: last.seq } satisfies LogCursor) }
-            : {}),
-        };
+        const page = searchLogs(logs, q);
+        return { ...page, items: page.items.map((r) => structuredClone(r)) };
       },
     },
     async init() {},

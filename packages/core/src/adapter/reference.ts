@@ -7,6 +7,7 @@ import { encodeAnyValue, matchesAllFilters, serviceNameOf } from '../attributes.
 import type { Attributes, HistogramValue, LogRecord, MetricPoint, SpanRecord } from '../model.js';
 import type {
   MetricSeries,
+  NormalizedLogQuery,
   NormalizedMetricQuery,
   NormalizedRawPointQuery,
   NormalizedTraceQuery,
@@ -253,4 +254,53 @@ export function searchTraces(traces: Iterable<readonly SpanRecord[]>, q: Normali
 /** The text a log `text` filter searches: a string body as it is, any other body as its {@link encodeAnyValue} JSON. */
 export function logBodyText(body: LogRecord['body']): string {
   return typeof body === 'string' ? body : encodeAnyValue(body);
+}
+
+/** Whether one log record satisfies every filter of a log query except paging (the reference semantics). */
+export function logMatches(r: LogRecord, q: NormalizedLogQuery): boolean {
+  if (q.start !== undefined && r.timeUnixNano < q.start) return false;
+  if (q.end !== undefined && r.timeUnixNano >= q.end) return false;
+  if (q.minSeverity !== undefined && r.severityNumber < q.minSeverity) return false;
+  if (q.traceId !== undefined && r.traceId !== q.traceId) return false;
+  if (q.spanId !== undefined && r.spanId !== q.spanId) return false;
+  if (q.service !== undefined && serviceNameOf(r.resource) !== q.service) return false;
+  if (q.text !== undefined && !logBodyText(r.body).includes(q.text)) return false;
+  return matchesAllFilters(q.attributes, r.attributes, r.resource.attributes);
+}
+
+/**
+ * One page of a log query over records with their store's write sequence — the reference semantics of queryLogs:
+ * ordered by time, then by sequence (newest first unless `order` is `asc`); the cursor holds that sort key.
+ */
+export function searchLogs(
+  entries: Iterable<{ seq: number; record: LogRecord }>,
+  q: NormalizedLogQuery,
+): Page<LogRecord> {
+  const after = q.cursor ? decodeCursor<LogCursor>(q.cursor) : undefined;
+  const desc = q.order === 'desc';
+  const s = after ? Number(after.s) : 0;
+  const matching: Array<{ seq: number; record: LogRecord }> = [];
+  for (const e of entries) {
+    const t = e.record.timeUnixNano;
+    if (after && (desc ? t > after.t || (t === after.t && e.seq >= s) : t < after.t || (t === after.t && e.seq <= s)))
+      continue;
+    if (logMatches(e.record, q)) matching.push(e);
+  }
+  matching.sort((a, b) => {
+    const c =
+      a.record.timeUnixNano !== b.record.timeUnixNano
+        ? a.record.timeUnixNano < b.record.timeUnixNano
+          ? -1
+          : 1
+        : a.seq - b.seq;
+    return desc ? -c : c;
+  });
+  const page = matching.slice(0, q.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((l) => l.record),
+    ...(matching.length > q.limit && last
+      ? { nextCursor: encodeCursor({ t: last.record.timeUnixNano, s: last.seq } satisfies LogCursor) }
+      : {}),
+  };
 }

@@ -1,0 +1,40 @@
+import type { SignalRetention, TelemetryAdapter } from '@rohas/telemetry/adapter';
+
+/** The parts of a test runner the suite uses (vitest's or a compatible one). */
+export interface SuiteApi {
+  describe: (name: string, fn: () => void) => void;
+  it: (name: string, fn: () => Promise<void> | void, timeout?: number) => void;
+  // biome-ignore lint/suspicious/noExplicitAny: the runner's own expect type differs between runners
+  expect: any;
+  beforeAll: (fn: () => Promise<void> | void, timeout?: number) => void;
+  afterAll: (fn: () => Promise<void> | void, timeout?: number) => void;
+}
+
+export interface ConformanceOptions {
+  /** Shown in test names, e.g. `sqlite` or `timescaledb (hypertables)`. */
+  name: string;
+  /** Returns a fresh adapter, not yet initialised. It may share its database with earlier adapters. */
+  createAdapter: (context: { retention: SignalRetention }) => TelemetryAdapter | Promise<TelemetryAdapter>;
+  /**
+   * Signals to test; each defaults to true, whatever the adapter has. Set `false` for a signal the adapter does not
+   * store (the suite fails on a missing store it was asked to test, rather than skipping it quietly).
+   */
+  signals?: { traces?: boolean; metrics?: boolean; logs?: boolean };
+  /** Per-test timeout in ms for slow remote backends; default 30,000. */
+  timeoutMs?: number;
+}
+
+/** What each part of the suite (traces.ts, metrics.ts, logs.ts, rewrite.ts) is given by runConformanceSuite. */
+export interface SuiteContext {
+  api: SuiteApi;
+  options: ConformanceOptions;
+  /** Per-test timeout in ms. */
+  timeout: number;
+  /** The shared adapter, opened (with no retention) before the first test. */
+  adapter: () => TelemetryAdapter;
+  /** Opens another adapter with the given retention; closed with the others after the suite. */
+  open: (retention: SignalRetention) => Promise<TelemetryAdapter>;
+}
+
+/** Retention that keeps everything. */
+export const KEEP: SignalRetention = { traces: 0, metrics: 0, logs: 0 };
