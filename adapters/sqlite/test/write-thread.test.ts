@@ -44,7 +44,7 @@ it('writes in a worker thread: the event loop turns while a batch is written', a
   } finally {
     await a.close();
   }
-});
+}, 60_000);
 
 it('with write_thread = false the same write holds the calling thread (the contrast the thread removes)', async () => {
   const a = await open(false);
@@ -54,7 +54,7 @@ it('with write_thread = false the same write holds the calling thread (the contr
   } finally {
     await a.close();
   }
-});
+}, 60_000);
 
 it('a script that closes the adapter exits by itself once the write thread is gone', () => {
   const child = spawnSync(
