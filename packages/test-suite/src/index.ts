@@ -32,8 +32,11 @@ import {
   SECOND,
 } from './fixtures.js';
 
+import { runPagingTests } from './paging.js';
+
 export { canonicalLog, canonicalSpan } from './canonical.js';
 export * from './fixtures.js';
+export { PAGING_LOGS, PAGING_TRACES, runPagingTests } from './paging.js';
 
 /** The parts of a test runner the suite uses (vitest's or a compatible one). */
 export interface SuiteApi {
@@ -96,6 +99,7 @@ export function runConformanceSuite(api: SuiteApi, options: ConformanceOptions):
     if (wants('metrics')) describe('metrics', () => metricTests());
     if (wants('logs')) describe('logs', () => logTests());
   });
+  runPagingTests(api, options);
 
   // -------------------------------------------------------------------------------------------------------------------
   function traceTests(): void {
