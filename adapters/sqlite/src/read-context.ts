@@ -43,12 +43,29 @@ export class ReadContext {
 
   /** Runs `fn` with `rohas_match` checking `filters`. */
   withFilters<T>(filters: AttributeFilter[], fn: () => T): T {
+    // rohas_match reads resources while a query runs, when the connection cannot run another statement: so every
+    // resource it may meet is loaded first (new ones only; a resource row never changes).
+    if (filters.length > 0) this.loadResources();
     this.currentFilters = filters;
     try {
       return fn();
     } finally {
       this.currentFilters = [];
     }
+  }
+
+  private lastResourceId = 0;
+
+  /** Caches the resource rows written since the last call. */
+  loadResources(): void {
+    const rows = this.stmt('SELECT id, json FROM resources WHERE id > ? ORDER BY id').all(
+      this.lastResourceId,
+    ) as Array<{
+      id: number;
+      json: string;
+    }>;
+    for (const r of rows) if (!this.resources.has(r.id)) this.resources.set(r.id, decodeResource(r.json));
+    if (rows.length) this.lastResourceId = rows[rows.length - 1]!.id;
   }
 
   resource(id: number): Resource {

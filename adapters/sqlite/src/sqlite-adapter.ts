@@ -12,7 +12,8 @@ import {
 } from '@rohas/telemetry';
 import type BetterSqlite3 from 'better-sqlite3';
 import { ReadContext } from './read-context.js';
-import { type ReadOp, type ReadOps, runRead } from './read-ops.js';
+import type { ReadOp, ReadOps } from './read-ops.js';
+import { InlineReadPort, type ReadPort, ThreadReadPool } from './read-port.js';
 import { migrate, openDatabase, SqliteWriter } from './sqlite-writer.js';
 import type { SqliteOptions } from './types.js';
 import { InlineWritePort, ThreadWritePort, type WritePort, workerFile } from './write-port.js';
@@ -55,6 +56,7 @@ export class SqliteAdapter implements TelemetryAdapter {
   private db!: Database;
   private ctx!: ReadContext;
   private writer!: WritePort;
+  private reader!: ReadPort;
 
   constructor(private readonly context: AdapterContext) {
     const options = context.options as SqliteOptions;
@@ -74,6 +76,7 @@ export class SqliteAdapter implements TelemetryAdapter {
     this.ctx = new ReadContext(this.db);
     const applied = migrate(this.db);
     if (applied.length) this.context.logger.info(`${tag} ${this.file}: applied migration(s) ${applied.join(', ')}`);
+    this.reader = await this.startReaders(options, cacheMb);
     const inline = () => new InlineWritePort(new SqliteWriter(this.db, this.context.retention, this.context.signals));
     const worker = workerFile();
     // A :memory: database lives in one connection only, so it is written where it is read.
@@ -95,8 +98,28 @@ export class SqliteAdapter implements TelemetryAdapter {
     }
   }
 
-  private async read<K extends ReadOp>(op: K, arg: ReadOps[K][0]): Promise<ReadOps[K][1]> {
-    return runRead(this.ctx, op, arg);
+  /** Read threads (`read_threads`, default 2, plus one for quick reads), or this thread's connection. */
+  private async startReaders(options: SqliteOptions, cacheMb: number): Promise<ReadPort> {
+    const threads = options.read_threads ?? 2;
+    if (!Number.isInteger(threads) || threads < 0 || threads > 64) {
+      throw new TelemetryError(
+        `${tag} option read_threads = ${JSON.stringify(threads)} is not allowed; expected an integer from 0 to 64`,
+      );
+    }
+    const file = workerFile('read-worker');
+    if (threads === 0 || this.file === ':memory:' || !file) return new InlineReadPort(this.ctx);
+    const pool = new ThreadReadPool(file, { file: this.file, cacheMb }, threads, this.context.logger);
+    try {
+      await pool.start();
+      return pool;
+    } catch (error) {
+      this.context.logger.warn(`${(error as Error).message}; reading on the calling thread instead`);
+      return new InlineReadPort(this.ctx);
+    }
+  }
+
+  private read<K extends ReadOp>(op: K, arg: ReadOps[K][0]): Promise<ReadOps[K][1]> {
+    return this.reader.run(op, arg);
   }
 
   // -------------------------------------------------------------------------------------------------------------------
@@ -153,7 +176,7 @@ export class SqliteAdapter implements TelemetryAdapter {
       return {
         ok: true,
         message: `sqlite ${version.v} at ${this.file}`,
-        details: { file: this.file, sqliteVersion: version.v, writes: this.writer?.kind },
+        details: { file: this.file, sqliteVersion: version.v, writes: this.writer?.kind, reads: this.reader?.kind },
       };
     } catch (error) {
       return { ok: false, message: `sqlite at ${this.file}: ${(error as Error).message}` };
@@ -161,6 +184,7 @@ export class SqliteAdapter implements TelemetryAdapter {
   }
 
   async close(): Promise<void> {
+    await this.reader?.close();
     await this.writer?.close();
     if (!this.db?.open) return;
     try {

@@ -14,6 +14,7 @@ import {
 import { spanRow } from './codec.js';
 import type { WriterRequest, WriterResponse } from './internal-types.js';
 import type { SqliteWriter, WriterResult } from './sqlite-writer.js';
+import { threadExecArgv } from './thread-args.js';
 
 const tag = '[rohas-telemetry] [sqlite]';
 
@@ -53,31 +54,12 @@ export class InlineWritePort implements WritePort {
 }
 
 /** The compiled worker: beside this module in dist/, or in dist/ when running from the TypeScript sources. */
-export function workerFile(): string | undefined {
-  for (const candidate of ['./writer-worker.js', '../dist/writer-worker.js']) {
+export function workerFile(name = 'writer-worker'): string | undefined {
+  for (const candidate of [`./${name}.js`, `../dist/${name}.js`]) {
     const file = fileURLToPath(new URL(candidate, import.meta.url));
     if (existsSync(file)) return file;
   }
   return undefined;
-}
-
-/**
- * The parent's node flags minus a `@rohas/source` resolve condition: the worker is compiled JavaScript and must load
- * the compiled packages, even when the parent runs from TypeScript sources (tests, benchmarks).
- */
-function compiledExecArgv(): string[] {
-  const out: string[] = [];
-  const args = process.execArgv;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--conditions=@rohas/source' || a === '-C=@rohas/source') continue;
-    if ((a === '--conditions' || a === '-C') && args[i + 1] === '@rohas/source') {
-      i++;
-      continue;
-    }
-    out.push(a);
-  }
-  return out;
 }
 
 /**
@@ -103,7 +85,7 @@ export class ThreadWritePort implements WritePort {
   /** Starts the thread; rejects if it cannot open the database. */
   start(): Promise<void> {
     this.ready ??= new Promise<void>((resolve, reject) => {
-      const worker = new Worker(this.file, { workerData: this.workerData, execArgv: compiledExecArgv() });
+      const worker = new Worker(this.file, { workerData: this.workerData, execArgv: threadExecArgv() });
       this.worker = worker;
       let started = false;
       worker.on('message', (m: WriterResponse) => {
