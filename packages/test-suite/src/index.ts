@@ -57,6 +57,8 @@ export interface ConformanceOptions {
   signals?: { traces?: boolean; metrics?: boolean; logs?: boolean };
   /** Per-test timeout in ms for slow remote backends; default 30,000. */
   timeoutMs?: number;
+  /** Traces and log records the deep-paging checks store (paging.ts); default 20,000 each. */
+  paging?: { traces?: number; logs?: number };
 }
 
 const KEEP: SignalRetention = { traces: 0, metrics: 0, logs: 0 };

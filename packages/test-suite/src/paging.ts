@@ -23,7 +23,9 @@ const STEP = 3n * MS;
 
 interface PagingData {
   t0: bigint;
-  end: bigint;
+  /** Just past the last trace's and the last log record's time. */
+  traceEnd: bigint;
+  logEnd: bigint;
   services: [string, string];
   hotTrace: string;
   spans: SpanRecord[];
@@ -37,12 +39,12 @@ interface PagingData {
  * filters selects a different, large set. 20,000 log records with severities, words, services, attributes and a trace
  * id (one trace holds 488 of them) that cycle the same way.
  */
-function makeData(): PagingData {
+function makeData(traceCount: number, logCount: number): PagingData {
   // The window sits three hours back with a random offset, where no other check of the suite writes.
   const t0 = nowNano() - 3n * 3600n * SECOND + BigInt(Math.floor(Math.random() * 600)) * SECOND;
   const services: [string, string] = [`${runId()}-a`, `${runId()}-b`];
   const spans: SpanRecord[] = [];
-  for (let i = 0; i < PAGING_TRACES; i++) {
+  for (let i = 0; i < traceCount; i++) {
     const traceId = newTraceId();
     const start = t0 + BigInt(Math.floor(i / 3)) * STEP;
     const root = makeSpan({
@@ -79,7 +81,7 @@ function makeData(): PagingData {
   const traceIds = Array.from({ length: 64 }, () => newTraceId());
   const words = ['alpha', 'beta', 'gamma'];
   const logs: LogRecord[] = [];
-  for (let i = 0; i < PAGING_LOGS; i++) {
+  for (let i = 0; i < logCount; i++) {
     logs.push(
       makeLog({
         time: t0 + BigInt(Math.floor(i / 3)) * STEP,
@@ -91,7 +93,8 @@ function makeData(): PagingData {
       }),
     );
   }
-  return { t0, end: t0 + BigInt(PAGING_TRACES) * STEP, services, hotTrace, spans, logs };
+  const end = (count: number) => t0 + BigInt(Math.ceil(count / 3) + 40) * STEP;
+  return { t0, traceEnd: end(traceCount), logEnd: end(logCount), services, hotTrace, spans, logs };
 }
 
 /** Every subset of `keys` with at most `max` members (the empty one too). */
@@ -133,10 +136,12 @@ export function runPagingTests(api: SuiteApi, options: ConformanceOptions): void
   let adapter: TelemetryAdapter;
   const reference = createMemoryAdapter();
   let data: PagingData;
+  const traceCount = options.paging?.traces ?? PAGING_TRACES;
+  const logCount = options.paging?.logs ?? PAGING_LOGS;
 
-  describe(`${options.name}: paging at depth`, () => {
+  describe(`${options.name}: paging at depth (${traceCount} traces, ${logCount} log records)`, () => {
     beforeAll(async () => {
-      data = makeData();
+      data = makeData(traceCount, logCount);
       adapter = await options.createAdapter({ retention: { traces: 0, metrics: 0, logs: 0 } });
       await adapter.init();
       const fill = async <T>(write: ((b: T[]) => Promise<{ ok: boolean; error?: Error }>) | undefined, items: T[]) => {
@@ -174,9 +179,9 @@ export function runPagingTests(api: SuiteApi, options: ConformanceOptions): void
           q.maxDurationNano = 8n * MS;
         }
         // Without a service, the run's own window keeps other checks' data out; `window` narrows it to a middle part.
-        const span = d.end - d.t0;
+        const span = d.traceEnd - d.t0;
         q.start = fs.includes('window') ? d.t0 + span / 5n : d.t0;
-        q.end = fs.includes('window') ? d.t0 + (span * 4n) / 5n + 7n : d.end + 100n * STEP;
+        q.end = fs.includes('window') ? d.t0 + (span * 4n) / 5n + 7n : d.traceEnd;
         return q;
       };
       for (const fs of filterSets) {
@@ -193,7 +198,7 @@ export function runPagingTests(api: SuiteApi, options: ConformanceOptions): void
             });
             const expected = all.items.map((t) => t.traceId);
             expect(expected.length).toBeGreaterThan(0);
-            if (fs.length === 0) expect(expected.length).toBe(PAGING_TRACES);
+            if (fs.length === 0) expect(expected.length).toBe(traceCount);
             const limit = Math.min(1000, Math.max(5, Math.ceil(expected.length / PAGES_PER_CHECK)));
             const got: string[] = [];
             const byId = new Map(all.items.map((t) => [t.traceId, t]));
@@ -232,9 +237,9 @@ export function runPagingTests(api: SuiteApi, options: ConformanceOptions): void
         if (fs.includes('text')) q.text = 'gamma';
         if (fs.includes('traceId')) q.traceId = d.hotTrace;
         if (fs.includes('attributes')) q.attributes = { shard: 's2' };
-        const span = d.end - d.t0;
+        const span = d.logEnd - d.t0;
         q.start = fs.includes('window') ? d.t0 + span / 5n : d.t0;
-        q.end = fs.includes('window') ? d.t0 + (span * 4n) / 5n + 7n : d.end + 100n * STEP;
+        q.end = fs.includes('window') ? d.t0 + (span * 4n) / 5n + 7n : d.logEnd;
         return q;
       };
       for (const fs of filterSets) {
@@ -251,7 +256,7 @@ export function runPagingTests(api: SuiteApi, options: ConformanceOptions): void
               const key = (l: LogRecord) => String(l.attributes.n);
               const expected = all.items.map(key);
               expect(expected.length).toBeGreaterThan(0);
-              if (fs.length === 0) expect(expected.length).toBe(PAGING_LOGS);
+              if (fs.length === 0) expect(expected.length).toBe(logCount);
               const limit = Math.min(1000, Math.max(5, Math.ceil(expected.length / PAGES_PER_CHECK)));
               const got: string[] = [];
               let cursor: string | undefined;
