@@ -19,7 +19,7 @@ import {
   normalizeTraceQuery,
   type SpanRecord,
   type TelemetryAdapter,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import { hex, T0 } from '../support/spans.js';
 import { median, percentile, printTable } from '../support/stats.js';
 import { startBackend } from './servers.js';

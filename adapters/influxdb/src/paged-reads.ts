@@ -1,5 +1,4 @@
 import {
-  decodeAnyValue,
   decodeAttributes,
   decodeCursor,
   encodeCursor,
@@ -9,12 +8,14 @@ import {
   type NormalizedLogQuery,
   type NormalizedTraceQuery,
   type Page,
+  resourceCodec,
+  type SpanMatchInput,
   type SpanRecord,
   serviceNameOf,
   spanMatches,
   summarizeTrace,
   type TraceSummary,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import type { Backend, Measurements, Row, SelectSpec } from './internal-types.js';
 import { walkPoints } from './keyset-walk.js';
 import { decodeTagValue, encodeTagValue } from './line-protocol.js';
@@ -122,7 +123,7 @@ export async function findTracesKeyset(
       for (const row of newestCopies(rows)) {
         const id = row.trace_id as string;
         if (done.has(id)) continue;
-        const span = {
+        const span: SpanMatchInput & { traceId: string; spanId: string } = {
           traceId: id,
           spanId: row.span_id as string,
           name: decodeTagValue(row.name as string),
@@ -131,9 +132,9 @@ export async function findTracesKeyset(
           status: { code: statusCodeOf(row.status as string) },
           attributes: q.attributes.length ? decodeAttributes(row.attributes as string) : {},
           resource: q.attributes.length
-            ? (decodeAnyValue(row.resource as string) as unknown as SpanRecord['resource'])
+            ? resourceCodec.decode(row.resource as string)
             : { attributes: { 'service.name': decodeTagValue(row.service as string) } },
-        } as unknown as SpanRecord;
+        };
         if (!spanMatches(span, q)) continue;
         // A matching span at or above the cursor puts the trace's key there: it was on an earlier page.
         if (!beforeCursor(span.startTimeUnixNano, id)) {

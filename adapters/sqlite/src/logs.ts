@@ -7,7 +7,7 @@ import {
   type LogRecord,
   type NormalizedLogQuery,
   type Page,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import { num } from './codec.js';
 import { conditions, type ReadContext, type Row } from './read-context.js';
 

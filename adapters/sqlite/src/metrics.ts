@@ -7,7 +7,7 @@ import {
   matchesAllFilters,
   type NormalizedMetricQuery,
   seriesFromPoints,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import { num } from './codec.js';
 import type { ReadContext, Row } from './read-context.js';
 

@@ -4,7 +4,7 @@ import {
   type InstrumentationScope,
   matchesAllFilters,
   type Resource,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import type BetterSqlite3 from 'better-sqlite3';
 import { decodeResource, decodeScope, num } from './codec.js';
 import { statementCache } from './sqlite-writer.js';

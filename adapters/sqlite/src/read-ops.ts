@@ -8,7 +8,7 @@ import type {
   Page,
   SpanRecord,
   TraceSummary,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import { queryLogs } from './logs.js';
 import { listMetrics, queryMetrics } from './metrics.js';
 import type { ReadContext } from './read-context.js';

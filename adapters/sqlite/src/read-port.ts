@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { type DiagnosticLogger, QueryError, TelemetryError } from '@rohas/telemetry';
+import { type DiagnosticLogger, QueryError, TelemetryError } from '@rohas/telemetry/adapter';
 import type { ReadContext } from './read-context.js';
 import { type ReadOp, type ReadOps, runRead } from './read-ops.js';
 import { threadExecArgv } from './thread-args.js';

@@ -3,14 +3,17 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import {
   type AdapterContext,
   ALL_AGGREGATIONS,
+  ATTRIBUTE_OPERATORS,
   type LogStore,
   type MetricStore,
   type RetentionResult,
+  readOptions,
   type TelemetryAdapter,
   TelemetryError,
   type TraceStore,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import type BetterSqlite3 from 'better-sqlite3';
+import { optionsSchema } from './options.js';
 import { ReadContext } from './read-context.js';
 import type { ReadOp, ReadOps } from './read-ops.js';
 import { InlineReadPort, type ReadPort, ThreadReadPool } from './read-port.js';
@@ -21,7 +24,6 @@ import { InlineWritePort, ThreadWritePort, type WritePort, workerFile } from './
 type Database = BetterSqlite3.Database;
 
 const tag = '[rohas-telemetry] [sqlite]';
-const ALL_OPS = ['=', '!=', 'exists', 'wildcard', 'regex'] as const;
 
 async function loadDriver(): Promise<typeof BetterSqlite3> {
   try {
@@ -57,10 +59,11 @@ export class SqliteAdapter implements TelemetryAdapter {
   private ctx!: ReadContext;
   private writer!: WritePort;
   private reader!: ReadPort;
+  private readonly options: SqliteOptions;
 
   constructor(private readonly context: AdapterContext) {
-    const options = context.options as SqliteOptions;
-    this.file = databaseFile(options, context.baseDir);
+    this.options = readOptions<SqliteOptions>(context, optionsSchema);
+    this.file = databaseFile(this.options, context.baseDir);
     const signals = new Set(context.signals);
     if (signals.has('traces')) this.traces = this.traceStore();
     if (signals.has('metrics')) this.metrics = this.metricStore();
@@ -70,7 +73,7 @@ export class SqliteAdapter implements TelemetryAdapter {
   async init(): Promise<void> {
     const Driver = await loadDriver();
     if (this.file !== ':memory:') mkdirSync(dirname(this.file), { recursive: true });
-    const options = this.context.options as SqliteOptions;
+    const options = this.options;
     const cacheMb = options.cache_size_mb ?? 64;
     this.db = openDatabase(Driver, this.file, cacheMb);
     this.ctx = new ReadContext(this.db);
@@ -126,7 +129,7 @@ export class SqliteAdapter implements TelemetryAdapter {
   private traceStore(): TraceStore {
     return {
       capabilities: {
-        attributeOperators: [...ALL_OPS],
+        attributeOperators: ATTRIBUTE_OPERATORS,
         filters: ['service', 'name', 'duration', 'status', 'time'],
         paging: true,
       },
@@ -141,8 +144,8 @@ export class SqliteAdapter implements TelemetryAdapter {
   private metricStore(): MetricStore {
     return {
       capabilities: {
-        aggregations: [...ALL_AGGREGATIONS],
-        attributeOperators: [...ALL_OPS],
+        aggregations: ALL_AGGREGATIONS,
+        attributeOperators: ATTRIBUTE_OPERATORS,
         groupBy: true,
         exemplars: true,
         instrumentTypes: ['counter', 'up_down_counter', 'gauge', 'histogram', 'exponential_histogram'],
@@ -156,7 +159,7 @@ export class SqliteAdapter implements TelemetryAdapter {
   private logStore(): LogStore {
     return {
       capabilities: {
-        attributeOperators: [...ALL_OPS],
+        attributeOperators: ATTRIBUTE_OPERATORS,
         filters: ['severity', 'text', 'traceId', 'spanId', 'service', 'time'],
         paging: true,
       },

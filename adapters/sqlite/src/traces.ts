@@ -6,15 +6,16 @@ import {
   type NormalizedTraceQuery,
   type Page,
   type SpanRecord,
+  type SpanSummaryInput,
+  STATUS_CODES,
   summarizeTrace,
   type TraceCursor,
   type TraceSummary,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import { attributeToken, serviceToken } from './attr-hash.js';
 import { big, num } from './codec.js';
 import { conditions, type ReadContext, type Row } from './read-context.js';
 
-const STATUS = { unset: 0, ok: 1, error: 2 } as const;
 /** Largest number of span rows read per step of the newest-first walk. */
 const MAX_CHUNK = 8192;
 /** Up to this many attribute-index candidates, findTraces reads them all instead of walking the time index. */
@@ -113,7 +114,7 @@ function spanConditions(
   if (q.end !== undefined) add('s.start_ns < ?', q.end);
   if (q.minDurationNano !== undefined) add('s.duration_ns >= ?', q.minDurationNano);
   if (q.maxDurationNano !== undefined) add('s.duration_ns <= ?', q.maxDurationNano);
-  if (q.status !== undefined) add('s.status_code = ?', STATUS[q.status]);
+  if (q.status !== undefined) add('s.status_code = ?', STATUS_CODES[q.status]);
   // Equality conditions whose key no resource carries are answered by the attribute index: their tokens (and the
   // service's) form one FTS5 AND query, so the index intersects them. A key some resource carries may take its
   // value from there, which the index cannot see; such a condition gets its own candidate list or resource ids.
@@ -237,7 +238,7 @@ function summaries(ctx: ReadContext, traceIds: string[]): TraceSummary[] {
     )
     .safeIntegers(true)
     .all(JSON.stringify(traceIds)) as Row[];
-  const byTrace = new Map<string, SpanRecord[]>(traceIds.map((id) => [id, []]));
+  const byTrace = new Map<string, SpanSummaryInput[]>(traceIds.map((id) => [id, []]));
   for (const r of rows) {
     byTrace.get(r.trace_id as string)?.push({
       traceId: r.trace_id as string,
@@ -248,7 +249,7 @@ function summaries(ctx: ReadContext, traceIds: string[]): TraceSummary[] {
       endTimeUnixNano: r.end_ns as bigint,
       status: { code: num(r.status_code) },
       resource: { attributes: { 'service.name': r.service as string } },
-    } as unknown as SpanRecord);
+    });
   }
   return traceIds.map((id) => summarizeTrace(byTrace.get(id)!));
 }

@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { consoleLogger, normalizeTraceQuery, type TelemetryAdapter } from '@rohas/telemetry';
+import { consoleLogger } from '@rohas/telemetry';
+import { normalizeTraceQuery, type TelemetryAdapter } from '@rohas/telemetry/adapter';
 import { makeSpan, newTraceId } from '@rohas/telemetry-test-suite';
 import { afterAll, expect, it } from 'vitest';
 import { createAdapter } from '../src/index.js';
@@ -103,7 +104,7 @@ it('read_threads = 0 reads on the calling thread; a bad value is refused naming 
   } finally {
     await a.close();
   }
-  await expect(open('bad', -1)).rejects.toThrow(/\[sqlite\] option read_threads = -1 is not allowed/);
+  await expect(open('bad', -1)).rejects.toThrow(/\[sqlite\] key read_threads: must be >= 0/);
 }, 60_000);
 
 it('a bad cursor is a QueryError from a read thread too', async () => {

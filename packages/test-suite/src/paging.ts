@@ -7,7 +7,7 @@ import {
   type SpanRecord,
   type TelemetryAdapter,
   type TraceQuery,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import { MS, makeLog, makeSpan, newTraceId, nowNano, runId, SECOND } from './fixtures.js';
 import type { ConformanceOptions, SuiteApi } from './index.js';
 
