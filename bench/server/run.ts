@@ -9,7 +9,10 @@
 //    --concurrency clients to `rohas-telemetry serve` (a separate process, as in production) until every span is
 //    committed (the server's /telemetry/stats says written = sent);
 // 3. queries: --clients concurrent HTTP clients for --seconds against the OTLP-filled database (getTrace, trace
-//    search by service, by attribute, logs), vs the same queries made in-process on the adapter, one at a time.
+//    search by service, by attribute, logs), vs the same queries made in-process on the adapter, one at a time;
+// 4. the same mix with 1 client and with --clients clients while OTLP ingest of new spans runs at --ingest-rate
+//    spans/s, with /healthz probed every 50 ms: queries/s (ratio to the 1-client figure), getTrace and /healthz p99.
+//    The server's own event-loop delay is not measured here (the server does not report it).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +33,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     clients: { type: 'string', default: '20' },
     seconds: { type: 'string', default: '10' },
+    'ingest-rate': { type: 'string', default: '10000' },
   },
 });
 const N = Number(args.spans);
@@ -37,6 +41,7 @@ const BATCH = Number(args.batch);
 const CONCURRENCY = Number(args.concurrency);
 const CLIENTS = Number(args.clients);
 const SECONDS = Number(args.seconds);
+const INGEST_RATE = Number(args['ingest-rate']);
 const PER_TRACE = 10;
 const SERVICES = 20;
 
@@ -79,12 +84,12 @@ function span(n: number): SpanRecord {
 }
 
 /** The same spans as OTLP protobuf request bodies of BATCH spans, grouped by resource as an SDK would. */
-function encodeRequests(): Uint8Array[] {
+function encodeRequests(from = 0, count = N): Uint8Array[] {
   const type = otlpTypes().traceRequest;
   const bodies: Uint8Array[] = [];
-  for (let i = 0; i < N; i += BATCH) {
+  for (let i = from; i < from + count; i += BATCH) {
     const byService = new Map<string, SpanRecord[]>();
-    for (let n = i; n < Math.min(N, i + BATCH); n++) {
+    for (let n = i; n < Math.min(from + count, i + BATCH); n++) {
       const s = span(n);
       const key = s.resource.attributes['service.name'] as string;
       const list = byService.get(key);
@@ -303,6 +308,73 @@ async function main() {
     const totalQps = allHttp.length / SECONDS;
     console.log(
       `  all queries: p50 ${percentile(allHttp, 0.5).toFixed(2)} ms, p99 ${percentile(allHttp, 0.99).toFixed(2)} ms, ${Math.round(totalQps)} queries/s, non-200: ${failures}`,
+    );
+
+    // 4. The Workbench's mix while ingest runs: 1 client, then CLIENTS clients, each phase with OTLP ingest at
+    //    --ingest-rate spans/s of new spans and a /healthz probe every 50 ms.
+    let ingestFrom = N;
+    const phase = async (clients: number) => {
+      const extra = encodeRequests(ingestFrom, Math.ceil((INGEST_RATE * SECONDS) / BATCH) * BATCH);
+      ingestFrom += extra.length * BATCH;
+      const end = performance.now() + SECONDS * 1000;
+      const perKind = new Map<string, number[]>(names.map((k) => [k, []]));
+      const healthz: number[] = [];
+      let sent = 0;
+      const ingest = (async () => {
+        const began = performance.now();
+        for (const body of extra) {
+          if (performance.now() > end) break;
+          const due = began + ((sent * BATCH) / INGEST_RATE) * 1000;
+          if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
+          const res = await fetch(`${url}/v1/traces`, {
+            method: 'POST',
+            body,
+            headers: { 'content-type': 'application/x-protobuf' },
+          });
+          await res.arrayBuffer();
+          sent++;
+        }
+      })();
+      const probe = (async () => {
+        while (performance.now() < end) {
+          const started = performance.now();
+          const res = await fetch(`${url}/healthz`);
+          await res.arrayBuffer();
+          healthz.push(performance.now() - started);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })();
+      await Promise.all(
+        Array.from({ length: clients }, async (_, c) => {
+          for (let i = c; performance.now() < end; i++) {
+            const kind = names[i % names.length]!;
+            const started = performance.now();
+            const res = await fetch(url + kinds[kind]());
+            await res.arrayBuffer();
+            perKind.get(kind)!.push(performance.now() - started);
+          }
+        }),
+      );
+      await Promise.all([ingest, probe]);
+      const all = [...perKind.values()].flat();
+      return { qps: all.length / SECONDS, perKind, healthz, ingested: (sent * BATCH) / SECONDS, all };
+    };
+    const one = await phase(1);
+    const many = await phase(CLIENTS);
+    const fmt = (v: number[]) => `${percentile(v, 0.5).toFixed(2)} / ${percentile(v, 0.99).toFixed(2)} ms`;
+    printTable(
+      `Workbench mix while ingesting ~${INGEST_RATE.toLocaleString('en-US')} spans/s: ${CLIENTS} clients vs 1 client (ratio = ${CLIENTS}-client / 1-client queries/s)`,
+      [
+        ['queries/s, 1 client (raw limit)', one.qps.toFixed(1), ''],
+        [`queries/s, ${CLIENTS} clients`, many.qps.toFixed(1), ratio(many.qps, one.qps)],
+        ['all queries p50 / p99, 1 client', fmt(one.all), ''],
+        [`all queries p50 / p99, ${CLIENTS} clients`, fmt(many.all), ''],
+        ['getTrace p50 / p99, 1 client', fmt(one.perKind.get('getTrace')!), ''],
+        [`getTrace p50 / p99, ${CLIENTS} clients`, fmt(many.perKind.get('getTrace')!), ''],
+        ['/healthz p50 / p99, 1 client', fmt(one.healthz), ''],
+        [`/healthz p50 / p99, ${CLIENTS} clients`, fmt(many.healthz), ''],
+        ['spans/s ingested, 1 client | N clients', `${Math.round(one.ingested)} | ${Math.round(many.ingested)}`, ''],
+      ],
     );
   } finally {
     child.kill('SIGTERM');

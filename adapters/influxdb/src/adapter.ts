@@ -14,9 +14,7 @@ import {
   decodeCursor,
   encodeCursor,
   type LogRecord,
-  logBodyText,
   type MetricDescriptor,
-  matchesAllFilters,
   type NormalizedLogQuery,
   type NormalizedMetricQuery,
   type NormalizedTraceQuery,
@@ -24,14 +22,9 @@ import {
   pointMatches,
   type RetentionResult,
   readOptions,
-  resourceCodec,
   retentionCutoff,
-  type SpanMatchInput,
   type SpanRecord,
   seriesFromPoints,
-  serviceNameOf,
-  spanMatches,
-  summarizeTrace,
   type TelemetryAdapter,
   TelemetryError,
   type TraceSummary,
@@ -43,6 +36,7 @@ import { WriteFailure } from './internal-types.js';
 import { decodeTagValue, encodeTagValue, escapeMeasurement } from './line-protocol.js';
 import { descriptorOf, metricFromRow, metricLine } from './metric-schema.js';
 import { optionsSchema } from './options.js';
+import { findTracesKeyset, queryLogsKeyset } from './paged-reads.js';
 import { readRawPoints } from './raw-points.js';
 import {
   logFromRow,
@@ -50,7 +44,6 @@ import {
   nextLogSeq,
   nextSeq,
   SPAN_COLUMNS,
-  STATUS_TAG,
   slottedWindow,
   spanFromRow,
   spanLine,
@@ -65,17 +58,8 @@ const W = where('influxdb');
 /** Full-trace reads sent at once by one findTraces page. */
 const TRACE_READS_IN_FLIGHT = 4;
 
-interface TraceCursor {
-  t: bigint;
-  id: string;
-}
-interface LogCursor {
-  t: bigint;
-  s: string;
-}
-
 /** A span re-written with other tag values (a changed status, say) lives in two series; keep its newest write. */
-function newestCopies(rows: Row[]): Row[] {
+export function newestCopies(rows: Row[]): Row[] {
   const newest = new Map<string, Row>();
   for (const row of rows) {
     const key = `${row.trace_id}:${row.span_id}`;
@@ -83,12 +67,6 @@ function newestCopies(rows: Row[]): Row[] {
     if (!seen || toBigInt(row.written_ns) > toBigInt(seen.written_ns)) newest.set(key, row);
   }
   return newest.size === rows.length ? rows : [...newest.values()];
-}
-
-/** The status code of a `status` tag value (written by spanTagSet). */
-function statusCodeOf(tag: string): number {
-  const i = (STATUS_TAG as readonly string[]).indexOf(tag);
-  return i >= 0 ? i : Number(decodeTagValue(tag));
 }
 
 function fail(message: string, cause: unknown, retryable: boolean): WriteResult {
@@ -328,61 +306,7 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
         return writeLines('spans', () => spans.map((s) => spanLine(lp, s, tbc, nextSeq())));
       },
       async findTraces(q: NormalizedTraceQuery): Promise<Page<TraceSummary>> {
-        return query('findTraces', async () => {
-          const after = q.cursor ? decodeCursor<TraceCursor>(q.cursor) : undefined;
-          const spec: SelectSpec = { measurement: m.spans, ...slottedWindow(q.start, q.end), tags: {}, fields: [] };
-          if (q.service !== undefined) spec.tags!.service = encodeTagValue(q.service);
-          if (q.name !== undefined) spec.tags!.name = encodeTagValue(q.name);
-          if (q.status !== undefined) spec.tags!.status = q.status;
-          if (q.minDurationNano !== undefined)
-            spec.fields!.push({ key: 'duration_ns', op: '>=', value: q.minDurationNano });
-          if (q.maxDurationNano !== undefined)
-            spec.fields!.push({ key: 'duration_ns', op: '<=', value: q.maxDurationNano });
-          // Only what matching needs: each selected column costs the server a decode per scanned point. Status, name and
-          // service come from the tags; the end time only when a duration bound needs it.
-          const withDuration = q.minDurationNano !== undefined || q.maxDurationNano !== undefined;
-          spec.columns = ['trace_id', 'span_id', 'start_ns', 'written_ns', 'name', 'service', 'status'];
-          if (withDuration) spec.columns.push('end_ns');
-          if (q.attributes.length) spec.columns.push('attributes', 'resource');
-          const rows = newestCopies(await backend.select(spec));
-          // Latest matching span start per trace: the sort key of the reference.
-          const latest = new Map<string, bigint>();
-          for (const row of rows) {
-            const span: SpanMatchInput & { traceId: string; spanId: string } = {
-              traceId: row.trace_id as string,
-              spanId: row.span_id as string,
-              name: decodeTagValue(row.name as string),
-              startTimeUnixNano: toBigInt(row.start_ns),
-              endTimeUnixNano: withDuration ? toBigInt(row.end_ns) : toBigInt(row.start_ns),
-              status: { code: statusCodeOf(row.status as string) },
-              attributes: q.attributes.length ? decodeAttributes(row.attributes as string) : {},
-              resource: q.attributes.length
-                ? resourceCodec.decode(row.resource as string)
-                : { attributes: { 'service.name': decodeTagValue(row.service as string) } },
-            };
-            if (!spanMatches(span, q)) continue;
-            const t = latest.get(span.traceId);
-            if (t === undefined || span.startTimeUnixNano > t) latest.set(span.traceId, span.startTimeUnixNano);
-          }
-          const keyed = [...latest.entries()]
-            .map(([id, t]) => ({ id, t }))
-            .filter((k) => !after || k.t < after.t || (k.t === after.t && k.id < after.id))
-            .sort((a, b) => (a.t !== b.t ? (a.t > b.t ? -1 : 1) : a.id > b.id ? -1 : 1));
-          const page = keyed.slice(0, q.limit);
-          const spans = await spansOf(page.map((k) => k.id));
-          // A row of a span's older copy (re-written with other tags, so left in another series) may have matched:
-          // only a trace whose newest copies still match is returned (the last write wins).
-          const items = page
-            .filter((k) => spans.get(k.id)?.some((s) => spanMatches(s, q)))
-            .map((k) => summarizeTrace(spans.get(k.id)!));
-          const last = page[page.length - 1];
-          return {
-            items,
-            ...(keyed.length > q.limit && last
-              ? { nextCursor: encodeCursor({ t: last.t, id: last.id } satisfies TraceCursor) }
-              : {}),
-          };
-        });
+        return query('findTraces', () => findTracesKeyset(backend, m, q, spansOf, newestCopies));
       },
       async getTrace(traceId) {
         return query('getTrace', async () => (await spansOf([traceId])).get(traceId) ?? null);
@@ -464,67 +388,7 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
         return writeLines('log records', () => records.map((rec) => logLine(lp, rec, nextLogSeq())));
       },
       async queryLogs(q: NormalizedLogQuery): Promise<Page<LogRecord>> {
-        return query('queryLogs', async () => {
-          const after = q.cursor ? decodeCursor<LogCursor>(q.cursor) : undefined;
-          const desc = q.order === 'desc';
-          let start = q.start;
-          let end = q.end;
-          // The cursor narrows the window: nothing before (asc) or after (desc) its time can follow it.
-          if (after) {
-            if (desc) end = end === undefined || after.t + 1n < end ? after.t + 1n : end;
-            else start = start === undefined || after.t > start ? after.t : start;
-          }
-          const spec: SelectSpec = { measurement: m.logs, ...slottedWindow(start, end), tags: {}, fields: [] };
-          if (q.service !== undefined) spec.tags!.service = encodeTagValue(q.service);
-          if (q.minSeverity !== undefined)
-            spec.fields!.push({ key: 'severity_number', op: '>=', value: BigInt(Math.ceil(q.minSeverity)) });
-          if (q.traceId !== undefined) spec.fields!.push({ key: 'trace_id', op: '=', value: q.traceId });
-          if (q.spanId !== undefined) spec.fields!.push({ key: 'span_id', op: '=', value: q.spanId });
-          const rows = await backend.select(spec);
-          const matching: Array<{ seq: bigint; record: LogRecord }> = [];
-          for (const row of rows) {
-            const rec = logFromRow(row);
-            const seq = toBigInt(row.seq);
-            if (q.start !== undefined && rec.timeUnixNano < q.start) continue;
-            if (q.end !== undefined && rec.timeUnixNano >= q.end) continue;
-            if (q.minSeverity !== undefined && rec.severityNumber < q.minSeverity) continue;
-            if (q.traceId !== undefined && rec.traceId !== q.traceId) continue;
-            if (q.spanId !== undefined && rec.spanId !== q.spanId) continue;
-            if (q.service !== undefined && serviceNameOf(rec.resource) !== q.service) continue;
-            if (q.text !== undefined && !logBodyText(rec.body).includes(q.text)) continue;
-            if (after) {
-              const s = BigInt(after.s);
-              const t = rec.timeUnixNano;
-              if (desc ? t > after.t || (t === after.t && seq >= s) : t < after.t || (t === after.t && seq <= s))
-                continue;
-            }
-            if (!matchesAllFilters(q.attributes, rec.attributes, rec.resource.attributes)) continue;
-            matching.push({ seq, record: rec });
-          }
-          matching.sort((a, b) => {
-            const c =
-              a.record.timeUnixNano !== b.record.timeUnixNano
-                ? a.record.timeUnixNano < b.record.timeUnixNano
-                  ? -1
-                  : 1
-                : a.seq < b.seq
-                  ? -1
-                  : a.seq > b.seq
-                    ? 1
-                    : 0;
-            return desc ? -c : c;
-          });
-          const page = matching.slice(0, q.limit);
-          const last = page[page.length - 1];
-          return {
-            items: page.map((l) => l.record),
-            ...(matching.length > q.limit && last
-              ? {
-                  nextCursor: encodeCursor({ t: last.record.timeUnixNano, s: last.seq.toString() } satisfies LogCursor),
-                }
-              : {}),
-          };
-        });
+        return query('queryLogs', () => queryLogsKeyset(backend, m, q));
       },
     };
   }

@@ -20,7 +20,11 @@ export interface SelectSpec {
   /** Window on the point time: `from` inclusive, `to` exclusive, nanoseconds. */
   from?: bigint;
   to?: bigint;
-  /** At most this many rows, the oldest first (all series merged in time order). */
+  /**
+   * Point-time order and a cap on the number of points (all series merged). The 1.x API applies both on the server;
+   * the 2.x API may ignore them, so callers order and cut what comes back themselves (see keyset-walk.ts).
+   */
+  order?: 'asc' | 'desc';
   limit?: number;
 }
 

@@ -15,7 +15,8 @@ import {
 } from '@rohas/telemetry/adapter';
 import type { Backend, Row, SelectSpec } from './internal-types.js';
 import { encodeTagValue } from './line-protocol.js';
-import { metricFromRow, toBigInt } from './schema.js';
+import { metricFromRow } from './metric-schema.js';
+import { toBigInt } from './schema.js';
 
 const seriesKey = (r: Row) => `${r.metric ?? ''}\u0000${r.service ?? ''}\u0000${r.sid ?? ''}\u0000${r.type ?? ''}`;
 

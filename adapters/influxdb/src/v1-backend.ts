@@ -211,9 +211,11 @@ export class V1Backend implements Backend {
     if (spec.to !== undefined) w.add('time', '<', spec.to);
     const columns = spec.columns ? spec.columns.map(quoteIdentifier).join(', ') : '*';
     const from = w.param({ identifier: spec.measurement });
-    // LIMIT takes a literal; it is a checked integer, never caller text. Without GROUP BY, series merge in time order.
-    const limit = spec.limit !== undefined ? ` ORDER BY time ASC LIMIT ${Math.trunc(spec.limit)}` : '';
-    const r = await this.statement(`SELECT ${columns} FROM ${from}${w}${limit}`, w.params);
+    let tail = '';
+    if (spec.order === 'desc') tail += ' ORDER BY time DESC';
+    // A whole number the adapter computes, never caller text; InfluxQL takes no parameter for LIMIT.
+    if (spec.limit !== undefined) tail += ` LIMIT ${Math.max(1, Math.floor(spec.limit))}`;
+    const r = await this.statement(`SELECT ${columns} FROM ${from}${w}${tail}`, w.params);
     return V1Backend.rows(r);
   }
 

@@ -32,12 +32,19 @@ const DELETE_CHUNK = 5000;
 /** A write result that can cross a thread boundary: the error as a message and code. */
 
 /** Opens a connection with the settings every connection of the adapter uses. */
-export function openDatabase(Driver: typeof BetterSqlite3, file: string, cacheMb: number): Database {
+export function openDatabase(Driver: typeof BetterSqlite3, file: string, cacheMb: number, readonly = false): Database {
   let db: Database;
   try {
-    db = new Driver(file);
+    db = new Driver(file, { readonly, fileMustExist: readonly });
   } catch (error) {
     throw new TelemetryError(`${tag} cannot open ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  if (readonly) {
+    // A read connection of a database the adapter has already opened in WAL mode: it only waits and caches.
+    db.pragma('busy_timeout = 5000');
+    db.pragma(`cache_size = -${Math.round(cacheMb * 1024)}`);
+    db.pragma('temp_store = MEMORY');
+    return db;
   }
   db.pragma('journal_mode = WAL');
   // NORMAL in WAL mode: a committed transaction survives a process crash (only power loss can take the last ones).

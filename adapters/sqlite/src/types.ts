@@ -12,4 +12,11 @@ export interface SqliteOptions {
    * `false` writes on the calling thread. `:memory:` databases always write on the calling thread.
    */
   write_thread?: boolean;
+  /**
+   * Read threads for searches (findTraces, queryLogs, queryMetrics), each with its own read-only connection; one more
+   * thread serves quick reads (getTrace, the service and metric lists) so they never wait behind a search. Reads then
+   * never hold the application's event loop. Default 2; `0` reads on the calling thread. `:memory:` databases always
+   * read on the calling thread.
+   */
+  read_threads?: number;
 }

@@ -10,13 +10,12 @@ import {
   type SpanRecord,
   TelemetryError,
   type WriteResult,
-  workerEnv,
-  workerExecArgv,
   where,
 } from '@rohas/telemetry/adapter';
 import { spanRow } from './codec.js';
 import type { WriterRequest, WriterResponse } from './internal-types.js';
 import type { SqliteWriter, WriterResult } from './sqlite-writer.js';
+import { threadOptions } from './thread-args.js';
 
 const tag = where('sqlite');
 
@@ -56,32 +55,12 @@ export class InlineWritePort implements WritePort {
 }
 
 /** The compiled worker: beside this module in dist/, or in dist/ when running from the TypeScript sources. */
-export function workerFile(): string | undefined {
-  for (const candidate of ['./writer-worker.js', '../dist/writer-worker.js']) {
+export function workerFile(name = 'writer-worker'): string | undefined {
+  for (const candidate of [`./${name}.js`, `../dist/${name}.js`]) {
     const file = fileURLToPath(new URL(candidate, import.meta.url));
     if (existsSync(file)) return file;
   }
   return undefined;
-}
-
-/**
- * The parent's node flags minus preloads (core's workerExecArgv: a preload must not run again in the thread) and
- * minus a `@rohas/source` resolve condition: the worker is compiled JavaScript and must load the compiled packages,
- * even when the parent runs from TypeScript sources (tests, benchmarks).
- */
-function compiledExecArgv(): string[] {
-  const out: string[] = [];
-  const args = workerExecArgv();
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--conditions=@rohas/source' || a === '-C=@rohas/source') continue;
-    if ((a === '--conditions' || a === '-C') && args[i + 1] === '@rohas/source') {
-      i++;
-      continue;
-    }
-    out.push(a);
-  }
-  return out;
 }
 
 /**
@@ -107,11 +86,7 @@ export class ThreadWritePort implements WritePort {
   /** Starts the thread; rejects if it cannot open the database. */
   start(): Promise<void> {
     this.ready ??= new Promise<void>((resolve, reject) => {
-      const worker = new Worker(this.file, {
-        workerData: this.workerData,
-        execArgv: compiledExecArgv(),
-        env: workerEnv(),
-      });
+      const worker = new Worker(this.file, { workerData: this.workerData, ...threadOptions() });
       this.worker = worker;
       let started = false;
       worker.on('message', (m: WriterResponse) => {

@@ -45,4 +45,4 @@ it('a process killed with SIGKILL mid-write leaves a database that opens and hol
   } finally {
     db.close();
   }
-}, 60_000);
+}, 180_000);

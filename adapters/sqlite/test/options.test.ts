@@ -25,8 +25,13 @@ async function cacheSizeOf(toml: string): Promise<number> {
 
 describe('sqlite options', () => {
   it('exports its options schema and defaults beside createAdapter', () => {
-    expect(Object.keys(optionsSchema.properties).sort()).toEqual(['cache_size_mb', 'path', 'write_thread']);
-    expect(defaults).toEqual({ path: '.rohas/telemetry', cache_size_mb: 64, write_thread: true });
+    expect(Object.keys(optionsSchema.properties).sort()).toEqual([
+      'cache_size_mb',
+      'path',
+      'read_threads',
+      'write_thread',
+    ]);
+    expect(defaults).toEqual({ path: '.rohas/telemetry', cache_size_mb: 64, write_thread: true, read_threads: 2 });
   });
 
   it('applies cache_size_mb to the connection (PRAGMA cache_size), default 64 MiB', async () => {
@@ -34,7 +39,7 @@ describe('sqlite options', () => {
     expect(await cacheSizeOf(`[telemetry]\ntype = "sqlite"\npath = "${join(dir, 'b')}"\ncache_size_mb = 16\n`)).toBe(
       -16 * 1024,
     );
-  });
+  }, 60_000);
 
   it('applies cache_size_mb written in the deprecated [telemetry.options] table too', async () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
@@ -47,5 +52,5 @@ describe('sqlite options', () => {
     } finally {
       stderr.mockRestore();
     }
-  });
+  }, 60_000);
 });

@@ -107,7 +107,13 @@ async function* resampledPoints(storage: ServerStorage, options: WindowOptions):
     const points: MetricPoint[] = [];
     for (let from = options.start; from < options.end; from += span) {
       const to = from + span < options.end ? from + span : options.end;
-      const series = await q.queryMetrics({ name: metric.name, start: from, end: to, stepNano: step, aggregation: 'last' });
+      const series = await q.queryMetrics({
+        name: metric.name,
+        start: from,
+        end: to,
+        stepNano: step,
+        aggregation: 'last',
+      });
       for (const s of series) {
         for (const p of s.points) {
           const point: MetricPoint = {

@@ -22,6 +22,8 @@ export interface ConformanceOptions {
   signals?: { traces?: boolean; metrics?: boolean; logs?: boolean };
   /** Per-test timeout in ms for slow remote backends; default 30,000. */
   timeoutMs?: number;
+  /** Traces and log records the deep-paging checks store (paging.ts); default 20,000 each. */
+  paging?: { traces?: number; logs?: number };
 }
 
 /** What each part of the suite (traces.ts, metrics.ts, logs.ts, rewrite.ts) is given by runConformanceSuite. */
