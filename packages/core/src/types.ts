@@ -539,6 +539,8 @@ export interface TelemetryConfig extends BackendConfig {
 export interface ServerConfig {
   host?: string;
   port?: number;
+  /** OTLP/gRPC port of `rohas-telemetry serve`; default 4317, 0 disables the gRPC receiver. */
+  grpc_port?: number;
   token?: string;
   cors?: boolean | string[];
   max_body_bytes?: number;

@@ -50,11 +50,12 @@ Common options:
   -h, --help               help for a command
 
 Exit codes: 0 ok, 1 the command failed, 2 bad usage, 3 bad configuration.`,
-  serve: `Usage: rohas-telemetry serve [--host 127.0.0.1] [--port 4318] [--config rohas.toml]
+  serve: `Usage: rohas-telemetry serve [--host 127.0.0.1] [--port 4318] [--grpc-port 4317] [--config rohas.toml]
 
 Starts the OTLP/HTTP receiver (/v1/traces, /v1/metrics, /v1/logs), the query API (/telemetry/...), the Jaeger API
 (/api/...) and the Workbench (/workbench) on one port. Host and port default to [telemetry.server] host/port, else
-127.0.0.1:4318 (the OTLP/HTTP default port). [telemetry.server] token requires "Authorization: Bearer <token>".
+127.0.0.1:4318 (the OTLP/HTTP default port). OTLP/gRPC listens on --grpc-port ([telemetry.server] grpc_port, else
+4317; 0 disables it). [telemetry.server] token requires "Authorization: Bearer <token>".
 Stops cleanly (flushing queued data) on SIGINT/SIGTERM.`,
   query: `Usage: rohas-telemetry query traces|logs|metrics [options] [--json]
 
@@ -161,7 +162,11 @@ function json(value: unknown): string {
 }
 
 async function cmdServe(args: string[], io: Io): Promise<number> {
-  const { values } = parse(args, { host: { type: 'string' }, port: { type: 'string', short: 'p' } });
+  const { values } = parse(args, {
+    host: { type: 'string' },
+    port: { type: 'string', short: 'p' },
+    'grpc-port': { type: 'string' },
+  });
   if (values.help) {
     io.out(HELP.serve!);
     return EXIT.OK;
@@ -172,16 +177,20 @@ async function cmdServe(args: string[], io: Io): Promise<number> {
       throw new UsageError(`--port must be 0..65535, got ${values.port}`);
     port = Number(values.port);
   }
+  const grpcFlag = values['grpc-port'];
+  if (grpcFlag !== undefined && (!/^\d{1,5}$/.test(grpcFlag) || Number(grpcFlag) > 65535))
+    throw new UsageError(`--grpc-port must be 0..65535 (0 disables OTLP/gRPC), got ${grpcFlag}`);
   const config = configFrom(values.config);
   const storage = await openStorage(config);
   const server = await startServer({
+    grpcPort: grpcFlag !== undefined ? Number(grpcFlag) : undefined,
     storage,
     host: values.host ?? config.server?.host ?? DEFAULT_HOST,
     port: port ?? config.server?.port ?? DEFAULT_PORT,
   });
   const health = await storage.health();
   io.out(
-    `rohas-telemetry listening on ${server.url}  (OTLP/HTTP ${server.url}/v1/{traces,metrics,logs}, Workbench ${server.url}/workbench/)`,
+    `rohas-telemetry listening on ${server.url}  (OTLP/HTTP ${server.url}/v1/{traces,metrics,logs}, Workbench ${server.url}/workbench/${server.grpcPort ? `, OTLP/gRPC ${server.host}:${server.grpcPort}` : ''})`,
   );
   io.out(
     `storage: ${health.message}; ${Object.entries(health.signals)

@@ -60,6 +60,8 @@ export interface RunningServer {
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  /** The OTLP/gRPC port, when the gRPC receiver runs. */
+  readonly grpcPort?: number;
   /** Stops accepting connections, waits for open requests, then flushes the storage (does not shut it down). */
   close(): Promise<void>;
 }
@@ -70,4 +72,9 @@ export interface StartServerOptions extends ServerOptions {
   host?: string;
   /** Default 4318, the OTLP/HTTP port; 0 picks a free port. */
   port?: number;
+  /**
+   * OTLP/gRPC port: default `[telemetry.server] grpc_port`, else 4317 (off when `port` is 0); 0 disables the gRPC
+   * receiver, `'any'` picks a free port.
+   */
+  grpcPort?: number | 'any';
 }
