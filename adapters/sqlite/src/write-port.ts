@@ -10,7 +10,7 @@ import {
   type SpanRecord,
   TelemetryError,
   type WriteResult,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import { spanRow } from './codec.js';
 import type { WriterRequest, WriterResponse } from './internal-types.js';
 import type { SqliteWriter, WriterResult } from './sqlite-writer.js';

@@ -9,15 +9,17 @@ import type {
   MetricStore,
   NormalizedMetricQuery,
   WriteResult,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import {
   ALL_AGGREGATIONS,
+  ATTRIBUTE_OPERATORS,
   bucketStart,
   decodeAnyValue,
+  histogramCodec,
   labelsKey,
   matchesAllFilters,
   seriesFromPoints,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import { attributesFromDb, METRIC_COLUMNS, METRIC_TYPES, metricRow } from './codec.js';
 import { columnsOf, copyRow } from './copy-format.js';
 import { copyIn, inTransaction } from './db.js';
@@ -131,8 +133,8 @@ interface CaggRow {
 export function createMetricStore(sh: Shared): MetricStore {
   const S = sh.schema;
   const capabilities: MetricCapabilities = {
-    aggregations: [...ALL_AGGREGATIONS],
-    attributeOperators: ['=', '!=', 'exists', 'wildcard', 'regex'],
+    aggregations: ALL_AGGREGATIONS,
+    attributeOperators: ATTRIBUTE_OPERATORS,
     groupBy: true,
     exemplars: true,
     instrumentTypes: ['counter', 'up_down_counter', 'gauge', 'histogram', 'exponential_histogram'],
@@ -183,7 +185,7 @@ export function createMetricStore(sh: Shared): MetricStore {
       } as MetricPoint;
       if (r.unit !== null) point.unit = unescapeText(r.unit);
       if (r.value !== null) point.value = r.value;
-      if (r.histogram !== null) point.histogram = decodeAnyValue(jsonFromDb(r.histogram)) as unknown as HistogramValue;
+      if (r.histogram !== null) point.histogram = histogramCodec.decode(jsonFromDb(r.histogram));
       out.push(point);
     }
     return out;

@@ -1,4 +1,5 @@
 import { QueryError, where } from './errors.js';
+import { ALL_AGGREGATIONS, ATTRIBUTE_OPERATORS } from './query.js';
 import type {
   AttributeFilter,
   AttributeOperator,
@@ -20,20 +21,6 @@ export const DEFAULT_TRACE_LIMIT = 20;
 export const DEFAULT_LOG_LIMIT = 100;
 export const MAX_LIMIT = 1000;
 
-const OPERATORS: AttributeOperator[] = ['=', '!=', 'exists', 'wildcard', 'regex'];
-export const ALL_AGGREGATIONS: MetricAggregation[] = [
-  'sum',
-  'avg',
-  'min',
-  'max',
-  'count',
-  'last',
-  'p50',
-  'p90',
-  'p95',
-  'p99',
-];
-
 /** Turns the caller's attribute conditions into a checked filter list. */
 export function normalizeAttributes(query: AttributeQuery | undefined, field = 'attributes'): AttributeFilter[] {
   if (query === undefined) return [];
@@ -42,9 +29,9 @@ export function normalizeAttributes(query: AttributeQuery | undefined, field = '
       if (!f || typeof f.key !== 'string' || f.key === '') {
         throw new QueryError(`${where('query')} ${field}[${i}].key must be a non-empty string`, `${field}[${i}].key`);
       }
-      if (!OPERATORS.includes(f.op)) {
+      if (!ATTRIBUTE_OPERATORS.includes(f.op)) {
         throw new QueryError(
-          `${where('query')} ${field}[${i}].op is ${JSON.stringify(f.op)}; allowed: ${OPERATORS.join(', ')}`,
+          `${where('query')} ${field}[${i}].op is ${JSON.stringify(f.op)}; allowed: ${ATTRIBUTE_OPERATORS.join(', ')}`,
           `${field}[${i}].op`,
         );
       }
@@ -113,7 +100,7 @@ function checkWindow(start: bigint | undefined, end: bigint | undefined): void {
   }
 }
 
-function checkOperators(filters: AttributeFilter[], allowed: AttributeOperator[], what: string): void {
+function checkOperators(filters: AttributeFilter[], allowed: readonly AttributeOperator[], what: string): void {
   for (const f of filters) {
     if (!allowed.includes(f.op)) {
       throw new QueryError(

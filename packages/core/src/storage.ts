@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
+import { compareSpans } from './adapter/reference.js';
 import { asError, QueryError, TelemetryError, where } from './errors.js';
-import { compareSpans } from './memory-adapter.js';
 import { normalizeLogQuery, normalizeMetricQuery, normalizeTraceQuery } from './query-support.js';
 import { resolveAdapterFactory } from './registry.js';
 import type {
@@ -62,10 +62,11 @@ export interface OpenStorageOptions {
   logConverter?: (items: unknown[]) => LogRecord[];
 }
 
+/** Diagnostics go to stderr, always: stdout belongs to the application's (or the CLI's) data. */
 export const consoleLogger: DiagnosticLogger = {
   debug: () => {},
-  info: (m) => console.info(m),
-  warn: (m) => console.warn(m),
+  info: (m) => console.error(m),
+  warn: (m) => console.error(m),
   error: (m) => console.error(m),
 };
 

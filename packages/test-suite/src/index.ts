@@ -14,7 +14,7 @@ import {
   type TelemetryAdapter,
   type TraceQuery,
   type TraceSummary,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import { canonicalLog, canonicalSpan } from './canonical.js';
 import {
   DAY,

@@ -1,4 +1,4 @@
-import { serviceNameOf } from '@rohas/telemetry';
+import { serviceNameOf } from '@rohas/telemetry/adapter';
 import type { SpanRecord, TelemetryQuery } from '../core-types.js';
 import { ParamError, parseDuration } from '../params.js';
 import { type JaegerParams, paramError } from './response.js';

@@ -1,4 +1,4 @@
-import { serviceNameOf } from '@rohas/telemetry';
+import { serviceNameOf } from '@rohas/telemetry/adapter';
 import type { AttributeValue, SpanRecord } from '../core-types.js';
 
 /*
