@@ -27,12 +27,15 @@ export { adapterPackage, knownAdapterTypes, registerAdapter, resolveAdapterFacto
 export {
   backendFor,
   consoleLogger,
+  HEALTH_FAILING_MS,
   type IngestOptions,
   type IngestResult,
+  type LogInput,
   type OpenStorageOptions,
   openStorage,
   SIGNALS,
   type Signal,
+  type SpanInput,
   type TelemetryStorage,
 } from './storage.js';
 export {
@@ -50,4 +53,12 @@ export {
   type Telemetry,
 } from './telemetry.js';
 export * from './types.js';
-export { type PushResult, WriteQueue, type WriteQueueStats } from './write-queue.js';
+export * from './validate.js';
+export {
+  type CommitResult,
+  type PushOptions,
+  type PushResult,
+  Refused,
+  WriteQueue,
+  type WriteQueueStats,
+} from './write-queue.js';
