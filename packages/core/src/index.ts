@@ -31,11 +31,14 @@ export type {
 export { adapterPackage, knownAdapterTypes, registerAdapter } from './registry.js';
 export {
   consoleLogger,
+  HEALTH_FAILING_MS,
   type IngestOptions,
   type IngestResult,
+  type LogInput,
   type OpenStorageOptions,
   openStorage,
   type Signal,
+  type SpanInput,
   type TelemetryStorage,
 } from './storage.js';
 export {
@@ -53,4 +56,12 @@ export {
   type Telemetry,
 } from './telemetry.js';
 export type { BackendConfig, BatchConfig, ServerConfig, SignalConfig, TelemetryConfig } from './types.js';
-export type { WriteQueueStats } from './write-queue.js';
+export * from './validate.js';
+export {
+  type CommitResult,
+  type PushOptions,
+  type PushResult,
+  Refused,
+  WriteQueue,
+  type WriteQueueStats,
+} from './write-queue.js';

@@ -79,4 +79,6 @@ export interface ServerConfig {
   token?: string;
   cors?: boolean | string[];
   max_body_bytes?: number;
+  /** When an OTLP export is answered: after its batch is committed (default) or once queued. */
+  ack?: 'committed' | 'queued';
 }

@@ -27,6 +27,7 @@ export function createApp(storage: ServerStorage, options: ServerOptions = {}): 
   const corsSetting = options.cors ?? server.cors ?? false;
   const maxBodyBytes = options.maxBodyBytes ?? server.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES;
   const logger = options.logger ?? console;
+  const ack = options.ack ?? server.ack ?? 'committed';
   const state: ReceiverState = { closing: false };
   const app = new Hono();
 
@@ -62,7 +63,7 @@ export function createApp(storage: ServerStorage, options: ServerOptions = {}): 
     );
   }
 
-  registerReceiver(app, storage, { maxBodyBytes, state, logger });
+  registerReceiver(app, storage, { maxBodyBytes, state, logger, ack });
   registerQueryApi(app, storage);
   registerJaegerApi(app, storage);
   registerWorkbench(app, options.workbenchDir ?? defaultWorkbenchDir());

@@ -6,139 +6,158 @@ import {
   OtlpFormatError,
   spansFromRequest,
 } from './otlp/convert.js';
-import { otlpTypes } from './otlp/schema.js';
 import type { ServerStorage } from './types.js';
 
 /*
- * One OTLP export, from request bytes to the storage's answer, independent of the transport: the OTLP/HTTP receiver
- * (receiver.ts) and the OTLP/gRPC receiver (grpc/receiver.ts) both call exportRequest, so decoding, validation, the
- * queue-size check and the partial-success accounting are the same code for both. The outcome names a gRPC status
- * code (the OTLP spec's codes, carried in google.rpc.Status over HTTP too) and the matching HTTP status.
+ * The OTLP ingest path shared by every transport (OTLP/HTTP here, OTLP/gRPC too): a decoded Export*ServiceRequest
+ * is converted, checked per item (unstorable items are refused on their own), queued, and — unless the server is
+ * configured with `ack = "queued"` — the answer waits until the batch holding the request's items is committed
+ * (group commit: many requests share one write). Nothing here knows HTTP.
  */
 
-export type Encoding = 'proto' | 'json';
-export type Signal = 'traces' | 'metrics' | 'logs';
+export type OtlpSignal = 'traces' | 'metrics' | 'logs';
 
-export const SIGNALS: Record<Signal, { rejectedField: string; what: string }> = {
-  traces: { rejectedField: 'rejectedSpans', what: 'spans' },
-  metrics: { rejectedField: 'rejectedDataPoints', what: 'data points' },
-  logs: { rejectedField: 'rejectedLogRecords', what: 'log records' },
-};
+/** How long a request waits for its batch's commit before it is answered "unavailable, retry", ms. */
+export const COMMIT_WAIT_MS = 5_000;
 
-/** gRPC status codes (google.rpc.Code). */
-export const RPC = {
-  OK: 0,
-  INVALID_ARGUMENT: 3,
-  RESOURCE_EXHAUSTED: 8,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-  UNAUTHENTICATED: 16,
-} as const;
+export type AckMode = 'committed' | 'queued';
 
-/** A remote exporter can retry, so a full queue refuses its request instead of dropping older, already-taken data. */
-const REJECT_WHEN_FULL = { rejectWhenFull: true } as const;
+export interface IngestExportOptions {
+  /** `committed` (default): answer after the commit. `queued`: answer once queued (faster; a crash loses it). */
+  ack?: AckMode;
+  /** Longest wait for the commit, ms (default {@link COMMIT_WAIT_MS}). */
+  commitWaitMs?: number;
+}
 
-export type ExportOutcome =
-  | { ok: true; rejected: number; errorMessage: string }
-  | { ok: false; code: number; httpStatus: number; message: string; retryAfterMs?: number };
+/**
+ * What to answer. `ok`: a success response with `rejected`/`message` as partial_success (HTTP 200, gRPC OK).
+ * `throttled`: nothing taken, retry after `retryAfterSeconds` (HTTP 429, gRPC RESOURCE_EXHAUSTED). `unavailable`:
+ * not committed, retry (HTTP 503, gRPC UNAVAILABLE). `too_large`: the request can never be taken (HTTP 413,
+ * gRPC INVALID_ARGUMENT).
+ */
+export interface IngestOutcome {
+  status: 'ok' | 'throttled' | 'unavailable' | 'too_large';
+  /** Items refused (partial_success `rejected_spans` / `rejected_data_points` / `rejected_log_records`). */
+  rejected: number;
+  /** partial_success `error_message`, or the status message. */
+  message: string;
+  retryAfterSeconds?: number;
+}
 
-function reasonText(result: IngestResultLike, signal: Signal): string | undefined {
+const WHAT: Record<OtlpSignal, string> = { traces: 'spans', metrics: 'data points', logs: 'log records' };
+
+function reasonText(result: IngestResultLike, signal: OtlpSignal): string | undefined {
   switch (result.reason) {
     case 'signal_disabled':
       return `${signal} are disabled in this server's configuration (enable_${signal} = false)`;
     case 'not_stored':
       return `this server's backend does not store ${signal}`;
     case 'queue_full':
-      return `the write queue is full; ${result.rejected} ${SIGNALS[signal].what} were not accepted`;
+      return `the write queue is full; ${result.rejected} ${WHAT[signal]} were not accepted`;
     default:
-      return result.rejected > 0
-        ? `${result.rejected} ${SIGNALS[signal].what} were not accepted by the storage`
-        : undefined;
+      return undefined;
   }
 }
 
-export function decodeRequest(signal: Signal, encoding: Encoding, body: Uint8Array): unknown {
-  if (encoding === 'proto') {
-    const types = otlpTypes();
-    const type =
-      signal === 'traces' ? types.traceRequest : signal === 'metrics' ? types.metricsRequest : types.logsRequest;
-    return type.decode(body);
+/** The request is malformed (the client's fault: HTTP 400, gRPC INVALID_ARGUMENT); `message` says where. */
+export class MalformedRequestError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MalformedRequestError';
   }
-  const message = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
-  if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-    throw new OtlpFormatError(
-      '$',
-      `the body must be a JSON object (an Export${signal === 'traces' ? 'Trace' : signal === 'metrics' ? 'Metrics' : 'Logs'}ServiceRequest)`,
-    );
-  }
-  return message;
 }
 
-/** Decodes, converts and hands one export request to the storage. Never throws. */
-export async function exportRequest(
-  storage: ServerStorage,
-  signal: Signal,
-  encoding: Encoding,
-  body: Uint8Array,
-  logger: Pick<Console, 'warn'>,
-): Promise<ExportOutcome> {
-  let converted: ConvertResult<unknown>;
+function convert(signal: OtlpSignal, message: unknown): ConvertResult<unknown> {
   try {
-    const message = decodeRequest(signal, encoding, body);
-    converted =
-      signal === 'traces'
-        ? spansFromRequest(message)
-        : signal === 'metrics'
-          ? metricsFromRequest(message)
-          : logsFromRequest(message);
+    return signal === 'traces'
+      ? spansFromRequest(message)
+      : signal === 'metrics'
+        ? metricsFromRequest(message)
+        : logsFromRequest(message);
   } catch (error) {
-    // Every decoding failure (protobuf wire errors, JSON syntax, a wrong field type, nesting too deep) is the
-    // client's malformed body: INVALID_ARGUMENT / 400, never a crash.
-    const why =
-      error instanceof OtlpFormatError
-        ? `invalid OTLP ${encoding === 'proto' ? 'protobuf' : 'JSON'}: ${error.message}`
-        : `malformed ${encoding === 'proto' ? 'protobuf' : 'JSON'} body: ${(error as Error).message}`;
-    return { ok: false, code: RPC.INVALID_ARGUMENT, httpStatus: 400, message: why.slice(0, 1000) };
+    // A wrong field type or nesting too deep is the client's malformed request, never a crash.
+    const why = error instanceof OtlpFormatError ? error.message : `malformed request: ${(error as Error).message}`;
+    throw new MalformedRequestError(why, { cause: error });
   }
+}
 
+function ingest(storage: ServerStorage, signal: OtlpSignal, items: unknown[], wait: boolean): IngestResultLike {
+  // A remote exporter can retry, so a full queue refuses its request instead of dropping older, already-taken data.
+  const options = { rejectWhenFull: true, waitForCommit: wait };
+  return signal === 'traces'
+    ? storage.ingestSpans(items as never, options)
+    : signal === 'metrics'
+      ? storage.ingestMetrics(items as never, options)
+      : storage.ingestLogs(items as never, options);
+}
+
+/**
+ * Ingests one decoded OTLP export request (the protobuf-decoded message or the parsed JSON object). Throws
+ * `MalformedRequestError` for a malformed request; never throws for storage trouble (that is an outcome).
+ */
+export async function ingestExport(
+  storage: ServerStorage,
+  signal: OtlpSignal,
+  message: unknown,
+  options: IngestExportOptions = {},
+): Promise<IngestOutcome> {
+  const converted = convert(signal, message);
   // The core takes a request whole or not at all when its queue is full; a request larger than the whole queue
-  // could never be taken, so it is refused as too large instead of being answered "retry later" forever.
+  // could never be taken, so it is refused as too large instead of being answered 429 forever.
   const queueLimit = storage.config.batch?.max_queue_size;
   if (queueLimit !== undefined && converted.items.length > queueLimit) {
     return {
-      ok: false,
-      code: RPC.INVALID_ARGUMENT,
-      httpStatus: 413,
-      message: `request holds ${converted.items.length} ${SIGNALS[signal].what}, more than the server's whole write queue (batch.max_queue_size = ${queueLimit}); send smaller batches`,
+      status: 'too_large',
+      rejected: converted.items.length,
+      message: `request holds ${converted.items.length} ${WHAT[signal]}, more than the server's whole write queue (batch.max_queue_size = ${queueLimit}); send smaller batches`,
     };
   }
+  const wait = (options.ack ?? 'committed') === 'committed';
   let result: IngestResultLike = { accepted: 0, rejected: 0 };
-  if (converted.items.length > 0) {
-    try {
-      result =
-        signal === 'traces'
-          ? storage.ingestSpans(converted.items as never, REJECT_WHEN_FULL)
-          : signal === 'metrics'
-            ? storage.ingestMetrics(converted.items as never, REJECT_WHEN_FULL)
-            : storage.ingestLogs(converted.items as never, REJECT_WHEN_FULL);
-    } catch (error) {
-      // ingest* is documented never to throw; if it does, say so rather than pretend success.
-      logger.warn(`[rohas-telemetry] [server] ingest of ${signal} threw: ${(error as Error).message}`);
-      return { ok: false, code: RPC.INTERNAL, httpStatus: 500, message: `storage failed: ${(error as Error).message}` };
-    }
-  }
+  if (converted.items.length > 0) result = ingest(storage, signal, converted.items, wait);
   if (result.reason === 'queue_full' && result.accepted === 0) {
     // Nothing was taken: the client may retry the whole request after the delay (OTLP's throttling contract).
     return {
-      ok: false,
-      code: RPC.RESOURCE_EXHAUSTED,
-      httpStatus: 429,
+      status: 'throttled',
+      rejected: result.rejected,
       message: reasonText(result, signal)!,
-      retryAfterMs: Math.max(1000, result.retryAfterMs ?? 1000),
+      retryAfterSeconds: Math.max(1, Math.ceil((result.retryAfterMs ?? 1000) / 1000)),
     };
   }
-  const messages = [...converted.errors];
+  let rejected = converted.rejected + result.rejected;
+  const messages = [...converted.errors, ...(result.messages ?? [])];
   const reason = reasonText(result, signal);
   if (reason) messages.push(reason);
-  return { ok: true, rejected: converted.rejected + result.rejected, errorMessage: messages.join('; ') };
+  if (wait && result.committed) {
+    const waitMs = options.commitWaitMs ?? COMMIT_WAIT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), waitMs);
+    });
+    const commit = await Promise.race([result.committed, timeout]);
+    clearTimeout(timer);
+    if (!commit) {
+      // Still queued (the backend is slow or down): the items may yet be written, and a retry re-writes the same
+      // ids, which every backend stores once.
+      return {
+        status: 'unavailable',
+        rejected: 0,
+        message: `the storage did not commit the ${WHAT[signal]} within ${waitMs} ms (backend slow or unreachable); retry`,
+        retryAfterSeconds: 5,
+      };
+    }
+    if (commit.dropped > 0) {
+      return {
+        status: 'unavailable',
+        rejected: 0,
+        message: `${commit.dropped} ${WHAT[signal]} were dropped before they were written (queue overflow or shutdown); retry`,
+        retryAfterSeconds: 5,
+      };
+    }
+    if (commit.failed > 0) {
+      rejected += commit.failed;
+      messages.push(`${commit.failed} ${WHAT[signal]} refused by the backend: ${commit.messages.join('; ')}`);
+    }
+  }
+  return { status: 'ok', rejected, message: messages.join('; ') };
 }

@@ -1,6 +1,7 @@
 import type { Context, Hono } from 'hono';
 import { BodyError, readBody } from './body.js';
-import { type Encoding, exportRequest, RPC, SIGNALS, type Signal } from './ingest.js';
+import { type AckMode, type IngestOutcome, ingestExport, MalformedRequestError } from './ingest.js';
+import { OtlpFormatError } from './otlp/convert.js';
 import { otlpTypes } from './otlp/schema.js';
 import type { ServerStorage } from './types.js';
 
@@ -9,6 +10,18 @@ import type { ServerStorage } from './types.js';
  * /v1/logs with a protobuf or JSON body, optionally gzip-compressed. Responses are in the request's encoding:
  * an Export*ServiceResponse (with partial_success when items were refused) on success, a google.rpc.Status on failure.
  */
+
+type Encoding = 'proto' | 'json';
+type Signal = 'traces' | 'metrics' | 'logs';
+
+const SIGNALS: Record<Signal, { rejectedField: string; what: string }> = {
+  traces: { rejectedField: 'rejectedSpans', what: 'spans' },
+  metrics: { rejectedField: 'rejectedDataPoints', what: 'data points' },
+  logs: { rejectedField: 'rejectedLogRecords', what: 'log records' },
+};
+
+/** gRPC status codes carried in google.rpc.Status bodies. */
+const RPC = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14, INTERNAL: 13, UNAUTHENTICATED: 16 } as const;
 
 export interface ReceiverState {
   /** Set while the server shuts down: new exports get 503 with Retry-After. */
@@ -48,7 +61,7 @@ export function otlpStatus(
 export function registerReceiver(
   app: Hono,
   storage: ServerStorage,
-  options: { maxBodyBytes: number; state: ReceiverState; logger: Pick<Console, 'warn'> },
+  options: { maxBodyBytes: number; state: ReceiverState; logger: Pick<Console, 'warn'>; ack?: AckMode },
 ): void {
   const types = otlpTypes();
   const routes: Array<[Signal, string]> = [
@@ -91,13 +104,59 @@ export function registerReceiver(
       );
     }
 
-    const outcome = await exportRequest(storage, signal, encoding, body, options.logger);
-    if (!outcome.ok) {
-      const headers: Record<string, string> =
-        outcome.retryAfterMs !== undefined ? { 'retry-after': String(Math.ceil(outcome.retryAfterMs / 1000)) } : {};
-      return otlpStatus(c, encoding, outcome.httpStatus, outcome.code, outcome.message, headers);
+    let message: unknown;
+    try {
+      message = decode(signal, encoding, body);
+    } catch (error) {
+      // Every decoding failure (protobuf wire errors, JSON syntax) is the client's malformed body: 400, never a crash.
+      const why =
+        error instanceof OtlpFormatError
+          ? `invalid OTLP ${encoding === 'proto' ? 'protobuf' : 'JSON'}: ${error.message}`
+          : `malformed ${encoding === 'proto' ? 'protobuf' : 'JSON'} body: ${(error as Error).message}`;
+      return otlpStatus(c, encoding, 400, RPC.INVALID_ARGUMENT, why.slice(0, 1000));
     }
-    return exportResponse(c, signal, encoding, outcome.rejected, outcome.errorMessage);
+    let outcome: IngestOutcome;
+    try {
+      outcome = await ingestExport(storage, signal, message, { ack: options.ack });
+    } catch (error) {
+      if (error instanceof MalformedRequestError) {
+        const why = `invalid OTLP ${encoding === 'proto' ? 'protobuf' : 'JSON'}: ${error.message}`;
+        return otlpStatus(c, encoding, 400, RPC.INVALID_ARGUMENT, why.slice(0, 1000));
+      }
+      // ingest* is documented never to throw; if it does, say so rather than pretend success.
+      options.logger.warn(`[rohas-telemetry] [server] ingest of ${signal} threw: ${(error as Error).message}`);
+      return otlpStatus(c, encoding, 500, RPC.INTERNAL, `storage failed: ${(error as Error).message}`);
+    }
+    switch (outcome.status) {
+      case 'too_large':
+        return otlpStatus(c, encoding, 413, RPC.INVALID_ARGUMENT, outcome.message);
+      case 'throttled':
+        return otlpStatus(c, encoding, 429, RPC.RESOURCE_EXHAUSTED, outcome.message, {
+          'retry-after': String(outcome.retryAfterSeconds ?? 1),
+        });
+      case 'unavailable':
+        return otlpStatus(c, encoding, 503, RPC.UNAVAILABLE, outcome.message, {
+          'retry-after': String(outcome.retryAfterSeconds ?? 5),
+        });
+      default:
+        return exportResponse(c, signal, encoding, outcome.rejected, outcome.message);
+    }
+  }
+
+  function decode(signal: Signal, encoding: Encoding, body: Uint8Array): unknown {
+    if (encoding === 'proto') {
+      const type =
+        signal === 'traces' ? types.traceRequest : signal === 'metrics' ? types.metricsRequest : types.logsRequest;
+      return type.decode(body);
+    }
+    const message = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+    if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+      throw new OtlpFormatError(
+        '$',
+        `the body must be a JSON object (an Export${signal === 'traces' ? 'Trace' : signal === 'metrics' ? 'Metrics' : 'Logs'}ServiceRequest)`,
+      );
+    }
+    return message;
   }
 
   function exportResponse(

@@ -37,6 +37,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         maxBodyBytes: options.maxBodyBytes ?? serverConfig.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES,
         state,
         logger: options.logger ?? console,
+        ack: options.ack ?? serverConfig.ack,
       });
     } catch (error) {
       await new Promise<void>((done) => server.close(() => done()));

@@ -48,6 +48,12 @@ export interface ServerOptions {
    * OpenTelemetry Collector's OTLP receiver). A larger body gets 413.
    */
   maxBodyBytes?: number;
+  /**
+   * When an OTLP export is answered 200: `committed` (default) once the batch holding its items is committed, so
+   * nothing acknowledged is lost and it is readable at once; `queued` as soon as it is queued in memory (more
+   * throughput, but a crash, kill or full disk loses what was acknowledged and not yet written).
+   */
+  ack?: 'committed' | 'queued';
   /** Folder of the built Workbench SPA; default `packages/server/workbench-dist`. */
   workbenchDir?: string;
   /** Where the server reports its own problems; default `console`. */

@@ -149,7 +149,8 @@ describe('OTLP/gRPC back-pressure', () => {
     const small = await openMemory({
       batch: { ...DEFAULT_BATCH, max_queue_size: 10, max_batch_size: 1000, flush_interval_ms: 60_000 },
     });
-    const srv = await startServer({ storage: small, port: 0, grpcPort: 'any', logger: quiet });
+    // ack = "queued" (answered once queued) so the queue fills; with the default each request waits for its commit.
+    const srv = await startServer({ storage: small, port: 0, grpcPort: 'any', logger: quiet, ack: 'queued' });
     const service = `grpc-full-${randomBytes(3).toString('hex')}`;
     try {
       const first = await call(srv.grpcPort!, TRACES(), encodeTraces(traceRequestObject(service, 6)));

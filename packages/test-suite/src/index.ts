@@ -31,9 +31,11 @@ import {
   runId,
   SECOND,
 } from './fixtures.js';
+import { runPoisonTests } from './poison.js';
 
 export { canonicalLog, canonicalSpan } from './canonical.js';
 export * from './fixtures.js';
+export { runPoisonTests } from './poison.js';
 
 /** The parts of a test runner the suite uses (vitest's or a compatible one). */
 export interface SuiteApi {
@@ -96,6 +98,7 @@ export function runConformanceSuite(api: SuiteApi, options: ConformanceOptions):
     if (wants('metrics')) describe('metrics', () => metricTests());
     if (wants('logs')) describe('logs', () => logTests());
   });
+  runPoisonTests(api, options);
 
   // -------------------------------------------------------------------------------------------------------------------
   function traceTests(): void {

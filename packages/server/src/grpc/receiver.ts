@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { tokenMatches } from '../auth.js';
-import { exportRequest, RPC, SIGNALS, type Signal } from '../ingest.js';
+import { type AckMode, ingestExport, MalformedRequestError, type OtlpSignal as Signal } from '../ingest.js';
+import { OtlpFormatError } from '../otlp/convert.js';
 import { otlpTypes } from '../otlp/schema.js';
 import type { ReceiverState } from '../receiver.js';
 import type { ServerStorage } from '../types.js';
@@ -8,8 +9,9 @@ import { grpcSchema, retryStatusDetails } from './services.js';
 
 /*
  * The OTLP/gRPC receiver (https://opentelemetry.io/docs/specs/otlp/#otlpgrpc) on @grpc/grpc-js: the three collector
- * services' unary Export calls. Each request's bytes go through the same exportRequest as an OTLP/HTTP protobuf body
- * (ingest.ts), so limits, validation and partial success are the HTTP receiver's. Status codes follow the OTLP spec:
+ * services' unary Export calls. Each request is decoded by protobufjs from the repository's schema and handed to the
+ * same ingestExport as an OTLP/HTTP body (ingest.ts), so per-item validation, ack after commit and partial success
+ * are the HTTP receiver's. Status codes follow the OTLP spec:
  * INVALID_ARGUMENT for a malformed or too-large request (not retryable), RESOURCE_EXHAUSTED with a RetryInfo when the
  * write queue is full and UNAVAILABLE with a RetryInfo while the server shuts down (both retryable, after the delay),
  * UNAUTHENTICATED for a missing or wrong `authorization: Bearer` token. grpc-js decompresses gzip (and deflate)
@@ -24,7 +26,17 @@ export interface GrpcReceiverOptions {
   maxBodyBytes: number;
   state: ReceiverState;
   logger: Pick<Console, 'warn'>;
+  /** When to answer: after the commit (default) or once queued, as the HTTP receiver. */
+  ack?: AckMode;
 }
+
+/** gRPC status codes (google.rpc.Code) the receiver answers with. */
+const RPC = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, INTERNAL: 13, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
+const REJECTED_FIELD: Record<Signal, string> = {
+  traces: 'rejectedSpans',
+  metrics: 'rejectedDataPoints',
+  logs: 'rejectedLogRecords',
+};
 
 export interface GrpcReceiver {
   readonly host: string;
@@ -62,9 +74,26 @@ export async function startGrpcReceiver(storage: ServerStorage, options: GrpcRec
       }
       if (options.state.closing)
         return callback(failure(RPC.UNAVAILABLE, 'the server is shutting down', CLOSING_RETRY_MS));
-      exportRequest(storage, signal, 'proto', call.request, options.logger).then(
+      let message: unknown;
+      try {
+        const type =
+          signal === 'traces' ? types.traceRequest : signal === 'metrics' ? types.metricsRequest : types.logsRequest;
+        message = type.decode(call.request);
+      } catch (error) {
+        return callback(failure(RPC.INVALID_ARGUMENT, `malformed protobuf request: ${(error as Error).message}`));
+      }
+      ingestExport(storage, signal, message, { ack: options.ack }).then(
         (outcome) => {
-          if (!outcome.ok) return callback(failure(outcome.code, outcome.message, outcome.retryAfterMs));
+          switch (outcome.status) {
+            case 'too_large':
+              return callback(failure(RPC.INVALID_ARGUMENT, outcome.message));
+            case 'throttled':
+              return callback(
+                failure(RPC.RESOURCE_EXHAUSTED, outcome.message, (outcome.retryAfterSeconds ?? 1) * 1000),
+              );
+            case 'unavailable':
+              return callback(failure(RPC.UNAVAILABLE, outcome.message, (outcome.retryAfterSeconds ?? 5) * 1000));
+          }
           const type =
             signal === 'traces'
               ? types.traceResponse
@@ -72,17 +101,17 @@ export async function startGrpcReceiver(storage: ServerStorage, options: GrpcRec
                 ? types.metricsResponse
                 : types.logsResponse;
           const partial =
-            outcome.rejected > 0 || outcome.errorMessage !== ''
-              ? {
-                  partialSuccess: {
-                    [SIGNALS[signal].rejectedField]: outcome.rejected,
-                    errorMessage: outcome.errorMessage,
-                  },
-                }
+            outcome.rejected > 0 || outcome.message !== ''
+              ? { partialSuccess: { [REJECTED_FIELD[signal]]: outcome.rejected, errorMessage: outcome.message } }
               : {};
           callback(null, Buffer.from(type.encode(type.create(partial)).finish()));
         },
-        (error: Error) => callback(failure(RPC.INTERNAL, `[rohas-telemetry] [server] ${error.message}`)),
+        (error: Error) => {
+          if (error instanceof MalformedRequestError || error instanceof OtlpFormatError)
+            return callback(failure(RPC.INVALID_ARGUMENT, `invalid OTLP protobuf: ${error.message}`.slice(0, 1000)));
+          options.logger.warn(`[rohas-telemetry] [server] ingest of ${signal} threw: ${error.message}`);
+          callback(failure(RPC.INTERNAL, `[rohas-telemetry] [server] storage failed: ${error.message}`));
+        },
       );
     };
 

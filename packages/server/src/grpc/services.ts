@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
-import type { Signal } from '../ingest.js';
+import type { OtlpSignal as Signal } from '../ingest.js';
 import { otlpSchemaDir } from '../otlp/schema.js';
 
 /*
