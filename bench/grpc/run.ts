@@ -104,7 +104,10 @@ async function startServerInProcess() {
     url: server.url,
     grpcPort: server.grpcPort!,
     written,
-    close: async () => (await server.close(), await storage.shutdown()),
+    close: async () => {
+      await server.close();
+      await storage.shutdown();
+    },
   };
 }
 
