@@ -1,14 +1,13 @@
+import { type BatchConfig, WriteQueue } from '@rohas/telemetry';
 import {
-  type BatchConfig,
   type LogRecord,
   type MetricPoint,
   normalizeLogQuery,
   normalizeMetricQuery,
   type SpanRecord,
   type TelemetryAdapter,
-  WriteQueue,
   type WriteResult,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import { makeLog, makePoint, makeSpan, nowNano, runId } from './fixtures.js';
 import type { ConformanceOptions, SuiteApi } from './index.js';
 
