@@ -35,11 +35,14 @@ export { collectionOf, leveledLogger, propagatorFor, samplerFor, setDiagLevel, t
 export { handlerNameOf, SPAN_METRICS_BUCKETS_MS, SpanMetricsProcessor } from './span-metrics.js';
 export {
   consoleLogger,
+  HEALTH_FAILING_MS,
   type IngestOptions,
   type IngestResult,
+  type LogInput,
   type OpenStorageOptions,
   openStorage,
   type Signal,
+  type SpanInput,
   type TelemetryStorage,
 } from './storage.js';
 export {
@@ -67,5 +70,13 @@ export type {
   TraceSamplerName,
 } from './types.js';
 export { splitNodeOptions, withoutPreloads, workerEnv, workerExecArgv, workerThreadOptions } from './worker-options.js';
-export type { WriteQueueStats } from './write-queue.js';
 export { type InstrumentationPlan, planInstrumentations, startZeroCode, type ZeroCodeOptions } from './zero-code.js';
+export * from './validate.js';
+export {
+  type CommitResult,
+  type PushOptions,
+  type PushResult,
+  Refused,
+  WriteQueue,
+  type WriteQueueStats,
+} from './write-queue.js';

@@ -1,7 +1,10 @@
 import { resolve } from 'node:path';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { compareSpans } from './adapter/reference.js';
 import { SDK_CONFIG_KEYS } from './env-spec.js';
 import { asError, QueryError, TelemetryError, where } from './errors.js';
+import { logFromReadable, spanFromReadable } from './otel-convert.js';
 import {
   normalizeLogQuery,
   normalizeMetricQuery,
@@ -22,7 +25,15 @@ import type {
   TelemetryConfig,
   TelemetryQuery,
 } from './types.js';
-import { WriteQueue, type WriteQueueStats } from './write-queue.js';
+import {
+  type CheckedItems,
+  checkItems,
+  checkLogRecord,
+  checkMetricPoint,
+  checkSpan,
+  type ItemProblem,
+} from './validate.js';
+import { type CommitResult, Refused, WriteQueue, type WriteQueueStats } from './write-queue.js';
 
 export type Signal = 'traces' | 'metrics' | 'logs';
 export const SIGNALS: Signal[] = ['traces', 'metrics', 'logs'];
@@ -30,16 +41,31 @@ export const SIGNALS: Signal[] = ['traces', 'metrics', 'logs'];
 /** What an ingest call did. Ingest never throws and never blocks. */
 export interface IngestResult {
   accepted: number;
+  /** Items refused: unstorable values (see `messages`) plus, with `reason`, items the queue or config refused. */
   rejected: number;
   /** Why items were refused: the queue is full (retry later), the signal is off, or the backend stores no such data. */
   reason?: 'queue_full' | 'signal_disabled' | 'not_stored';
   retryAfterMs?: number;
+  /** One message per reason an item was refused as unstorable, naming the field (e.g. `span field name: ...`). */
+  messages?: string[];
+  /** With `waitForCommit`: settles when every accepted item is committed, refused by the backend or dropped. */
+  committed?: Promise<CommitResult>;
 }
 
 export interface IngestOptions {
   /** Refuse new items when the queue is full (a remote client can retry) instead of dropping the oldest. */
   rejectWhenFull?: boolean;
+  /** Return a `committed` promise that settles once the batch holding these items is written (group commit). */
+  waitForCommit?: boolean;
 }
+
+/** What the span queue takes: records from a receiver or exporter, or the SDK's ended spans (converted in the writer). */
+export type SpanInput = SpanRecord | ReadableSpan;
+/** What the log queue takes: records, or the SDK's emitted log records. */
+export type LogInput = LogRecord | ReadableLogRecord;
+
+/** How long writes may fail (backing off) before health() reports not ok, ms. */
+export const HEALTH_FAILING_MS = 10_000;
 
 /** Configured storage: queues in front of the adapters and the query API over them. */
 export interface TelemetryStorage {
@@ -47,9 +73,13 @@ export interface TelemetryStorage {
   readonly query: TelemetryQuery;
   /** Adapter type storing each signal, or `undefined` when the signal is off or not stored. */
   readonly backends: Record<Signal, string | undefined>;
-  ingestSpans(spans: SpanRecord[], options?: IngestOptions): IngestResult;
+  /**
+   * Queues spans. Records are checked at once (unstorable ones refused per item, see `messages`); the SDK's ended
+   * spans are converted and checked in the writer, off the hot path.
+   */
+  ingestSpans(spans: SpanInput[], options?: IngestOptions): IngestResult;
   ingestMetrics(points: MetricPoint[], options?: IngestOptions): IngestResult;
-  ingestLogs(records: LogRecord[], options?: IngestOptions): IngestResult;
+  ingestLogs(records: LogInput[], options?: IngestOptions): IngestResult;
   stats(): Record<Signal, WriteQueueStats | undefined>;
   health(): Promise<HealthStatus & { signals: Record<string, string> }>;
   runRetention(nowNano?: bigint): Promise<RetentionResult>;
@@ -63,9 +93,6 @@ export interface TelemetryStorage {
 
 export interface OpenStorageOptions {
   logger?: DiagnosticLogger;
-  /** Internal: lets createTelemetry hand ReadableSpans to the queue and convert them off the hot path. */
-  spanConverter?: (items: unknown[]) => SpanRecord[];
-  logConverter?: (items: unknown[]) => LogRecord[];
 }
 
 /** Diagnostics go to stderr, always: stdout belongs to the application's (or the CLI's) data. */
@@ -180,7 +207,27 @@ class TraceCache {
   }
 }
 
-const identity = <T>(items: unknown[]) => items as T[];
+/** The SDK's objects have methods or hrtime tuples; the records have bigint times. */
+function isReadableSpan(item: SpanInput): item is ReadableSpan {
+  return typeof (item as ReadableSpan).spanContext === 'function';
+}
+function isReadableLog(item: LogInput): item is ReadableLogRecord {
+  return typeof (item as LogRecord).timeUnixNano !== 'bigint';
+}
+
+/** A converter for the writer: SDK objects become records and are checked; records were checked at the door. */
+function converter<I, R>(
+  isSdk: (item: I) => boolean,
+  convert: (item: never) => R,
+  check: (record: R) => ItemProblem | undefined,
+): (item: I) => R | Refused {
+  return (item) => {
+    if (!isSdk(item)) return item as unknown as R;
+    const record = convert(item as never);
+    const problem = check(record);
+    return problem ? new Refused(problem) : record;
+  };
+}
 
 /**
  * Opens the configured backends: one adapter per distinct backend (signals routed to the same backend share it),
@@ -255,10 +302,10 @@ export async function openStorage(
   const queues: Partial<Record<Signal, WriteQueue<unknown, unknown>>> = {};
   const traceAdapter = owner.traces?.adapter.traces;
   if (bySignal.traces.enabled && traceAdapter) {
-    queues.traces = new WriteQueue<unknown, SpanRecord>(
+    queues.traces = new WriteQueue<SpanInput, SpanRecord>(
       'traces',
       (b) => traceAdapter.write(b),
-      options.spanConverter ?? identity<SpanRecord>,
+      converter(isReadableSpan, spanFromReadable, checkSpan),
       config.batch,
       logger,
       (written) => cache.add(written),
@@ -266,24 +313,41 @@ export async function openStorage(
   }
   const metricAdapter = owner.metrics?.adapter.metrics;
   if (bySignal.metrics.enabled && metricAdapter) {
-    queues.metrics = new WriteQueue<unknown, MetricPoint>(
+    queues.metrics = new WriteQueue<MetricPoint, MetricPoint>(
       'metrics',
       (b) => metricAdapter.write(b),
-      identity<MetricPoint>,
+      undefined,
       config.batch,
       logger,
     ) as WriteQueue<unknown, unknown>;
   }
   const logAdapter = owner.logs?.adapter.logs;
   if (bySignal.logs.enabled && logAdapter) {
-    queues.logs = new WriteQueue<unknown, LogRecord>(
+    queues.logs = new WriteQueue<LogInput, LogRecord>(
       'logs',
       (b) => logAdapter.write(b),
-      options.logConverter ?? identity<LogRecord>,
+      converter(isReadableLog, logFromReadable, checkLogRecord),
       config.batch,
       logger,
     ) as WriteQueue<unknown, unknown>;
   }
+
+  /** Checks records at the door; SDK objects pass through to be checked after conversion in the writer. */
+  const doorChecks: Record<Signal, (items: unknown[]) => CheckedItems<unknown>> = {
+    traces: (items) =>
+      checkItems(
+        items as SpanInput[],
+        (s) => (isReadableSpan(s) ? undefined : checkSpan(s)),
+        'span',
+      ) as CheckedItems<unknown>,
+    metrics: (items) => checkItems(items as MetricPoint[], checkMetricPoint, 'metric point') as CheckedItems<unknown>,
+    logs: (items) =>
+      checkItems(
+        items as LogInput[],
+        (l) => (isReadableLog(l) ? undefined : checkLogRecord(l)),
+        'log record',
+      ) as CheckedItems<unknown>,
+  };
 
   function ingest(signal: Signal, items: unknown[], opts?: IngestOptions): IngestResult {
     const q = queues[signal];
@@ -294,7 +358,14 @@ export async function openStorage(
         reason: bySignal[signal].enabled ? 'not_stored' : 'signal_disabled',
       };
     }
-    return q.push(items, opts);
+    const checked = doorChecks[signal](items);
+    if (checked.rejected > 0) {
+      for (const [reason, count] of Object.entries(checked.byReason))
+        q.refuse(reason, count, checked.messages.join('; '));
+    }
+    const pushed = q.push(checked.good, opts);
+    if (checked.rejected === 0) return pushed;
+    return { ...pushed, rejected: pushed.rejected + checked.rejected, messages: checked.messages };
   }
 
   const missing = (signal: Signal): never => {
@@ -415,9 +486,20 @@ export async function openStorage(
       );
       const signals: Record<string, string> = {};
       for (const s of SIGNALS) signals[s] = backends[s] ?? (bySignal[s].enabled ? 'not stored' : 'disabled');
+      // Writes failing (backing off) for longer than the threshold make the store unhealthy even if it answers pings.
+      const now = Date.now();
+      const failing: string[] = [];
+      for (const s of SIGNALS) {
+        const st = queues[s]?.stats;
+        if (st?.failingSince !== undefined && now - st.failingSince >= HEALTH_FAILING_MS) {
+          failing.push(
+            `${s} writes failing for ${Math.round((now - st.failingSince) / 1000)} s (${st.queued} queued): ${st.lastError ?? 'unknown error'}`,
+          );
+        }
+      }
       return {
-        ok: results.every((r) => r.ok),
-        message: results.map((r) => r.message).join('; ') || 'no backend',
+        ok: results.every((r) => r.ok) && failing.length === 0,
+        message: [...results.map((r) => r.message), ...failing].join('; ') || 'no backend',
         signals,
         details: { backends: results },
       };

@@ -29,13 +29,7 @@ import { where } from './errors.js';
 import { logFromReadable, pointsFromResourceMetrics, spanFromReadable } from './otel-convert.js';
 import { collectionOf, leveledLogger, propagatorFor, samplerFor, tracerLimitsFor } from './sdk-config.js';
 import { SpanMetricsProcessor } from './span-metrics.js';
-import {
-  consoleLogger,
-  type IngestResult,
-  type OpenStorageOptions,
-  openStorage,
-  type TelemetryStorage,
-} from './storage.js';
+import { consoleLogger, type IngestResult, openStorage, type TelemetryStorage } from './storage.js';
 import type { DiagnosticLogger, MetricPoint, TelemetryConfig, TelemetryQuery } from './types.js';
 
 const processorFactories = new Map<string, () => SpanProcessor>();
@@ -80,7 +74,16 @@ abstract class StorageBacked {
     try {
       const r = ingest();
       const failed = r.rejected > 0 && r.reason !== 'not_stored';
-      resultCallback({ code: failed ? ExportResultCode.FAILED : ExportResultCode.SUCCESS });
+      if (!failed) {
+        resultCallback({ code: ExportResultCode.SUCCESS });
+        return;
+      }
+      // Unstorable items were refused one by one (the others are queued); say which field, as the receiver does.
+      const why = r.reason === 'queue_full' ? 'the write queue is full' : (r.messages ?? []).join('; ');
+      resultCallback({
+        code: ExportResultCode.FAILED,
+        error: new Error(`${where()} ${r.rejected} item(s) not accepted: ${why}`),
+      });
     } catch (error) {
       resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
     }
@@ -98,15 +101,15 @@ export class StorageSpanProcessor extends StorageBacked implements SpanProcessor
   onEnd(span: ReadableSpan): void {
     if ((span.spanContext().traceFlags & 1) === 0) return;
     this.ended.count++;
-    // Raw ReadableSpans are queued; the queue's converter turns them into SpanRecords in the background.
-    this.storage.ingestSpans([span as never]);
+    // Raw ReadableSpans are queued; the queue's writer turns them into SpanRecords (and checks them) off the hot path.
+    this.storage.ingestSpans([span]);
   }
 }
 
 /** Log processor counterpart of {@link StorageSpanProcessor}. */
 export class StorageLogProcessor extends StorageBacked implements LogRecordProcessor {
   onEmit(record: SdkLogRecord): void {
-    this.storage.ingestLogs([record as never]);
+    this.storage.ingestLogs([record]);
   }
 }
 
@@ -211,12 +214,7 @@ export async function createTelemetry(
   // OTEL_SDK_DISABLED collects nothing; OTEL_LOG_LEVEL (log_level) filters the diagnostics (sdk-config.ts).
   config = collectionOf(config);
   const logger = options.logger ?? (config.log_level ? leveledLogger(config.log_level) : consoleLogger);
-  const storageOptions: OpenStorageOptions = {
-    logger,
-    spanConverter: (items) => (items as ReadableSpan[]).map(spanFromReadable),
-    logConverter: (items) => (items as ReadableLogRecord[]).map(logFromReadable),
-  };
-  const storage = await openStorage(config, storageOptions);
+  const storage = await openStorage(config, { logger });
 
   let resource = defaultResource().merge(
     resourceFromAttributes({ ...config.resource_attributes, 'service.name': config.service_name }),

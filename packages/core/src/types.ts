@@ -74,9 +74,13 @@ export interface TelemetryConfig extends BackendConfig, SdkConfig {
 export interface ServerConfig {
   host?: string;
   port?: number;
+  /** OTLP/gRPC port of `rohas-telemetry serve`; default 4317, 0 disables the gRPC receiver. */
+  grpc_port?: number;
   token?: string;
   cors?: boolean | string[];
   max_body_bytes?: number;
+  /** When an OTLP export is answered: after its batch is committed (default) or once queued. */
+  ack?: 'committed' | 'queued';
 }
 
 /**

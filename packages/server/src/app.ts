@@ -29,6 +29,7 @@ export function createApp(storage: ServerStorage, options: ServerOptions = {}): 
   const corsSetting = options.cors ?? server.cors ?? false;
   const maxBodyBytes = options.maxBodyBytes ?? server.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES;
   const logger = options.logger ?? console;
+  const ack = options.ack ?? server.ack ?? 'committed';
   const state: ReceiverState = { closing: false };
   const app = new Hono();
 
@@ -64,7 +65,7 @@ export function createApp(storage: ServerStorage, options: ServerOptions = {}): 
     );
   }
 
-  registerReceiver(app, storage, { maxBodyBytes, state, logger });
+  registerReceiver(app, storage, { maxBodyBytes, state, logger, ack });
   registerQueryApi(app, storage);
   registerJaegerApi(app, storage);
   registerPrometheusApi(app, storage);

@@ -1,13 +1,7 @@
 import type { Context, Hono } from 'hono';
 import { BodyError, readBody } from './body.js';
-import type { IngestResultLike } from './core-types.js';
-import {
-  type ConvertResult,
-  logsFromRequest,
-  metricsFromRequest,
-  OtlpFormatError,
-  spansFromRequest,
-} from './otlp/convert.js';
+import { type AckMode, type IngestOutcome, ingestExport, MalformedRequestError } from './ingest.js';
+import { OtlpFormatError } from './otlp/convert.js';
 import { otlpTypes } from './otlp/schema.js';
 import type { ServerStorage } from './types.js';
 
@@ -28,9 +22,6 @@ const SIGNALS: Record<Signal, { rejectedField: string; what: string }> = {
 
 /** gRPC status codes carried in google.rpc.Status bodies. */
 const RPC = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14, INTERNAL: 13, UNAUTHENTICATED: 16 } as const;
-
-/** A remote exporter can retry, so a full queue refuses its request instead of dropping older, already-taken data. */
-const REJECT_WHEN_FULL = { rejectWhenFull: true } as const;
 
 export interface ReceiverState {
   /** Set while the server shuts down: new exports get 503 with Retry-After. */
@@ -67,25 +58,10 @@ export function otlpStatus(
   });
 }
 
-function reasonText(result: IngestResultLike, signal: Signal): string | undefined {
-  switch (result.reason) {
-    case 'signal_disabled':
-      return `${signal} are disabled in this server's configuration (enable_${signal} = false)`;
-    case 'not_stored':
-      return `this server's backend does not store ${signal}`;
-    case 'queue_full':
-      return `the write queue is full; ${result.rejected} ${SIGNALS[signal].what} were not accepted`;
-    default:
-      return result.rejected > 0
-        ? `${result.rejected} ${SIGNALS[signal].what} were not accepted by the storage`
-        : undefined;
-  }
-}
-
 export function registerReceiver(
   app: Hono,
   storage: ServerStorage,
-  options: { maxBodyBytes: number; state: ReceiverState; logger: Pick<Console, 'warn'> },
+  options: { maxBodyBytes: number; state: ReceiverState; logger: Pick<Console, 'warn'>; ack?: AckMode },
 ): void {
   const types = otlpTypes();
   const routes: Array<[Signal, string]> = [
@@ -128,64 +104,43 @@ export function registerReceiver(
       );
     }
 
-    let converted: ConvertResult<unknown>;
+    let message: unknown;
     try {
-      const message = decode(signal, encoding, body);
-      converted =
-        signal === 'traces'
-          ? spansFromRequest(message)
-          : signal === 'metrics'
-            ? metricsFromRequest(message)
-            : logsFromRequest(message);
+      message = decode(signal, encoding, body);
     } catch (error) {
-      // Every decoding failure (protobuf wire errors, JSON syntax, a wrong field type, nesting too deep) is the
-      // client's malformed body: 400, never a crash.
+      // Every decoding failure (protobuf wire errors, JSON syntax) is the client's malformed body: 400, never a crash.
       const why =
         error instanceof OtlpFormatError
           ? `invalid OTLP ${encoding === 'proto' ? 'protobuf' : 'JSON'}: ${error.message}`
           : `malformed ${encoding === 'proto' ? 'protobuf' : 'JSON'} body: ${(error as Error).message}`;
       return otlpStatus(c, encoding, 400, RPC.INVALID_ARGUMENT, why.slice(0, 1000));
     }
-
-    // The core takes a request whole or not at all when its queue is full; a request larger than the whole queue
-    // could never be taken, so it is refused as too large instead of being answered 429 forever.
-    const queueLimit = storage.config.batch?.max_queue_size;
-    if (queueLimit !== undefined && converted.items.length > queueLimit) {
-      return otlpStatus(
-        c,
-        encoding,
-        413,
-        RPC.INVALID_ARGUMENT,
-        `request holds ${converted.items.length} ${SIGNALS[signal].what}, more than the server's whole write queue (batch.max_queue_size = ${queueLimit}); send smaller batches`,
-      );
-    }
-    let result: IngestResultLike = { accepted: 0, rejected: 0 };
-    if (converted.items.length > 0) {
-      try {
-        result =
-          signal === 'traces'
-            ? storage.ingestSpans(converted.items as never, REJECT_WHEN_FULL)
-            : signal === 'metrics'
-              ? storage.ingestMetrics(converted.items as never, REJECT_WHEN_FULL)
-              : storage.ingestLogs(converted.items as never, REJECT_WHEN_FULL);
-      } catch (error) {
-        // ingest* is documented never to throw; if it does, say so rather than pretend success.
-        options.logger.warn(`[rohas-telemetry] [server] ingest of ${signal} threw: ${(error as Error).message}`);
-        return otlpStatus(c, encoding, 500, RPC.INTERNAL, `storage failed: ${(error as Error).message}`);
+    let outcome: IngestOutcome;
+    try {
+      outcome = await ingestExport(storage, signal, message, { ack: options.ack });
+    } catch (error) {
+      if (error instanceof MalformedRequestError) {
+        const why = `invalid OTLP ${encoding === 'proto' ? 'protobuf' : 'JSON'}: ${error.message}`;
+        return otlpStatus(c, encoding, 400, RPC.INVALID_ARGUMENT, why.slice(0, 1000));
       }
+      // ingest* is documented never to throw; if it does, say so rather than pretend success.
+      options.logger.warn(`[rohas-telemetry] [server] ingest of ${signal} threw: ${(error as Error).message}`);
+      return otlpStatus(c, encoding, 500, RPC.INTERNAL, `storage failed: ${(error as Error).message}`);
     }
-    if (result.reason === 'queue_full' && result.accepted === 0) {
-      // Nothing was taken: the client may retry the whole request after the delay (OTLP's throttling contract).
-      const seconds = Math.max(1, Math.ceil((result.retryAfterMs ?? 1000) / 1000));
-      return otlpStatus(c, encoding, 429, RPC.RESOURCE_EXHAUSTED, reasonText(result, signal)!, {
-        'retry-after': String(seconds),
-      });
+    switch (outcome.status) {
+      case 'too_large':
+        return otlpStatus(c, encoding, 413, RPC.INVALID_ARGUMENT, outcome.message);
+      case 'throttled':
+        return otlpStatus(c, encoding, 429, RPC.RESOURCE_EXHAUSTED, outcome.message, {
+          'retry-after': String(outcome.retryAfterSeconds ?? 1),
+        });
+      case 'unavailable':
+        return otlpStatus(c, encoding, 503, RPC.UNAVAILABLE, outcome.message, {
+          'retry-after': String(outcome.retryAfterSeconds ?? 5),
+        });
+      default:
+        return exportResponse(c, signal, encoding, outcome.rejected, outcome.message);
     }
-    const rejected = converted.rejected + result.rejected;
-    const messages = [...converted.errors];
-    const reason = reasonText(result, signal);
-    if (reason) messages.push(reason);
-    return exportResponse(c, signal, encoding, rejected, messages.join('; '));
   }
 
   function decode(signal: Signal, encoding: Encoding, body: Uint8Array): unknown {

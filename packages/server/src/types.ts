@@ -48,6 +48,12 @@ export interface ServerOptions {
    * OpenTelemetry Collector's OTLP receiver). A larger body gets 413.
    */
   maxBodyBytes?: number;
+  /**
+   * When an OTLP export is answered 200: `committed` (default) once the batch holding its items is committed, so
+   * nothing acknowledged is lost and it is readable at once; `queued` as soon as it is queued in memory (more
+   * throughput, but a crash, kill or full disk loses what was acknowledged and not yet written).
+   */
+  ack?: 'committed' | 'queued';
   /** Folder of the built Workbench SPA; default `packages/server/workbench-dist`. */
   workbenchDir?: string;
   /** Where the server reports its own problems; default `console`. */
@@ -60,6 +66,8 @@ export interface RunningServer {
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  /** The OTLP/gRPC port, when the gRPC receiver runs. */
+  readonly grpcPort?: number;
   /** Stops accepting connections, waits for open requests, then flushes the storage (does not shut it down). */
   close(): Promise<void>;
 }
@@ -70,4 +78,9 @@ export interface StartServerOptions extends ServerOptions {
   host?: string;
   /** Default 4318, the OTLP/HTTP port; 0 picks a free port. */
   port?: number;
+  /**
+   * OTLP/gRPC port: default `[telemetry.server] grpc_port`, else 4317 (off when `port` is 0); 0 disables the gRPC
+   * receiver, `'any'` picks a free port.
+   */
+  grpcPort?: number | 'any';
 }

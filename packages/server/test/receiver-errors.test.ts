@@ -160,7 +160,8 @@ describe('OTLP receiver error handling', () => {
     const small = await openMemory({
       batch: { ...DEFAULT_BATCH, max_queue_size: 10, max_batch_size: 1000, flush_interval_ms: 60_000 },
     });
-    const tiny = await startServer({ storage: small, port: 0, logger: quiet });
+    // ack = "queued": answered once queued, so the queue fills up (with the default, each request waits for its commit).
+    const tiny = await startServer({ storage: small, port: 0, logger: quiet, ack: 'queued' });
     const send = (n: number) =>
       fetch(`${tiny.url}/v1/traces`, {
         method: 'POST',

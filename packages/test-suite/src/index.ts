@@ -2,6 +2,7 @@ import type { SignalRetention, TelemetryAdapter } from '@rohas/telemetry/adapter
 import { logTests } from './logs.js';
 import { metricTests } from './metrics.js';
 import { runPagingTests } from './paging.js';
+import { runPoisonTests } from './poison.js';
 import { runRawPointTests } from './raw-points.js';
 import { runRewriteTests } from './rewrite.js';
 import { type ConformanceOptions, KEEP, type SuiteApi, type SuiteContext } from './suite-context.js';
@@ -10,6 +11,7 @@ import { traceTests } from './traces.js';
 export { canonicalLog, canonicalSpan } from './canonical.js';
 export * from './fixtures.js';
 export { PAGING_LOGS, PAGING_TRACES, runPagingTests } from './paging.js';
+export { runPoisonTests } from './poison.js';
 export type { ConformanceOptions, SuiteApi, SuiteContext } from './suite-context.js';
 export { logTests, metricTests, runRewriteTests, traceTests };
 
@@ -55,4 +57,5 @@ export function runConformanceSuite(api: SuiteApi, options: ConformanceOptions):
   });
   if (options.signals?.metrics ?? true) runRawPointTests(api, options);
   runPagingTests(api, options);
+  runPoisonTests(api, options);
 }

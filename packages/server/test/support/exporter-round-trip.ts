@@ -1,5 +1,5 @@
 // The exporter round trip, reusable for every backend: the official OpenTelemetry JS exporters (protobuf and JSON over
-// HTTP) send spans, metrics and logs to a running server; every field is read back through GET /telemetry/... and
+// HTTP, and OTLP/gRPC plain and gzip) send spans, metrics and logs to a running server; every field is read back through GET /telemetry/... and
 // compared with what the SDK produced. packages/server runs it over SQLite; integration tests can run it over any
 // backend they start:
 //
@@ -8,10 +8,13 @@
 import { randomBytes } from 'node:crypto';
 import { SpanKind as ApiSpanKind, context, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
+import { OTLPLogExporter as LogsGrpc } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPLogExporter as LogsHttp } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPLogExporter as LogsProto } from '@opentelemetry/exporter-logs-otlp-proto';
+import { OTLPMetricExporter as MetricsGrpc } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { OTLPMetricExporter as MetricsHttp } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as MetricsProto } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { OTLPTraceExporter as TracesGrpc } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as TracesHttp } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as TracesProto } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -51,7 +54,7 @@ export function exporterRoundTrip(options: RoundTripOptions): void {
     const opened = await options.open();
     storage = withRecording(opened.storage);
     cleanup = opened.cleanup;
-    server = await startServer({ storage, port: 0, logger: { info() {}, warn() {}, error() {} } });
+    server = await startServer({ storage, port: 0, grpcPort: 'any', logger: { info() {}, warn() {}, error() {} } });
   });
   afterAll(async () => {
     await server?.close();
@@ -67,7 +70,11 @@ export function exporterRoundTrip(options: RoundTripOptions): void {
 
   const ns = (hr: [number, number]) => (BigInt(hr[0]) * 1_000_000_000n + BigInt(hr[1])).toString();
 
-  for (const encoding of ['protobuf', 'json'] as const) {
+  // OTLP/gRPC: the official gRPC exporters to the server's gRPC port, plain and gzip-compressed.
+  const grpcUrl = () => `http://127.0.0.1:${server.grpcPort}`;
+  const grpcCompression = (encoding: string) => (encoding === 'grpc-gzip' ? GZIP : ('none' as never));
+
+  for (const encoding of ['protobuf', 'json', 'grpc', 'grpc-gzip'] as const) {
     describe(`official OTLP ${encoding} exporters -> ${options.name}`, () => {
       const service = `svc-${encoding}-${randomBytes(4).toString('hex')}`;
       const resource = resourceFromAttributes({
@@ -81,7 +88,11 @@ export function exporterRoundTrip(options: RoundTripOptions): void {
         const memory = new InMemorySpanExporter();
         const url = `${server.url}/v1/traces`;
         const exporter =
-          encoding === 'protobuf' ? new TracesProto({ url }) : new TracesHttp({ url, compression: GZIP });
+          encoding === 'protobuf'
+            ? new TracesProto({ url })
+            : encoding === 'json'
+              ? new TracesHttp({ url, compression: GZIP })
+              : new TracesGrpc({ url: grpcUrl(), compression: grpcCompression(encoding) });
         const provider = new BasicTracerProvider({
           resource,
           spanLimits: { attributeCountLimit: 6, eventCountLimit: 2, linkCountLimit: 1 },
@@ -217,7 +228,13 @@ export function exporterRoundTrip(options: RoundTripOptions): void {
           const exporter =
             encoding === 'protobuf'
               ? new MetricsProto({ url, temporalityPreference: AggregationTemporality.CUMULATIVE } as never)
-              : new MetricsHttp({ url, compression: GZIP } as never);
+              : encoding === 'json'
+                ? new MetricsHttp({ url, compression: GZIP } as never)
+                : new MetricsGrpc({
+                    url: grpcUrl(),
+                    compression: grpcCompression(encoding),
+                    temporalityPreference: AggregationTemporality.CUMULATIVE,
+                  } as never);
           const memory = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
           // One reader feeds both the OTLP exporter and the in-memory copy, so both see the very same collection.
           const tee = {
@@ -335,7 +352,12 @@ export function exporterRoundTrip(options: RoundTripOptions): void {
 
       it.skipIf(!signals.logs)('sends logs whose every field reads back from /telemetry/logs', async () => {
         const url = `${server.url}/v1/logs`;
-        const exporter = encoding === 'protobuf' ? new LogsProto({ url }) : new LogsHttp({ url, compression: GZIP });
+        const exporter =
+          encoding === 'protobuf'
+            ? new LogsProto({ url })
+            : encoding === 'json'
+              ? new LogsHttp({ url, compression: GZIP })
+              : new LogsGrpc({ url: grpcUrl(), compression: grpcCompression(encoding) });
         const memory = new InMemoryLogRecordExporter();
         const provider = new LoggerProvider({
           resource,

@@ -1,15 +1,20 @@
 import { DEFAULT_HOST, DEFAULT_PORT, startServer } from '../../server.js';
 import { type Command, configFrom, EXIT, helped, open, parse, UsageError } from '../support.js';
 
-export const SERVE_HELP = `Usage: rohas-telemetry serve [--host 127.0.0.1] [--port 4318] [--config rohas.toml]
+export const SERVE_HELP = `Usage: rohas-telemetry serve [--host 127.0.0.1] [--port 4318] [--grpc-port 4317] [--config rohas.toml]
 
 Starts the OTLP/HTTP receiver (/v1/traces, /v1/metrics, /v1/logs), the query API (/telemetry/...), the Jaeger API
 (/api/...) and the Workbench (/workbench) on one port. Host and port default to [telemetry.server] host/port, else
-127.0.0.1:4318 (the OTLP/HTTP default port). [telemetry.server] token requires "Authorization: Bearer <token>".
+127.0.0.1:4318 (the OTLP/HTTP default port). OTLP/gRPC listens on --grpc-port ([telemetry.server] grpc_port, else
+4317; 0 disables it). [telemetry.server] token requires "Authorization: Bearer <token>".
 Stops cleanly (flushing queued data) on SIGINT/SIGTERM. Status lines go to stderr.`;
 
 export const serve: Command = async (args, io) => {
-  const { values } = parse(args, { host: { type: 'string' }, port: { type: 'string', short: 'p' } });
+  const { values } = parse(args, {
+    host: { type: 'string' },
+    port: { type: 'string', short: 'p' },
+    'grpc-port': { type: 'string' },
+  });
   if (helped(values, io, SERVE_HELP)) return EXIT.OK;
   let port: number | undefined;
   if (values.port !== undefined) {
@@ -17,16 +22,20 @@ export const serve: Command = async (args, io) => {
       throw new UsageError(`--port must be 0..65535, got ${values.port}`);
     port = Number(values.port);
   }
+  const grpcFlag = values['grpc-port'];
+  if (grpcFlag !== undefined && (!/^\d{1,5}$/.test(grpcFlag) || Number(grpcFlag) > 65535))
+    throw new UsageError(`--grpc-port must be 0..65535 (0 disables OTLP/gRPC), got ${grpcFlag}`);
   const config = configFrom(values.config);
   const storage = await open(config, io);
   const server = await startServer({
+    grpcPort: grpcFlag !== undefined ? Number(grpcFlag) : undefined,
     storage,
     host: values.host ?? config.server?.host ?? DEFAULT_HOST,
     port: port ?? config.server?.port ?? DEFAULT_PORT,
   });
   const health = await storage.health();
   io.err(
-    `rohas-telemetry listening on ${server.url}  (OTLP/HTTP ${server.url}/v1/{traces,metrics,logs}, Workbench ${server.url}/workbench/)`,
+    `rohas-telemetry listening on ${server.url}  (OTLP/HTTP ${server.url}/v1/{traces,metrics,logs}, Workbench ${server.url}/workbench/${server.grpcPort ? `, OTLP/gRPC ${server.host}:${server.grpcPort}` : ''})`,
   );
   io.err(
     `storage: ${health.message}; ${Object.entries(health.signals)

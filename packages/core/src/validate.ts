@@ -1,0 +1,259 @@
+import type {
+  Attributes,
+  AttributeValue,
+  InstrumentationScope,
+  LogRecord,
+  MetricPoint,
+  Resource,
+  SpanRecord,
+} from './types.js';
+
+/*
+ * Per-item validation at the door. Every value some backend cannot store exactly is refused here, per item, before
+ * anything is acknowledged — never by failing the batch that would also hold other clients' items:
+ *
+ * - timestamps outside 0 .. 2^63-1 ns (OTLP's fixed64 allows up to 2^64-1; SQLite and PostgreSQL store int64),
+ * - integers outside int64 (attribute values, counts),
+ * - strings holding a lone UTF-16 surrogate (PostgreSQL's json refuses it; other stores would silently turn it into
+ *   U+FFFD). NUL (U+0000) is not refused: every adapter stores it exactly (the conformance suite's hostile strings
+ *   hold one), escaping it where its backend's text type cannot hold it,
+ * - NaN and ±Infinity in attribute values and metric values (JSON, InfluxDB line protocol and the JSON columns of
+ *   SQLite/PostgreSQL cannot hold them),
+ * - a span or point whose end is before its start.
+ *
+ * The same rules apply to every backend, so what one store accepts every store accepts.
+ */
+
+/** Why an item was refused; the keys of `rejectedByReason` in the write-queue stats. */
+export type RejectReason =
+  | 'timestamp_out_of_range'
+  | 'integer_out_of_range'
+  | 'lone_surrogate'
+  | 'non_finite_number'
+  | 'end_before_start';
+
+/** One refused item: the reason and the field at fault (e.g. `attributes["http.url"]`). */
+export interface ItemProblem {
+  reason: RejectReason;
+  field: string;
+}
+
+const MAX_INT64 = (1n << 63n) - 1n;
+const MIN_INT64 = -(1n << 63n);
+const MAX_TIME = MAX_INT64;
+
+// A lone high surrogate not followed by a low one, or a low surrogate not preceded by a high one.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function badString(value: string, field: string): ItemProblem | undefined {
+  // isWellFormed (Node 20) is a fast path; the regex is the fallback where it is missing.
+  const wellFormed = (value as { isWellFormed?: () => boolean }).isWellFormed?.() ?? !LONE_SURROGATE.test(value);
+  return wellFormed ? undefined : { reason: 'lone_surrogate', field };
+}
+
+function badTime(value: bigint, field: string): ItemProblem | undefined {
+  return value < 0n || value > MAX_TIME ? { reason: 'timestamp_out_of_range', field } : undefined;
+}
+
+function badNumber(value: number | undefined, field: string): ItemProblem | undefined {
+  return value !== undefined && !Number.isFinite(value) ? { reason: 'non_finite_number', field } : undefined;
+}
+
+function badValue(value: AttributeValue, field: string, depth = 0): ItemProblem | undefined {
+  switch (typeof value) {
+    case 'string':
+      return badString(value, field);
+    case 'number':
+      return badNumber(value, field);
+    case 'bigint':
+      return value < MIN_INT64 || value > MAX_INT64 ? { reason: 'integer_out_of_range', field } : undefined;
+    case 'boolean':
+      return undefined;
+    default:
+      break;
+  }
+  if (value === null || value instanceof Uint8Array) return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const p = badValue(value[i]!, `${field}[${i}]`, depth + 1);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  return badAttributes(value as Attributes, field, depth + 1);
+}
+
+function badAttributes(attrs: Attributes | undefined, field: string, depth = 0): ItemProblem | undefined {
+  if (!attrs) return undefined;
+  for (const key in attrs) {
+    const name = `${field}[${JSON.stringify(key)}]`;
+    const k = badString(key, `${field} key`);
+    if (k) return k;
+    const p = badValue(attrs[key]!, name, depth);
+    if (p) return p;
+  }
+  return undefined;
+}
+
+function badResourceScope(resource: Resource, scope: InstrumentationScope): ItemProblem | undefined {
+  return (
+    badAttributes(resource?.attributes, 'resource.attributes') ??
+    badString(scope?.name ?? '', 'scope.name') ??
+    badString(scope?.version ?? '', 'scope.version') ??
+    badAttributes(scope?.attributes, 'scope.attributes')
+  );
+}
+
+function badOptionalString(value: string | undefined, field: string): ItemProblem | undefined {
+  return value === undefined ? undefined : badString(value, field);
+}
+
+/** The first value of a span no backend can store exactly, or undefined when the span is storable. */
+export function checkSpan(span: SpanRecord): ItemProblem | undefined {
+  const p =
+    badTime(span.startTimeUnixNano, 'startTimeUnixNano') ??
+    badTime(span.endTimeUnixNano, 'endTimeUnixNano') ??
+    (span.endTimeUnixNano < span.startTimeUnixNano
+      ? { reason: 'end_before_start' as const, field: 'endTimeUnixNano' }
+      : undefined) ??
+    badString(span.name, 'name') ??
+    badOptionalString(span.traceState, 'traceState') ??
+    badOptionalString(span.status?.message, 'status.message') ??
+    badAttributes(span.attributes, 'attributes');
+  if (p) return p;
+  for (let i = 0; i < span.events.length; i++) {
+    const e = span.events[i]!;
+    const q =
+      badTime(e.timeUnixNano, `events[${i}].timeUnixNano`) ??
+      badString(e.name, `events[${i}].name`) ??
+      badAttributes(e.attributes, `events[${i}].attributes`);
+    if (q) return q;
+  }
+  for (let i = 0; i < span.links.length; i++) {
+    const l = span.links[i]!;
+    const q =
+      badOptionalString(l.traceState, `links[${i}].traceState`) ??
+      badAttributes(l.attributes, `links[${i}].attributes`);
+    if (q) return q;
+  }
+  return badResourceScope(span.resource, span.scope);
+}
+
+function badCount(value: number | undefined, field: string): ItemProblem | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isFinite(value)) return { reason: 'non_finite_number', field };
+  return value < 0 || value > Number.MAX_SAFE_INTEGER ? { reason: 'integer_out_of_range', field } : undefined;
+}
+
+function badNumbers(values: number[], field: string, counts: boolean): ItemProblem | undefined {
+  for (let i = 0; i < values.length; i++) {
+    const p = counts ? badCount(values[i], `${field}[${i}]`) : badNumber(values[i], `${field}[${i}]`);
+    if (p) return p;
+  }
+  return undefined;
+}
+
+/** The first value of a metric point no backend can store exactly, or undefined. */
+export function checkMetricPoint(point: MetricPoint): ItemProblem | undefined {
+  const p =
+    badTime(point.startTimeUnixNano, 'startTimeUnixNano') ??
+    badTime(point.timeUnixNano, 'timeUnixNano') ??
+    (point.timeUnixNano < point.startTimeUnixNano
+      ? { reason: 'end_before_start' as const, field: 'timeUnixNano' }
+      : undefined) ??
+    badString(point.name, 'name') ??
+    badOptionalString(point.description, 'description') ??
+    badOptionalString(point.unit, 'unit') ??
+    badNumber(point.value, 'value') ??
+    badAttributes(point.attributes, 'attributes');
+  if (p) return p;
+  const h = point.histogram;
+  if (h) {
+    const q =
+      badCount(h.count, 'histogram.count') ??
+      badNumber(h.sum, 'histogram.sum') ??
+      badNumber(h.min, 'histogram.min') ??
+      badNumber(h.max, 'histogram.max') ??
+      badNumbers(h.bounds, 'histogram.bounds', false) ??
+      badNumbers(h.counts, 'histogram.counts', true);
+    if (q) return q;
+  }
+  const e = point.exponentialHistogram;
+  if (e) {
+    const q =
+      badCount(e.count, 'exponentialHistogram.count') ??
+      badNumber(e.sum, 'exponentialHistogram.sum') ??
+      badNumber(e.min, 'exponentialHistogram.min') ??
+      badNumber(e.max, 'exponentialHistogram.max') ??
+      badCount(e.zeroCount, 'exponentialHistogram.zeroCount') ??
+      badNumber(e.zeroThreshold, 'exponentialHistogram.zeroThreshold') ??
+      badNumbers(e.positive.bucketCounts, 'exponentialHistogram.positive.bucketCounts', true) ??
+      badNumbers(e.negative.bucketCounts, 'exponentialHistogram.negative.bucketCounts', true);
+    if (q) return q;
+  }
+  for (let i = 0; i < (point.exemplars?.length ?? 0); i++) {
+    const x = point.exemplars![i]!;
+    const q =
+      badTime(x.timeUnixNano, `exemplars[${i}].timeUnixNano`) ??
+      badNumber(x.value, `exemplars[${i}].value`) ??
+      badAttributes(x.filteredAttributes, `exemplars[${i}].filteredAttributes`);
+    if (q) return q;
+  }
+  return badResourceScope(point.resource, point.scope);
+}
+
+/** The first value of a log record no backend can store exactly, or undefined. */
+export function checkLogRecord(log: LogRecord): ItemProblem | undefined {
+  return (
+    badTime(log.timeUnixNano, 'timeUnixNano') ??
+    badTime(log.observedTimeUnixNano, 'observedTimeUnixNano') ??
+    badOptionalString(log.severityText, 'severityText') ??
+    badOptionalString(log.eventName, 'eventName') ??
+    badValue(log.body, 'body') ??
+    badAttributes(log.attributes, 'attributes') ??
+    badResourceScope(log.resource, log.scope)
+  );
+}
+
+/** The result of checking a list of items: the storable ones and a count and sample message per reason refused. */
+export interface CheckedItems<T> {
+  good: T[];
+  rejected: number;
+  /** Count of refused items per reason. */
+  byReason: Partial<Record<RejectReason, number>>;
+  /** One message per reason, naming the field of the first item refused for it. */
+  messages: string[];
+}
+
+const DESCRIBE: Record<RejectReason, string> = {
+  timestamp_out_of_range: 'a timestamp outside 0 .. 2^63-1 ns',
+  integer_out_of_range: 'an integer outside the 64-bit signed range',
+  lone_surrogate: 'a string with a lone UTF-16 surrogate',
+  non_finite_number: 'NaN or ±Infinity',
+  end_before_start: 'an end time before the start time',
+};
+
+/** A message for one problem, e.g. `span field startTimeUnixNano: a timestamp outside 0 .. 2^63-1 ns`. */
+export function describeProblem(what: string, problem: ItemProblem): string {
+  return `${what} field ${problem.field}: ${DESCRIBE[problem.reason]}`;
+}
+
+/** Splits items into storable ones and refused ones (counted by reason, one message per reason). */
+export function checkItems<T>(items: T[], check: (item: T) => ItemProblem | undefined, what: string): CheckedItems<T> {
+  let good: T[] | undefined;
+  const out: CheckedItems<T> = { good: items, rejected: 0, byReason: {}, messages: [] };
+  for (let i = 0; i < items.length; i++) {
+    const problem = check(items[i]!);
+    if (!problem) {
+      good?.push(items[i]!);
+      continue;
+    }
+    good ??= items.slice(0, i);
+    out.rejected++;
+    const seen = out.byReason[problem.reason];
+    out.byReason[problem.reason] = (seen ?? 0) + 1;
+    if (seen === undefined) out.messages.push(`${describeProblem(what, problem)} (item ${i})`);
+  }
+  if (good) out.good = good;
+  return out;
+}
