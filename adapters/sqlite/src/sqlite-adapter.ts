@@ -397,6 +397,7 @@ export class SqliteAdapter implements TelemetryAdapter {
         aggregations: [...ALL_AGGREGATIONS],
         attributeOperators: [...ALL_OPS],
         groupBy: true,
+        groupByResource: true,
         exemplars: true,
         instrumentTypes: ['counter', 'up_down_counter', 'gauge', 'histogram', 'exponential_histogram'],
       },
@@ -454,6 +455,8 @@ export class SqliteAdapter implements TelemetryAdapter {
         name: s.row.name,
         type: s.row.type,
         attributes: s.attributes,
+        // The series' resource (cached per id), so groupBy can take a key such as service.name from it.
+        resource: this.resource(s.row.resource_id),
         timeUnixNano: r.time_ns as bigint,
         ...(s.row.unit ? { unit: s.row.unit } : {}),
       } as MetricPoint;

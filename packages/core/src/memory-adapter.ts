@@ -120,7 +120,11 @@ export function seriesFromPoints(points: MetricPoint[], q: NormalizedMetricQuery
     if (q.groupBy === undefined) labels = p.attributes;
     else {
       labels = {};
-      for (const k of q.groupBy) if (p.attributes[k] !== undefined) labels[k] = p.attributes[k]!;
+      for (const k of q.groupBy) {
+        // A key the point lacks comes from its resource (group by service.name): point attributes win a clash.
+        const v = p.attributes[k] ?? p.resource?.attributes[k];
+        if (v !== undefined) labels[k] = v;
+      }
     }
     const key = labelsKey(labels);
     let g = groups.get(key);
@@ -226,6 +230,7 @@ export function createMemoryAdapter(context?: Partial<AdapterContext>): Telemetr
         aggregations: [...ALL_AGGREGATIONS],
         attributeOperators: [...allOps],
         groupBy: true,
+        groupByResource: true,
         exemplars: true,
         instrumentTypes: ['counter', 'up_down_counter', 'gauge', 'histogram', 'exponential_histogram'],
       },

@@ -337,6 +337,11 @@ export interface MetricCapabilities {
   aggregations: MetricAggregation[];
   attributeOperators: AttributeOperator[];
   groupBy: boolean;
+  /**
+   * True when a `groupBy` key a point's attributes lack is taken from its resource (`service.name`, `host.name`), as
+   * the reference does. Without it an adapter groups by point attributes only.
+   */
+  groupByResource?: boolean;
   exemplars: boolean;
   /** Instrument types that can be stored. */
   instrumentTypes: InstrumentType[];

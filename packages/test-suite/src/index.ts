@@ -31,6 +31,7 @@ import {
   runId,
   SECOND,
 } from './fixtures.js';
+import { runMetricGroupByResourceTests } from './metric-group-by-resource.js';
 
 export { canonicalLog, canonicalSpan } from './canonical.js';
 export * from './fixtures.js';
@@ -96,6 +97,7 @@ export function runConformanceSuite(api: SuiteApi, options: ConformanceOptions):
     if (wants('metrics')) describe('metrics', () => metricTests());
     if (wants('logs')) describe('logs', () => logTests());
   });
+  if (options.signals?.metrics ?? true) runMetricGroupByResourceTests(api, options);
 
   // -------------------------------------------------------------------------------------------------------------------
   function traceTests(): void {
