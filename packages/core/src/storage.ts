@@ -1,7 +1,13 @@
 import { resolve } from 'node:path';
+import { compareSpans } from './adapter/reference.js';
+import { SDK_CONFIG_KEYS } from './env-spec.js';
 import { asError, QueryError, TelemetryError, where } from './errors.js';
-import { compareSpans } from './memory-adapter.js';
-import { normalizeLogQuery, normalizeMetricQuery, normalizeTraceQuery } from './query-support.js';
+import {
+  normalizeLogQuery,
+  normalizeMetricQuery,
+  normalizeRawPointQuery,
+  normalizeTraceQuery,
+} from './query-support.js';
 import { resolveAdapterFactory } from './registry.js';
 import type {
   BackendConfig,
@@ -62,10 +68,11 @@ export interface OpenStorageOptions {
   logConverter?: (items: unknown[]) => LogRecord[];
 }
 
+/** Diagnostics go to stderr, always: stdout belongs to the application's (or the CLI's) data. */
 export const consoleLogger: DiagnosticLogger = {
   debug: () => {},
-  info: (m) => console.info(m),
-  warn: (m) => console.warn(m),
+  info: (m) => console.error(m),
+  warn: (m) => console.error(m),
   error: (m) => console.error(m),
 };
 
@@ -88,6 +95,7 @@ const CORE_KEYS = new Set([
   'server',
   'source',
   'baseDir',
+  ...SDK_CONFIG_KEYS,
 ]);
 
 interface SignalBackend {
@@ -333,6 +341,17 @@ export async function openStorage(
       if (a?.metricsPull) {
         throw new QueryError(
           `${where('query')} metrics go to a pull endpoint; set endpoint = "<Prometheus server URL>" to query them back`,
+          'metrics',
+        );
+      }
+      return missing('metrics');
+    },
+    async readPoints(q = {}) {
+      const a = owner.metrics?.adapter;
+      if (a?.metrics?.readPoints) return a.metrics.readPoints(normalizeRawPointQuery(q, a.metrics.capabilities));
+      if (a?.metrics || a?.metricsPull) {
+        throw new QueryError(
+          `${where('query')} type = "${a.type}" cannot read back raw metric points (its metric store has no readPoints)`,
           'metrics',
         );
       }

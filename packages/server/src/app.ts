@@ -2,6 +2,8 @@ import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { bearerAuth } from './auth.js';
 import { registerJaegerApi } from './jaeger.js';
+import { registerLokiApi } from './loki/routes.js';
+import { registerPrometheusApi } from './promql/routes.js';
 import { apiError, registerQueryApi } from './query-api.js';
 import { otlpStatus, type ReceiverState, registerReceiver } from './receiver.js';
 import type { ServerOptions, ServerStorage } from './types.js';
@@ -65,6 +67,8 @@ export function createApp(storage: ServerStorage, options: ServerOptions = {}): 
   registerReceiver(app, storage, { maxBodyBytes, state, logger });
   registerQueryApi(app, storage);
   registerJaegerApi(app, storage);
+  registerPrometheusApi(app, storage);
+  registerLokiApi(app, storage, token);
   registerWorkbench(app, options.workbenchDir ?? defaultWorkbenchDir());
   app.get('/', (c) => c.redirect('/workbench/', 302));
 

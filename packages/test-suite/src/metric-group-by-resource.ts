@@ -3,7 +3,12 @@
  * several services into one series per service, as the reference does (a key the point's attributes lack is taken
  * from its resource). Checked only where the adapter declares `groupByResource`; others group by point attributes.
  */
-import { createMemoryAdapter, type MetricQuery, normalizeMetricQuery, type TelemetryAdapter } from '@rohas/telemetry';
+import {
+  createMemoryAdapter,
+  type MetricQuery,
+  normalizeMetricQuery,
+  type TelemetryAdapter,
+} from '@rohas/telemetry/adapter';
 import { makePoint, nowNano, runId, SECOND } from './fixtures.js';
 import type { ConformanceOptions, SuiteApi } from './index.js';
 
