@@ -14,6 +14,7 @@ describeBackend('clickhouse', 'clickhouse adapter', (ch) => {
       createAdapter: ({ retention }) => makeClickHouseAdapter(ch, { database }, retention),
       // One embedded engine shared by every test file of the run on a 2-core machine: generous per-test bounds.
       timeoutMs: 120_000,
+      notYet: { readPoints: 'the raw point read across the five otel_metrics_* tables is not written yet' },
     },
   );
 
@@ -24,6 +25,7 @@ describeBackend('clickhouse', 'clickhouse adapter', (ch) => {
       createAdapter: ({ retention }) =>
         makeClickHouseAdapter(ch, { database: `${database}_async`, async_insert: true, compress: false }, retention),
       timeoutMs: 120_000,
+      notYet: { readPoints: 'the raw point read across the five otel_metrics_* tables is not written yet' },
     },
   );
 });

@@ -64,6 +64,8 @@ export function queryMetrics(ctx: ReadContext, q: NormalizedMetricQuery): Metric
       name: s.row.name,
       type: s.row.type,
       attributes: s.attributes,
+      // The series' resource (cached per id), so groupBy can take a key such as service.name from it.
+      resource: ctx.resource(s.row.resource_id),
       timeUnixNano: r.time_ns as bigint,
       ...(s.row.unit ? { unit: s.row.unit } : {}),
     } as MetricPoint;

@@ -148,6 +148,7 @@ export class SqliteAdapter implements TelemetryAdapter {
         aggregations: ALL_AGGREGATIONS,
         attributeOperators: ATTRIBUTE_OPERATORS,
         groupBy: true,
+        groupByResource: true,
         exemplars: true,
         instrumentTypes: ['counter', 'up_down_counter', 'gauge', 'histogram', 'exponential_histogram'],
       },

@@ -8,7 +8,33 @@ import type { Hono } from 'hono';
  * Serves the Workbench single-page app (built by packages/workbench into packages/server/workbench-dist/) at
  * /workbench and /workbench/*: a file that exists is served as it is, any other path gets index.html so deep links
  * (/workbench/traces/<id>) load the app. When the app is not built, a page says how to build it.
+ *
+ * Every answer carries a Content-Security-Policy that allows only this origin's own files (the app has no inline
+ * script or style element; preact and uPlot set styles through the CSSOM, which style-src does not govern), plus
+ * X-Frame-Options: DENY and frame-ancestors 'none' so no other site can frame the page (clickjacking).
  */
+
+/** The Workbench's policy. `data:` images: the favicon is an inline SVG. The API is on the same origin. */
+export const WORKBENCH_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+/** The "not built" page has one inline style element and nothing else. */
+const NOT_BUILT_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
+const SECURITY_HEADERS = {
+  'content-security-policy': WORKBENCH_CSP,
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'same-origin',
+};
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -46,18 +72,19 @@ export function registerWorkbench(app: Hono, dir: string): void {
     'content-type': CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',
     // Hashed assets may be cached; index.html must not be, so a rebuilt app is picked up.
     'cache-control': path.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
-    'x-content-type-options': 'nosniff',
+    ...SECURITY_HEADERS,
   });
 
   app.get('/workbench', (c) => c.redirect('/workbench/', 301));
   app.get('/workbench/*', async (c) => {
     const index = join(root, 'index.html');
-    if (!existsSync(index)) return c.html(NOT_BUILT, 503);
+    if (!existsSync(index))
+      return c.html(NOT_BUILT, 503, { ...SECURITY_HEADERS, 'content-security-policy': NOT_BUILT_CSP });
     let rel: string;
     try {
       rel = decodeURIComponent(new URL(c.req.url).pathname.slice('/workbench/'.length));
     } catch {
-      return c.text('bad path', 400);
+      return c.text('bad path', 400, SECURITY_HEADERS);
     }
     const file = normalize(join(root, rel));
     // Never serve anything outside the Workbench folder (../ or encoded variants).
@@ -65,7 +92,7 @@ export function registerWorkbench(app: Hono, dir: string): void {
       const info = await stat(file).catch(() => undefined);
       if (info?.isFile()) return c.body(new Uint8Array(await readFile(file)), 200, headers(file));
       // A missing file that looks like an asset is a 404, not the app: a broken <script> must fail visibly.
-      if (extname(rel) !== '' && extname(rel) !== '.html') return c.text('not found', 404);
+      if (extname(rel) !== '' && extname(rel) !== '.html') return c.text('not found', 404, SECURITY_HEADERS);
     }
     return c.body(new Uint8Array(await readFile(index)), 200, headers(index));
   });

@@ -1,5 +1,6 @@
 import type { SignalRetention, TelemetryAdapter } from '@rohas/telemetry/adapter';
 import { logTests } from './logs.js';
+import { runMetricGroupByResourceTests } from './metric-group-by-resource.js';
 import { metricTests } from './metrics.js';
 import { runPagingTests } from './paging.js';
 import { runPoisonTests } from './poison.js';
@@ -56,6 +57,7 @@ export function runConformanceSuite(api: SuiteApi, options: ConformanceOptions):
     if (wants('traces')) describe('re-writes', () => runRewriteTests(api, options));
   });
   if (options.signals?.metrics ?? true) runRawPointTests(api, options);
+  if (options.signals?.metrics ?? true) runMetricGroupByResourceTests(api, options);
   runPagingTests(api, options);
   runPoisonTests(api, options);
 }

@@ -93,6 +93,27 @@ export async function apiGet<T>(path: string, params: Params = {}, signal?: Abor
   return body as T;
 }
 
+/**
+ * Identical metric queries issued at the same time (the histogram page's percentile lines and its heatmap ask for the
+ * same p50/p90/p99) share one request; each caller can still abort its own wait.
+ */
+const inFlight = new Map<string, Promise<unknown>>();
+function sharedGet<T>(path: string, params: Params, signal?: AbortSignal): Promise<T> {
+  const key = path + buildQuery(params);
+  let shared = inFlight.get(key) as Promise<T> | undefined;
+  if (!shared) {
+    shared = apiGet<T>(path, params).finally(() => inFlight.delete(key));
+    inFlight.set(key, shared);
+  }
+  if (!signal) return shared;
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(new DOMException('aborted', 'AbortError'));
+    if (signal.aborted) return abort();
+    signal.addEventListener('abort', abort, { once: true });
+    shared.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
 let healthOnce: Promise<Health> | undefined;
 
 export const api = {
@@ -142,7 +163,7 @@ export const api = {
       service?: string;
     },
     signal?: AbortSignal,
-  ) => apiGet<{ name: string; series: MetricSeries[] }>('telemetry/metrics', q, signal).then((r) => r.series),
+  ) => sharedGet<{ name: string; series: MetricSeries[] }>('telemetry/metrics', q, signal).then((r) => r.series),
   queryLogs: (
     q: {
       start?: string;

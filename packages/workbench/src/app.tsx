@@ -99,8 +99,10 @@ export function App() {
           title={health.data?.message ?? health.error?.message ?? ''}
           data-testid="health"
         >
-          <span class="dot" />
-          {health.data ? (health.data.backend ?? 'connected') : health.error ? 'server unreachable' : '…'}
+          <span class="dot" aria-hidden="true" />
+          <span class="label">
+            {health.data ? (health.data.backend ?? 'connected') : health.error ? 'server unreachable' : '…'}
+          </span>
         </span>
         <button
           type="button"

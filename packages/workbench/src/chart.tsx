@@ -1,5 +1,5 @@
 /** uPlot wrapped for Preact: sized to its container, coloured from the theme, re-created when its options change. */
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useMemo, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { compactNumber } from './format.ts';
@@ -62,7 +62,8 @@ export function Chart(props: ChartProps) {
         },
       },
       axes: [
-        { stroke: axisColor, grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor } },
+        // At least 90 px between time labels: two-line labels ("10:00" over "11/29") never overlap at 6 h or more.
+        { stroke: axisColor, grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor }, space: 90 },
         {
           stroke: axisColor,
           grid: { stroke: gridColor, width: 1 },
@@ -74,7 +75,7 @@ export function Chart(props: ChartProps) {
       ],
       series: [
         {},
-        ...props.series.map<uPlot.Series>((s) =>
+        ...props.series.map<uPlot.Series>((s, i) =>
           s.points
             ? {
                 label: s.label,
@@ -92,7 +93,8 @@ export function Chart(props: ChartProps) {
                 ...(s.stepped ? { paths: uPlot.paths.stepped!({ align: 1 }) } : {}),
                 ...(s.fill ? { fill: `${s.color}1f` } : {}),
                 spanGaps: false,
-                points: { show: false },
+                // A lone value (one point, or one between gaps) draws no line: show it as a dot instead.
+                points: { show: hasLonePoint(props.data[i + 1] as ArrayLike<number | null>), size: 6, fill: s.color },
                 value: (_u, v) => (v == null ? '—' : fmt(v)),
               },
         ),
@@ -100,6 +102,10 @@ export function Chart(props: ChartProps) {
       hooks: {
         ready: [
           (u) => {
+            // The legend scrolls when there are many series (compact legends); a scroll region needs the keyboard.
+            const legend = u.root.querySelector('.u-legend');
+            legend?.setAttribute('tabindex', '0');
+            legend?.setAttribute('aria-label', `Legend of ${props.title}`);
             u.over.addEventListener('click', () => {
               const idx = u.cursor.idx;
               // Indexes of the caller's data: skip the padding point at the start of the window.
@@ -127,7 +133,53 @@ export function Chart(props: ChartProps) {
     // Rebuilt when the data or series change: cheap for the few hundred points a view draws.
   }, [props.data, props.series, theme, props.height, props.xRange?.[0], props.xRange?.[1]]);
 
-  return <div class="chart" ref={el} role="img" aria-label={props.title} data-testid={props.testId} />;
+  const summary = useMemo(() => describeChart(props), [props.data, props.series, props.title]);
+  return (
+    <figure class="chart-figure" aria-label={props.title} data-testid={props.testId}>
+      <div class="chart" ref={el} />
+      <figcaption class="sr-only" data-testid="chart-summary">
+        {summary}
+      </figcaption>
+    </figure>
+  );
+}
+
+/** True when some value has no neighbour to draw a line to (a one-point series, or a point between gaps). */
+export function hasLonePoint(ys: ArrayLike<number | null | undefined>): boolean {
+  for (let i = 0; i < ys.length; i++) {
+    if (ys[i] == null) continue;
+    if ((i === 0 || ys[i - 1] == null) && (i === ys.length - 1 || ys[i + 1] == null)) return true;
+  }
+  return false;
+}
+
+/** The chart's text alternative: what it shows, over which time, and each series' last, lowest and highest value. */
+export function describeChart(props: Pick<ChartProps, 'data' | 'series' | 'title' | 'formatY'>): string {
+  const xs = props.data[0] as ArrayLike<number>;
+  const fmt = props.formatY ?? ((v: number) => compactNumber(v));
+  const when = (t: number) => new Date(t * 1000).toLocaleString();
+  const head =
+    xs.length === 0
+      ? `${props.title}: no data in this window.`
+      : `${props.title}: ${props.series.length} series, ${xs.length} time point${xs.length === 1 ? '' : 's'} from ${when(xs[0]!)} to ${when(xs[xs.length - 1]!)}.`;
+  const parts = props.series.slice(0, 12).map((s, i) => {
+    const ys = props.data[i + 1] as ArrayLike<number | null>;
+    let min = Number.POSITIVE_INFINITY;
+    let max = Number.NEGATIVE_INFINITY;
+    let last: number | undefined;
+    for (let k = 0; k < ys.length; k++) {
+      const v = ys[k];
+      if (v == null) continue;
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+      last = v;
+    }
+    return last === undefined
+      ? `${s.label}: no values`
+      : `${s.label}: last ${fmt(last)}, lowest ${fmt(min)}, highest ${fmt(max)}`;
+  });
+  const more = props.series.length > 12 ? ` And ${props.series.length - 12} more series.` : '';
+  return `${head} ${parts.join('; ')}${parts.length ? '.' : ''}${more}`;
 }
 
 /**

@@ -12,12 +12,14 @@ export function Link(props: {
   children: ComponentChildren;
   title?: string;
   'data-testid'?: string;
+  'aria-label'?: string;
 }) {
   return (
     <a
       href={href(props.to)}
       class={props.class}
       title={props.title}
+      aria-label={props['aria-label']}
       onClick={linkClick}
       data-testid={props['data-testid']}
     >

@@ -1,7 +1,8 @@
 /** The Workbench's pure logic, without a browser: waterfall rows, counter increases, the quantile heatmap, parsing. */
 import { describe, expect, it } from 'vitest';
-import type { JsonSpan, MetricSeries } from '../src/api-types.ts';
+import type { JsonLogRecord, JsonSpan, MetricSeries } from '../src/api-types.ts';
 import { formatDuration, parseDuration, parseTime, severityName } from '../src/format.ts';
+import { LogPager, textVariants } from '../src/log-pager.ts';
 import { alignSeries, counterIncrease, labelsId, quantileHeatmap } from '../src/metric-data.ts';
 import { buildTraceModel, visibleRows } from '../src/trace-model.ts';
 import { bigTrace, depthFirstOrder } from './fixtures/telemetry-data.ts';
@@ -179,5 +180,60 @@ describe('parsing and formatting', () => {
     expect(severityName(9)).toBe('INFO');
     expect(severityName(18)).toBe('ERROR');
     expect(severityName(0, 'custom')).toBe('custom');
+  });
+});
+
+describe('case-insensitive log search over a case-sensitive store (log-pager)', () => {
+  const rec = (t: number, body: string): JsonLogRecord => ({
+    timeUnixNano: String(t),
+    observedTimeUnixNano: String(t),
+    severityNumber: 9,
+    body,
+    attributes: {},
+    resource: { attributes: {} },
+    scope: { name: 's' },
+  });
+  // A store with the contract's semantics: case-sensitive substring, newest first, keyset cursor by time.
+  const store = [
+    rec(9, 'Payment authorized'),
+    rec(8, 'payment declined'),
+    rec(7, 'PAYMENT retry'),
+    rec(6, 'nothing here'),
+    rec(5, 'Payment and payment'),
+    rec(4, 'Card Payment Failed'),
+    rec(3, 'PayMent odd'),
+    rec(2, 'payment again'),
+  ];
+  const fetchPage = async (text: string | undefined, limit: number, cursor: string | undefined) => {
+    const all = store.filter((r) => (text ? String(r.body).includes(text) : true));
+    const from = cursor ? all.findIndex((r) => Number(r.timeUnixNano) < Number(cursor)) : 0;
+    const page = from < 0 ? [] : all.slice(from, from + limit);
+    const more = from >= 0 && from + limit < all.length;
+    return { logs: page, nextCursor: more ? page[page.length - 1]!.timeUnixNano : undefined };
+  };
+
+  it('lists the spellings it searches', () => {
+    expect(textVariants('payment declined')).toEqual([
+      'payment declined',
+      'PAYMENT DECLINED',
+      'Payment declined',
+      'Payment Declined',
+    ]);
+  });
+
+  it('merges every spelling newest first, each record once, across pages of any size', async () => {
+    for (const size of [1, 2, 3, 100]) {
+      const pager = new LogPager('pAYMENT', fetchPage);
+      const got: string[] = [];
+      while (pager.hasMore) for (const r of await pager.next(size)) got.push(String(r.body));
+      expect(got).toEqual([
+        'Payment authorized',
+        'payment declined',
+        'PAYMENT retry',
+        'Payment and payment',
+        'Card Payment Failed',
+        'payment again',
+      ]);
+    }
   });
 });

@@ -1,11 +1,12 @@
 /**
  * The Workbench in headless Chromium against a real `rohas-telemetry serve` over SQLite, loaded through the OTLP
  * receiver with Rohas-like example data and one 5,000-span trace. Screenshots go to test-output/workbench/.
+ * One file over 400 lines on purpose: the tests share one server and browser, which are slow to start.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonSpan } from '../src/api-types.ts';
-import { logsRequest, postOtlp, tracesRequest } from './fixtures/otlp-json.ts';
+import { logsRequest, metricsRequest, postOtlp, tracesRequest } from './fixtures/otlp-json.ts';
 import { bigTrace, depthFirstOrder, exampleData } from './fixtures/telemetry-data.ts';
 import {
   type Browser,
@@ -437,5 +438,157 @@ describe('shell', () => {
     expect(got.startTimeUnixNano).toBe(want.startTimeUnixNano.toString());
     page = undefined as unknown as Page;
     consoleErrors = [];
+  });
+});
+
+describe('daily use', () => {
+  it('serves the page with a CSP and X-Frame-Options: DENY that the page itself never trips', async () => {
+    const res = await fetch(`${server.url}/workbench/traces`);
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    page = await browser.context.newPage();
+    consoleErrors = watchConsole(page);
+    await page.addInitScript(() => {
+      const w = window as unknown as { __csp: string[] };
+      w.__csp = [];
+      document.addEventListener('securitypolicyviolation', (e) =>
+        w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`),
+      );
+    });
+    for (const path of [
+      '/workbench/traces',
+      `/workbench/traces/${data.orderTraceId}`,
+      '/workbench/metrics',
+      '/workbench/logs',
+    ]) {
+      await page.goto(`${server.url}${path}`);
+      await page.locator('main h1').first().waitFor();
+      await page.waitForTimeout(300);
+      await expect(page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).resolves.toEqual([]);
+    }
+  });
+
+  it('steps through "Find span" matches by keyboard and marks folded subtrees that hide errors', async () => {
+    const p = await open(`/workbench/traces/${big.traceId}`);
+    await p.locator('[data-testid="waterfall"]').waitFor();
+    const find = p.locator('[data-testid="find-span"]');
+    await find.focus();
+    await p.keyboard.type('op-3-');
+    const matches = big.spans.filter((s) => s.name.startsWith('op-3-'));
+    const order = big.order.filter((id) => matches.some((m) => m.spanId === id));
+    expect(order.length).toBeGreaterThan(2);
+    await p.keyboard.press('Enter');
+    await p.waitForURL(new RegExp(`span=${order[0]}`));
+    await expect(p.locator('[data-testid="find-position"]').textContent()).resolves.toBe(
+      `1 of ${order.length} matches`,
+    );
+    await p.keyboard.press('Enter');
+    await p.waitForURL(new RegExp(`span=${order[1]}`));
+    await p.keyboard.press('Shift+Enter');
+    await p.waitForURL(new RegExp(`span=${order[0]}`));
+    await p.keyboard.press('Shift+Enter');
+    await p.waitForURL(new RegExp(`span=${order[order.length - 1]}`));
+    // The selected match is on screen.
+    await p.locator(`.wf-row.selected[data-span-id="${order[order.length - 1]}"]`).waitFor();
+
+    // Folded subtrees say how many errors they hide.
+    await p.goto(`${server.url}/workbench/traces/${data.orderTraceId}`);
+    await p.locator('[data-testid="waterfall"]').waitFor();
+    // Fold the root by keyboard: the error below it (handler CreateOrder) is hidden, and the root says so.
+    await p.locator('.wf-body').focus();
+    await p.keyboard.press('Home');
+    await p.keyboard.press('ArrowLeft');
+    const hidden = p.locator('[data-testid="hidden-errors"]');
+    await hidden.waitFor();
+    const spans = spansOf(data.orderTraceId);
+    const below = spans.filter((s) => s.status.code === 2 && s.parentSpanId).length;
+    expect(below).toBeGreaterThan(0);
+    await expect(hidden.textContent()).resolves.toBe(`${below} error${below === 1 ? '' : 's'} hidden`);
+    await expect(p.locator('.wf-row').count()).resolves.toBe(1);
+  });
+
+  it('follows new traces live in the trace list', async () => {
+    const p = await open('/workbench/traces?live=1');
+    await p.locator('[data-testid="trace-row"]').first().waitFor();
+    await expect(p.locator('[data-testid="follow-toggle"]').getAttribute('aria-pressed')).resolves.toBe('true');
+    const span = { ...spansOf(data.orderTraceId).find((s) => !s.parentSpanId)! };
+    const traceId = `${Math.random().toString(16).slice(2, 10).padEnd(8, '0')}${'ab'.repeat(12)}`;
+    const t = BigInt(Date.now()) * 1_000_000n;
+    await postOtlp(
+      server.url,
+      'traces',
+      tracesRequest([
+        { ...span, traceId, name: 'live-follow', startTimeUnixNano: t, endTimeUnixNano: t + 5_000_000n, links: [] },
+      ]),
+    );
+    await p.locator(`a[href="/workbench/traces/${traceId}"]`).waitFor({ timeout: 20_000 });
+  });
+
+  it('draws a one-point series and splits a metric by service.name', async () => {
+    const name = `one.point.${Math.random().toString(36).slice(2, 8)}`;
+    const t = BigInt(Date.now() - 60_000) * 1_000_000n;
+    await postOtlp(
+      server.url,
+      'metrics',
+      metricsRequest([
+        {
+          name,
+          unit: 'By',
+          type: 'gauge',
+          temporality: 'unspecified',
+          attributes: {},
+          resource: { attributes: { 'service.name': 'api' } },
+          scope: { name: 'test' },
+          startTimeUnixNano: t,
+          timeUnixNano: t,
+          value: 42,
+        },
+      ]),
+    );
+    await eventually('the point stored', async () => {
+      const r = await getJson<{ series: unknown[] }>(`${server.url}/telemetry/metrics?name=${name}&start=now-1h`);
+      return r.series.length === 1 || undefined;
+    });
+    const p = await open(`/workbench/metrics?name=${name}&agg=last`);
+    const chart = p.locator('[data-testid="metric-chart"]');
+    await chart.locator('canvas').waitFor();
+    await expect(chart.locator('[data-testid="chart-summary"]').textContent()).resolves.toMatch(/1 time point/);
+    // The point is painted: pixels of the series colour (its legend marker's) on the canvas.
+    await p.waitForTimeout(300);
+    const painted = await chart.evaluate((el) => {
+      const marker = el.querySelector<HTMLElement>('.u-series:nth-child(2) .u-marker')!;
+      const m = /rgba?\((\d+), (\d+), (\d+)/.exec(
+        getComputedStyle(marker).borderColor || getComputedStyle(marker).backgroundColor,
+      )!;
+      const [r, g, b] = [Number(m[1]), Number(m[2]), Number(m[3])];
+      const c = el.querySelector('canvas')!;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4)
+        if (Math.abs(d[i]! - r) < 12 && Math.abs(d[i + 1]! - g) < 12 && Math.abs(d[i + 2]! - b) < 12) n++;
+      return n;
+    });
+    expect(painted).toBeGreaterThan(10);
+
+    const bySvc = await getJson<{ series: Array<{ labels: Record<string, string> }> }>(
+      `${server.url}/telemetry/metrics?name=handler.execution.count&start=now-2h&groupBy=service.name&aggregation=last`,
+    );
+    const services = new Set(
+      data.metrics
+        .filter((m) => m.name === 'handler.execution.count')
+        .map((m) => String(m.resource.attributes['service.name'])),
+    );
+    expect(
+      bySvc.series
+        .map((s) => s.labels['service.name'])
+        .filter((s) => services.has(s!))
+        .sort(),
+    ).toEqual([...services].sort());
+    await p.goto(`${server.url}/workbench/metrics?name=handler.execution.count&groupBy=service.name`);
+    await p.locator('[data-testid="metric-chart"] canvas').waitFor();
+    await expect(p.locator('.chip.on').allTextContents()).resolves.toEqual(['service.name']);
   });
 });

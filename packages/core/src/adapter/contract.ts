@@ -28,6 +28,11 @@ export interface MetricCapabilities {
   aggregations: readonly MetricAggregation[];
   attributeOperators: readonly AttributeOperator[];
   groupBy: boolean;
+  /**
+   * True when a `groupBy` key a point's attributes lack is taken from its resource (`service.name`, `host.name`), as
+   * the reference does. Without it an adapter groups by point attributes only.
+   */
+  groupByResource?: boolean;
   exemplars: boolean;
   /** Instrument types that can be stored. */
   instrumentTypes: InstrumentType[];

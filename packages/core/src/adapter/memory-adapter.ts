@@ -78,6 +78,7 @@ export function createMemoryAdapter(context?: Partial<AdapterContext>): Telemetr
         aggregations: [...ALL_AGGREGATIONS],
         attributeOperators: [...ATTRIBUTE_OPERATORS],
         groupBy: true,
+        groupByResource: true,
         exemplars: true,
         instrumentTypes: ['counter', 'up_down_counter', 'gauge', 'histogram', 'exponential_histogram'],
       },

@@ -188,7 +188,11 @@ export function seriesFromPoints(points: MetricPoint[], q: NormalizedMetricQuery
     if (q.groupBy === undefined) labels = p.attributes;
     else {
       labels = {};
-      for (const k of q.groupBy) if (p.attributes[k] !== undefined) labels[k] = p.attributes[k]!;
+      for (const k of q.groupBy) {
+        // A key the point lacks comes from its resource (group by service.name): point attributes win a clash.
+        const v = p.attributes[k] ?? p.resource?.attributes[k];
+        if (v !== undefined) labels[k] = v;
+      }
     }
     const key = labelsKey(labels);
     let g = groups.get(key);

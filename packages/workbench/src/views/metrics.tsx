@@ -201,7 +201,8 @@ function MetricDetail(props: {
         <fieldset class="field grow">
           <legend class="label">Group by</legend>
           <div class="chips">
-            {[...new Set([...knownKeys, ...(groupKeys ?? [])])].sort().map((k) => (
+            {/* service.name is a resource attribute every series has: one line per reporting service. */}
+            {[...new Set(['service.name', ...knownKeys, ...(groupKeys ?? [])])].sort().map((k) => (
               <button
                 key={k}
                 type="button"

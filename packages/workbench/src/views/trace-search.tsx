@@ -1,9 +1,12 @@
-/** /workbench/traces: the search form, a duration scatter plot of the results and the result list. */
+/**
+ * /workbench/traces: the search form, a duration scatter plot of the results and the result list. Over 400 lines as
+ * one view: the form, the results and their rows share the URL state.
+ */
 import { useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import type { TraceSummary } from '../api-types.ts';
 import { Chart } from '../chart.tsx';
-import { Empty, ErrorBox, Link, SignalNotice, TimeWindow, useAsync, useTitle } from '../components.tsx';
+import { Empty, ErrorBox, Link, SignalNotice, TimeWindow, useAsync, useInterval, useTitle } from '../components.tsx';
 import {
   colorFor,
   formatAge,
@@ -97,6 +100,7 @@ export function TraceSearch({ route }: { route: Route }) {
         start: form.start === 'now-1h' ? '' : form.start,
         end: form.end,
         limit: form.limit === '50' ? '' : form.limit,
+        live: route.params.get('live') ?? '',
       }),
     );
     // A fresh search each time, even with unchanged filters, so "now" moves on.
@@ -105,6 +109,7 @@ export function TraceSearch({ route }: { route: Route }) {
 
   return (
     <div class="page traces-page">
+      <h1 class="page-title">Traces</h1>
       <SignalNotice signal="traces" />
       <form class="search-form panel" onSubmit={submit} aria-label="Search traces">
         <div class="field">
@@ -223,6 +228,10 @@ export function TraceSearch({ route }: { route: Route }) {
 
 function TraceResults({ route, nonce }: { route: Route; nonce: number }) {
   const p = route.params;
+  // Follow live: a relative window (no end) is searched again every 5 s, as the logs view tails.
+  const follow = p.get('live') === '1' && !p.get('end');
+  const [tick, setTick] = useState(0);
+  useInterval(() => setTick((t) => t + 1), 5000, follow);
   const query = useMemo(() => {
     const now = Date.now();
     const start = parseTime(p.get('start') ?? 'now-1h', now);
@@ -238,7 +247,7 @@ function TraceResults({ route, nonce }: { route: Route; nonce: number }) {
       end: end?.toString(),
       limit: Number(p.get('limit') ?? 50),
     };
-  }, [p.toString(), nonce]);
+  }, [p.toString(), nonce, tick]);
   const [more, setMore] = useState<{ key: string; traces: TraceSummary[]; cursor?: string; loading?: boolean }>({
     key: '',
     traces: [],
@@ -256,11 +265,21 @@ function TraceResults({ route, nonce }: { route: Route; nonce: number }) {
   };
 
   if (result.error) return <ErrorBox error={result.error} />;
-  if (result.loading && !result.data) return <div class="loading">Searching…</div>;
-  if (traces.length === 0) return <Empty>No traces match. Widen the time window or remove a filter.</Empty>;
+  if (result.loading && !result.data) return <Searching />;
+  if (traces.length === 0)
+    return (
+      <>
+        {result.loading && <Searching />}
+        <Empty>No traces match. Widen the time window or remove a filter.</Empty>
+      </>
+    );
   const maxDur = Math.max(...traces.map((t) => Number(t.durationNano)));
+  if (!result.loading) markOnce('workbench:traces-rendered');
+  // A new search is running: the old results stay, dimmed and marked busy, under a visible sign.
+  const stale = result.loading && !follow;
   return (
-    <section aria-label="Search results">
+    <section aria-label="Search results" aria-busy={stale} class={stale ? 'stale' : ''}>
+      {stale && <Searching />}
       <DurationScatter traces={traces} start={query.start} end={query.end} />
       <div class="results-head">
         <h2>
@@ -268,40 +287,25 @@ function TraceResults({ route, nonce }: { route: Route; nonce: number }) {
           {nextCursor ? '+' : ''}
         </h2>
         <span class="muted small">newest first · ↑/↓ to move, Enter to open</span>
+        <button
+          type="button"
+          class={follow ? 'live on' : 'live'}
+          aria-pressed={follow}
+          onClick={() => {
+            const next = new URLSearchParams(p);
+            if (follow) next.delete('live');
+            else next.set('live', '1');
+            navigate(`/traces?${next.toString()}`, { replace: true });
+          }}
+          data-testid="follow-toggle"
+          title="Search again every 5 s while the window ends now"
+        >
+          <span class="dot" /> {follow ? 'Following' : 'Follow live'}
+        </button>
       </div>
       <ol class="trace-list" data-testid="trace-list" onKeyDown={arrowFocus}>
         {traces.map((t) => (
-          <li key={t.traceId} class={t.errorCount > 0 ? 'has-error' : ''}>
-            <Link to={`/traces/${t.traceId}`} class="trace-row" data-testid="trace-row">
-              <span class="trace-title">
-                <span class="svc-dot" style={{ background: colorFor(t.rootServiceName) }} />
-                <strong>{t.rootServiceName}</strong>: {t.rootSpanName}
-                <span class="muted mono small"> {shortId(t.traceId)}</span>
-              </span>
-              <span class="trace-meta">
-                <span class="badge">
-                  {t.spanCount} span{t.spanCount === 1 ? '' : 's'}
-                </span>
-                {t.errorCount > 0 && (
-                  <span class="badge error">
-                    {t.errorCount} error{t.errorCount === 1 ? '' : 's'}
-                  </span>
-                )}
-                {t.services.map((s) => (
-                  <span key={s} class="svc-tag" style={{ borderColor: colorFor(s) }}>
-                    {s}
-                  </span>
-                ))}
-              </span>
-              <span class="trace-when" title={formatTimestamp(t.startTimeUnixNano)}>
-                {formatAge(t.startTimeUnixNano)}
-              </span>
-              <span class="trace-dur">
-                <span class="dur-bar" style={{ width: `${Math.max(1, (Number(t.durationNano) / maxDur) * 100)}%` }} />
-                <span class="dur-text">{formatDuration(t.durationNano)}</span>
-              </span>
-            </Link>
-          </li>
+          <TraceRow key={t.traceId} t={t} maxDur={maxDur} />
         ))}
       </ol>
       {nextCursor && (
@@ -310,6 +314,80 @@ function TraceResults({ route, nonce }: { route: Route; nonce: number }) {
         </button>
       )}
     </section>
+  );
+}
+
+/** Marks the first time results are on screen, for the tests and the bench (performance.getEntriesByName). */
+function markOnce(name: string): void {
+  if (performance.getEntriesByName(name).length === 0) requestAnimationFrame(() => performance.mark(name));
+}
+
+function Searching() {
+  return (
+    <div class="loading searching" role="status" data-testid="searching">
+      <span class="spinner" aria-hidden="true" /> Searching…
+    </div>
+  );
+}
+
+/** A separator only screen readers hear. */
+function Sep() {
+  return <span class="sr-only">, </span>;
+}
+
+/** Service tags shown on a row before "+N": the title always keeps its own line. */
+const MAX_TAGS = 5;
+
+/**
+ * One result: the root service and operation on a line of their own (wrapping, never squeezed out by the service
+ * tags, which sit on the line below), and an accessible name that reads as separate facts.
+ */
+function TraceRow({ t, maxDur }: { t: TraceSummary; maxDur: number }) {
+  const spans = `${t.spanCount} span${t.spanCount === 1 ? '' : 's'}`;
+  const errors = t.errorCount > 0 ? `${t.errorCount} error${t.errorCount === 1 ? '' : 's'}` : '';
+  const extra = t.services.length - MAX_TAGS;
+  return (
+    <li class={t.errorCount > 0 ? 'has-error' : ''}>
+      <Link to={`/traces/${t.traceId}`} class="trace-row" data-testid="trace-row">
+        {/* The link's name is its text; the hidden commas keep the facts apart when read ("…, 52f7006b, 77 spans"). */}
+        <span class="trace-title" data-testid="trace-title">
+          <span class="svc-dot" style={{ background: colorFor(t.rootServiceName) }} />
+          <strong class="root-svc">{t.rootServiceName}</strong>: <span class="root-op">{t.rootSpanName}</span>
+          <Sep />
+        </span>
+        <span class="trace-meta">
+          <span class="mono small trace-id">{shortId(t.traceId)}</span>
+          <Sep />
+          <span class="badge">{spans}</span>
+          <Sep />
+          {errors && (
+            <>
+              <span class="badge error">{errors}</span>
+              <Sep />
+            </>
+          )}
+          {t.services.slice(0, MAX_TAGS).map((s) => (
+            <span key={s} class="svc-tag" style={{ borderColor: colorFor(s) }}>
+              {s}
+            </span>
+          ))}
+          {extra > 0 && (
+            <span class="svc-tag more-tags" title={t.services.slice(MAX_TAGS).join(', ')}>
+              +{extra}
+            </span>
+          )}
+          <Sep />
+        </span>
+        <span class="trace-when" title={formatTimestamp(t.startTimeUnixNano)}>
+          {formatAge(t.startTimeUnixNano)}
+          <Sep />
+        </span>
+        <span class="trace-dur">
+          <span class="dur-bar" style={{ width: `${Math.max(1, (Number(t.durationNano) / maxDur) * 100)}%` }} />
+          <span class="dur-text">{formatDuration(t.durationNano)}</span>
+        </span>
+      </Link>
+    </li>
   );
 }
 

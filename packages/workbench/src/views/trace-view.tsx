@@ -1,6 +1,7 @@
 /**
  * /workbench/traces/:traceId — the span waterfall (virtualized: only the rows in view are in the DOM, so a
- * 5,000-span trace renders as fast as a small one) and the details of the selected span (?span=<spanId>).
+ * 5,000-span trace renders as fast as a small one) and the details of the selected span (?span=<spanId>). Over 400
+ * lines as one view: the header (find, fold), the waterfall and the details share the selection and folding state.
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../api.ts';
@@ -12,6 +13,8 @@ import { buildTraceModel, type SpanRow, type TraceModel, visibleRows } from '../
 
 const ROW_H = 26;
 const OVERSCAN = 12;
+/** How the last selection was made: a tap or click scrolls the span details into view when they open below the fold. */
+let lastInput: 'key' | 'pointer' = 'key';
 
 export function TraceView({ traceId, route }: { traceId: string; route: Route }) {
   useTitle(`Trace ${traceId.slice(0, 8)}`);
@@ -68,6 +71,23 @@ function TraceBody(props: { traceId: string; model: TraceModel; route: Route; re
         m.add(r.span.spanId);
     return m;
   }, [find, model]);
+  // "Find span" steps through its matches in waterfall order (Enter / Shift+Enter, or the arrows), unfolding the
+  // subtrees that hide a match and selecting it.
+  const matchList = useMemo(() => (matches ? model.rows.filter((r) => matches.has(r.span.spanId)) : []), [matches]);
+  const matchPos = selected && matches?.has(selected.span.spanId) ? matchList.indexOf(selected) : -1;
+  const step = (dir: 1 | -1) => {
+    if (matchList.length === 0) return;
+    const next =
+      matchPos < 0 ? (dir > 0 ? 0 : matchList.length - 1) : (matchPos + dir + matchList.length) % matchList.length;
+    const row = matchList[next]!;
+    setCollapsed((c) => {
+      if (c.size === 0) return c;
+      const open = new Set(c);
+      for (let i = row.parentIndex; i >= 0; i = model.rows[i]!.parentIndex) open.delete(model.rows[i]!.span.spanId);
+      return open;
+    });
+    select(row);
+  };
 
   return (
     <div class="page trace-page">
@@ -144,10 +164,25 @@ function TraceBody(props: { traceId: string; model: TraceModel; route: Route; re
             aria-label="Find span by name or service"
             value={find}
             onInput={(e) => setFind((e.currentTarget as HTMLInputElement).value)}
+            onKeyDown={(e) => {
+              if (e.key !== 'Enter') return;
+              e.preventDefault();
+              step(e.shiftKey ? -1 : 1);
+            }}
+            data-testid="find-span"
           />
           {matches && (
-            <span class="muted small">
-              {matches.size} match{matches.size === 1 ? '' : 'es'}
+            <span class="find-steps">
+              <span class="muted small" data-testid="find-position" aria-live="polite">
+                {matchPos >= 0 ? `${matchPos + 1} of ` : ''}
+                {matches.size} match{matches.size === 1 ? '' : 'es'}
+              </span>
+              <button type="button" class="icon" onClick={() => step(-1)} aria-label="Previous match (Shift+Enter)">
+                ▲
+              </button>
+              <button type="button" class="icon" onClick={() => step(1)} aria-label="Next match (Enter)">
+                ▼
+              </button>
             </span>
           )}
         </div>
@@ -189,13 +224,23 @@ function Waterfall(props: {
   const body = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(600);
+  const [width, setWidth] = useState(1000);
   useLayoutEffect(() => {
     const el = body.current;
     if (!el) return;
-    setHeight(el.clientHeight);
-    const ro = new ResizeObserver(() => setHeight(el.clientHeight));
+    const measure = () => {
+      setHeight(el.clientHeight);
+      setWidth(el.clientWidth);
+    };
+    measure();
+    const ro = new ResizeObserver(measure);
     ro.observe(el);
     return () => ro.disconnect();
+  }, []);
+  // Opening a trace puts the keyboard focus on its waterfall (not on the body), so the arrow keys work at once.
+  useEffect(() => {
+    if (!document.activeElement || document.activeElement === document.body || !document.activeElement.isConnected)
+      body.current?.focus({ preventScroll: true });
   }, []);
   const selIndex = selected ? rows.indexOf(selected) : -1;
   // Keep the selected row in view when it changes by keyboard or link.
@@ -209,12 +254,15 @@ function Waterfall(props: {
 
   const first = Math.max(0, Math.floor(scrollTop / ROW_H) - OVERSCAN);
   const last = Math.min(rows.length, Math.ceil((scrollTop + height) / ROW_H) + OVERSCAN);
+  // As many ruler labels as fit the timeline column (about one per 90 px), so they never overlap on a phone.
+  const timeWidth = width * (width <= 640 ? 0.56 : 0.64) - 64;
+  const tickCount = Math.max(2, Math.min(6, Math.floor(timeWidth / 75)));
   const ticks = useMemo(() => {
-    const step = niceStep(model.durationNs / 6);
+    const step = niceStep(model.durationNs / tickCount);
     const out: number[] = [];
     for (let t = 0; t <= model.durationNs * 1.0001; t += step) out.push(t);
     return out;
-  }, [model.durationNs]);
+  }, [model.durationNs, tickCount]);
 
   const onKey = (e: KeyboardEvent) => {
     const cur = selIndex;
@@ -279,6 +327,7 @@ function Waterfall(props: {
         selected={r === selected}
         collapsed={props.collapsed.has(r.span.spanId)}
         match={props.matches?.has(r.span.spanId)}
+        hiddenErrors={props.collapsed.has(r.span.spanId) ? errorsIn(model, r) : 0}
         dim={props.matches !== undefined && !props.matches.has(r.span.spanId)}
         onSelect={props.onSelect}
         onToggle={props.onToggle}
@@ -311,7 +360,13 @@ function Waterfall(props: {
         aria-label="Spans; arrow keys move, left/right fold, Enter toggles, Escape closes details"
         aria-activedescendant={selected ? `span-${selected.span.spanId}` : undefined}
         onScroll={(e) => setScrollTop((e.currentTarget as HTMLDivElement).scrollTop)}
-        onKeyDown={onKey}
+        onKeyDown={(e) => {
+          lastInput = 'key';
+          onKey(e);
+        }}
+        onPointerDown={() => {
+          lastInput = 'pointer';
+        }}
       >
         <div class="wf-spacer" style={{ height: `${rows.length * ROW_H}px` }}>
           <div class="wf-grid" aria-hidden="true">
@@ -326,6 +381,13 @@ function Waterfall(props: {
   );
 }
 
+/** Error spans below `row` (its subtree is the rows after it up to subtreeEnd, in depth-first order). */
+function errorsIn(model: TraceModel, row: SpanRow): number {
+  let n = 0;
+  for (let i = row.index + 1; i < row.subtreeEnd; i++) if (model.rows[i]!.error) n++;
+  return n;
+}
+
 function WaterfallRow(props: {
   row: SpanRow;
   top: number;
@@ -334,6 +396,8 @@ function WaterfallRow(props: {
   collapsed: boolean;
   match?: boolean | undefined;
   dim?: boolean;
+  /** Error spans inside this row's subtree while it is folded. */
+  hiddenErrors: number;
   onSelect: (r: SpanRow) => void;
   onToggle: (r: SpanRow) => void;
 }) {
@@ -393,6 +457,11 @@ function WaterfallRow(props: {
         <span class="svc">{row.service}</span>
         <span class="op">{row.span.name}</span>
         {props.collapsed && <span class="badge small">+{row.subtreeEnd - row.index - 1}</span>}
+        {props.collapsed && props.hiddenErrors > 0 && (
+          <span class="badge small error" data-testid="hidden-errors" title="Errors inside this folded subtree">
+            {props.hiddenErrors} error{props.hiddenErrors === 1 ? '' : 's'} hidden
+          </span>
+        )}
         {row.orphan && (
           <span class="badge small" title="The parent span is not stored">
             orphan
@@ -442,8 +511,15 @@ function SpanDetails(props: {
   const { row, model, traceId } = props;
   const s: JsonSpan = row.span;
   const parent = row.parentIndex >= 0 ? model.rows[row.parentIndex] : undefined;
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || lastInput !== 'pointer') return;
+    // Stacked layout (phone, narrow window): the details sit below the waterfall, out of sight; bring them up.
+    if (el.getBoundingClientRect().top > window.innerHeight - 80) el.scrollIntoView({ block: 'start' });
+  }, [s.spanId]);
   return (
-    <aside class="span-details panel" aria-label="Span details" data-testid="span-details">
+    <aside class="span-details panel" aria-label="Span details" data-testid="span-details" ref={ref}>
       <div class="details-head">
         <h2>
           {row.error && <span class="err-mark">!</span>}

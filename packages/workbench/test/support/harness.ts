@@ -74,6 +74,8 @@ export async function startTelemetryServer(
     exampleApp?: boolean;
     token?: string /** More [telemetry] keys, as TOML lines. */;
     telemetryToml?: string[];
+    /** Fills the database before the server opens it (e.g. with writeVolume through the SQLite adapter). */
+    prefill?: (config: { path: string }) => Promise<void>;
   } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rohas-workbench-'));
@@ -94,6 +96,7 @@ export async function startTelemetryServer(
     ].join('\n'),
   );
   try {
+    if (options.prefill) await options.prefill({ path: join(dataDir, 'telemetry') });
     if (options.exampleApp) await runExampleApp(config, dataDir);
     if (existsSync(CLI_SOURCE) && process.env.WORKBENCH_TEST_IN_PROCESS !== '1') return await startCli(config, dataDir);
   } catch (error) {
@@ -167,8 +170,9 @@ async function startCli(config: string, dataDir: string): Promise<TestServer> {
   const url = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`[workbench test] rohas-telemetry serve printed no URL in 30 s:\n${output}`));
-    }, 30_000);
+      reject(new Error(`[workbench test] rohas-telemetry serve printed no URL in 90 s:\n${output}`));
+      // A loaded machine (several suites at once on 2 cores) can take long to compile the CLI through tsx.
+    }, 90_000);
     const onData = (b: Buffer) => {
       output += b.toString();
       const m = /https?:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):\d+/.exec(output);
@@ -284,4 +288,29 @@ export function watchConsole(page: Page): string[] {
 export function screenshotPath(name: string): string {
   mkdirSync(OUTPUT_DIR, { recursive: true });
   return join(OUTPUT_DIR, `${name}.png`);
+}
+
+/**
+ * Writes straight through the SQLite adapter (on this thread, in big batches) into the database at `path`: the
+ * fastest honest way to a store of hundreds of thousands of records before a test.
+ */
+export async function withSqliteAdapter<T>(
+  path: string,
+  fn: (adapter: import('@rohas/telemetry').TelemetryAdapter) => Promise<T>,
+): Promise<T> {
+  const { createAdapter } = await import('@rohas/telemetry-sqlite');
+  const silent = { debug() {}, info() {}, warn: console.warn, error: console.error };
+  const adapter = await createAdapter({
+    options: { type: 'sqlite', path, write_thread: false } as never,
+    retention: { traces: 0, metrics: 0, logs: 0 },
+    signals: ['traces', 'metrics', 'logs'],
+    logger: silent,
+    baseDir: dirname(path),
+  });
+  await adapter.init();
+  try {
+    return await fn(adapter);
+  } finally {
+    await adapter.close();
+  }
 }

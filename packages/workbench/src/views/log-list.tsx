@@ -1,0 +1,418 @@
+/**
+ * The log records of the logs view: a windowed list (fixed-height one-line rows, only those in view plus a margin
+ * are in the DOM; the one open record's details are measured and shift the rows below it), live tailing by polling,
+ * "Load older" in pages of 1,000 through the store's cursor, and case-insensitive text search (log-pager.ts).
+ * Over 400 lines as one cohesive thing: the list, its row and its details share the window arithmetic.
+ */
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { api } from '../api.ts';
+import type { JsonLogRecord } from '../api-types.ts';
+import { AttributeTable, Empty, ErrorBox, Link, useInterval } from '../components.tsx';
+import { colorFor, formatTimestamp, parseTime, severityName, shortId, valueText } from '../format.ts';
+import { LogPager, recordKey, textVariants } from '../log-pager.ts';
+import { withParams } from '../router.ts';
+import { serviceOf } from '../trace-model.ts';
+
+const FIRST_PAGE = 200;
+const OLDER_PAGE = 1000;
+/** Live tailing keeps at most this many rows (the oldest fall off the end). */
+const MAX_ROWS = 20_000;
+const POLL_MS = 2000;
+export const LOG_ROW_H = 28;
+const OVERSCAN = 15;
+
+export interface Filters {
+  minSeverity: string;
+  text: string;
+  service: string;
+  traceId: string;
+  spanId: string;
+  attr: string[];
+  start: string;
+  end: string;
+}
+
+interface Row {
+  key: string;
+  r: JsonLogRecord;
+}
+
+export function LogList({ filters, live }: { filters: Filters; live: boolean }) {
+  const [rows, setRows] = useState<Row[]>([]);
+  const [pending, setPending] = useState<Row[]>([]);
+  const [more, setMore] = useState(false);
+  const [error, setError] = useState<Error>();
+  const [loading, setLoading] = useState(true);
+  const [older, setOlder] = useState(false);
+  const [open, setOpen] = useState<string>();
+  const [scrollTop, setScrollTop] = useState(0);
+  const [height, setHeight] = useState(600);
+  const [detailH, setDetailH] = useState(0);
+  const scroller = useRef<HTMLDivElement>(null);
+  const detail = useRef<HTMLDivElement>(null);
+  const seen = useRef(new Set<string>());
+  const newest = useRef<string | undefined>(undefined);
+  const base = useMemo(() => {
+    const now = Date.now();
+    const s = parseTime(filters.start, now);
+    const e = filters.end ? parseTime(filters.end, now) : undefined;
+    return {
+      minSeverity: filters.minSeverity || undefined,
+      service: filters.service || undefined,
+      traceId: filters.traceId || undefined,
+      spanId: filters.spanId || undefined,
+      attr: filters.attr,
+      start: s?.toString(),
+      end: e?.toString(),
+    };
+  }, []);
+  const pager = useMemo(
+    () =>
+      new LogPager(filters.text || undefined, (text, limit, cursor) =>
+        api.queryLogs({ ...base, text, order: 'desc', limit, cursor }),
+      ),
+    [],
+  );
+
+  const keep = (list: JsonLogRecord[]): Row[] => {
+    const out: Row[] = [];
+    for (const r of list) {
+      const k = recordKey(r);
+      if (seen.current.has(k)) continue;
+      seen.current.add(k);
+      out.push({ key: k, r });
+      if (newest.current === undefined || BigInt(r.timeUnixNano) > BigInt(newest.current))
+        newest.current = r.timeUnixNano;
+    }
+    return out;
+  };
+
+  useEffect(() => {
+    let stop = false;
+    pager.next(FIRST_PAGE).then(
+      (logs) => {
+        if (stop) return;
+        setRows(keep(logs));
+        setMore(pager.hasMore);
+        setLoading(false);
+      },
+      (e: Error) => {
+        if (!stop) {
+          setError(e);
+          setLoading(false);
+        }
+      },
+    );
+    return () => {
+      stop = true;
+    };
+  }, []);
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    setHeight(el.clientHeight);
+    const ro = new ResizeObserver(() => setHeight(el.clientHeight));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [loading, rows.length === 0]);
+
+  useLayoutEffect(() => {
+    const el = detail.current;
+    if (!el) {
+      setDetailH(0);
+      return;
+    }
+    setDetailH(el.offsetHeight);
+    const ro = new ResizeObserver(() => setDetailH(el.offsetHeight));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [open]);
+
+  const polling = useRef(false);
+  useInterval(
+    async () => {
+      if (polling.current || loading) return;
+      polling.current = true;
+      try {
+        // Everything at or after the newest time shown, for every spelling of the text; known records are skipped.
+        const texts = filters.text ? textVariants(filters.text) : [undefined];
+        const pages = await Promise.all(
+          texts.map((text) =>
+            api.queryLogs({ ...base, text, start: newest.current ?? base.start, order: 'asc', limit: 1000 }),
+          ),
+        );
+        const fresh = keep(pages.flatMap((p) => p.logs)).sort((a, b) =>
+          BigInt(b.r.timeUnixNano) > BigInt(a.r.timeUnixNano) ? 1 : -1,
+        );
+        if (fresh.length === 0) return;
+        const atTop = (scroller.current?.scrollTop ?? 0) < 8;
+        if (atTop) setRows((r) => [...fresh, ...r].slice(0, MAX_ROWS));
+        else setPending((q) => [...fresh, ...q]);
+        setError(undefined);
+      } catch (e) {
+        setError(e as Error);
+      } finally {
+        polling.current = false;
+      }
+    },
+    POLL_MS,
+    live && !base.end,
+  );
+
+  const showPending = () => {
+    setRows((r) => [...pending, ...r].slice(0, MAX_ROWS));
+    setPending([]);
+    if (scroller.current) scroller.current.scrollTop = 0;
+  };
+  const loadOlder = async () => {
+    if (!more || older) return;
+    setOlder(true);
+    try {
+      const logs = await pager.next(OLDER_PAGE);
+      const added = keep(logs);
+      setRows((r) => [...r, ...added]);
+      setMore(pager.hasMore);
+    } catch (e) {
+      setError(e as Error);
+    } finally {
+      setOlder(false);
+    }
+  };
+
+  // Scroll events only move the window; one state update a frame at most.
+  const frame = useRef(0);
+  const onScroll = () => {
+    if (frame.current) return;
+    frame.current = requestAnimationFrame(() => {
+      frame.current = 0;
+      if (scroller.current) setScrollTop(scroller.current.scrollTop);
+    });
+  };
+
+  const openIndex = open === undefined ? -1 : rows.findIndex((x) => x.key === open);
+  const extra = openIndex >= 0 ? detailH : 0;
+  const topOf = (i: number) => i * LOG_ROW_H + (openIndex >= 0 && i > openIndex ? extra : 0);
+  const indexAt = (y: number) => {
+    if (openIndex >= 0 && y > topOf(openIndex) + LOG_ROW_H) y = Math.max(topOf(openIndex) + LOG_ROW_H, y - extra);
+    return Math.floor(y / LOG_ROW_H);
+  };
+  const first = Math.max(0, indexAt(scrollTop) - OVERSCAN);
+  const last = Math.min(rows.length, indexAt(scrollTop + height) + OVERSCAN + 1);
+  const total = rows.length * LOG_ROW_H + extra;
+
+  const slice: preact.JSX.Element[] = [];
+  for (let i = first; i < last; i++) {
+    const { key, r } = rows[i]!;
+    const isOpen = key === open;
+    slice.push(
+      <LogRow
+        key={key}
+        r={r}
+        index={i}
+        total={rows.length}
+        top={topOf(i)}
+        open={isOpen}
+        onToggle={() => setOpen(isOpen ? undefined : key)}
+      />,
+    );
+    if (isOpen)
+      slice.push(
+        <li
+          key={`${key}-d`}
+          class="log-details"
+          ref={detail as never}
+          aria-label="Details of the record above"
+          style={{ transform: `translateY(${topOf(i) + LOG_ROW_H}px)` }}
+        >
+          <LogDetails r={r} />
+        </li>,
+      );
+  }
+
+  useEffect(() => {
+    if (!loading) requestAnimationFrame(() => performance.mark('workbench:logs-rendered'));
+  }, [loading]);
+
+  const variants = filters.text ? textVariants(filters.text).length : 0;
+  return (
+    <section class="log-section panel" aria-label="Log records" aria-busy={loading || older}>
+      <div class="results-head">
+        <h2>
+          <span data-testid="log-count">{rows.length}</span> record{rows.length === 1 ? '' : 's'}
+          {more ? '+' : ''}
+        </h2>
+        {live && !base.end && <span class="muted small">tailing every {POLL_MS / 1000}s · newest first</span>}
+        {variants > 1 && (
+          <span class="muted small" title="The store's text search is case-sensitive; these spellings are searched">
+            text in any case ({textVariants(filters.text).join(' · ')})
+          </span>
+        )}
+        {pending.length > 0 && (
+          <button type="button" class="primary small" onClick={showPending}>
+            {pending.length} new — show
+          </button>
+        )}
+      </div>
+      {error && <ErrorBox error={error} />}
+      {loading ? (
+        <div class="loading" role="status">
+          Loading…
+        </div>
+      ) : rows.length === 0 ? (
+        <Empty>
+          No log records {filters.text ? `contain “${filters.text}” (any case)` : 'match'} in this time window
+          {live && !base.end ? '; new ones appear here as they arrive' : ''}.
+        </Empty>
+      ) : (
+        <section
+          class="log-scroll"
+          ref={scroller as never}
+          onScroll={onScroll}
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard to scroll it
+          tabIndex={0}
+          aria-label="Log records, newest first"
+          data-testid="log-table"
+        >
+          <div class="log-head" aria-hidden="true">
+            <span>Time</span>
+            <span>Level</span>
+            <span class="col-svc">Service</span>
+            <span>Message</span>
+            <span class="col-trace">Trace</span>
+          </div>
+          <ol class="log-body" style={{ height: `${total}px` }}>
+            {slice}
+          </ol>
+          {more && (
+            <button type="button" class="more" onClick={loadOlder} disabled={older} data-testid="load-older">
+              {older ? 'Loading…' : `Load older (${OLDER_PAGE})`}
+            </button>
+          )}
+        </section>
+      )}
+    </section>
+  );
+}
+
+function LogRow(props: {
+  r: JsonLogRecord;
+  index: number;
+  total: number;
+  top: number;
+  open: boolean;
+  onToggle: () => void;
+}) {
+  const { r } = props;
+  const sev = severityName(r.severityNumber, r.severityText);
+  const svc = serviceOf(r);
+  const body = valueText(r.body);
+  return (
+    <li
+      class={`log-row lvl-${sev.toLowerCase()} ${props.open ? 'open' : ''}`}
+      aria-setsize={props.total}
+      aria-posinset={props.index + 1}
+      data-testid="log-row"
+      style={{ transform: `translateY(${props.top}px)` }}
+    >
+      <span class="mono col-time" title={formatTimestamp(r.timeUnixNano)}>
+        <span class="date">{formatTimestamp(r.timeUnixNano).slice(0, 11)}</span>
+        {formatTimestamp(r.timeUnixNano, false)}
+      </span>
+      <span>
+        <span class={`sev sev-${sev.toLowerCase()}`}>{r.severityText || sev}</span>
+      </span>
+      <span class="col-svc nowrap" title={svc}>
+        <span class="svc-dot" style={{ background: colorFor(svc) }} />
+        {svc}
+      </span>
+      <span class="msg">
+        <button type="button" class="row-toggle" aria-expanded={props.open} onClick={props.onToggle} title={body}>
+          {body || <span class="muted">(empty)</span>}
+        </button>
+      </span>
+      <span class="mono col-trace">
+        {r.traceId ? (
+          <Link
+            to={withParams(`/traces/${r.traceId}`, { span: r.spanId })}
+            title={`Open trace ${r.traceId}`}
+            aria-label={`Open trace ${shortId(r.traceId)}`}
+            data-testid="log-trace-link"
+          >
+            {shortId(r.traceId)}
+          </Link>
+        ) : (
+          <span class="muted">—</span>
+        )}
+      </span>
+    </li>
+  );
+}
+
+function LogDetails({ r }: { r: JsonLogRecord }) {
+  return (
+    <div class="log-detail-grid">
+      <div class="wide">
+        <h3>Message</h3>
+        <pre class="log-message">{valueText(r.body)}</pre>
+      </div>
+      <div>
+        <h3>Attributes</h3>
+        <AttributeTable attributes={r.attributes} />
+      </div>
+      <div>
+        <h3>Resource</h3>
+        <AttributeTable attributes={r.resource?.attributes} />
+      </div>
+      <div>
+        <h3>Record</h3>
+        <table class="kv">
+          <tbody>
+            <tr>
+              <th scope="row">time</th>
+              <td>{formatTimestamp(r.timeUnixNano)}</td>
+            </tr>
+            <tr>
+              <th scope="row">severity</th>
+              <td>
+                {r.severityNumber} {r.severityText}
+              </td>
+            </tr>
+            <tr>
+              <th scope="row">observed</th>
+              <td>{formatTimestamp(r.observedTimeUnixNano)}</td>
+            </tr>
+            <tr>
+              <th scope="row">service</th>
+              <td>{serviceOf(r)}</td>
+            </tr>
+            {r.traceId && (
+              <tr>
+                <th scope="row">trace</th>
+                <td class="mono">
+                  <Link to={withParams(`/traces/${r.traceId}`, { span: r.spanId })}>{r.traceId}</Link>
+                </td>
+              </tr>
+            )}
+            {r.spanId && (
+              <tr>
+                <th scope="row">span</th>
+                <td class="mono">{r.spanId}</td>
+              </tr>
+            )}
+            {r.eventName && (
+              <tr>
+                <th scope="row">event</th>
+                <td>{r.eventName}</td>
+              </tr>
+            )}
+            <tr>
+              <th scope="row">scope</th>
+              <td>{r.scope?.name}</td>
+            </tr>
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}
