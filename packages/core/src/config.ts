@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { checkAdapterKeys, checkCommonKeys, coerceEnvValue, lineOf, type SectionProblem } from './config-check.js';
+import { applyOtelEnvironment } from './env-spec.js';
 import { ConfigError, where } from './errors.js';
 import { knownAdapterTypes } from './registry.js';
 import type { BatchConfig, TelemetryConfig } from './types.js';
@@ -97,22 +98,9 @@ function applyEnvOverrides(section: Record<string, unknown>, env: NodeJS.Process
     target[path[path.length - 1]!] = raw;
     set.push(path);
   }
-  if (env.OTEL_SERVICE_NAME) section.service_name = env.OTEL_SERVICE_NAME;
-  if (env.OTEL_RESOURCE_ATTRIBUTES) {
-    const attrs = parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES);
-    section.resource_attributes = { ...(section.resource_attributes as object | undefined), ...attrs };
-    if (!env.OTEL_SERVICE_NAME && attrs['service.name'] && section.service_name === undefined)
-      section.service_name = attrs['service.name'];
-  }
-  if (env.OTEL_SDK_DISABLED === 'true') {
-    section.enable_traces = false;
-    section.enable_metrics = false;
-    section.enable_logs = false;
-  }
-  if (env.OTEL_METRIC_EXPORT_INTERVAL && section.metric_export_interval_ms === undefined) {
-    section.metric_export_interval_ms = env.OTEL_METRIC_EXPORT_INTERVAL;
-    set.push(['metric_export_interval_ms']);
-  }
+  // The OTEL_* variables of the specification, after ROHAS_TELEMETRY_*: environment over file (env-spec.ts). They
+  // arrive typed, so they need no entry in `set`.
+  applyOtelEnvironment(section, env);
   return set;
 }
 

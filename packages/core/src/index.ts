@@ -10,6 +10,7 @@ export type {
   TelemetryAdapter,
 } from './adapter/contract.js';
 export { configSchema, DEFAULT_BATCH, defaultConfig, type LoadConfigOptions, loadConfig } from './config.js';
+export { applyOtelEnvironment, LIMIT_VARIABLES } from './env-spec.js';
 export { ConfigError, QueryError, TelemetryError } from './errors.js';
 export * from './handler-metrics.js';
 export * from './model.js';
@@ -30,6 +31,8 @@ export type {
   TraceSummary,
 } from './query.js';
 export { adapterPackage, knownAdapterTypes, registerAdapter } from './registry.js';
+export { collectionOf, leveledLogger, propagatorFor, samplerFor, setDiagLevel, tracerLimitsFor } from './sdk-config.js';
+export { handlerNameOf, SPAN_METRICS_BUCKETS_MS, SpanMetricsProcessor } from './span-metrics.js';
 export {
   consoleLogger,
   type IngestOptions,
@@ -53,5 +56,16 @@ export {
   StorageSpanProcessor,
   type Telemetry,
 } from './telemetry.js';
-export type { BackendConfig, BatchConfig, ServerConfig, SignalConfig, TelemetryConfig } from './types.js';
+export type {
+  BackendConfig,
+  BatchConfig,
+  DiagnosticLevel,
+  SdkConfig,
+  ServerConfig,
+  SignalConfig,
+  TelemetryConfig,
+  TraceSamplerName,
+} from './types.js';
+export { splitNodeOptions, withoutPreloads, workerEnv, workerExecArgv, workerThreadOptions } from './worker-options.js';
 export type { WriteQueueStats } from './write-queue.js';
+export { type InstrumentationPlan, planInstrumentations, startZeroCode, type ZeroCodeOptions } from './zero-code.js';

@@ -14,6 +14,7 @@ const PACKAGES: Record<string, string> = {
   postgresql: '@rohas/telemetry-timescaledb',
   influxdb: '@rohas/telemetry-influxdb',
   prometheus: '@rohas/telemetry-prometheus',
+  clickhouse: '@rohas/telemetry-clickhouse',
 };
 
 const registered = new Map<string, AdapterFactory>([['memory', (ctx) => createMemoryAdapter(ctx)]]);

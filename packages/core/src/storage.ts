@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { compareSpans } from './adapter/reference.js';
+import { SDK_CONFIG_KEYS } from './env-spec.js';
 import { asError, QueryError, TelemetryError, where } from './errors.js';
 import {
   normalizeLogQuery,
@@ -94,6 +95,7 @@ const CORE_KEYS = new Set([
   'server',
   'source',
   'baseDir',
+  ...SDK_CONFIG_KEYS,
 ]);
 
 interface SignalBackend {

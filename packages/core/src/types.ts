@@ -43,7 +43,7 @@ export interface BatchConfig {
 }
 
 /** The resolved `[telemetry]` configuration that createTelemetry takes. */
-export interface TelemetryConfig extends BackendConfig {
+export interface TelemetryConfig extends BackendConfig, SdkConfig {
   retention_days: number;
   max_cache_size: number;
   enable_traces: boolean;
@@ -78,3 +78,43 @@ export interface ServerConfig {
   cors?: boolean | string[];
   max_body_bytes?: number;
 }
+
+/**
+ * Keys of the OpenTelemetry SDK environment specification and the zero-code path (`@rohas/telemetry/register`). Each
+ * has an `OTEL_*` variable that wins over the file (see the core README, "Environment variables").
+ */
+export interface SdkConfig {
+  /** OTEL_SDK_DISABLED: create no-op providers (nothing collected); reading the store (CLI, query API) still works. */
+  sdk_disabled?: boolean;
+  /** OTEL_TRACES_SAMPLER; default `parentbased_traceidratio` with `sampling_ratio` (OTEL_TRACES_SAMPLER_ARG). */
+  sampler?: TraceSamplerName;
+  /** OTEL_PROPAGATORS; default `["tracecontext", "baggage"]`. */
+  propagators?: string[];
+  /** OTEL_LOG_LEVEL: level of rohas-telemetry's own diagnostics on stderr; default `info`. */
+  log_level?: DiagnosticLevel;
+  /** Handler (`handler.execution.*`) and per-service RED metrics computed from server and consumer spans; default true. */
+  derive_span_metrics?: boolean;
+  /** OTEL_NODE_ENABLED_INSTRUMENTATIONS: instrumentations the register path enables (names without the package prefix). */
+  instrumentations?: string[];
+  /** OTEL_ATTRIBUTE_COUNT_LIMIT and the other attribute, event and link limits of the specification. */
+  attribute_count_limit?: number;
+  attribute_value_length_limit?: number;
+  span_attribute_count_limit?: number;
+  span_attribute_value_length_limit?: number;
+  span_event_count_limit?: number;
+  span_link_count_limit?: number;
+  event_attribute_count_limit?: number;
+  link_attribute_count_limit?: number;
+}
+
+/** The samplers of OTEL_TRACES_SAMPLER that the SDK builds in. */
+export type TraceSamplerName =
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio'
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio';
+
+/** OTEL_LOG_LEVEL values. */
+export type DiagnosticLevel = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';

@@ -9,6 +9,7 @@ export * from '../model.js';
 export * from '../prometheus-naming.js';
 export * from '../query.js';
 export * from '../query-support.js';
+export { workerEnv, workerExecArgv, workerThreadOptions } from '../worker-options.js';
 export type * from './contract.js';
 export { createMemoryAdapter } from './memory-adapter.js';
 export {
