@@ -159,7 +159,12 @@ async function main(): Promise<void> {
     const rows: Array<[string, number | string, number | string]> = [];
     for (const query of ['rate(bench_requests_total[5m])', 'sum(rate(bench_requests_total[5m]))']) {
       const theirs = await timeRuns(`prometheus ${query}`, async () => {
-        const res = await fetch(`${started.url}/api/v1/query_range`, { method: 'POST', headers, body: form(query) });
+        // A fresh connection each time: a kept-alive one may have been closed by Prometheus while ours ran (EPIPE).
+        const res = await fetch(`${started.url}/api/v1/query_range`, {
+          method: 'POST',
+          headers: { ...headers, connection: 'close' },
+          body: form(query),
+        });
         const json = (await res.json()) as { data: { result: unknown[] } };
         return json.data.result.length;
       });
@@ -178,6 +183,9 @@ async function main(): Promise<void> {
           ratio(percentile(ours, q), percentile(theirs, q), true),
         ]);
       }
+      console.error(
+        `[bench] ${query}: prometheus ${theirs.map((x) => x.toFixed(0)).join(', ')} ms; rohas ${ours.map((x) => x.toFixed(0)).join(', ')} ms`,
+      );
     }
     printTable(
       `PromQL query_range, 24 h at 60 s, ${SERIES} series, ${RUNS} runs (ratio = rohas / real Prometheus 2.42, lower is better)`,

@@ -101,8 +101,9 @@ export function readRawPoints(src: RawPointSource, q: NormalizedRawPointQuery): 
   }
   if (q.cursor) {
     const c = decodeCursor<PointCursor>(q.cursor);
-    where.push('(time_ns, id) > (?, ?)');
-    params.push(c.t, BigInt(c.s));
+    // `time_ns >= ?` lets the index seek start at the cursor (SQLite does not seek on the row value alone).
+    where.push('time_ns >= ? AND (time_ns, id) > (?, ?)');
+    params.push(c.t, c.t, BigInt(c.s));
   }
   params.push(q.limit + 1);
   const points = src

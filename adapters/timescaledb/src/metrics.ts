@@ -16,7 +16,6 @@ import {
   ALL_AGGREGATIONS,
   ATTRIBUTE_OPERATORS,
   bucketStart,
-  decodeAnyValue,
   decodeCursor,
   encodeCursor,
   histogramCodec,
@@ -365,7 +364,8 @@ export function createMetricStore(sh: Shared): MetricStore {
       if (q.cursor) {
         const c = decodeCursor<PointCursor>(q.cursor);
         parts.push({
-          sql: `(m.time_ns, m.seq) > (${p.add(c.t.toString())}::bigint, ${p.add(String(c.s))}::bigint)`,
+          // The plain bound lets the (name, time_ns) / (time_ns) index seek start at the cursor.
+          sql: `m.time_ns >= ${p.add(c.t.toString())}::bigint AND (m.time_ns, m.seq) > (${p.add(c.t.toString())}::bigint, ${p.add(String(c.s))}::bigint)`,
           needsJs: false,
         });
       }
