@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import {
   type AdapterContext,
@@ -36,6 +35,7 @@ import {
 import type BetterSqlite3 from 'better-sqlite3';
 import { attributeToken, serviceToken } from './attr-hash.js';
 import { big, decodeResource, decodeScope, num } from './codec.js';
+import { checkIntegrity, prepareLocation, restrictNewFile } from './integrity.js';
 import { migrate, openDatabase, SqliteWriter, statementCache } from './sqlite-writer.js';
 import type { SqliteOptions } from './types.js';
 import { InlineWritePort, ThreadWritePort, type WritePort, workerFile } from './write-port.js';
@@ -116,10 +116,15 @@ export class SqliteAdapter implements TelemetryAdapter {
 
   async init(): Promise<void> {
     const Driver = await loadDriver();
-    if (this.file !== ':memory:') mkdirSync(dirname(this.file), { recursive: true });
+    const location = prepareLocation(this.file);
     const options = this.context.options as SqliteOptions;
     const cacheMb = options.cache_size_mb ?? 64;
     this.db = openDatabase(Driver, this.file, cacheMb);
+    restrictNewFile(this.file, location.created);
+    const probeMs = checkIntegrity(this.db, this.file);
+    if (probeMs < 0) this.context.logger.info(`${tag} ${this.file}: over 256 MiB, start-up integrity probe skipped`);
+    else if (probeMs > 1000)
+      this.context.logger.info(`${tag} ${this.file}: integrity probe took ${Math.round(probeMs)} ms`);
     this.db.function('rohas_match', { deterministic: true }, (attributes: unknown, resourceId: unknown) =>
       matchesAllFilters(
         this.currentFilters,

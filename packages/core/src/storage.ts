@@ -87,6 +87,8 @@ export interface TelemetryStorage {
 
 export interface OpenStorageOptions {
   logger?: DiagnosticLogger;
+  /** How long writes may fail (backing off) before health() reports not ok, ms; default {@link HEALTH_FAILING_MS}. */
+  healthFailingMs?: number;
 }
 
 export const consoleLogger: DiagnosticLogger = {
@@ -472,11 +474,12 @@ export async function openStorage(
       const failing: string[] = [];
       for (const s of SIGNALS) {
         const st = queues[s]?.stats;
-        if (st?.failingSince !== undefined && now - st.failingSince >= HEALTH_FAILING_MS) {
+        if (st?.failingSince !== undefined && now - st.failingSince >= (options.healthFailingMs ?? HEALTH_FAILING_MS)) {
           failing.push(
             `${s} writes failing for ${Math.round((now - st.failingSince) / 1000)} s (${st.queued} queued): ${st.lastError ?? 'unknown error'}`,
           );
         }
+        if (st?.corruption) failing.push(`${s}: the store reports corruption: ${st.corruption}`);
       }
       return {
         ok: results.every((r) => r.ok) && failing.length === 0,

@@ -173,3 +173,45 @@ describe('the write queue isolates poison', () => {
     await storage.shutdown();
   });
 });
+
+describe('health tells the truth about writes', () => {
+  it('is not ok while writes fail beyond the threshold, and ok again once they succeed', async () => {
+    const state = { down: false };
+    registerAdapter('flaky', (ctx) => {
+      const inner = createMemoryAdapter(ctx);
+      const traces = inner.traces!;
+      return {
+        ...inner,
+        type: 'flaky',
+        traces: {
+          ...traces,
+          capabilities: traces.capabilities,
+          async write(spans: SpanRecord[]) {
+            if (state.down) return { ok: false, error: new Error('disk I/O error (SQLITE_FULL)'), retryable: true };
+            return traces.write(spans);
+          },
+        },
+      } satisfies TelemetryAdapter;
+    });
+    const storage = await openStorage(
+      defaultConfig({
+        type: 'flaky',
+        enable_metrics: false,
+        enable_logs: false,
+        batch: { retry_initial_ms: 5, retry_max_ms: 20, flush_interval_ms: 5 },
+      }),
+      { logger: silent, healthFailingMs: 100 },
+    );
+    expect((await storage.health()).ok).toBe(true);
+    state.down = true;
+    const r = storage.ingestSpans([span(5000)], { waitForCommit: true });
+    await new Promise((res) => setTimeout(res, 250));
+    const h = await storage.health();
+    expect(h.ok).toBe(false);
+    expect(h.message).toMatch(/traces writes failing for .*SQLITE_FULL/);
+    state.down = false;
+    expect(await r.committed).toMatchObject({ stored: 1 });
+    expect((await storage.health()).ok).toBe(true);
+    await storage.shutdown();
+  });
+});

@@ -1,6 +1,7 @@
 import { serviceNameOf } from '@rohas/telemetry';
 import type { Context, Hono } from 'hono';
 import type { AttributeFilter, AttributeValue, SpanRecord } from './core-types.js';
+import { isBackendUnavailable } from './guards.js';
 import { ParamError, Params, parseDuration, parseScalar } from './params.js';
 import type { ServerStorage } from './types.js';
 
@@ -141,7 +142,11 @@ export function registerJaegerApi(app: Hono, storage: ServerStorage): void {
     } catch (error) {
       if (error instanceof ParamError) return jaegerError(c, 400, `${error.parameter}: ${error.message}`);
       const e = error as { name?: string; message?: string };
-      return jaegerError(c, e.name === 'QueryError' ? 400 : 500, e.message ?? String(error));
+      return jaegerError(
+        c,
+        e.name === 'QueryError' ? 400 : isBackendUnavailable(error) ? 503 : 500,
+        e.message ?? String(error),
+      );
     }
   };
 
