@@ -37,6 +37,7 @@ export {
   type Signal,
   type SpanInput,
   type TelemetryStorage,
+  TRACE_CACHE_TTL_MS,
 } from './storage.js';
 export {
   addInstrumentation,
