@@ -6,7 +6,7 @@ export default defineConfig({
   resolve: { conditions: ['@rohas/source'] },
   ssr: { resolve: { conditions: ['@rohas/source'] } },
   test: {
-    projects: ['packages/*', 'adapters/*', 'integration-tests'],
+    projects: ['packages/*', 'adapters/*', 'integration-tests', 'examples'],
     // The JSON report lets .ci/run print one plain "N passed, N failed" line at the end.
     reporters: ['default', ['json', { outputFile: 'test-output/vitest-report.json' }]],
   },

@@ -6,7 +6,8 @@
  *   node --conditions=@rohas/source --import tsx bench/influxdb/queries.ts      # N=100000 by default
  */
 import { loadavg } from 'node:os';
-import { normalizeTraceQuery, type SpanRecord } from '@rohas/telemetry';
+import type { SpanRecord } from '@rohas/telemetry';
+import { normalizeTraceQuery } from '@rohas/telemetry/adapter';
 import { createAdapter } from '@rohas/telemetry-influxdb';
 import { MS, makeSpan, newTraceId, nowNano, SECOND } from '@rohas/telemetry-test-suite';
 import { benchServer, influxQl } from './influxd.js';

@@ -15,16 +15,13 @@ import { parseArgs } from 'node:util';
 import {
   createTelemetry,
   defaultConfig,
-  encodeAnyValue,
-  encodeAttributes,
   type LogRecord,
-  logBodyText,
   type MetricPoint,
-  normalizeTraceQuery,
   openStorage,
   type SpanRecord,
   type TelemetryAdapter,
 } from '@rohas/telemetry';
+import { encodeAnyValue, encodeAttributes, logBodyText, normalizeTraceQuery } from '@rohas/telemetry/adapter';
 import { createAdapter, type SqliteAdapter } from '@rohas/telemetry-sqlite';
 import { benchScope, benchSpans, hex, T0 } from '../support/spans.js';
 import { median, percentile, printTable, ratio, timeIt } from '../support/stats.js';

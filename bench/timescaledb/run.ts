@@ -9,7 +9,8 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { DEFAULT_BATCH, normalizeTraceQuery, type SpanRecord, type TelemetryAdapter } from '@rohas/telemetry';
+import { DEFAULT_BATCH, type SpanRecord, type TelemetryAdapter } from '@rohas/telemetry';
+import { normalizeTraceQuery } from '@rohas/telemetry/adapter';
 import { createAdapter } from '@rohas/telemetry-timescaledb';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';

@@ -10,7 +10,7 @@
 export type BackendSource = 'env' | 'container' | 'local';
 
 /** Names of the backends the run knows how to provide. */
-export type BackendName = 'postgres' | 'timescaledb' | 'influxdb1' | 'influxdb2' | 'prometheus';
+export type BackendName = 'postgres' | 'timescaledb' | 'influxdb1' | 'influxdb2' | 'prometheus' | 'clickhouse';
 
 /** Every backend name, in the order the summary prints them. */
 export const BACKEND_NAMES: readonly BackendName[] = [
@@ -19,6 +19,7 @@ export const BACKEND_NAMES: readonly BackendName[] = [
   'influxdb1',
   'influxdb2',
   'prometheus',
+  'clickhouse',
 ];
 
 /** Fields every provided backend has. */
@@ -83,6 +84,18 @@ export interface PrometheusInfo extends BackendBase {
   scrapeTargets: string[];
 }
 
+/** A ClickHouse server (HTTP interface) — or the chdb engine served over HTTP by the run. */
+export interface ClickHouseInfo extends BackendBase {
+  /** Base URL of the HTTP interface, e.g. `http://127.0.0.1:38123` */
+  url: string;
+  username: string;
+  password: string;
+  /** `chdb`: the engine of the npm package chdb behind the run's HTTP bridge; `server`: clickhouse-server. */
+  engine: 'chdb' | 'server';
+  /** A cluster name configured on the server (two replicas), when the run set one up. */
+  cluster?: string;
+}
+
 /** The value of `inject('backends')`. */
 export interface BackendsInfo {
   postgres?: PostgresInfo;
@@ -90,6 +103,7 @@ export interface BackendsInfo {
   influxdb1?: InfluxDb1Info;
   influxdb2?: InfluxDb2Info;
   prometheus?: PrometheusInfo;
+  clickhouse?: ClickHouseInfo;
 }
 
 /** Why a backend is absent, provided as `inject('backendsStatus')`. */

@@ -6,13 +6,8 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import {
-  type DiagnosticLogger,
-  normalizeLogQuery,
-  normalizeMetricQuery,
-  normalizeTraceQuery,
-  type TelemetryAdapter,
-} from '@rohas/telemetry';
+import type { DiagnosticLogger, TelemetryAdapter } from '@rohas/telemetry';
+import { normalizeLogQuery, normalizeMetricQuery, normalizeTraceQuery } from '@rohas/telemetry/adapter';
 import { createAdapter } from '@rohas/telemetry-influxdb';
 import { HOSTILE_STRINGS, makeLog, makePoint, makeSpan, nowNano, runId, SECOND } from '@rohas/telemetry-test-suite';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -249,6 +244,29 @@ describe.runIf(v1)('influxdb adapter on a real influxd (1.x API)', () => {
     expect((await a.traces!.getTrace(span.traceId))!.length).toBe(1);
     const direct = await influxQl(url, `SELECT count("span_id") FROM "${rp}"."spans"`, database);
     expect(direct.results[0]!.series![0]!.values[0]![1]).toBe(1);
+  });
+
+  it("the Rohas page's config works on a fresh server: a named retention policy that is missing is created", async () => {
+    // [telemetry] type = "influxdb", retention_policy = "30d", retention_days = 30 — without manage_retention.
+    const rp = `rp30d_${randomBytes(3).toString('hex')}`;
+    const messages: string[] = [];
+    const a = await open({ retention_policy: rp }, { traces: 30, metrics: 30, logs: 30 }, quiet(messages));
+    const policies = (await influxQl(url, `SHOW RETENTION POLICIES ON "${database}"`)).results[0]!.series![0]!.values;
+    expect(policies.map((v) => [v[0], v[1]])).toContainEqual([rp, '720h0m0s']);
+    expect(messages.join('\n')).toMatch(new RegExp(`retention policy ${rp} did not exist .* created it`));
+    const span = makeSpan({ service: runId() });
+    expect(await a.traces!.write([span])).toEqual({ ok: true });
+    expect((await a.traces!.getTrace(span.traceId))!.length).toBe(1);
+
+    // A policy dropped behind the adapter's back: influxd answers 500 "retention policy not found", which would fail
+    // the same way forever, so it is reported as not retryable instead of being retried without end.
+    await influxQl(url, `DROP RETENTION POLICY "${rp}" ON "${database}"`);
+    const r = await a.traces!.write([makeSpan()]);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.retryable).toBe(false);
+      expect(r.error.message).toMatch(/retention policy not found/);
+    }
   });
 
   it('reports server-side retention at start-up when it does not manage it', async () => {

@@ -1,4 +1,5 @@
-import { createMemoryAdapter, normalizeTraceQuery, type TraceQuery } from '@rohas/telemetry';
+import type { TraceQuery } from '@rohas/telemetry';
+import { createMemoryAdapter, normalizeTraceQuery } from '@rohas/telemetry/adapter';
 import { makeSpan, newTraceId, nowNano, runConformanceSuite, runId } from '@rohas/telemetry-test-suite';
 import { loadMigrations } from '@rohas/telemetry-timescaledb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -145,6 +146,8 @@ describeBackend('postgres', 'timescaledb adapter on plain PostgreSQL', (pg) => {
       const h = await a.health();
       expect(h.ok).toBe(true);
       expect(h.details?.mode).toBe('postgres');
+      // The server's own version, as doctor and migrate print it (was "PostgreSQL undefined").
+      expect(h.message).toMatch(/^PostgreSQL \d+\.\d+.* \(plain tables\), schema /);
       const modeLines = logger.lines.filter((l) => /mode/.test(l.message));
       expect(modeLines.length).toBe(1);
       expect(modeLines[0]!.message).toMatch(/plain PostgreSQL mode/);

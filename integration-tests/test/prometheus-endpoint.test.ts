@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { type DiagnosticLogger, type MetricQuery, normalizeMetricQuery, type TelemetryAdapter } from '@rohas/telemetry';
+import type { DiagnosticLogger, MetricQuery, TelemetryAdapter } from '@rohas/telemetry';
+import { normalizeMetricQuery } from '@rohas/telemetry/adapter';
 import { createAdapter, PrometheusApi, type PrometheusPullReader } from '@rohas/telemetry-prometheus';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 // By path until packages/core/src/index.ts exports it; then import it from '@rohas/telemetry'.

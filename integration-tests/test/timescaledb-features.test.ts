@@ -1,4 +1,5 @@
-import { type MetricQuery, normalizeMetricQuery, normalizeTraceQuery, type TelemetryAdapter } from '@rohas/telemetry';
+import type { MetricQuery, TelemetryAdapter } from '@rohas/telemetry';
+import { normalizeMetricQuery, normalizeTraceQuery } from '@rohas/telemetry/adapter';
 import { DAY, makePoint, makeSpan, nowNano, runId, SECOND } from '@rohas/telemetry-test-suite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeBackend } from '../src/inject-backends.js';

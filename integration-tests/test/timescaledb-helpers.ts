@@ -1,4 +1,5 @@
-import type { AdapterContext, DiagnosticLogger, SignalRetention, TelemetryAdapter } from '@rohas/telemetry';
+import type { DiagnosticLogger, TelemetryAdapter } from '@rohas/telemetry';
+import type { AdapterContext, SignalRetention } from '@rohas/telemetry/adapter';
 import { createAdapter } from '@rohas/telemetry-timescaledb';
 import pg from 'pg';
 

@@ -7,7 +7,7 @@
 import {
   type AdapterContext,
   ALL_AGGREGATIONS,
-  type AttributeOperator,
+  ATTRIBUTE_OPERATORS,
   asError,
   compareSpans,
   decodeAnyValue,
@@ -24,7 +24,10 @@ import {
   type Page,
   pointMatches,
   type RetentionResult,
+  readOptions,
+  resourceCodec,
   retentionCutoff,
+  type SpanMatchInput,
   type SpanRecord,
   seriesFromPoints,
   serviceNameOf,
@@ -35,10 +38,12 @@ import {
   type TraceSummary,
   type WriteResult,
   where,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import type { Backend, Measurements, Row, SelectSpec } from './internal-types.js';
 import { WriteFailure } from './internal-types.js';
 import { decodeTagValue, encodeTagValue, escapeMeasurement } from './line-protocol.js';
+import { optionsSchema } from './options.js';
+import { readRawPoints } from './raw-points.js';
 import {
   descriptorOf,
   logFromRow,
@@ -60,7 +65,6 @@ import { V1Backend } from './v1-backend.js';
 import { V2Backend } from './v2-backend.js';
 
 const W = where('influxdb');
-const OPS: AttributeOperator[] = ['=', '!=', 'exists', 'wildcard', 'regex'];
 /** Full-trace reads sent at once by one findTraces page. */
 const TRACE_READS_IN_FLIGHT = 4;
 
@@ -94,11 +98,13 @@ function fail(message: string, cause: unknown, retryable: boolean): WriteResult 
   return { ok: false, error: new TelemetryError(`${W} ${message}: ${asError(cause).message}`, { cause }), retryable };
 }
 
-/** Reads the adapter's options, with the Rohas reference keys (url, database, retention_policy) as written there. */
-export function resolveOptions(raw: Record<string, unknown>) {
-  // Keys the config schema does not list may also come in the free-form `options` table; top-level keys win.
-  const nested = raw.options && typeof raw.options === 'object' ? (raw.options as Record<string, unknown>) : {};
-  const o = { ...nested, ...raw } as unknown as InfluxDbOptions;
+/**
+ * Reads the adapter's options (checked against options.schema.json, defaults filled in), with the Rohas reference
+ * keys (url, database, retention_policy) as written there.
+ */
+export function resolveOptions(raw: Record<string, unknown>, source?: string) {
+  const options = { type: 'influxdb', ...raw };
+  const o = readOptions<InfluxDbOptions>({ options, ...(source ? { source } : {}) }, optionsSchema);
   const url = String(o.url ?? 'http://localhost:8086').replace(/\/+$/, '');
   const explicit = o.api_version === undefined ? undefined : Number(o.api_version);
   if (explicit !== undefined && explicit !== 1 && explicit !== 2) {
@@ -140,7 +146,7 @@ export function resolveOptions(raw: Record<string, unknown>) {
 
 /** Builds the adapter; nothing connects until init(). */
 export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter {
-  const r = resolveOptions(context.options);
+  const r = resolveOptions(context.options, context.source);
   const o = r.options;
   const backend: Backend =
     r.api === 2
@@ -250,9 +256,20 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
         });
       }
       const days = [retention.traces, retention.metrics, retention.logs];
+      // One policy (or bucket) holds all three signals, so it keeps the longest; retention() trims the shorter ones.
+      const longest = days.includes(0) ? 0 : Math.max(...days);
+      if (!r.manageRetention) {
+        try {
+          const created = await backend.ensureRetentionPolicy(longest);
+          if (created) context.logger?.info(`${W} ${created}`);
+        } catch (error) {
+          throw new TelemetryError(
+            `${W} retention_policy: the policy named in the config does not exist on ${backend.describe()} and could not be created (create it, or set manage_retention = true): ${asError(error).message}`,
+            { cause: error },
+          );
+        }
+      }
       if (r.manageRetention) {
-        // One policy (or bucket) holds all three signals, so it keeps the longest; retention() trims the shorter ones.
-        const longest = days.includes(0) ? 0 : Math.max(...days);
         try {
           context.logger?.info(`${W} ${await backend.manageRetention(longest)}`);
         } catch (error) {
@@ -305,7 +322,7 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
   if (signals.has('traces')) {
     adapter.traces = {
       capabilities: {
-        attributeOperators: [...OPS],
+        attributeOperators: ATTRIBUTE_OPERATORS,
         filters: ['service', 'name', 'duration', 'status', 'time'],
         paging: true,
       },
@@ -334,7 +351,7 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
           // Latest matching span start per trace: the sort key of the reference.
           const latest = new Map<string, bigint>();
           for (const row of rows) {
-            const span = {
+            const span: SpanMatchInput & { traceId: string; spanId: string } = {
               traceId: row.trace_id as string,
               spanId: row.span_id as string,
               name: decodeTagValue(row.name as string),
@@ -343,9 +360,9 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
               status: { code: statusCodeOf(row.status as string) },
               attributes: q.attributes.length ? decodeAttributes(row.attributes as string) : {},
               resource: q.attributes.length
-                ? (decodeAnyValue(row.resource as string) as unknown as SpanRecord['resource'])
+                ? resourceCodec.decode(row.resource as string)
                 : { attributes: { 'service.name': decodeTagValue(row.service as string) } },
-            } as unknown as SpanRecord;
+            };
             if (!spanMatches(span, q)) continue;
             const t = latest.get(span.traceId);
             if (t === undefined || span.startTimeUnixNano > t) latest.set(span.traceId, span.startTimeUnixNano);
@@ -389,8 +406,8 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
   if (signals.has('metrics')) {
     adapter.metrics = {
       capabilities: {
-        aggregations: [...ALL_AGGREGATIONS],
-        attributeOperators: [...OPS],
+        aggregations: ALL_AGGREGATIONS,
+        attributeOperators: ATTRIBUTE_OPERATORS,
         groupBy: true,
         exemplars: true,
         instrumentTypes: ['counter', 'up_down_counter', 'gauge', 'histogram', 'exponential_histogram'],
@@ -410,6 +427,9 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
           const points = (await backend.select(spec)).map(metricFromRow).filter((p) => pointMatches(p, q));
           return seriesFromPoints(points, q);
         });
+      },
+      async readPoints(q) {
+        return query('readPoints', () => readRawPoints(backend, m.metrics, q));
       },
       async listMetrics() {
         return query('listMetrics', async () => {
@@ -435,7 +455,7 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
   if (signals.has('logs')) {
     adapter.logs = {
       capabilities: {
-        attributeOperators: [...OPS],
+        attributeOperators: ATTRIBUTE_OPERATORS,
         filters: ['severity', 'text', 'traceId', 'spanId', 'service', 'time'],
         paging: true,
       },

@@ -42,6 +42,8 @@ export function selectQuery(bucket: string, spec: SelectSpec): ParameterizedQuer
   }
   if (spec.fieldIn) fieldConds.push(anyOf(spec.fieldIn.key, spec.fieldIn.values));
   if (fieldConds.length) q += `\n  |> filter(fn: (r) => ${and(fieldConds)})`;
+  if (spec.limit !== undefined)
+    q += `\n  |> group()\n  |> sort(columns: ["_time"])\n  |> limit(n: ${flux`${Math.trunc(spec.limit)}`.toString()})`;
   return fluxExpression(q) as unknown as ParameterizedQuery;
 }
 

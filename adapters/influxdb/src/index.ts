@@ -2,7 +2,7 @@
  * @rohas/telemetry-influxdb — InfluxDB storage for rohas-telemetry (`type = "influxdb"`): the 2.x/Cloud API through
  * @influxdata/influxdb-client (Flux) and the 1.x API (`/write` line protocol, InfluxQL `/query`).
  */
-import type { AdapterFactory } from '@rohas/telemetry';
+import type { AdapterFactory } from '@rohas/telemetry/adapter';
 import { createInfluxDbAdapter } from './adapter.js';
 
 /** The adapter factory the core registry calls for `type = "influxdb"`. */
@@ -19,6 +19,7 @@ export {
   formatLine,
   quoteString,
 } from './line-protocol.js';
+export { defaults, optionsSchema } from './options.js';
 /** The schema's line encoders (one line per record), e.g. to replay records with another line-protocol writer. */
 export { logLine, metricLine, spanLine } from './schema.js';
 export type { InfluxDbOptions } from './types.js';

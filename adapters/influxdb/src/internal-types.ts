@@ -20,6 +20,8 @@ export interface SelectSpec {
   /** Window on the point time: `from` inclusive, `to` exclusive, nanoseconds. */
   from?: bigint;
   to?: bigint;
+  /** At most this many rows, the oldest first (all series merged in time order). */
+  limit?: number;
 }
 
 /** What the adapter needs from an API generation. Writes and queries throw; the adapter turns write errors into results. */
@@ -45,6 +47,11 @@ export interface Backend {
   manageRetention(days: number): Promise<string>;
   /** Describes the server-side retention in force, for the start-up report. */
   describeRetention(): Promise<string>;
+  /**
+   * Creates the named retention policy with `days` (0 = forever) when the server has none of that name, so a config
+   * naming one (the Rohas page's `retention_policy = "30d"`) works on a fresh server; returns what was done, if anything.
+   */
+  ensureRetentionPolicy(days: number): Promise<string | undefined>;
   ping(): Promise<{ ok: boolean; version?: string; message?: string }>;
   close(): Promise<void>;
 }

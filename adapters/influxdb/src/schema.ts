@@ -7,18 +7,27 @@
 import { randomInt } from 'node:crypto';
 import {
   type Attributes,
-  type AttributeValue,
   decodeAnyValue,
   decodeAttributes,
   encodeAnyValue,
   encodeAttributes,
-  type InstrumentationScope,
+  encodeRecordPart,
+  eventsCodec,
+  exemplarsCodec,
+  exponentialHistogramCodec,
+  histogramCodec,
+  instrumentTypeOf,
   type LogRecord,
+  linksCodec,
   type MetricPoint,
-  type Resource,
+  resourceCodec,
   type SpanRecord,
+  scopeCodec,
   serviceNameOf,
-} from '@rohas/telemetry';
+  spanKindOf,
+  statusCodeOf,
+  temporalityOf,
+} from '@rohas/telemetry/adapter';
 import type { Measurements, Row, RowValue } from './internal-types.js';
 import {
   decodeTagValue,
@@ -96,7 +105,7 @@ export function logPointTime(time: bigint, seq: bigint): bigint {
   return secondOf(time) + (seq % 1_000_000_000n);
 }
 
-const json = (v: unknown): string => encodeAnyValue(v as AttributeValue);
+const json = (v: object): string => encodeRecordPart(v);
 
 /*
  * Resources and scopes are shared by many records (the core caches them per SDK resource), so their encoded, quoted JSON and a
@@ -249,15 +258,15 @@ export function spanFromRow(row: Row): SpanRecord {
     traceId: row.trace_id as string,
     spanId: row.span_id as string,
     name: decodeTagValue(row.name as string),
-    kind: Number(row.kind) as SpanRecord['kind'],
+    kind: spanKindOf(row.kind),
     startTimeUnixNano: toBigInt(row.start_ns),
     endTimeUnixNano: toBigInt(row.end_ns),
-    status: { code: Number(row.status_code) as SpanRecord['status']['code'] },
+    status: { code: statusCodeOf(row.status_code) },
     attributes: decodeAttributes(str(row.attributes)),
-    events: row.events ? (decodeAnyValue(row.events as string) as unknown as SpanRecord['events']) : [],
-    links: row.links ? (decodeAnyValue(row.links as string) as unknown as SpanRecord['links']) : [],
-    resource: decodeAnyValue(row.resource as string) as unknown as Resource,
-    scope: decodeAnyValue(row.scope as string) as unknown as InstrumentationScope,
+    events: row.events ? eventsCodec.decode(row.events as string) : [],
+    links: row.links ? linksCodec.decode(row.links as string) : [],
+    resource: resourceCodec.decode(row.resource as string),
+    scope: scopeCodec.decode(row.scope as string),
   };
   const parent = str(row.parent_span_id);
   if (parent) span.parentSpanId = parent;
@@ -355,9 +364,7 @@ export function metricLine(m: Measurements, p: MetricPoint): string {
   if (h) {
     fields += `count=${Math.trunc(h.count)}i,`;
     if (h.sum !== undefined && Number.isFinite(h.sum)) fields += `sum=${formatFieldValue(h.sum)},`;
-    fields += p.histogram
-      ? `histogram=${quoteString(json(p.histogram))},`
-      : `exp_histogram=${quoteString(json(p.exponentialHistogram))},`;
+    fields += p.histogram ? `histogram=${quoteString(json(p.histogram))},` : `exp_histogram=${quoteString(json(h))},`;
   }
   if (p.exemplars?.length) fields += `exemplars=${quoteString(json(p.exemplars))},`;
   return [
@@ -404,23 +411,21 @@ export function metricFromRow(row: Row): MetricPoint {
   const p: MetricPoint = {
     name: decodeTagValue(row.metric as string),
     ...descriptorOf(str(row.descriptor)),
-    type: row.type as MetricPoint['type'],
-    temporality: (str(row.temporality) ?? 'unspecified') as MetricPoint['temporality'],
+    type: instrumentTypeOf(row.type),
+    temporality: temporalityOf(row.temporality),
     attributes: decodeAttributes(str(row.attributes)),
-    resource: decodeAnyValue(row.resource as string) as unknown as Resource,
-    scope: decodeAnyValue(row.scope as string) as unknown as InstrumentationScope,
+    resource: resourceCodec.decode(row.resource as string),
+    scope: scopeCodec.decode(row.scope as string),
     startTimeUnixNano: toBigInt(row.start_ns),
     timeUnixNano: toBigInt(row.time),
   };
   if (typeof row.monotonic === 'boolean') p.isMonotonic = row.monotonic;
   if (row.value !== null && row.value !== undefined) p.value = Number(row.value);
   else if (typeof row.value_text === 'string') p.value = Number(row.value_text);
-  if (typeof row.histogram === 'string')
-    p.histogram = decodeAnyValue(row.histogram) as unknown as MetricPoint['histogram'];
+  if (typeof row.histogram === 'string') p.histogram = histogramCodec.decode(row.histogram);
   if (typeof row.exp_histogram === 'string')
-    p.exponentialHistogram = decodeAnyValue(row.exp_histogram) as unknown as MetricPoint['exponentialHistogram'];
-  if (typeof row.exemplars === 'string')
-    p.exemplars = decodeAnyValue(row.exemplars) as unknown as MetricPoint['exemplars'];
+    p.exponentialHistogram = exponentialHistogramCodec.decode(row.exp_histogram);
+  if (typeof row.exemplars === 'string') p.exemplars = exemplarsCodec.decode(row.exemplars);
   return p;
 }
 
@@ -456,8 +461,8 @@ export function logFromRow(row: Row): LogRecord {
     severityNumber: Number(row.severity_number),
     body: decodeAnyValue(row.body as string),
     attributes: decodeAttributes(str(row.attributes)) as Attributes,
-    resource: decodeAnyValue(row.resource as string) as unknown as Resource,
-    scope: decodeAnyValue(row.scope as string) as unknown as InstrumentationScope,
+    resource: resourceCodec.decode(row.resource as string),
+    scope: scopeCodec.decode(row.scope as string),
   };
   const text = str(row.severity_text);
   if (text !== undefined) r.severityText = text;

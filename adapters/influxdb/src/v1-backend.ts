@@ -128,9 +128,12 @@ export class V1Backend implements Backend {
     }
     const text = await res.text().catch(() => '');
     // 4xx: the request itself is wrong (parse error, partial write, auth, missing database) and would fail again.
+    // influxd 1.x answers a missing database or retention policy with a 500 "... not found": that too fails again
+    // the same way however often it is retried, so it is not retryable either.
+    const missing = /(database|retention policy) not found/i.test(text);
     throw new WriteFailure(
       `POST /write answered ${res.status}: ${text.slice(0, 500)}`,
-      res.status === 429 || res.status >= 500,
+      !missing && (res.status === 429 || res.status >= 500),
     );
   }
 
@@ -208,7 +211,9 @@ export class V1Backend implements Backend {
     if (spec.to !== undefined) w.add('time', '<', spec.to);
     const columns = spec.columns ? spec.columns.map(quoteIdentifier).join(', ') : '*';
     const from = w.param({ identifier: spec.measurement });
-    const r = await this.statement(`SELECT ${columns} FROM ${from}${w}`, w.params);
+    // LIMIT takes a literal; it is a checked integer, never caller text. Without GROUP BY, series merge in time order.
+    const limit = spec.limit !== undefined ? ` ORDER BY time ASC LIMIT ${Math.trunc(spec.limit)}` : '';
+    const r = await this.statement(`SELECT ${columns} FROM ${from}${w}${limit}`, w.params);
     return V1Backend.rows(r);
   }
 
@@ -264,12 +269,26 @@ export class V1Backend implements Backend {
     const rp = this.s.retentionPolicy;
     if (!rp)
       return 'manage_retention needs retention_policy: the adapter does not alter the database default policy it was not given';
-    const duration = days > 0 ? `${Math.max(1, Math.round(days * 24))}h` : 'INF';
     const existing = await this.retentionPolicies();
-    const on = `${quoteIdentifier(rp)} ON ${quoteIdentifier(this.s.database)} DURATION ${duration}`;
+    const on = this.policyClause(rp, days);
     if (existing.some((p) => p.name === rp)) await this.statement(`ALTER RETENTION POLICY ${on}`, {}, false);
     else await this.statement(`CREATE RETENTION POLICY ${on} REPLICATION 1`, {}, false);
-    return `retention policy ${rp} on ${this.s.database} set to ${duration}`;
+    return `retention policy ${rp} on ${this.s.database} set to ${V1Backend.duration(days)}`;
+  }
+
+  async ensureRetentionPolicy(days: number): Promise<string | undefined> {
+    const rp = this.s.retentionPolicy;
+    if (!rp || (await this.retentionPolicies()).some((p) => p.name === rp)) return undefined;
+    await this.statement(`CREATE RETENTION POLICY ${this.policyClause(rp, days)} REPLICATION 1`, {}, false);
+    return `retention policy ${rp} did not exist on ${this.s.database}: created it with duration ${V1Backend.duration(days)} (from retention_days)`;
+  }
+
+  private static duration(days: number): string {
+    return days > 0 ? `${Math.max(1, Math.round(days * 24))}h` : 'INF';
+  }
+
+  private policyClause(rp: string, days: number): string {
+    return `${quoteIdentifier(rp)} ON ${quoteIdentifier(this.s.database)} DURATION ${V1Backend.duration(days)}`;
   }
 
   private async retentionPolicies(): Promise<Array<{ name: string; duration: string; default: boolean }>> {

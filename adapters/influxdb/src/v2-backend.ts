@@ -192,6 +192,11 @@ export class V2Backend implements Backend {
     return `bucket ${this.s.bucket} retention set to ${days > 0 ? `${days} days` : 'forever'}`;
   }
 
+  async ensureRetentionPolicy(): Promise<string | undefined> {
+    // 2.x keeps retention on the bucket, which init() found or created; there is no separate policy to create.
+    return undefined;
+  }
+
   async describeRetention(): Promise<string> {
     const b = await this.bucket();
     const rule = b.retentionRules?.find((r) => r.type === 'expire');

@@ -36,19 +36,18 @@ describe('options', () => {
     expect(resolveOptions({ type: 'influxdb', api_version: '1', token: 't', org: 'o', bucket: 'b' }).api).toBe(1);
   });
 
-  it('reads adapter keys from the free-form options table too, top-level keys winning', () => {
-    const r = resolveOptions({
-      type: 'influxdb',
-      trace_bucket_chars: 1,
-      options: { trace_bucket_chars: 3, measurement_prefix: 'p_' },
-    });
+  it('reads its own keys from the section, refusing keys its schema does not name', () => {
+    const r = resolveOptions({ type: 'influxdb', trace_bucket_chars: 1, measurement_prefix: 'p_' });
     expect(r.traceBucketChars).toBe(1);
     expect(r.measurements.spans).toBe('p_spans');
+    expect(() => resolveOptions({ type: 'influxdb', options: { trace_bucket_chars: 3 } })).toThrow(
+      /\[rohas-telemetry\] \[influxdb\] key options: unknown key; type = "influxdb" takes .*trace_bucket_chars/,
+    );
   });
 
   it('names what is missing or wrong', () => {
     expect(() => resolveOptions({ type: 'influxdb', api_version: 2, token: 't' })).toThrow(/needs org/);
-    expect(() => resolveOptions({ type: 'influxdb', api_version: 3 })).toThrow(/api_version must be 1 or 2/);
+    expect(() => resolveOptions({ type: 'influxdb', api_version: 3 })).toThrow(/key api_version: must be one of 1, 2/);
     expect(() => resolveOptions({ type: 'influxdb', measurement_prefix: 'a\nb' })).toThrow(/measurement_prefix/);
     expect(() => resolveOptions({ type: 'influxdb', trace_bucket_chars: 9 })).toThrow(/trace_bucket_chars/);
   });

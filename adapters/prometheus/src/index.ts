@@ -6,18 +6,23 @@
 import {
   type AdapterContext,
   type AdapterFactory,
+  ALL_AGGREGATIONS,
+  ATTRIBUTE_OPERATORS,
   ConfigError,
   type HealthStatus,
   type MetricCapabilities,
   type MetricPullEndpoint,
+  readOptions,
   type TelemetryAdapter,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import type { CatalogEntry } from './internal-types.js';
+import { optionsSchema } from './options.js';
 import { PrometheusApi } from './prometheus-api.js';
 import { PrometheusPullReader } from './reader.js';
 import type { PrometheusAdapterOptions } from './types.js';
 
 export { familyNames, sanitizeLabelName, sanitizeMetricName, unitSuffix } from './naming.js';
+export { defaults, optionsSchema } from './options.js';
 export { PrometheusApi } from './prometheus-api.js';
 export { buildPromQL, labelMatcher, promqlString } from './promql.js';
 export {
@@ -32,87 +37,46 @@ export type { PrometheusAdapterOptions } from './types.js';
 
 /** What reads through Prometheus support; see the README for where they differ from the reference semantics. */
 export const PROMETHEUS_METRIC_CAPABILITIES: MetricCapabilities = {
-  aggregations: ['sum', 'avg', 'min', 'max', 'count', 'last', 'p50', 'p90', 'p95', 'p99'],
-  attributeOperators: ['=', '!=', 'exists', 'wildcard', 'regex'],
+  aggregations: ALL_AGGREGATIONS,
+  attributeOperators: ATTRIBUTE_OPERATORS,
   groupBy: true,
   exemplars: false,
   instrumentTypes: ['counter', 'up_down_counter', 'gauge', 'histogram'],
 };
 
-function optionalString(options: Record<string, unknown>, key: string, source?: string): string | undefined {
-  const v = options[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string')
-    throw new ConfigError(`[rohas-telemetry] [prometheus] ${key} must be a string`, {
-      key,
-      ...(source ? { file: source } : {}),
-    });
-  return v;
-}
-
-/** Reads and checks the adapter's keys, with the OpenTelemetry exporter's environment variables as fallbacks. */
-export function resolveOptions(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env) {
-  const source = typeof raw.source === 'string' ? raw.source : undefined;
-  const host = optionalString(raw, 'host', source) ?? env.OTEL_EXPORTER_PROMETHEUS_HOST ?? '127.0.0.1';
-  const portRaw = raw.port ?? (env.OTEL_EXPORTER_PROMETHEUS_PORT ? Number(env.OTEL_EXPORTER_PROMETHEUS_PORT) : 9464);
-  const port = typeof portRaw === 'string' ? Number(portRaw) : portRaw;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
+/**
+ * Reads the adapter's keys (checked against options.schema.json, defaults filled in), with the OpenTelemetry
+ * exporter's environment variables as fallbacks for host and port.
+ */
+export function resolveOptions(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env, source?: string) {
+  const o = readOptions<PrometheusAdapterOptions>(
+    { options: { type: 'prometheus', ...raw }, ...(source ? { source } : {}) },
+    optionsSchema,
+  );
+  const host = o.host ?? env.OTEL_EXPORTER_PROMETHEUS_HOST ?? '127.0.0.1';
+  const envPort = env.OTEL_EXPORTER_PROMETHEUS_PORT;
+  const port = o.port ?? (envPort ? Number(envPort) : 9464);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ConfigError(
-      `[rohas-telemetry] [prometheus] port must be an integer from 0 to 65535, got ${String(portRaw)}`,
-      {
-        key: 'port',
-        ...(source ? { file: source } : {}),
-      },
+      `[rohas-telemetry] [prometheus] OTEL_EXPORTER_PROMETHEUS_PORT must be an integer from 0 to 65535, got ${envPort}`,
+      { key: 'port' },
     );
   }
-  const path = optionalString(raw, 'path', source) ?? '/metrics';
-  if (!/^\/?[^\s?#]*$/.test(path)) {
-    throw new ConfigError(`[rohas-telemetry] [prometheus] path must be a URL path like /metrics, got ${path}`, {
-      key: 'path',
-    });
-  }
-  const prefix = optionalString(raw, 'prefix', source) ?? '';
-  const defaultMetrics = raw.default_metrics === undefined ? false : raw.default_metrics;
-  if (typeof defaultMetrics !== 'boolean') {
-    throw new ConfigError('[rohas-telemetry] [prometheus] default_metrics must be true or false', {
-      key: 'default_metrics',
-    });
-  }
-  const endpoint = optionalString(raw, 'endpoint', source);
-  if (endpoint !== undefined) {
-    try {
-      const u = new URL(endpoint);
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http(s)');
-    } catch (cause) {
-      throw new ConfigError(
-        `[rohas-telemetry] [prometheus] endpoint must be the http(s) URL of a Prometheus server, got ${endpoint}`,
-        {
-          key: 'endpoint',
-          cause,
-        },
-      );
-    }
-  }
-  const timeout = raw.query_timeout_ms ?? 30_000;
-  if (typeof timeout !== 'number' || !(timeout > 0)) {
-    throw new ConfigError('[rohas-telemetry] [prometheus] query_timeout_ms must be a positive number', {
-      key: 'query_timeout_ms',
-    });
-  }
+  const path = o.path ?? '/metrics';
   return {
     host,
     port,
     path: path.startsWith('/') ? path : `/${path}`,
-    prefix,
-    defaultMetrics,
-    endpoint,
-    queryTimeoutMs: timeout,
+    prefix: o.prefix ?? '',
+    defaultMetrics: o.default_metrics ?? false,
+    endpoint: o.endpoint,
+    queryTimeoutMs: o.query_timeout_ms ?? 30_000,
   };
 }
 
 /** The adapter factory the core's registry calls for `type = "prometheus"`. */
 export const createAdapter: AdapterFactory = (ctx: AdapterContext): TelemetryAdapter => {
-  const options = resolveOptions(ctx.options as Record<string, unknown> & PrometheusAdapterOptions);
+  const options = resolveOptions(ctx.options, process.env, ctx.source);
   const readers: PrometheusPullReader[] = [];
   // Shared by every reader of this adapter, so reads find the Prometheus names of this process's metrics.
   const catalog = new Map<string, CatalogEntry>();
@@ -176,18 +140,18 @@ export const createAdapter: AdapterFactory = (ctx: AdapterContext): TelemetryAda
     async health(): Promise<HealthStatus> {
       const endpoints = readers.map((r) => r.url);
       const details: Record<string, unknown> = { endpoints };
-      if (!api)
-        return {
-          ok: true,
-          message: `prometheus pull endpoint at ${endpoints.join(', ') || '(no reader yet)'}`,
-          details,
-        };
+      // A process that only reads (rohas-telemetry serve, query, doctor) has no meter provider, so no pull endpoint.
+      const pull =
+        endpoints.length > 0
+          ? `prometheus pull endpoint at ${endpoints.join(', ')}`
+          : 'no prometheus pull endpoint in this process (an application serves it from createTelemetry)';
+      if (!api) return { ok: true, message: pull, details };
       try {
         const info = await api.call<{ version: string }>('/api/v1/status/buildinfo', {});
         details.prometheusVersion = info.version;
         return {
           ok: true,
-          message: `prometheus pull endpoint at ${endpoints.join(', ')}; Prometheus ${info.version} at ${options.endpoint}`,
+          message: `${pull}; Prometheus ${info.version} at ${options.endpoint}`,
           details,
         };
       } catch (error) {

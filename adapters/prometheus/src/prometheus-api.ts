@@ -10,7 +10,7 @@ import {
   type NormalizedMetricQuery,
   QueryError,
   TelemetryError,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import type { CatalogEntry } from './internal-types.js';
 import { sanitizeLabelName, sanitizeMetricName } from './naming.js';
 import { buildPromQL, NON_ATTRIBUTE_LABELS, promDuration, type ResolvedMetric } from './promql.js';

@@ -2,8 +2,8 @@
  * PromQL text built from a normalized metric query. PromQL has no bind parameters, so every value goes through
  * {@link promqlString} (a double-quoted string literal with Go escapes) and every regex through {@link regexLiteral}.
  */
-import type { AttributeFilter, MetricAggregation, NormalizedMetricQuery } from '@rohas/telemetry';
-import { QueryError } from '@rohas/telemetry';
+import type { AttributeFilter, MetricAggregation, NormalizedMetricQuery } from '@rohas/telemetry/adapter';
+import { QueryError } from '@rohas/telemetry/adapter';
 import { sanitizeLabelName } from './naming.js';
 import { attributeValueText } from './render.js';
 

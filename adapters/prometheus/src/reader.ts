@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { AggregationTemporality, type MetricProducer, MetricReader } from '@opentelemetry/sdk-metrics';
-import type { DiagnosticLogger } from '@rohas/telemetry';
+import type { DiagnosticLogger } from '@rohas/telemetry/adapter';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { DeltaToCumulative } from './delta-to-cumulative.js';
 import type { CatalogEntry } from './internal-types.js';

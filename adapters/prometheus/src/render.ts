@@ -14,8 +14,11 @@ import {
   type MetricData,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
+import { attributeValueText, prometheusLabels } from '@rohas/telemetry/adapter';
 import type { CatalogEntry, PointExemplar, RenderOptions } from './internal-types.js';
 import { type FamilyNames, familyNames, sanitizeLabelName } from './naming.js';
+
+export { attributeValueText };
 
 /** The attribute the metrics SDK puts on the series that collects measurements beyond the cardinality limit. */
 export const OVERFLOW_ATTRIBUTE = 'otel.metric.overflow';
@@ -30,14 +33,6 @@ export function escapeLabelValue(value: string): string {
 /** Escapes HELP text: backslash and newline (quotes are literal there). */
 function escapeHelp(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-}
-
-/** Non-string attribute values become strings per the OTel attribute spec: JSON for arrays, plain text otherwise. */
-export function attributeValueText(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  if (value === undefined || value === null) return '';
-  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? String(v) : v));
 }
 
 /** A sample value in exposition syntax (Go's ParseFloat reads JavaScript's number text, and these three). */
@@ -72,23 +67,9 @@ export function formatLabels(attributes: Record<string, unknown>, reserved?: Rea
 }
 
 function formatLabelsMerging(attributes: Record<string, unknown>, reserved?: ReadonlySet<string>): string {
-  const byName = new Map<string, Array<[string, string]>>();
-  for (const key in attributes) {
-    const value = attributes[key];
-    if (value === undefined) continue;
-    let name = sanitizeLabelName(key);
-    if (reserved?.has(name)) name = `exported_${name}`;
-    const entry: [string, string] = [key, attributeValueText(value)];
-    const list = byName.get(name);
-    if (list) list.push(entry);
-    else byName.set(name, [entry]);
-  }
   let out = '';
-  for (const [name, list] of byName) {
-    if (list.length > 1) list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    const text = list.length === 1 ? list[0]![1] : list.map((e) => e[1]).join(';');
+  for (const [name, text] of prometheusLabels(attributes, reserved))
     out += `${out === '' ? '' : ','}${name}="${escapeLabelValue(text)}"`;
-  }
   return out;
 }
 

@@ -1,4 +1,4 @@
-import type { NormalizedMetricQuery } from '@rohas/telemetry';
+import type { NormalizedMetricQuery } from '@rohas/telemetry/adapter';
 import { describe, expect, it } from 'vitest';
 import { buildPromQL, globToRe2, labelMatcher, promqlString } from '../src/promql.js';
 

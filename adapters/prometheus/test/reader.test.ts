@@ -138,6 +138,10 @@ describe('createAdapter', () => {
     expect(adapter.metrics).toBeUndefined();
     expect(adapter.metricsPull?.queryMetrics).toBeUndefined();
     expect(adapter.metricsPull?.capabilities).toBeUndefined();
+    // A reading process (serve, doctor) has no reader: the health line says so instead of "endpoint at ;".
+    expect((await adapter.health()).message).toBe(
+      'no prometheus pull endpoint in this process (an application serves it from createTelemetry)',
+    );
     const reader = adapter.metricsPull!.createReader({ cardinalityLimit: 5000 }) as PrometheusPullReader;
     expect(reader.selectCardinalityLimit(0 as never)).toBe(5000);
     const provider = new MeterProvider({ readers: [reader] });
@@ -172,8 +176,12 @@ describe('createAdapter', () => {
       host: '::1',
       port: 1234,
     });
-    expect(() => resolveOptions({ port: 70000 }, {})).toThrow(/\[rohas-telemetry\] \[prometheus\] port must be/);
-    expect(() => resolveOptions({ default_metrics: 'yes' }, {})).toThrow(/default_metrics/);
-    expect(() => resolveOptions({ endpoint: 'localhost:9090' }, {})).toThrow(/endpoint must be/);
+    expect(() => resolveOptions({ port: 70000 }, {})).toThrow(
+      /\[rohas-telemetry\] \[prometheus\] key port: must be <= 65535/,
+    );
+    expect(() => resolveOptions({ default_metrics: 'yes' }, {})).toThrow(/key default_metrics: must be boolean/);
+    expect(() => resolveOptions({ endpoint: 'localhost:9090' }, {})).toThrow(/key endpoint: must match pattern/);
+    expect(() => resolveOptions({ bogus: 1 }, {})).toThrow(/key bogus: unknown key; type = "prometheus" takes /);
+    expect(() => resolveOptions({}, { OTEL_EXPORTER_PROMETHEUS_PORT: 'x' })).toThrow(/OTEL_EXPORTER_PROMETHEUS_PORT/);
   });
 });

@@ -1,4 +1,4 @@
-import type { AttributeScalar, Attributes, AttributeValue } from '@rohas/telemetry';
+import type { AttributeScalar, Attributes, AttributeValue } from '@rohas/telemetry/adapter';
 
 /*
  * A 53-bit hash of (key, typed value), the key of the span_attrs equality index. Numbers and bigints that are

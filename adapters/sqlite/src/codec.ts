@@ -1,5 +1,5 @@
-import type { InstrumentationScope, Resource, SpanRecord } from '@rohas/telemetry';
-import { attributesFromJson, encodeAttributes, serviceNameOf } from '@rohas/telemetry';
+import type { InstrumentationScope, Resource, SpanRecord } from '@rohas/telemetry/adapter';
+import { attributesFromJson, encodeAttributes, serviceNameOf } from '@rohas/telemetry/adapter';
 import { attributeTokens, serviceToken } from './attr-hash.js';
 import type { SpanRow } from './internal-types.js';
 

@@ -1,7 +1,8 @@
-import type { AdapterFactory } from '@rohas/telemetry';
+import type { AdapterFactory } from '@rohas/telemetry/adapter';
 import { SqliteAdapter } from './sqlite-adapter.js';
 
 export { attributeHash, attributeToken } from './attr-hash.js';
+export { defaults, optionsSchema } from './options.js';
 export { databaseFile, SqliteAdapter } from './sqlite-adapter.js';
 export { migrate, SqliteWriter } from './sqlite-writer.js';
 export type { SqliteOptions } from './types.js';

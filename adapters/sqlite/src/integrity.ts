@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { TelemetryError, where } from '@rohas/telemetry';
+import { TelemetryError, where } from '@rohas/telemetry/adapter';
 import type { Database } from 'better-sqlite3';
 
 const tag = where('sqlite');

@@ -1,4 +1,4 @@
-import type { LogRecord, MetricPoint, RetentionResult } from '@rohas/telemetry';
+import type { LogRecord, MetricPoint, RetentionResult } from '@rohas/telemetry/adapter';
 import type { WriterResult } from './sqlite-writer.js';
 
 /**

@@ -2,6 +2,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import {
   type AdapterContext,
   ALL_AGGREGATIONS,
+  ATTRIBUTE_OPERATORS,
   type AttributeFilter,
   type Attributes,
   attributesFromJson,
@@ -23,7 +24,10 @@ import {
   type Page,
   type Resource,
   type RetentionResult,
+  readOptions,
   type SpanRecord,
+  type SpanSummaryInput,
+  STATUS_CODES,
   seriesFromPoints,
   summarizeTrace,
   type TelemetryAdapter,
@@ -31,11 +35,13 @@ import {
   type TraceCursor,
   type TraceStore,
   type TraceSummary,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import type BetterSqlite3 from 'better-sqlite3';
 import { attributeToken, serviceToken } from './attr-hash.js';
 import { big, decodeResource, decodeScope, num } from './codec.js';
 import { checkIntegrity, prepareLocation, restrictNewFile } from './integrity.js';
+import { optionsSchema } from './options.js';
+import { readRawPoints } from './raw-points.js';
 import { migrate, openDatabase, SqliteWriter, statementCache } from './sqlite-writer.js';
 import type { SqliteOptions } from './types.js';
 import { InlineWritePort, ThreadWritePort, type WritePort, workerFile } from './write-port.js';
@@ -44,8 +50,7 @@ type Database = BetterSqlite3.Database;
 type Row = Record<string, unknown>;
 
 const tag = '[rohas-telemetry] [sqlite]';
-const ALL_OPS = ['=', '!=', 'exists', 'wildcard', 'regex'] as const;
-const STATUS = { unset: 0, ok: 1, error: 2 } as const;
+
 /** Rows read per step while walking spans newest-first for findTraces. */
 const WALK_CHUNK = 512;
 /** Up to this many attribute-index candidates, findTraces reads them all instead of walking the time index. */
@@ -105,9 +110,11 @@ export class SqliteAdapter implements TelemetryAdapter {
   /** Filters the `rohas_match` SQL function checks; set for the duration of one synchronous query. */
   private currentFilters: AttributeFilter[] = [];
 
+  private readonly options: SqliteOptions;
+
   constructor(private readonly context: AdapterContext) {
-    const options = context.options as SqliteOptions;
-    this.file = databaseFile(options, context.baseDir);
+    this.options = readOptions<SqliteOptions>(context, optionsSchema);
+    this.file = databaseFile(this.options, context.baseDir);
     const signals = new Set(context.signals);
     if (signals.has('traces')) this.traces = this.traceStore();
     if (signals.has('metrics')) this.metrics = this.metricStore();
@@ -117,7 +124,7 @@ export class SqliteAdapter implements TelemetryAdapter {
   async init(): Promise<void> {
     const Driver = await loadDriver();
     const location = prepareLocation(this.file);
-    const options = this.context.options as SqliteOptions;
+    const options = this.options;
     const cacheMb = options.cache_size_mb ?? 64;
     this.db = openDatabase(Driver, this.file, cacheMb);
     restrictNewFile(this.file, location.created);
@@ -198,7 +205,7 @@ export class SqliteAdapter implements TelemetryAdapter {
   private traceStore(): TraceStore {
     return {
       capabilities: {
-        attributeOperators: [...ALL_OPS],
+        attributeOperators: ATTRIBUTE_OPERATORS,
         filters: ['service', 'name', 'duration', 'status', 'time'],
         paging: true,
       },
@@ -273,7 +280,7 @@ export class SqliteAdapter implements TelemetryAdapter {
     if (q.end !== undefined) add('s.start_ns < ?', q.end);
     if (q.minDurationNano !== undefined) add('s.duration_ns >= ?', q.minDurationNano);
     if (q.maxDurationNano !== undefined) add('s.duration_ns <= ?', q.maxDurationNano);
-    if (q.status !== undefined) add('s.status_code = ?', STATUS[q.status]);
+    if (q.status !== undefined) add('s.status_code = ?', STATUS_CODES[q.status]);
     // Equality conditions whose key no resource carries are answered by the attribute index: their tokens (and the
     // service's) form one FTS5 AND query, so the index intersects them. A key some resource carries may take its
     // value from there, which the index cannot see; such a condition gets its own candidate list or resource ids.
@@ -380,17 +387,16 @@ export class SqliteAdapter implements TelemetryAdapter {
       .all(traceId) as Row[];
     return summarizeTrace(
       rows.map(
-        (r) =>
-          ({
-            traceId,
-            spanId: r.span_id as string,
-            ...(r.parent_span_id ? { parentSpanId: r.parent_span_id as string } : {}),
-            name: r.name as string,
-            startTimeUnixNano: r.start_ns as bigint,
-            endTimeUnixNano: r.end_ns as bigint,
-            status: { code: num(r.status_code) },
-            resource: { attributes: { 'service.name': r.service as string } },
-          }) as unknown as SpanRecord,
+        (r): SpanSummaryInput => ({
+          traceId,
+          spanId: r.span_id as string,
+          ...(r.parent_span_id ? { parentSpanId: r.parent_span_id as string } : {}),
+          name: r.name as string,
+          startTimeUnixNano: r.start_ns as bigint,
+          endTimeUnixNano: r.end_ns as bigint,
+          status: { code: num(r.status_code) },
+          resource: { attributes: { 'service.name': r.service as string } },
+        }),
       ),
     );
   }
@@ -399,14 +405,19 @@ export class SqliteAdapter implements TelemetryAdapter {
   private metricStore(): MetricStore {
     return {
       capabilities: {
-        aggregations: [...ALL_AGGREGATIONS],
-        attributeOperators: [...ALL_OPS],
+        aggregations: ALL_AGGREGATIONS,
+        attributeOperators: ATTRIBUTE_OPERATORS,
         groupBy: true,
         exemplars: true,
         instrumentTypes: ['counter', 'up_down_counter', 'gauge', 'histogram', 'exponential_histogram'],
       },
       write: (points) => this.writer.write('points', points),
       queryMetrics: async (q) => this.queryMetrics(q),
+      readPoints: async (q) =>
+        readRawPoints(
+          { stmt: (sql) => this.stmt(sql), resource: (id) => this.resource(id), scope: (id) => this.scope(id) },
+          q,
+        ),
       listMetrics: async () => {
         const rows = this.stmt(
           'SELECT name, description, unit, type FROM metric_series WHERE id IN (SELECT MIN(id) FROM metric_series GROUP BY name) ORDER BY name',
@@ -474,7 +485,7 @@ export class SqliteAdapter implements TelemetryAdapter {
   private logStore(): LogStore {
     return {
       capabilities: {
-        attributeOperators: [...ALL_OPS],
+        attributeOperators: ATTRIBUTE_OPERATORS,
         filters: ['severity', 'text', 'traceId', 'spanId', 'service', 'time'],
         paging: true,
       },

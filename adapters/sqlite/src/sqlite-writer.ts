@@ -14,7 +14,7 @@ import {
   type SignalRetention,
   serviceNameOf,
   TelemetryError,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import type BetterSqlite3 from 'better-sqlite3';
 import { encodeResource, encodeScope } from './codec.js';
 import type { SpanRow } from './internal-types.js';

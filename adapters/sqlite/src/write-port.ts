@@ -10,7 +10,9 @@ import {
   type SpanRecord,
   TelemetryError,
   type WriteResult,
-} from '@rohas/telemetry';
+  workerEnv,
+  workerExecArgv,
+} from '@rohas/telemetry/adapter';
 import { spanRow } from './codec.js';
 import type { WriterRequest, WriterResponse } from './internal-types.js';
 import type { SqliteWriter, WriterResult } from './sqlite-writer.js';
@@ -62,12 +64,13 @@ export function workerFile(): string | undefined {
 }
 
 /**
- * The parent's node flags minus a `@rohas/source` resolve condition: the worker is compiled JavaScript and must load
- * the compiled packages, even when the parent runs from TypeScript sources (tests, benchmarks).
+ * The parent's node flags minus preloads (core's workerExecArgv: a preload must not run again in the thread) and
+ * minus a `@rohas/source` resolve condition: the worker is compiled JavaScript and must load the compiled packages,
+ * even when the parent runs from TypeScript sources (tests, benchmarks).
  */
 function compiledExecArgv(): string[] {
   const out: string[] = [];
-  const args = process.execArgv;
+  const args = workerExecArgv();
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--conditions=@rohas/source' || a === '-C=@rohas/source') continue;
@@ -103,7 +106,11 @@ export class ThreadWritePort implements WritePort {
   /** Starts the thread; rejects if it cannot open the database. */
   start(): Promise<void> {
     this.ready ??= new Promise<void>((resolve, reject) => {
-      const worker = new Worker(this.file, { workerData: this.workerData, execArgv: compiledExecArgv() });
+      const worker = new Worker(this.file, {
+        workerData: this.workerData,
+        execArgv: compiledExecArgv(),
+        env: workerEnv(),
+      });
       this.worker = worker;
       let started = false;
       worker.on('message', (m: WriterResponse) => {

@@ -1,6 +1,6 @@
 // The SQLite adapter's write thread: owns the write connection so batches never block the application's event loop.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { SignalRetention } from '@rohas/telemetry';
+import type { SignalRetention } from '@rohas/telemetry/adapter';
 import type { WriterRequest, WriterResponse } from './internal-types.js';
 import { openDatabase, SqliteWriter } from './sqlite-writer.js';
 

@@ -1,5 +1,11 @@
-import type { AdapterContext, AdapterFactory, HealthStatus, RetentionResult, TelemetryAdapter } from '@rohas/telemetry';
-import { retentionCutoff, TelemetryError } from '@rohas/telemetry';
+import type {
+  AdapterContext,
+  AdapterFactory,
+  HealthStatus,
+  RetentionResult,
+  TelemetryAdapter,
+} from '@rohas/telemetry/adapter';
+import { readOptions, retentionCutoff, TelemetryError } from '@rohas/telemetry/adapter';
 import pg from 'pg';
 import { checkout, release, typeParsers } from './db.js';
 import { W } from './errors.js';
@@ -7,6 +13,7 @@ import type { Shared } from './internal-types.js';
 import { createLogStore } from './logs.js';
 import { createMetricStore } from './metrics.js';
 import { migrate } from './migrations.js';
+import { optionsSchema } from './options.js';
 import { createTraceStore } from './traces.js';
 import type { StorageMode, TimescaleOptions } from './types.js';
 
@@ -17,62 +24,23 @@ const TABLES = {
 } as const;
 type Signal = keyof typeof TABLES;
 
-function option<T>(
-  options: Record<string, unknown>,
-  key: string,
-  fallback: T,
-  check: (v: unknown) => boolean,
-  allowed: string,
-): T {
-  const v = options[key];
-  if (v === undefined || v === null) return fallback;
-  if (!check(v))
-    throw new TelemetryError(`${W} option ${key} = ${JSON.stringify(v)} is not allowed; expected ${allowed}`);
-  return v as T;
-}
-
 /** The `timescaledb` adapter: PostgreSQL 13+, with hypertables, compression and a continuous aggregate when TimescaleDB is there. */
 export const createAdapter: AdapterFactory = (ctx: AdapterContext): TelemetryAdapter => {
-  const o = ctx.options as Record<string, unknown>;
+  const o = readOptions<TimescaleOptions>(ctx, optionsSchema);
   const connectionString = o.connection_string;
-  if (typeof connectionString !== 'string' || connectionString === '') {
-    throw new TelemetryError(
-      `${W} connection_string is required, e.g. connection_string = "postgresql://user:password@localhost:5432/telemetry"`,
-    );
-  }
+  // `type = "postgres"` (or "postgresql") asks for plain PostgreSQL even where the extension exists.
   const plainType = o.type === 'postgres' || o.type === 'postgresql';
-  const isPositiveInt = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
-  const isString = (v: unknown) => typeof v === 'string' && v !== '';
   const opts = {
-    schema: option(o, 'schema', 'rohas_telemetry', isString, 'a schema name'),
-    poolSize: option(o, 'pool_size', 10, isPositiveInt, 'a positive integer'),
-    idleTimeoutMs: option(
-      o,
-      'idle_timeout_ms',
-      10_000,
-      (v) => Number.isInteger(v) && (v as number) >= 0,
-      'an integer of ms',
-    ),
-    connectTimeoutMs: option(o, 'connect_timeout_ms', 5_000, isPositiveInt, 'a positive integer of ms'),
-    mode: option<NonNullable<TimescaleOptions['mode']>>(
-      o,
-      'mode',
-      // `type = "postgres"` (or "postgresql") asks for plain PostgreSQL even where the extension exists.
-      plainType ? 'postgres' : 'auto',
-      (v) => ['auto', 'timescaledb', 'postgres'].includes(v as string),
-      'auto, timescaledb or postgres',
-    ),
-    createExtension: option(o, 'create_extension', true, (v) => typeof v === 'boolean', 'true or false'),
-    compressAfter: option(o, 'compress_after', '7 days', isString, "an interval such as '7 days', or 'off'"),
-    chunkInterval: option(o, 'chunk_interval', '1 day', isString, "an interval such as '1 day'"),
-    continuousAggregate: option(o, 'continuous_aggregate', true, (v) => typeof v === 'boolean', 'true or false'),
-    ingest: option<'auto' | 'copy' | 'unnest'>(
-      o,
-      'ingest',
-      'auto',
-      (v) => v === 'auto' || v === 'copy' || v === 'unnest',
-      'auto, copy or unnest',
-    ),
+    schema: o.schema ?? 'rohas_telemetry',
+    poolSize: o.pool_size ?? 10,
+    idleTimeoutMs: o.idle_timeout_ms ?? 10_000,
+    connectTimeoutMs: o.connect_timeout_ms ?? 5_000,
+    mode: o.mode ?? (plainType ? 'postgres' : 'auto'),
+    createExtension: o.create_extension ?? true,
+    compressAfter: o.compress_after ?? '7 days',
+    chunkInterval: o.chunk_interval ?? '1 day',
+    continuousAggregate: o.continuous_aggregate ?? true,
+    ingest: o.ingest ?? 'auto',
   };
 
   const pool = new pg.Pool({
@@ -194,7 +162,7 @@ export const createAdapter: AdapterFactory = (ctx: AdapterContext): TelemetryAda
         });
         shared.mode = result.mode;
         timescaleVersion = result.timescaleVersion;
-        serverVersion = (await client.query<{ v: string }>('SHOW server_version')).rows[0]!.v;
+        serverVersion = (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]!.v;
         // PGlite (PostgreSQL compiled to WebAssembly, used to test TimescaleDB here) aborts on COPY FROM STDIN.
         const wasm = /emscripten|wasm/i.test((await client.query<{ v: string }>('SELECT version() AS v')).rows[0]!.v);
         if (wasm && opts.ingest === 'auto') {

@@ -6,8 +6,20 @@ import type {
   MetricPoint,
   Resource,
   SpanRecord,
-} from '@rohas/telemetry';
-import { decodeAnyValue, decodeAttributes, encodeAnyValue, serviceNameOf } from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
+import {
+  decodeAnyValue,
+  decodeAttributes,
+  encodeAnyValue,
+  eventsCodec,
+  histogramCodec,
+  linksCodec,
+  scopeCodec,
+  serviceNameOf,
+  spanKindOf,
+  statusCodeOf,
+  toAnyValue,
+} from '@rohas/telemetry/adapter';
 import { type CopyValue, copyField, copyJson } from './copy-format.js';
 import {
   anyValueForDb,
@@ -126,7 +138,7 @@ export const LOG_TYPES = [
 
 /** Encodes a plain object of optional parts as typed JSON for an `extra` column (undefined parts are left out). */
 function extraJson(parts: Record<string, unknown>): string {
-  return anyValueForDb(parts as unknown as AttributeValue);
+  return anyValueForDb(toAnyValue(parts));
 }
 function decodeExtra(text: string): Record<string, unknown> {
   return decodeAnyValue(jsonFromDb(text)) as Record<string, unknown>;
@@ -162,7 +174,7 @@ function encodedResource(r: Resource): { service: string; attributes: string; ex
 function encodedScope(scope: InstrumentationScope): string {
   let e = scopeCache.get(scope);
   if (e === undefined) {
-    e = encodeAnyValue(scope as unknown as AttributeValue);
+    e = scopeCodec.encode(scope);
     scopeCache.set(scope, e);
   }
   return e;
@@ -217,15 +229,15 @@ export function spanFromRow(r: SpanDbRow): SpanRecord {
     traceId: unescapeText(r.trace_id),
     spanId: unescapeText(r.span_id),
     name: unescapeText(r.name),
-    kind: r.kind as SpanRecord['kind'],
+    kind: spanKindOf(r.kind),
     startTimeUnixNano: BigInt(r.start_ns),
     endTimeUnixNano: BigInt(r.end_ns),
-    status: { code: r.status_code as SpanRecord['status']['code'] },
+    status: { code: statusCodeOf(r.status_code) },
     attributes: attributesFromDb(r.attributes),
-    events: (x.events as SpanRecord['events'] | undefined) ?? [],
-    links: (x.links as SpanRecord['links'] | undefined) ?? [],
+    events: eventsCodec.fromAnyValue(x.events as AttributeValue | undefined),
+    links: linksCodec.fromAnyValue(x.links as AttributeValue | undefined),
     resource: resourceFrom(r.resource_attributes, x),
-    scope: x.scope as InstrumentationScope,
+    scope: scopeCodec.fromAnyValue(x.scope as AttributeValue | undefined),
   };
   if (r.parent_span_id !== null) span.parentSpanId = unescapeText(r.parent_span_id);
   if (x.ts !== undefined) span.traceState = x.ts as string;
@@ -254,7 +266,7 @@ export function metricRow(p: MetricPoint): CopyValue[] {
     h?.sum ?? null,
     h?.min ?? null,
     h?.max ?? null,
-    h ? anyValueForDb(h as unknown as AttributeValue) : null,
+    h ? anyValueForDb(histogramCodec.toAnyValue(h)) : null,
     attributesForDb(p.attributes),
     attributesForDb(p.resource.attributes),
     extraJson({
@@ -317,7 +329,7 @@ export function logFromRow(r: LogDbRow): LogRecord {
     body: r.body_is_string ? text : decodeAnyValue(text),
     attributes: attributesFromDb(r.attributes),
     resource: resourceFrom(r.resource_attributes, x),
-    scope: x.scope as InstrumentationScope,
+    scope: scopeCodec.fromAnyValue(x.scope as AttributeValue | undefined),
   };
   if (r.severity_text !== null) log.severityText = unescapeText(r.severity_text);
   if (x.dac !== undefined) log.droppedAttributesCount = x.dac as number;
@@ -332,4 +344,46 @@ export function logFromRow(r: LogDbRow): LogRecord {
 export function spanLine(s: SpanRecord): string {
   const r = spanRow(s);
   return `${copyField(r[0])}\t${copyField(r[1])}\t${copyField(r[2])}\t${copyField(r[3])}\t${r[4]}\t${r[5]}\t${r[6]}\t${r[7]}\t${r[8]}\t${copyField(r[9])}\t${copyField(r[10])}\t${copyJson(r[11] as string)}\t${copyJson(r[12] as string)}\t${copyJson(r[13] as string)}\n`;
+}
+
+/** A metric_points row as the raw point read selects it (every column). */
+export interface MetricDbRow {
+  seq: string;
+  name: string;
+  time_ns: string;
+  start_ns: string;
+  type: string;
+  temporality: string;
+  is_monotonic: boolean | null;
+  unit: string | null;
+  description: string | null;
+  value: number | null;
+  histogram: string | null;
+  attributes: string;
+  resource_attributes: string;
+  extra: string;
+}
+
+/** The stored point back from its row, losslessly (the inverse of {@link metricRow}). */
+export function metricFromRow(r: MetricDbRow): MetricPoint {
+  const x = decodeExtra(r.extra);
+  const p: MetricPoint = {
+    name: unescapeText(r.name),
+    type: r.type as MetricPoint['type'],
+    temporality: r.temporality as MetricPoint['temporality'],
+    attributes: attributesFromDb(r.attributes),
+    resource: resourceFrom(r.resource_attributes, x),
+    scope: x.scope as InstrumentationScope,
+    startTimeUnixNano: BigInt(r.start_ns),
+    timeUnixNano: BigInt(r.time_ns),
+  };
+  if (r.description !== null) p.description = unescapeText(r.description);
+  if (r.unit !== null) p.unit = unescapeText(r.unit);
+  if (r.is_monotonic !== null) p.isMonotonic = r.is_monotonic;
+  if (r.value !== null) p.value = Number(r.value);
+  if (r.histogram !== null)
+    p.histogram = decodeAnyValue(jsonFromDb(r.histogram)) as unknown as MetricPoint['histogram'];
+  if (x.eh !== undefined) p.exponentialHistogram = x.eh as MetricPoint['exponentialHistogram'];
+  if (x.ex !== undefined) p.exemplars = x.ex as MetricPoint['exemplars'];
+  return p;
 }

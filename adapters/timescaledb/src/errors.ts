@@ -1,5 +1,5 @@
-import type { WriteResult } from '@rohas/telemetry';
-import { asError, where } from '@rohas/telemetry';
+import type { WriteResult } from '@rohas/telemetry/adapter';
+import { asError, where } from '@rohas/telemetry/adapter';
 
 export const W = where('timescaledb');
 

@@ -1,4 +1,4 @@
-import type { DiagnosticLogger } from '@rohas/telemetry';
+import type { DiagnosticLogger } from '@rohas/telemetry/adapter';
 import type pg from 'pg';
 import type { StorageMode } from './types.js';
 

@@ -6,8 +6,15 @@ import type {
   NormalizedLogQuery,
   Page,
   WriteResult,
-} from '@rohas/telemetry';
-import { decodeCursor, encodeCursor, logBodyText, matchesAllFilters, serviceNameOf } from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
+import {
+  ATTRIBUTE_OPERATORS,
+  decodeCursor,
+  encodeCursor,
+  logBodyText,
+  matchesAllFilters,
+  serviceNameOf,
+} from '@rohas/telemetry/adapter';
 import { LOG_COLUMNS, LOG_TYPES, type LogDbRow, logFromRow, logRow } from './codec.js';
 import { columnsOf, copyRow } from './copy-format.js';
 import { checkout, copyIn, release } from './db.js';
@@ -21,7 +28,7 @@ const COLS = LOG_COLUMNS.join(', ');
 export function createLogStore(sh: Shared): LogStore {
   const S = sh.schema;
   const capabilities: LogCapabilities = {
-    attributeOperators: ['=', '!=', 'exists', 'wildcard', 'regex'],
+    attributeOperators: ATTRIBUTE_OPERATORS,
     filters: ['severity', 'text', 'traceId', 'spanId', 'service', 'time'],
     paging: true,
   };

@@ -1,4 +1,4 @@
-import type { AttributeFilter, AttributeScalar } from '@rohas/telemetry';
+import type { AttributeFilter, AttributeScalar } from '@rohas/telemetry/adapter';
 import type { SqlFilter } from './internal-types.js';
 import { attributeJsonForDb, ESC, escapeText } from './text-encoding.js';
 

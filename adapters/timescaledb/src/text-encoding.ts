@@ -1,5 +1,5 @@
-import type { Attributes, AttributeValue } from '@rohas/telemetry';
-import { attributeToJson, encodeAnyValue, encodeAttributes } from '@rohas/telemetry';
+import type { Attributes, AttributeValue } from '@rohas/telemetry/adapter';
+import { attributeToJson, encodeAnyValue, encodeAttributes } from '@rohas/telemetry/adapter';
 
 /*
  * PostgreSQL text and jsonb cannot hold U+0000. To store any JavaScript string losslessly, NUL is written as the

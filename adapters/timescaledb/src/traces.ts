@@ -2,13 +2,20 @@ import type {
   NormalizedTraceQuery,
   Page,
   SpanRecord,
+  SpanSummaryInput,
   TraceCapabilities,
   TraceCursor,
   TraceStore,
   TraceSummary,
   WriteResult,
-} from '@rohas/telemetry';
-import { decodeCursor, encodeCursor, matchesAllFilters, summarizeTrace } from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
+import {
+  ATTRIBUTE_OPERATORS,
+  decodeCursor,
+  encodeCursor,
+  matchesAllFilters,
+  summarizeTrace,
+} from '@rohas/telemetry/adapter';
 import type pg from 'pg';
 import { attributesFromDb, SPAN_COLUMNS, SPAN_TYPES, type SpanDbRow, spanFromRow, spanLine, spanRow } from './codec.js';
 import { columnsOf } from './copy-format.js';
@@ -50,7 +57,7 @@ export function createTraceStore(sh: Shared): TraceStore {
   const S = sh.schema;
   const staged = new WeakSet<pg.PoolClient>();
   const capabilities: TraceCapabilities = {
-    attributeOperators: ['=', '!=', 'exists', 'wildcard', 'regex'],
+    attributeOperators: ATTRIBUTE_OPERATORS,
     filters: ['service', 'name', 'duration', 'status', 'time'],
     paging: true,
   };
@@ -273,10 +280,10 @@ export function createTraceStore(sh: Shared): TraceStore {
         [ids],
       )
     ).rows;
-    const byTrace = new Map<string, SpanRecord[]>();
+    const byTrace = new Map<string, SpanSummaryInput[]>();
     for (const r of rows) {
       // Only the fields summarizeTrace reads.
-      const s = {
+      const s: SpanSummaryInput = {
         traceId: unescapeText(r.trace_id),
         spanId: unescapeText(r.span_id),
         name: unescapeText(r.name),
@@ -285,7 +292,7 @@ export function createTraceStore(sh: Shared): TraceStore {
         status: { code: r.status_code },
         resource: { attributes: { 'service.name': unescapeText(r.service_name) } },
         ...(r.parent_span_id !== null ? { parentSpanId: unescapeText(r.parent_span_id) } : {}),
-      } as unknown as SpanRecord;
+      };
       const list = byTrace.get(r.trace_id);
       if (list) list.push(s);
       else byTrace.set(r.trace_id, [s]);

@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BACKEND_NAMES, type BackendName, type BackendsInfo, type BackendsStatus } from '../types.js';
+import { clickhouseProvider } from './clickhouse.js';
 import { type DockerStatus, detectDocker } from './docker.js';
 import { influxdb1Provider } from './influxdb1.js';
 import { influxdb2Provider } from './influxdb2.js';
@@ -20,6 +21,7 @@ export const PROVIDERS: { [K in BackendName]: Provider<K> } = {
   influxdb1: influxdb1Provider,
   influxdb2: influxdb2Provider,
   prometheus: prometheusProvider,
+  clickhouse: clickhouseProvider,
 };
 
 /** One line of the summary. */

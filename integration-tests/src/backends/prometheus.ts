@@ -81,9 +81,9 @@ export const prometheusProvider: Provider<'prometheus'> = {
   async container(ctx): Promise<StartedBackend<'prometheus'>> {
     const { TestContainers } = await import('testcontainers');
     const image = imageFor(ctx, 'prometheus');
-    const [t1, t2, probe] = (await freePorts(3)) as [number, number, number];
+    const [t1, t2, t3, probe] = (await freePorts(4)) as [number, number, number, number];
     // The container reaches endpoints on this machine through testcontainers' port forwarder.
-    await TestContainers.exposeHostPorts(t1, t2, probe);
+    await TestContainers.exposeHostPorts(t1, t2, t3, probe);
     const host = 'host.testcontainers.internal';
     const c = await startContainer(ctx, {
       id: 'prometheus',
@@ -92,7 +92,7 @@ export const prometheusProvider: Provider<'prometheus'> = {
       files: [
         {
           content: scrapeConfig(
-            [t1, t2].map((p) => ({ address: `${host}:${p}`, instance: `127.0.0.1:${p}` })),
+            [t1, t2, t3].map((p) => ({ address: `${host}:${p}`, instance: `127.0.0.1:${p}` })),
             { address: `${host}:${probe}`, instance: `127.0.0.1:${probe}` },
             'localhost:9090',
           ),
@@ -117,7 +117,7 @@ export const prometheusProvider: Provider<'prometheus'> = {
       url,
       version,
       source: 'container',
-      scrapeTargets: [`127.0.0.1:${t1}`, `127.0.0.1:${t2}`],
+      scrapeTargets: [`127.0.0.1:${t1}`, `127.0.0.1:${t2}`, `127.0.0.1:${t3}`],
       ...(promtool ? { promtool } : {}),
     };
     return { info, detail: image, probeTarget: `127.0.0.1:${probe}` };
@@ -132,10 +132,10 @@ export const prometheusProvider: Provider<'prometheus'> = {
     if (!bin) throw backendError('prometheus: no prometheus binary');
     const base = join(ctx.settings.baseDir, 'prometheus');
     mkdirSync(base, { recursive: true });
-    const [web, t1, t2, probe] = (await freePorts(4)) as [number, number, number, number];
+    const [web, t1, t2, t3, probe] = (await freePorts(5)) as [number, number, number, number, number];
     const configFile = join(base, 'prometheus.yml');
     const logFile = join(base, 'prometheus.log');
-    const scrapeTargets = [`127.0.0.1:${t1}`, `127.0.0.1:${t2}`];
+    const scrapeTargets = [`127.0.0.1:${t1}`, `127.0.0.1:${t2}`, `127.0.0.1:${t3}`];
     const same = (t: string) => ({ address: t, instance: t });
     writeFileSync(configFile, scrapeConfig(scrapeTargets.map(same), same(`127.0.0.1:${probe}`), `127.0.0.1:${web}`));
     const child = spawnServer(

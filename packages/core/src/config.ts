@@ -1,16 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import type { ErrorObject, ValidateFunction } from 'ajv';
 import { parse as parseToml, TomlError } from 'smol-toml';
+import { checkAdapterKeys, checkCommonKeys, coerceEnvValue, lineOf, type SectionProblem } from './config-check.js';
+import { applyOtelEnvironment } from './env-spec.js';
 import { ConfigError, where } from './errors.js';
 import { knownAdapterTypes } from './registry.js';
 import type { BatchConfig, TelemetryConfig } from './types.js';
 
-const require = createRequire(import.meta.url);
-
-/** The JSON Schema of rohas.toml's [telemetry] section (also at schemas/config.schema.json for editors). */
-export const configSchema: Record<string, unknown> = require('../schema/config.schema.json');
+export { configSchema } from './config-check.js';
 
 export const DEFAULT_BATCH: BatchConfig = {
   max_batch_size: 2000,
@@ -44,50 +41,7 @@ export function defaultConfig(
   return { ...base, ...overrides, batch: { ...base.batch, ...overrides.batch } };
 }
 
-let validator: ValidateFunction | undefined;
-function validate(value: unknown): ErrorObject[] {
-  if (!validator) {
-    const Ajv = require('ajv') as typeof import('ajv').default;
-    validator = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(configSchema);
-  }
-  return validator(value) ? [] : (validator.errors ?? []);
-}
-
-/** Finds the line of `key = ` inside the file text, for error messages. */
-function lineOf(text: string | undefined, key: string): number | undefined {
-  if (!text) return undefined;
-  const last = key.split('.').pop()!;
-  const lines = text.split(/\r?\n/);
-  const re = new RegExp(`^\\s*["']?${last.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["']?\\s*=`);
-  const i = lines.findIndex((l) => re.test(l));
-  return i >= 0 ? i + 1 : undefined;
-}
-
-function describeError(e: ErrorObject): { key: string; message: string } {
-  const base = e.instancePath.replace(/^\//, '').split('/').filter(Boolean).join('.');
-  const schema = e.parentSchema as { description?: string } | undefined;
-  switch (e.keyword) {
-    case 'additionalProperties': {
-      const extra = (e.params as { additionalProperty: string }).additionalProperty;
-      const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {}).sort();
-      return {
-        key: base ? `${base}.${extra}` : extra,
-        message: `unknown key; allowed keys here: ${allowed.join(', ')}`,
-      };
-    }
-    case 'type':
-      return {
-        key: base,
-        message: `must be ${(e.params as { type: string }).type}${schema?.description ? ` (${schema.description})` : ''}`,
-      };
-    case 'minimum':
-    case 'maximum':
-    case 'exclusiveMinimum':
-      return { key: base, message: `${e.message}${schema?.description ? ` (${schema.description})` : ''}` };
-    default:
-      return { key: base, message: e.message ?? e.keyword };
-  }
-}
+const SIGNAL_SECTIONS = ['traces', 'metrics', 'logs'] as const;
 
 const ENV_PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
@@ -113,20 +67,6 @@ function interpolate(value: unknown, env: NodeJS.ProcessEnv, file: string, path:
   return value;
 }
 
-/** Coerces an environment string to the type the schema wants at `path`. */
-function coerceEnv(raw: string, path: string[]): unknown {
-  let node: Record<string, unknown> | undefined = (configSchema as { properties: Record<string, unknown> }).properties
-    .telemetry as Record<string, unknown>;
-  for (const p of path) node = (node?.properties as Record<string, Record<string, unknown>> | undefined)?.[p];
-  const type = node?.type;
-  if (type === 'number' || type === 'integer') {
-    const n = Number(raw);
-    return raw.trim() !== '' && Number.isFinite(n) ? n : raw;
-  }
-  if (type === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
-  return raw;
-}
-
 /** Parses OTEL_RESOURCE_ATTRIBUTES (`k=v,k2=v2`, values percent-encoded). */
 export function parseResourceAttributes(text: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -142,7 +82,9 @@ export function parseResourceAttributes(text: string): Record<string, string> {
   return out;
 }
 
-function applyEnvOverrides(section: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+/** Applies the environment overrides as strings; returns the paths set, to be coerced once the schema is known. */
+function applyEnvOverrides(section: Record<string, unknown>, env: NodeJS.ProcessEnv): string[][] {
+  const set: string[][] = [];
   const prefix = 'ROHAS_TELEMETRY_';
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith(prefix) || raw === undefined) continue;
@@ -153,23 +95,42 @@ function applyEnvOverrides(section: Record<string, unknown>, env: NodeJS.Process
       if (!target[p] || typeof target[p] !== 'object') target[p] = {};
       target = target[p] as Record<string, unknown>;
     }
-    target[path[path.length - 1]!] = coerceEnv(raw, path);
+    target[path[path.length - 1]!] = raw;
+    set.push(path);
   }
-  if (env.OTEL_SERVICE_NAME) section.service_name = env.OTEL_SERVICE_NAME;
-  if (env.OTEL_RESOURCE_ATTRIBUTES) {
-    const attrs = parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES);
-    section.resource_attributes = { ...(section.resource_attributes as object | undefined), ...attrs };
-    if (!env.OTEL_SERVICE_NAME && attrs['service.name'] && section.service_name === undefined)
-      section.service_name = attrs['service.name'];
-  }
-  if (env.OTEL_SDK_DISABLED === 'true') {
-    section.enable_traces = false;
-    section.enable_metrics = false;
-    section.enable_logs = false;
-  }
-  if (env.OTEL_METRIC_EXPORT_INTERVAL && section.metric_export_interval_ms === undefined) {
-    section.metric_export_interval_ms = coerceEnv(env.OTEL_METRIC_EXPORT_INTERVAL, ['metric_export_interval_ms']);
-  }
+  // The OTEL_* variables of the specification, after ROHAS_TELEMETRY_*: environment over file (env-spec.ts). They
+  // arrive typed, so they need no entry in `set`.
+  applyOtelEnvironment(section, env);
+  return set;
+}
+
+/** Folds a deprecated `options` table into its section (its own keys win), with a warning on stderr. */
+function foldOptionsTable(section: Record<string, unknown>, name: string, label: string, text: string | undefined) {
+  const nested = section.options;
+  if (nested === undefined) return;
+  delete section.options;
+  if (!nested || typeof nested !== 'object' || Array.isArray(nested)) return;
+  for (const [k, v] of Object.entries(nested)) if (section[k] === undefined) section[k] = v;
+  const line = lineOf(text, `${name}.options`);
+  process.stderr.write(
+    `${where('config')} ${label}${line ? `:${line}` : ''}: [${name}.options] is deprecated; write its keys (${Object.keys(nested).join(', ')}) in [${name}] itself\n`,
+  );
+}
+
+function fail(label: string, file: string | undefined, text: string | undefined, problems: SectionProblem[]): never {
+  const first = problems[0]!;
+  const line = lineOf(text, first.key);
+  const more = problems
+    .slice(1)
+    .map((d) => `\n  also ${d.key}: ${d.message}`)
+    .join('');
+  throw new ConfigError(
+    `${where('config')} ${label}${line ? `:${line}` : ''}: key ${first.key}: ${first.message}${more}`,
+    {
+      file,
+      key: first.key,
+    },
+  );
 }
 
 export interface LoadConfigOptions {
@@ -223,25 +184,17 @@ export function loadConfig(path?: string, options: LoadConfigOptions = {}): Tele
     });
   }
   const section = interpolate(rawSection, env, label, 'telemetry') as Record<string, unknown>;
-  applyEnvOverrides(section, env);
-
-  const errors = validate({ telemetry: section });
-  if (errors.length > 0) {
-    const described = errors.map(describeError);
-    const first = described[0]!;
-    const line = lineOf(text, first.key);
-    const more =
-      described.length > 1
-        ? `\n${described
-            .slice(1)
-            .map((d) => `  also ${d.key}: ${d.message}`)
-            .join('\n')}`
-        : '';
-    throw new ConfigError(
-      `${where('config')} ${label}${line ? `:${line}` : ''}: key ${first.key}: ${first.message}${more}`,
-      { file, key: first.key },
-    );
+  const fromEnv = applyEnvOverrides(section, env);
+  foldOptionsTable(section, 'telemetry', label, text);
+  for (const signal of SIGNAL_SECTIONS) {
+    const own = section[signal];
+    if (own && typeof own === 'object' && !Array.isArray(own))
+      foldOptionsTable(own as Record<string, unknown>, `telemetry.${signal}`, label, text);
   }
+  for (const path of fromEnv) coerceEnvValue(section, path);
+
+  const common = checkCommonKeys(section);
+  if (common.length > 0) fail(label, file, text, common);
   const types = knownAdapterTypes();
   for (const key of ['type', 'traces.type', 'metrics.type', 'logs.type']) {
     const parts = key.split('.');
@@ -252,13 +205,15 @@ export function loadConfig(path?: string, options: LoadConfigOptions = {}): Tele
         value === 'rocksdb'
           ? " (rocksdb is the Rohas engine's own store; in TypeScript the embedded default is sqlite)"
           : '';
-      const line = lineOf(text, 'type');
+      const line = lineOf(text, `telemetry.${key}`);
       throw new ConfigError(
         `${where('config')} ${label}${line ? `:${line}` : ''}: key telemetry.${key} is "${value}"${hint}; allowed: ${types.join(', ')}, or a type registered with registerAdapter() before loadConfig()`,
         { file, key: `telemetry.${key}` },
       );
     }
   }
+  const adapterProblems = checkAdapterKeys(section);
+  if (adapterProblems.length > 0) fail(label, file, text, adapterProblems);
   const config = defaultConfig(section as Partial<TelemetryConfig>);
   config.source = label;
   if (file) config.baseDir = dirname(file);

@@ -1,31 +1,39 @@
-export * from './attributes.js';
-export {
-  configSchema,
-  DEFAULT_BATCH,
-  defaultConfig,
-  type LoadConfigOptions,
-  loadConfig,
-  parseResourceAttributes,
-} from './config.js';
-export * from './errors.js';
+/**
+ * `@rohas/telemetry`: what applications use — createTelemetry and its exporters, loadConfig, the query API and its
+ * types, the data model, errors, and the adapter registry. Adapter authors import `@rohas/telemetry/adapter`.
+ */
+export type {
+  AdapterFactory,
+  DiagnosticLogger,
+  HealthStatus,
+  RetentionResult,
+  TelemetryAdapter,
+} from './adapter/contract.js';
+export { configSchema, DEFAULT_BATCH, defaultConfig, type LoadConfigOptions, loadConfig } from './config.js';
+export { applyOtelEnvironment, LIMIT_VARIABLES } from './env-spec.js';
+export { ConfigError, QueryError, TelemetryError } from './errors.js';
 export * from './handler-metrics.js';
+export * from './model.js';
+export type {
+  AttributeFilter,
+  AttributeOperator,
+  AttributeQuery,
+  Cursor,
+  LogQuery,
+  MetricAggregation,
+  MetricDescriptor,
+  MetricQuery,
+  MetricSeries,
+  Page,
+  RawPointQuery,
+  TelemetryQuery,
+  TraceQuery,
+  TraceSummary,
+} from './query.js';
+export { adapterPackage, knownAdapterTypes, registerAdapter } from './registry.js';
+export { collectionOf, leveledLogger, propagatorFor, samplerFor, setDiagLevel, tracerLimitsFor } from './sdk-config.js';
+export { handlerNameOf, SPAN_METRICS_BUCKETS_MS, SpanMetricsProcessor } from './span-metrics.js';
 export {
-  compareSpans,
-  createMemoryAdapter,
-  type LogCursor,
-  logBodyText,
-  pointMatches,
-  retentionCutoff,
-  seriesFromPoints,
-  spanMatches,
-  summarizeTrace,
-  type TraceCursor,
-} from './memory-adapter.js';
-export { hrTimeToNano, logFromReadable, pointsFromResourceMetrics, spanFromReadable } from './otel-convert.js';
-export * from './query-support.js';
-export { adapterPackage, knownAdapterTypes, registerAdapter, resolveAdapterFactory } from './registry.js';
-export {
-  backendFor,
   consoleLogger,
   HEALTH_FAILING_MS,
   type IngestOptions,
@@ -33,7 +41,6 @@ export {
   type LogInput,
   type OpenStorageOptions,
   openStorage,
-  SIGNALS,
   type Signal,
   type SpanInput,
   type TelemetryStorage,
@@ -53,13 +60,16 @@ export {
   StorageSpanProcessor,
   type Telemetry,
 } from './telemetry.js';
-export * from './types.js';
-export * from './validate.js';
-export {
-  type CommitResult,
-  type PushOptions,
-  type PushResult,
-  Refused,
-  WriteQueue,
-  type WriteQueueStats,
-} from './write-queue.js';
+export type {
+  BackendConfig,
+  BatchConfig,
+  DiagnosticLevel,
+  SdkConfig,
+  ServerConfig,
+  SignalConfig,
+  TelemetryConfig,
+  TraceSamplerName,
+} from './types.js';
+export { splitNodeOptions, withoutPreloads, workerEnv, workerExecArgv, workerThreadOptions } from './worker-options.js';
+export type { CommitResult, WriteQueueStats } from './write-queue.js';
+export { type InstrumentationPlan, planInstrumentations, startZeroCode, type ZeroCodeOptions } from './zero-code.js';

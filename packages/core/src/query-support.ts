@@ -1,4 +1,5 @@
 import { QueryError, where } from './errors.js';
+import { ALL_AGGREGATIONS, ATTRIBUTE_OPERATORS } from './query.js';
 import type {
   AttributeFilter,
   AttributeOperator,
@@ -11,7 +12,9 @@ import type {
   MetricQuery,
   NormalizedLogQuery,
   NormalizedMetricQuery,
+  NormalizedRawPointQuery,
   NormalizedTraceQuery,
+  RawPointQuery,
   TraceCapabilities,
   TraceQuery,
 } from './types.js';
@@ -19,20 +22,6 @@ import type {
 export const DEFAULT_TRACE_LIMIT = 20;
 export const DEFAULT_LOG_LIMIT = 100;
 export const MAX_LIMIT = 1000;
-
-const OPERATORS: AttributeOperator[] = ['=', '!=', 'exists', 'wildcard', 'regex'];
-export const ALL_AGGREGATIONS: MetricAggregation[] = [
-  'sum',
-  'avg',
-  'min',
-  'max',
-  'count',
-  'last',
-  'p50',
-  'p90',
-  'p95',
-  'p99',
-];
 
 /** Turns the caller's attribute conditions into a checked filter list. */
 export function normalizeAttributes(query: AttributeQuery | undefined, field = 'attributes'): AttributeFilter[] {
@@ -42,9 +31,9 @@ export function normalizeAttributes(query: AttributeQuery | undefined, field = '
       if (!f || typeof f.key !== 'string' || f.key === '') {
         throw new QueryError(`${where('query')} ${field}[${i}].key must be a non-empty string`, `${field}[${i}].key`);
       }
-      if (!OPERATORS.includes(f.op)) {
+      if (!ATTRIBUTE_OPERATORS.includes(f.op)) {
         throw new QueryError(
-          `${where('query')} ${field}[${i}].op is ${JSON.stringify(f.op)}; allowed: ${OPERATORS.join(', ')}`,
+          `${where('query')} ${field}[${i}].op is ${JSON.stringify(f.op)}; allowed: ${ATTRIBUTE_OPERATORS.join(', ')}`,
           `${field}[${i}].op`,
         );
       }
@@ -113,7 +102,7 @@ function checkWindow(start: bigint | undefined, end: bigint | undefined): void {
   }
 }
 
-function checkOperators(filters: AttributeFilter[], allowed: AttributeOperator[], what: string): void {
+function checkOperators(filters: AttributeFilter[], allowed: readonly AttributeOperator[], what: string): void {
   for (const f of filters) {
     if (!allowed.includes(f.op)) {
       throw new QueryError(
@@ -187,6 +176,35 @@ export function normalizeMetricQuery(query: MetricQuery, caps?: MetricCapabiliti
     if (query.groupBy !== undefined && !caps.groupBy)
       throw new QueryError(`${where('query')} this backend's metric store has no group-by`, 'groupBy');
   }
+  return out;
+}
+
+/** Default and largest page of a raw point read. */
+export const DEFAULT_POINT_LIMIT = 1000;
+export const MAX_POINT_LIMIT = 10_000;
+
+export function normalizeRawPointQuery(query: RawPointQuery = {}, caps?: MetricCapabilities): NormalizedRawPointQuery {
+  checkWindow(query.start, query.end);
+  const names = query.names ?? [];
+  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string' || n === ''))
+    throw new QueryError(`${where('query')} names must be an array of non-empty metric names`, 'names');
+  let limit = DEFAULT_POINT_LIMIT;
+  if (query.limit !== undefined) {
+    if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_POINT_LIMIT) {
+      throw new QueryError(
+        `${where('query')} limit must be an integer from 1 to ${MAX_POINT_LIMIT}, got ${query.limit}`,
+        'limit',
+      );
+    }
+    limit = query.limit;
+  }
+  const out: NormalizedRawPointQuery = {
+    ...query,
+    names: [...new Set(names)],
+    attributes: normalizeAttributes(query.attributes),
+    limit,
+  };
+  if (caps) checkOperators(out.attributes, caps.attributeOperators, 'metric');
   return out;
 }
 

@@ -1,10 +1,16 @@
 import { resolve } from 'node:path';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { compareSpans } from './adapter/reference.js';
+import { SDK_CONFIG_KEYS } from './env-spec.js';
 import { asError, QueryError, TelemetryError, where } from './errors.js';
-import { compareSpans } from './memory-adapter.js';
 import { logFromReadable, spanFromReadable } from './otel-convert.js';
-import { normalizeLogQuery, normalizeMetricQuery, normalizeTraceQuery } from './query-support.js';
+import {
+  normalizeLogQuery,
+  normalizeMetricQuery,
+  normalizeRawPointQuery,
+  normalizeTraceQuery,
+} from './query-support.js';
 import { resolveAdapterFactory } from './registry.js';
 import type {
   BackendConfig,
@@ -91,10 +97,11 @@ export interface OpenStorageOptions {
   healthFailingMs?: number;
 }
 
+/** Diagnostics go to stderr, always: stdout belongs to the application's (or the CLI's) data. */
 export const consoleLogger: DiagnosticLogger = {
   debug: () => {},
-  info: (m) => console.info(m),
-  warn: (m) => console.warn(m),
+  info: (m) => console.error(m),
+  warn: (m) => console.error(m),
   error: (m) => console.error(m),
 };
 
@@ -117,6 +124,7 @@ const CORE_KEYS = new Set([
   'server',
   'source',
   'baseDir',
+  ...SDK_CONFIG_KEYS,
 ]);
 
 interface SignalBackend {
@@ -415,6 +423,17 @@ export async function openStorage(
       if (a?.metricsPull) {
         throw new QueryError(
           `${where('query')} metrics go to a pull endpoint; set endpoint = "<Prometheus server URL>" to query them back`,
+          'metrics',
+        );
+      }
+      return missing('metrics');
+    },
+    async readPoints(q = {}) {
+      const a = owner.metrics?.adapter;
+      if (a?.metrics?.readPoints) return a.metrics.readPoints(normalizeRawPointQuery(q, a.metrics.capabilities));
+      if (a?.metrics || a?.metricsPull) {
+        throw new QueryError(
+          `${where('query')} type = "${a.type}" cannot read back raw metric points (its metric store has no readPoints)`,
           'metrics',
         );
       }

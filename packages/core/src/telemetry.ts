@@ -1,13 +1,7 @@
 import { context, type Meter, metrics, propagation, type Tracer, trace } from '@opentelemetry/api';
 import { type Logger, logs } from '@opentelemetry/api-logs';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  CompositePropagator,
-  type ExportResult,
-  ExportResultCode,
-  W3CBaggagePropagator,
-  W3CTraceContextPropagator,
-} from '@opentelemetry/core';
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { type Instrumentation, registerInstrumentations } from '@opentelemetry/instrumentation';
 import { defaultResource, type Resource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -27,14 +21,14 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import {
   BasicTracerProvider,
-  ParentBasedSampler,
   type ReadableSpan,
   type SpanExporter,
   type SpanProcessor,
-  TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 import { where } from './errors.js';
 import { logFromReadable, pointsFromResourceMetrics, spanFromReadable } from './otel-convert.js';
+import { collectionOf, leveledLogger, propagatorFor, samplerFor, tracerLimitsFor } from './sdk-config.js';
+import { SpanMetricsProcessor } from './span-metrics.js';
 import { consoleLogger, type IngestResult, openStorage, type TelemetryStorage } from './storage.js';
 import type { DiagnosticLogger, MetricPoint, TelemetryConfig, TelemetryQuery } from './types.js';
 
@@ -197,6 +191,10 @@ export interface Telemetry {
   readonly resource: Resource;
   /** Queue sizes, written, dropped, failed and retried items per signal, and spans ended. */
   stats(): ReturnType<TelemetryStorage['stats']> & { spansEnded: number };
+  /** NocoBase-style access: `telemetry.trace.getTracer(name)`; the name defaults to the service name. */
+  readonly trace: { getTracer(name?: string, version?: string): Tracer };
+  /** NocoBase-style access: `telemetry.metric.getMeter(name)`; the name defaults to the service name. */
+  readonly metric: { getMeter(name?: string, version?: string): Meter };
   /** Enables instrumentations against these providers. */
   addInstrumentation(...instrumentations: Array<Instrumentation | Instrumentation[]>): void;
   /** Writes everything ended so far; resolves when it is stored. */
@@ -213,7 +211,9 @@ export async function createTelemetry(
   config: TelemetryConfig,
   options: CreateTelemetryOptions = {},
 ): Promise<Telemetry> {
-  const logger = options.logger ?? consoleLogger;
+  // OTEL_SDK_DISABLED collects nothing; OTEL_LOG_LEVEL (log_level) filters the diagnostics (sdk-config.ts).
+  config = collectionOf(config);
+  const logger = options.logger ?? (config.log_level ? leveledLogger(config.log_level) : consoleLogger);
   const storage = await openStorage(config, { logger });
 
   let resource = defaultResource().merge(
@@ -225,11 +225,13 @@ export async function createTelemetry(
   const spanProcessors: SpanProcessor[] = [];
   if (config.enable_traces) spanProcessors.push(spanProcessor);
   spanProcessors.push(...[...processorFactories.values()].map((f) => f()), ...(options.spanProcessors ?? []));
-  const ratio = config.sampling_ratio;
+  const derived = config.derive_span_metrics === false ? undefined : new SpanMetricsProcessor(config.service_name);
+  if (derived) spanProcessors.push(derived);
   const tracerProvider = new BasicTracerProvider({
     resource,
     spanProcessors,
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) }),
+    sampler: samplerFor(config),
+    ...tracerLimitsFor(config),
   });
 
   const readers: MetricReader[] = [];
@@ -263,6 +265,7 @@ export async function createTelemetry(
   }
   readers.push(...[...readerFactories.values()].map((f) => f()), ...(options.metricReaders ?? []));
   const meterProvider = new MeterProvider({ resource, readers });
+  derived?.bind(meterProvider.getMeter('@rohas/telemetry/span-metrics'));
 
   const logProcessors: LogRecordProcessor[] = [];
   if (config.enable_logs) logProcessors.push(new StorageLogProcessor(storage));
@@ -274,9 +277,7 @@ export async function createTelemetry(
   if (registerGlobal) {
     contextManager = new AsyncLocalStorageContextManager().enable();
     context.setGlobalContextManager(contextManager);
-    propagation.setGlobalPropagator(
-      new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
-    );
+    propagation.setGlobalPropagator(propagatorFor(config, logger));
     trace.setGlobalTracerProvider(tracerProvider);
     metrics.setGlobalMeterProvider(meterProvider);
     logs.setGlobalLoggerProvider(loggerProvider);
@@ -306,6 +307,8 @@ export async function createTelemetry(
     storage,
     resource,
     stats: () => ({ ...storage.stats(), spansEnded: spanProcessor.ended.count }),
+    trace: { getTracer: (tracerName = name, version) => tracerProvider.getTracer(tracerName, version) },
+    metric: { getMeter: (meterName = name, version) => meterProvider.getMeter(meterName, version) },
     addInstrumentation: addInstr,
     async forceFlush() {
       await tracerProvider.forceFlush();

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, createMemoryAdapter, loadConfig, registerAdapter } from '../src/index.js';
+import { createMemoryAdapter } from '../src/adapter/index.js';
+import { ConfigError, loadConfig, registerAdapter } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rohas-config-'));
 function file(name: string, text: string): string {

@@ -11,8 +11,8 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
+import { createMemoryAdapter } from '../src/adapter/index.js';
 import {
-  createMemoryAdapter,
   createTelemetry,
   defaultConfig,
   openStorage,

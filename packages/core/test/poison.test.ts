@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  checkLogRecord,
-  checkMetricPoint,
-  checkSpan,
-  createMemoryAdapter,
-  defaultConfig,
-  openStorage,
-  registerAdapter,
-  type SpanRecord,
-  type TelemetryAdapter,
-} from '../src/index.js';
+import { checkLogRecord, checkMetricPoint, checkSpan, createMemoryAdapter } from '../src/adapter/index.js';
+import { defaultConfig, openStorage, registerAdapter, type SpanRecord, type TelemetryAdapter } from '../src/index.js';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const now = BigInt(Date.now()) * 1_000_000n;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { createMemoryAdapter } from '../src/adapter/index.js';
 import {
   type BatchConfig,
-  createMemoryAdapter,
   defaultConfig,
   openStorage,
   registerAdapter,

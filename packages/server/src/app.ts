@@ -3,6 +3,8 @@ import { cors } from 'hono/cors';
 import { bearerAuth } from './auth.js';
 import { healthzWithoutToken, hostCheck, isBackendUnavailable } from './guards.js';
 import { registerJaegerApi } from './jaeger.js';
+import { registerLokiApi } from './loki/routes.js';
+import { registerPrometheusApi } from './promql/routes.js';
 import { apiError, registerQueryApi } from './query-api.js';
 import { otlpStatus, type ReceiverState, registerReceiver } from './receiver.js';
 import type { ServerOptions, ServerStorage } from './types.js';
@@ -74,6 +76,8 @@ export function createApp(storage: ServerStorage, options: ServerOptions = {}): 
   registerReceiver(app, storage, { maxBodyBytes, state, logger, ack });
   registerQueryApi(app, storage);
   registerJaegerApi(app, storage);
+  registerPrometheusApi(app, storage);
+  registerLokiApi(app, storage, token);
   registerWorkbench(app, options.workbenchDir ?? defaultWorkbenchDir());
   app.get('/', (c) => c.redirect('/workbench/', 302));
 

@@ -157,17 +157,27 @@ export function batchesFromOtlpLine(line: string, where: string): Batch[] {
   return out;
 }
 
-/** Reads OTLP/JSON lines from a file (blank lines are skipped). */
-export async function* readOtlpFile(path: string): AsyncGenerator<Batch> {
+/**
+ * Reads OTLP/JSON lines from a file or a stream (blank lines are skipped). `onBytes` hears how many bytes were read
+ * so far, for progress.
+ */
+export async function* readOtlpFile(
+  source: string | NodeJS.ReadableStream,
+  name = typeof source === 'string' ? source : 'stdin',
+  onBytes?: (bytes: number) => void,
+): AsyncGenerator<Batch> {
   const lines = createInterface({
-    input: createReadStream(path, { encoding: 'utf8' }),
+    input: typeof source === 'string' ? createReadStream(source, { encoding: 'utf8' }) : source,
     crlfDelay: Number.POSITIVE_INFINITY,
   });
   let n = 0;
+  let bytes = 0;
   for await (const line of lines) {
     n++;
+    bytes += Buffer.byteLength(line) + 1;
+    onBytes?.(bytes);
     if (line.trim() === '') continue;
-    yield* batchesFromOtlpLine(line, `${path}:${n}`);
+    yield* batchesFromOtlpLine(line, `${name}:${n}`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { serviceNameOf } from '@rohas/telemetry';
+import { serviceNameOf } from '@rohas/telemetry/adapter';
 import type { Context, Hono } from 'hono';
 import type { AttributeFilter, AttributeValue, SpanRecord } from './core-types.js';
 import { isBackendUnavailable } from './guards.js';

@@ -6,7 +6,7 @@ import { ParamError, Params, parseAttr, parseSeverity } from './params.js';
 import type { ServerStorage } from './types.js';
 
 /*
- * The query HTTP API (HTTP-API.md; response schemas in schemas/query-api/). Every parameter is checked here before
+ * The query HTTP API (docs/http-api.md; response schemas in schemas/query-api/). Every parameter is checked here before
  * the core sees it; the core then checks the query against the backend's capabilities and throws QueryError(field),
  * which is mapped back to the parameter name.
  */

@@ -90,7 +90,7 @@ describe('rohas-telemetry', () => {
     writeFileSync(file, `${JSON.stringify(traces)}\n\n${JSON.stringify(logs)}\n${JSON.stringify(metrics)}\n`);
     const imported = await run('import', file, '--config', configs.a!);
     expect(imported.code, imported.err).toBe(EXIT.OK);
-    expect(imported.out).toBe('imported 3 traces, 1 logs, 1 metrics');
+    expect(imported.out).toBe('imported 3 spans in 1 trace, 1 log record, 1 metric point in 1 series');
 
     const table = await run('query', 'traces', '--service', 'cli-svc', '--config', configs.a!);
     expect(table.out).toMatch(/TRACE ID\s+START/);
@@ -118,7 +118,7 @@ describe('rohas-telemetry', () => {
 
     const copied = await run('copy', '--from', configs.a!, '--to', configs.c!, '--start', 'now-1h', '--end', 'now+1m');
     expect(copied.code, copied.err).toBe(EXIT.OK);
-    expect(copied.out).toMatch(/^copied 3 traces, 1 logs, 1 metrics/);
+    expect(copied.out).toMatch(/^copied 3 spans in 1 trace, 1 log record, 1 metric point in 1 series from /);
     const inC = await run('query', 'logs', '--json', '--config', configs.c!);
     expect(JSON.parse(inC.out).items[0].body).toBe('it broke');
     expect((await run('retention', 'run', '--config', configs.c!)).code).toBe(EXIT.OK);
@@ -145,14 +145,16 @@ describe('rohas-telemetry', () => {
       },
     );
     let output = '';
+    let stdout = '';
     const url = await new Promise<string>((res, rej) => {
       const timer = setTimeout(() => rej(new Error(`serve did not start: ${output}`)), 30_000);
-      child.stdout.on('data', (c: Buffer) => {
+      // Status lines are diagnostics: they come on stderr, and stdout stays empty.
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => {
         output += c.toString();
         const m = /listening on (http:\/\/[^\s]+)/.exec(output);
         if (m) clearTimeout(timer), res(m[1]!);
       });
-      child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     });
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const res = await fetch(`${url}/v1/traces`, {
@@ -164,6 +166,7 @@ describe('rohas-telemetry', () => {
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((r) => child.once('exit', r));
     expect(code, output).toBe(0);
+    expect(stdout).toBe('');
     const after = await run('query', 'traces', '--service', 'served-svc', '--json', '--config', configs.c!);
     expect(JSON.parse(after.out).items).toHaveLength(1);
   }, 60_000);

@@ -1,4 +1,4 @@
-import type { Attributes, InstrumentationScope, LogRecord, Resource, SpanRecord } from '@rohas/telemetry';
+import type { Attributes, InstrumentationScope, LogRecord, Resource, SpanRecord } from '@rohas/telemetry/adapter';
 
 /*
  * Adapters may store an absent optional field as its zero value (a dropped count of 0, an empty trace state).

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Attributes, LogRecord, MetricPoint, SpanRecord } from '@rohas/telemetry';
+import type { Attributes, LogRecord, MetricPoint, SpanRecord } from '@rohas/telemetry/adapter';
 
 export const randomHex = (bytes: number): string => randomBytes(bytes).toString('hex');
 export const newTraceId = (): string => randomHex(16);

@@ -14,7 +14,7 @@ import {
   type TelemetryAdapter,
   type TraceQuery,
   type TraceSummary,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import { canonicalLog, canonicalSpan } from './canonical.js';
 import {
   DAY,
@@ -32,6 +32,8 @@ import {
   SECOND,
 } from './fixtures.js';
 import { runPoisonTests } from './poison.js';
+
+import { runRawPointTests } from './raw-points.js';
 
 export { canonicalLog, canonicalSpan } from './canonical.js';
 export * from './fixtures.js';
@@ -98,6 +100,7 @@ export function runConformanceSuite(api: SuiteApi, options: ConformanceOptions):
     if (wants('metrics')) describe('metrics', () => metricTests());
     if (wants('logs')) describe('logs', () => logTests());
   });
+  if (options.signals?.metrics ?? true) runRawPointTests(api, options);
   runPoisonTests(api, options);
 
   // -------------------------------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
+import type { BatchConfig } from '@rohas/telemetry';
 import {
-  type BatchConfig,
   type LogRecord,
   type MetricPoint,
   normalizeLogQuery,
@@ -8,7 +8,7 @@ import {
   type TelemetryAdapter,
   WriteQueue,
   type WriteResult,
-} from '@rohas/telemetry';
+} from '@rohas/telemetry/adapter';
 import { makeLog, makePoint, makeSpan, nowNano, runId } from './fixtures.js';
 import type { ConformanceOptions, SuiteApi } from './index.js';
 

@@ -1,4 +1,4 @@
-import { createMemoryAdapter } from '@rohas/telemetry';
+import { createMemoryAdapter } from '@rohas/telemetry/adapter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConformanceSuite } from '../src/index.js';
 

@@ -1,0 +1,15 @@
+import { createRequire } from 'node:module';
+import { type OptionsSchema, optionDefaults } from '@rohas/telemetry/adapter';
+import type { TimescaleOptions } from './types.js';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The keys `type = "timescaledb"` reads from `[telemetry]` (or `[telemetry.<signal>]`), as JSON Schema with defaults. The
+ * file is options.schema.json at the package root, also exported as `@rohas/telemetry-timescaledb/options-schema`, so
+ * the core's loadConfig can check a config file against it without loading the adapter.
+ */
+export const optionsSchema: OptionsSchema = require('../options.schema.json');
+
+/** The defaults of the keys that have one. */
+export const defaults: Partial<TimescaleOptions> = optionDefaults<TimescaleOptions>(optionsSchema);

@@ -1,0 +1,29 @@
+import { runConformanceSuite } from '@rohas/telemetry-test-suite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeBackend } from '../src/inject-backends.js';
+import { makeClickHouseAdapter } from './clickhouse-helpers.js';
+
+// The clickhouse adapter through @clickhouse/client over HTTP, against the run's ClickHouse: the chdb engine
+// (ClickHouse 26.x) here, clickhouse-server where Docker answers.
+describeBackend('clickhouse', 'clickhouse adapter', (ch) => {
+  const database = `rt_conf_${process.pid}`;
+  runConformanceSuite(
+    { describe, it, expect, beforeAll, afterAll },
+    {
+      name: `clickhouse adapter, ClickHouse ${ch.version} (${ch.engine})`,
+      createAdapter: ({ retention }) => makeClickHouseAdapter(ch, { database }, retention),
+      // One embedded engine shared by every test file of the run on a 2-core machine: generous per-test bounds.
+      timeoutMs: 120_000,
+    },
+  );
+
+  runConformanceSuite(
+    { describe, it, expect, beforeAll, afterAll },
+    {
+      name: `clickhouse adapter, ClickHouse ${ch.version} (${ch.engine}), async_insert, no compression`,
+      createAdapter: ({ retention }) =>
+        makeClickHouseAdapter(ch, { database: `${database}_async`, async_insert: true, compress: false }, retention),
+      timeoutMs: 120_000,
+    },
+  );
+});

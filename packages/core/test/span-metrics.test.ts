@@ -1,0 +1,115 @@
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { describe, expect, it } from 'vitest';
+import { createTelemetry, defaultConfig, type Telemetry } from '../src/index.js';
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+const window = { start: 0n, end: BigInt(Date.now() + 3_600_000) * 1_000_000n };
+
+async function sums(t: Telemetry, name: string, groupBy: string[]): Promise<Record<string, number>> {
+  const series = await t.query.queryMetrics({ name, ...window, aggregation: 'max', groupBy });
+  return Object.fromEntries(
+    series.map((s) => [groupBy.map((k) => String(s.labels[k])).join('|'), s.points.at(-1)!.value]),
+  );
+}
+
+function endSpan(t: Telemetry, name: string, kind: SpanKind, attrs: Record<string, string> = {}, error = false): void {
+  const span = t.tracer.startSpan(name, { kind, attributes: attrs });
+  if (error) span.setStatus({ code: SpanStatusCode.ERROR });
+  span.end();
+}
+
+describe('metrics derived from spans (derive_span_metrics)', () => {
+  it('server and consumer spans produce the handler metrics and the spanmetrics-connector series', async () => {
+    const t = await createTelemetry(defaultConfig({ type: 'memory', service_name: 'shop' }), {
+      registerGlobal: false,
+      logger: silent,
+    });
+    try {
+      for (let i = 0; i < 3; i++) endSpan(t, 'GET /users/:id', SpanKind.SERVER, { 'http.route': '/users/:id' });
+      endSpan(t, 'GET /users/:id', SpanKind.SERVER, { 'http.route': '/users/:id' }, true);
+      endSpan(t, 'GET', SpanKind.SERVER); // no route: the span name
+      endSpan(t, 'orders process', SpanKind.CONSUMER, { 'messaging.destination.name': 'orders' });
+      endSpan(t, 'db.query', SpanKind.CLIENT); // not an entry span: not a handler execution
+      endSpan(t, 'work', SpanKind.INTERNAL);
+      await t.forceFlush();
+
+      expect(await sums(t, 'handler.execution.count', ['handler_name', 'handler_type', 'status'])).toEqual({
+        '/users/:id|api|success': 3,
+        '/users/:id|api|error': 1,
+        'GET|api|success': 1,
+        'orders|event|success': 1,
+      });
+      expect(await sums(t, 'handler.execution.errors', ['handler_name'])).toEqual({ '/users/:id': 1 });
+      expect(await sums(t, 'handler.execution.success', ['handler_name'])).toEqual({
+        '/users/:id': 3,
+        GET: 1,
+        orders: 1,
+      });
+      const durations = await t.query.queryMetrics({
+        name: 'handler.execution.duration',
+        ...window,
+        aggregation: 'count',
+        groupBy: ['handler_name'],
+      });
+      expect(Object.fromEntries(durations.map((s) => [s.labels.handler_name, s.points.at(-1)!.value]))).toEqual({
+        '/users/:id': 4,
+        GET: 1,
+        orders: 1,
+      });
+      expect(
+        await sums(t, 'traces.span.metrics.calls', ['service.name', 'span.name', 'span.kind', 'status.code']),
+      ).toEqual({
+        'shop|GET /users/:id|SPAN_KIND_SERVER|STATUS_CODE_UNSET': 3,
+        'shop|GET /users/:id|SPAN_KIND_SERVER|STATUS_CODE_ERROR': 1,
+        'shop|GET|SPAN_KIND_SERVER|STATUS_CODE_UNSET': 1,
+        'shop|orders process|SPAN_KIND_CONSUMER|STATUS_CODE_UNSET': 1,
+      });
+      const p99 = await t.query.queryMetrics({
+        name: 'traces.span.metrics.duration',
+        ...window,
+        aggregation: 'p99',
+        groupBy: ['service.name'],
+      });
+      expect(p99).toHaveLength(1);
+      expect(p99[0]!.points.at(-1)!.value).toBeGreaterThanOrEqual(0);
+    } finally {
+      await t.shutdown();
+    }
+  });
+
+  it('derive_span_metrics = false produces none', async () => {
+    const t = await createTelemetry(defaultConfig({ type: 'memory', derive_span_metrics: false }), {
+      registerGlobal: false,
+      logger: silent,
+    });
+    try {
+      endSpan(t, 'GET /x', SpanKind.SERVER, { 'http.route': '/x' });
+      await t.forceFlush();
+      expect(await t.query.queryMetrics({ name: 'handler.execution.count', ...window })).toEqual([]);
+    } finally {
+      await t.shutdown();
+    }
+  });
+
+  it('trace.getTracer and metric.getMeter give named tracers and meters of the same providers (NocoBase style)', async () => {
+    const t = await createTelemetry(defaultConfig({ type: 'memory', service_name: 'nb' }), {
+      registerGlobal: false,
+      logger: silent,
+    });
+    try {
+      const span = t.trace.getTracer('plugin-a', '1.2.0').startSpan('from plugin');
+      span.end();
+      t.metric.getMeter('plugin-a').createCounter('plugin.calls').add(2);
+      t.trace.getTracer().startSpan('default name').end();
+      await t.forceFlush();
+      const found = await t.query.findTraces({ name: 'from plugin' });
+      const [s] = (await t.query.getTrace(found.items[0]!.traceId))!;
+      expect(s!.scope).toMatchObject({ name: 'plugin-a', version: '1.2.0' });
+      const def = await t.query.findTraces({ name: 'default name' });
+      expect((await t.query.getTrace(def.items[0]!.traceId))![0]!.scope?.name).toBe('nb');
+      expect(await sums(t, 'plugin.calls', [])).toEqual({ '': 2 });
+    } finally {
+      await t.shutdown();
+    }
+  });
+});
