@@ -138,12 +138,17 @@ async function startServerProcess(
   const port = await freePort();
   const prof = process.env.ROHAS_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ROHAS_BENCH_PROF}`] : [];
   const child = spawn(process.execPath, [...prof, cli, 'serve', '--config', config, '--port', String(port)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   await new Promise<void>((res, rej) => {
     child.once('exit', (code) => rej(new Error(`server exited with ${code}`)));
+    // "listening on" is a diagnostic: stderr (stdout too, for older builds); the rest of stderr is passed through.
     child.stdout!.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('listening on')) res();
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('listening on')) res();
+      else process.stderr.write(chunk);
     });
   });
   return { url: `http://127.0.0.1:${port}`, child };

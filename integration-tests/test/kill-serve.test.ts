@@ -39,17 +39,17 @@ async function serve(config: string): Promise<{ url: string; child: ChildProcess
   const url = await new Promise<string>((res, rej) => {
     const timer = setTimeout(() => rej(new Error(`serve did not start: ${output}`)), 60_000);
     child.once('exit', (code) => rej(new Error(`serve exited with ${code}: ${output}`)));
-    child.stdout!.on('data', (c: Buffer) => {
+    // The "listening on" line is a diagnostic (stderr); stdout is read too for older builds.
+    const onData = (c: Buffer) => {
       output += c.toString();
       const m = /listening on (http:\/\/[^\s]+)/.exec(output);
       if (m) {
         clearTimeout(timer);
         res(m[1]!);
       }
-    });
-    child.stderr!.on('data', (c: Buffer) => {
-      output += c.toString();
-    });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
   });
   return { url, child, output: () => output };
 }

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import {
   type AdapterContext,
@@ -14,6 +13,7 @@ import {
   where,
 } from '@rohas/telemetry/adapter';
 import type BetterSqlite3 from 'better-sqlite3';
+import { checkIntegrity, prepareLocation, restrictNewFile } from './integrity.js';
 import { optionsSchema } from './options.js';
 import { ReadContext } from './read-context.js';
 import type { ReadOp, ReadOps } from './read-ops.js';
@@ -73,11 +73,16 @@ export class SqliteAdapter implements TelemetryAdapter {
 
   async init(): Promise<void> {
     const Driver = await loadDriver();
-    if (this.file !== ':memory:') mkdirSync(dirname(this.file), { recursive: true });
+    const location = prepareLocation(this.file);
     const options = this.options;
     const cacheMb = options.cache_size_mb ?? 64;
     this.db = openDatabase(Driver, this.file, cacheMb);
     this.ctx = new ReadContext(this.db);
+    restrictNewFile(this.file, location.created);
+    const probeMs = checkIntegrity(this.db, this.file);
+    if (probeMs < 0) this.context.logger.info(`${tag} ${this.file}: over 256 MiB, start-up integrity probe skipped`);
+    else if (probeMs > 1000)
+      this.context.logger.info(`${tag} ${this.file}: integrity probe took ${Math.round(probeMs)} ms`);
     const applied = migrate(this.db);
     if (applied.length) this.context.logger.info(`${tag} ${this.file}: applied migration(s) ${applied.join(', ')}`);
     this.reader = await this.startReaders(options, cacheMb);

@@ -44,6 +44,7 @@ export {
   type Signal,
   type SpanInput,
   type TelemetryStorage,
+  TRACE_CACHE_TTL_MS,
 } from './storage.js';
 export {
   addInstrumentation,
@@ -69,9 +70,8 @@ export type {
   TelemetryConfig,
   TraceSamplerName,
 } from './types.js';
-export { splitNodeOptions, withoutPreloads, workerEnv, workerExecArgv, workerThreadOptions } from './worker-options.js';
-export { type InstrumentationPlan, planInstrumentations, startZeroCode, type ZeroCodeOptions } from './zero-code.js';
 export * from './validate.js';
+export { splitNodeOptions, withoutPreloads, workerEnv, workerExecArgv, workerThreadOptions } from './worker-options.js';
 export {
   type CommitResult,
   type PushOptions,
@@ -80,3 +80,4 @@ export {
   WriteQueue,
   type WriteQueueStats,
 } from './write-queue.js';
+export { type InstrumentationPlan, planInstrumentations, startZeroCode, type ZeroCodeOptions } from './zero-code.js';

@@ -93,6 +93,8 @@ export interface TelemetryStorage {
 
 export interface OpenStorageOptions {
   logger?: DiagnosticLogger;
+  /** How long writes may fail (backing off) before health() reports not ok, ms; default {@link HEALTH_FAILING_MS}. */
+  healthFailingMs?: number;
 }
 
 /** Diagnostics go to stderr, always: stdout belongs to the application's (or the CLI's) data. */
@@ -165,12 +167,20 @@ class AdapterRuntime {
   }
 }
 
+/**
+ * How long a trace read from the store is served from the cache without asking the store again, ms. Another process
+ * writing the same store (two servers, or an app and a server, on one SQLite file) may add spans this process never
+ * sees, so a cached trace is trusted only this long: a repeated read within it costs nothing, a later one re-reads.
+ */
+export const TRACE_CACHE_TTL_MS = 1000;
+
 /** The last `max` traces read or written, for fast repeated getTrace calls. */
 class TraceCache {
-  private readonly entries = new Map<string, { spans: Map<string, SpanRecord>; verified: boolean }>();
+  private readonly entries = new Map<string, { spans: Map<string, SpanRecord>; verified: boolean; at: number }>();
   constructor(private readonly max: number) {}
   get(traceId: string) {
     const e = this.entries.get(traceId);
+    if (e?.verified && Date.now() - e.at > TRACE_CACHE_TTL_MS) e.verified = false;
     if (e) {
       this.entries.delete(traceId);
       this.entries.set(traceId, e);
@@ -183,7 +193,7 @@ class TraceCache {
     for (const s of spans) {
       let e = this.entries.get(s.traceId);
       if (!e) {
-        e = { spans: new Map(), verified: false };
+        e = { spans: new Map(), verified: false, at: 0 };
         this.entries.set(s.traceId, e);
         this.evict();
       }
@@ -192,9 +202,10 @@ class TraceCache {
   }
   setVerified(traceId: string, spans: SpanRecord[]): void {
     if (this.max === 0) return;
-    const e = this.entries.get(traceId) ?? { spans: new Map<string, SpanRecord>(), verified: true };
+    const e = this.entries.get(traceId) ?? { spans: new Map<string, SpanRecord>(), verified: true, at: 0 };
     for (const s of spans) e.spans.set(s.spanId, s);
     e.verified = true;
+    e.at = Date.now();
     this.entries.delete(traceId);
     this.entries.set(traceId, e);
     this.evict();
@@ -491,11 +502,12 @@ export async function openStorage(
       const failing: string[] = [];
       for (const s of SIGNALS) {
         const st = queues[s]?.stats;
-        if (st?.failingSince !== undefined && now - st.failingSince >= HEALTH_FAILING_MS) {
+        if (st?.failingSince !== undefined && now - st.failingSince >= (options.healthFailingMs ?? HEALTH_FAILING_MS)) {
           failing.push(
             `${s} writes failing for ${Math.round((now - st.failingSince) / 1000)} s (${st.queued} queued): ${st.lastError ?? 'unknown error'}`,
           );
         }
+        if (st?.corruption) failing.push(`${s}: the store reports corruption: ${st.corruption}`);
       }
       return {
         ok: results.every((r) => r.ok) && failing.length === 0,

@@ -95,13 +95,27 @@ function badAttributes(attrs: Attributes | undefined, field: string, depth = 0):
   return undefined;
 }
 
+// Resources and scopes are shared by every item of one SDK or one request: each object is checked once.
+const checkedResources = new WeakMap<object, ItemProblem | null>();
+const checkedScopes = new WeakMap<object, ItemProblem | null>();
+
 function badResourceScope(resource: Resource, scope: InstrumentationScope): ItemProblem | undefined {
-  return (
-    badAttributes(resource?.attributes, 'resource.attributes') ??
-    badString(scope?.name ?? '', 'scope.name') ??
-    badString(scope?.version ?? '', 'scope.version') ??
-    badAttributes(scope?.attributes, 'scope.attributes')
-  );
+  let r = resource ? checkedResources.get(resource) : null;
+  if (r === undefined) {
+    r = badAttributes(resource.attributes, 'resource.attributes') ?? null;
+    checkedResources.set(resource, r);
+  }
+  if (r) return r;
+  let s = scope ? checkedScopes.get(scope) : null;
+  if (s === undefined) {
+    s =
+      badString(scope.name ?? '', 'scope.name') ??
+      badString(scope.version ?? '', 'scope.version') ??
+      badAttributes(scope.attributes, 'scope.attributes') ??
+      null;
+    checkedScopes.set(scope, s);
+  }
+  return s ?? undefined;
 }
 
 function badOptionalString(value: string | undefined, field: string): ItemProblem | undefined {

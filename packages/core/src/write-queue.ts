@@ -23,7 +23,13 @@ export interface WriteQueueStats {
   backingOff: boolean;
   /** Since when (ms since the epoch) writes have been failing without a success in between; absent when healthy. */
   failingSince?: number;
+  /** The backend's last error that says its store is damaged (e.g. SQLite "database disk image is malformed"). */
+  corruption?: string;
 }
+
+/** Errors by which a backend says its store is damaged: health() reports not ok until restart. */
+const CORRUPTION =
+  /malformed|corrupt|SQLITE_CORRUPT|SQLITE_NOTADB|file is not a database|invalid page|could not read block/i;
 
 /** What became of the items of one `push` that asked to wait for their commit. */
 export interface CommitResult {
@@ -331,6 +337,12 @@ export class WriteQueue<T, R = T> {
       return 'done';
     }
     this.stats.lastError = result.error.message;
+    if (CORRUPTION.test(result.error.message)) {
+      if (!this.stats.corruption) {
+        this.logger.error(`${where(this.name)} the backend reports a damaged store: ${result.error.message}`);
+      }
+      this.stats.corruption = result.error.message;
+    }
     if (result.retryable) return 'retry';
     if (batch.items.length === 1) {
       this.settle(batch);

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryAdapter } from '../src/adapter/index.js';
-import {
-  checkLogRecord,
-  checkMetricPoint,
-  checkSpan,
-  defaultConfig,
-  openStorage,
-  registerAdapter,
-  type SpanRecord,
-  type TelemetryAdapter,
-} from '../src/index.js';
+import { checkLogRecord, checkMetricPoint, checkSpan, createMemoryAdapter } from '../src/adapter/index.js';
+import { defaultConfig, openStorage, registerAdapter, type SpanRecord, type TelemetryAdapter } from '../src/index.js';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const now = BigInt(Date.now()) * 1_000_000n;
@@ -170,6 +161,48 @@ describe('the write queue isolates poison', () => {
     );
     for (const c of results) expect(c).toMatchObject({ stored: 1, failed: 0, dropped: 0 });
     for (let i = 0; i < 20; i++) expect(await storage.query.getTrace(span(1000 + i).traceId)).toHaveLength(1);
+    await storage.shutdown();
+  });
+});
+
+describe('health tells the truth about writes', () => {
+  it('is not ok while writes fail beyond the threshold, and ok again once they succeed', async () => {
+    const state = { down: false };
+    registerAdapter('flaky', (ctx) => {
+      const inner = createMemoryAdapter(ctx);
+      const traces = inner.traces!;
+      return {
+        ...inner,
+        type: 'flaky',
+        traces: {
+          ...traces,
+          capabilities: traces.capabilities,
+          async write(spans: SpanRecord[]) {
+            if (state.down) return { ok: false, error: new Error('disk I/O error (SQLITE_FULL)'), retryable: true };
+            return traces.write(spans);
+          },
+        },
+      } satisfies TelemetryAdapter;
+    });
+    const storage = await openStorage(
+      defaultConfig({
+        type: 'flaky',
+        enable_metrics: false,
+        enable_logs: false,
+        batch: { retry_initial_ms: 5, retry_max_ms: 20, flush_interval_ms: 5 },
+      }),
+      { logger: silent, healthFailingMs: 100 },
+    );
+    expect((await storage.health()).ok).toBe(true);
+    state.down = true;
+    const r = storage.ingestSpans([span(5000)], { waitForCommit: true });
+    await new Promise((res) => setTimeout(res, 250));
+    const h = await storage.health();
+    expect(h.ok).toBe(false);
+    expect(h.message).toMatch(/traces writes failing for .*SQLITE_FULL/);
+    state.down = false;
+    expect(await r.committed).toMatchObject({ stored: 1 });
+    expect((await storage.health()).ok).toBe(true);
     await storage.shutdown();
   });
 });

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { bearerAuth } from './auth.js';
+import { healthzWithoutToken, hostCheck, isBackendUnavailable } from './guards.js';
 import { registerJaegerApi } from './jaeger.js';
 import { registerLokiApi } from './loki/routes.js';
 import { registerPrometheusApi } from './promql/routes.js';
@@ -45,7 +46,14 @@ export function createApp(storage: ServerStorage, options: ServerOptions = {}): 
     );
   }
 
+  if (!token) {
+    // Without a token, requests naming another host are refused (DNS rebinding).
+    const allowed = [server.host, ...(options.allowedHosts ?? [])].filter((h): h is string => Boolean(h));
+    app.use('*', hostCheck(allowed));
+  }
+
   if (token) {
+    app.use('/healthz', healthzWithoutToken(token, storage));
     app.use(
       '/v1/*',
       bearerAuth(token, (c) => otlpStatus(c, 'json', 401, 16, 'missing or wrong bearer token')),
@@ -75,6 +83,11 @@ export function createApp(storage: ServerStorage, options: ServerOptions = {}): 
 
   app.notFound((c) => apiError(c, 404, `no route ${c.req.method} ${new URL(c.req.url).pathname}`));
   app.onError((error, c) => {
+    if (isBackendUnavailable(error)) {
+      const res = apiError(c, 503, `[rohas-telemetry] [server] the backend is unavailable: ${error.message}`);
+      res.headers.set('retry-after', '5');
+      return res;
+    }
     logger.error(`[rohas-telemetry] [server] ${c.req.method} ${new URL(c.req.url).pathname} failed: ${error.message}`);
     return apiError(c, 500, `[rohas-telemetry] [server] internal error: ${error.message}`);
   });

@@ -1,5 +1,6 @@
 import type { Context, Hono } from 'hono';
 import type { AttributeFilter } from './core-types.js';
+import { isBackendUnavailable } from './guards.js';
 import { jsonText } from './json.js';
 import { ParamError, Params, parseAttr, parseSeverity } from './params.js';
 import type { ServerStorage } from './types.js';
@@ -41,11 +42,20 @@ export function apiError(c: Context, status: number, message: string, parameter?
   return jsonResponse(c, { error: parameter ? { status, message, parameter } : { status, message } }, status);
 }
 
-/** Maps a thrown error to the API's error body: ParamError/QueryError -> 400, anything else -> 500. */
+/** Maps a thrown error to the API's error body: ParamError/QueryError -> 400, backend unreachable -> 503, else 500. */
 export function errorResponse(c: Context, error: unknown): Response {
   if (error instanceof ParamError) return apiError(c, 400, error.message, error.parameter);
   const e = error as { name?: string; message?: string; field?: string };
   if (e && e.name === 'QueryError') return apiError(c, 400, e.message ?? 'bad query', paramOf(e.field));
+  if (isBackendUnavailable(error)) {
+    const res = apiError(
+      c,
+      503,
+      `[rohas-telemetry] [server] the backend is unavailable: ${e?.message ?? String(error)}`,
+    );
+    res.headers.set('retry-after', '5');
+    return res;
+  }
   return apiError(c, 500, `[rohas-telemetry] [server] query failed: ${e?.message ?? String(error)}`);
 }
 

@@ -11,6 +11,12 @@ export const DEFAULT_GRPC_PORT = 4317;
 /** Loopback only unless told otherwise: the API has no authentication unless a token is set. */
 export const DEFAULT_HOST = '127.0.0.1';
 
+/** Whether a bind address only accepts connections from this machine. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\./.test(h);
+}
+
 /**
  * Starts the OTLP/HTTP receiver, query API, Jaeger API and Workbench on one port, and the OTLP/gRPC receiver on
  * another (`grpcPort`, default `[telemetry.server] grpc_port`, else 4317 — or off when `port` is 0 and no gRPC port is
@@ -20,6 +26,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const { storage } = options;
   const host = options.host ?? storage.config.server?.host ?? DEFAULT_HOST;
   const port = options.port ?? storage.config.server?.port ?? DEFAULT_PORT;
+  const token = options.token ?? storage.config.server?.token;
+  if (!token && !isLoopback(host)) {
+    (options.logger ?? console).warn(
+      `[rohas-telemetry] [server] listening on ${host} without a token: anyone who can reach this address can send and read telemetry. Set [telemetry.server] token (clients send "Authorization: Bearer <token>") or bind 127.0.0.1.`,
+    );
+  }
   const { app, state } = createApp(storage, options);
   const server = await new Promise<ReturnType<typeof serve>>((resolvePromise, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolvePromise(s));

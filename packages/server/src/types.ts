@@ -54,6 +54,8 @@ export interface ServerOptions {
    * throughput, but a crash, kill or full disk loses what was acknowledged and not yet written).
    */
   ack?: 'committed' | 'queued';
+  /** Host names (besides IPs, `localhost` and `[telemetry.server] host`) served without a token. */
+  allowedHosts?: string[];
   /** Folder of the built Workbench SPA; default `packages/server/workbench-dist`. */
   workbenchDir?: string;
   /** Where the server reports its own problems; default `console`. */

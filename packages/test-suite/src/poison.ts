@@ -1,4 +1,4 @@
-import { type BatchConfig, WriteQueue } from '@rohas/telemetry';
+import type { BatchConfig } from '@rohas/telemetry';
 import {
   type LogRecord,
   type MetricPoint,
@@ -6,6 +6,7 @@ import {
   normalizeMetricQuery,
   type SpanRecord,
   type TelemetryAdapter,
+  WriteQueue,
   type WriteResult,
 } from '@rohas/telemetry/adapter';
 import { makeLog, makePoint, makeSpan, nowNano, runId } from './fixtures.js';

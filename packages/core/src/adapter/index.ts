@@ -9,7 +9,16 @@ export * from '../model.js';
 export * from '../prometheus-naming.js';
 export * from '../query.js';
 export * from '../query-support.js';
+export * from '../validate.js';
 export { workerEnv, workerExecArgv, workerThreadOptions } from '../worker-options.js';
+export {
+  type CommitResult,
+  type PushOptions,
+  type PushResult,
+  Refused,
+  WriteQueue,
+  type WriteQueueStats,
+} from '../write-queue.js';
 export type * from './contract.js';
 export { createMemoryAdapter } from './memory-adapter.js';
 export {

@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { isBackendUnavailable } from '../guards.js';
 import { ParamError } from '../params.js';
 
 /*
@@ -74,7 +75,11 @@ export function jaegerHandler(handler: (c: Context) => Promise<Response>) {
     } catch (error) {
       if (error instanceof ParamError) return jaegerError(c, 400, error.message);
       const e = error as { name?: string; message?: string };
-      return jaegerError(c, e.name === 'QueryError' ? 400 : 500, e.message ?? String(error));
+      return jaegerError(
+        c,
+        e.name === 'QueryError' ? 400 : isBackendUnavailable(error) ? 503 : 500,
+        e.message ?? String(error),
+      );
     }
   };
 }

@@ -1,5 +1,6 @@
 import type { Context, Hono } from 'hono';
 import type { SpanRecord, TelemetryQuery } from '../core-types.js';
+import { isBackendUnavailable } from '../guards.js';
 import { spansToOtlpJson } from '../otlp/encode.js';
 import { ParamError, parseDuration, parseTime } from '../params.js';
 import { operationsWithKind } from './dependencies.js';
@@ -66,7 +67,11 @@ export function registerJaegerV3(app: Hono, q: TelemetryQuery): void {
       } catch (error) {
         if (error instanceof ParamError) return gatewayError(c, 400, error.message);
         const e = error as { name?: string; message?: string };
-        return gatewayError(c, e.name === 'QueryError' ? 400 : 500, e.message ?? String(error));
+        return gatewayError(
+          c,
+          e.name === 'QueryError' ? 400 : isBackendUnavailable(error) ? 503 : 500,
+          e.message ?? String(error),
+        );
       }
     });
 
