@@ -79,6 +79,9 @@ export class SqliteAdapter implements TelemetryAdapter {
     this.db = openDatabase(Driver, this.file, cacheMb);
     this.ctx = new ReadContext(this.db);
     restrictNewFile(this.file, location.created);
+    // A typo in `path` would otherwise start an empty store silently: say where a new one was created.
+    if (location.created)
+      this.context.logger.info(`${tag} no store at ${this.file} before this run: created a new, empty one`);
     const probeMs = checkIntegrity(this.db, this.file);
     if (probeMs < 0) this.context.logger.info(`${tag} ${this.file}: over 256 MiB, start-up integrity probe skipped`);
     else if (probeMs > 1000)

@@ -63,6 +63,12 @@ describe('rohas-telemetry', () => {
     const doctor = await run('doctor', '--config', configs.a!);
     expect(doctor.code).toBe(EXIT.OK);
     expect(doctor.out).toMatch(/traces: sqlite/);
+    // doctor names the store it opened; a path that held no store is reported (here: migrate created it, so no).
+    expect(doctor.out).toContain(join(dir, 'a', 'telemetry.db'));
+    expect(doctor.err).not.toMatch(/no store at/);
+    const typo = join(dir, 'typo.toml');
+    writeFileSync(typo, `[telemetry]\ntype = "sqlite"\npath = "${join(dir, 'a-typo')}"\n`);
+    expect((await run('doctor', '--config', typo)).err).toMatch(/no store at .*a-typo.*telemetry\.db before this run/);
 
     // A file as the Collector's file exporter writes it: one Export*ServiceRequest per line.
     const now = BigInt(Date.now()) * 1_000_000n;
