@@ -1,19 +1,16 @@
 import type { LogRecord } from '../core-types.js';
 import {
   anyValue,
-  asArr,
   asBig,
   asEnum,
   asId,
-  asObj,
   asStr,
   asU32,
   type ConvertResult,
   field,
   keyValues,
   note,
-  resourceOf,
-  scopeOf,
+  otlpItems,
 } from './readers.js';
 
 // OTLP ExportLogsServiceRequest -> LogRecords (the rules shared by every converter are in convert.ts).
@@ -29,63 +26,44 @@ export function logsFromRequest(
   nowNano: () => bigint = () => BigInt(Date.now()) * 1_000_000n,
 ): ConvertResult<LogRecord> {
   const result: ConvertResult<LogRecord> = { items: [], rejected: 0, errors: [] };
-  const req = asObj(request, '$') ?? {};
-  const resourceLogs = asArr(field(req, 'resourceLogs'), 'resourceLogs');
-  for (let i = 0; i < resourceLogs.length; i++) {
-    const rPath = `resourceLogs[${i}]`;
-    const rl = asObj(resourceLogs[i], rPath);
-    if (!rl) continue;
-    const resource = resourceOf(rl, rPath);
-    const scopeLogs = asArr(field(rl, 'scopeLogs'), `${rPath}.scopeLogs`);
-    for (let j = 0; j < scopeLogs.length; j++) {
-      const sPath = `${rPath}.scopeLogs[${j}]`;
-      const sl = asObj(scopeLogs[j], sPath);
-      if (!sl) continue;
-      const scope = scopeOf(sl, sPath);
-      const records = asArr(field(sl, 'logRecords'), `${sPath}.logRecords`);
-      for (let k = 0; k < records.length; k++) {
-        const path = `${sPath}.logRecords[${k}]`;
-        const r = asObj(records[k], path);
-        if (!r) continue;
-        const traceId = asId(field(r, 'traceId'), 16, `${path}.traceId`);
-        const spanId = asId(field(r, 'spanId'), 8, `${path}.spanId`);
-        if (traceId === null || spanId === null) {
-          note(result, `${path}: traceId must be 16 bytes and spanId 8 bytes (hex in JSON) when present`);
-          continue;
-        }
-        const severityNumber = asEnum(field(r, 'severityNumber'), SEVERITY_NAMES, `${path}.severityNumber`);
-        if (severityNumber < 0 || severityNumber > 24) {
-          note(result, `${path}: severityNumber must be 0..24`);
-          continue;
-        }
-        let time = asBig(field(r, 'timeUnixNano'), `${path}.timeUnixNano`, false);
-        let observed = asBig(field(r, 'observedTimeUnixNano'), `${path}.observedTimeUnixNano`, false);
-        // A record without a time would sit at 1970 and never show in a time window: it takes its observed time, and
-        // a record with neither takes the time it was received (as the OpenTelemetry log data model suggests).
-        if (observed === 0n) observed = time === 0n ? nowNano() : time;
-        if (time === 0n) time = observed;
-        const record: LogRecord = {
-          timeUnixNano: time,
-          observedTimeUnixNano: observed,
-          severityNumber,
-          body: anyValue(field(r, 'body'), `${path}.body`),
-          attributes: keyValues(field(r, 'attributes'), `${path}.attributes`),
-          resource,
-          scope,
-        };
-        const severityText = asStr(field(r, 'severityText'), `${path}.severityText`);
-        if (severityText) record.severityText = severityText;
-        const dropped = asU32(field(r, 'droppedAttributesCount'), `${path}.droppedAttributesCount`);
-        if (dropped) record.droppedAttributesCount = dropped;
-        const flags = asU32(field(r, 'flags'), `${path}.flags`);
-        if (flags) record.flags = flags;
-        if (traceId) record.traceId = traceId;
-        if (spanId) record.spanId = spanId;
-        const eventName = asStr(field(r, 'eventName'), `${path}.eventName`);
-        if (eventName) record.eventName = eventName;
-        result.items.push(record);
-      }
+  for (const { item, path, resource, scope } of otlpItems(request, ['resourceLogs', 'scopeLogs', 'logRecords'])) {
+    const traceId = asId(field(item, 'traceId'), 16, `${path}.traceId`);
+    const spanId = asId(field(item, 'spanId'), 8, `${path}.spanId`);
+    if (traceId === null || spanId === null) {
+      note(result, `${path}: traceId must be 16 bytes and spanId 8 bytes (hex in JSON) when present`);
+      continue;
     }
+    const severityNumber = asEnum(field(item, 'severityNumber'), SEVERITY_NAMES, `${path}.severityNumber`);
+    if (severityNumber < 0 || severityNumber > 24) {
+      note(result, `${path}: severityNumber must be 0..24`);
+      continue;
+    }
+    let time = asBig(field(item, 'timeUnixNano'), `${path}.timeUnixNano`, false);
+    let observed = asBig(field(item, 'observedTimeUnixNano'), `${path}.observedTimeUnixNano`, false);
+    // A record without a time would sit at 1970 and never show in a time window: it takes its observed time, and
+    // a record with neither takes the time it was received (as the OpenTelemetry log data model suggests).
+    if (observed === 0n) observed = time === 0n ? nowNano() : time;
+    if (time === 0n) time = observed;
+    const record: LogRecord = {
+      timeUnixNano: time,
+      observedTimeUnixNano: observed,
+      severityNumber,
+      body: anyValue(field(item, 'body'), `${path}.body`),
+      attributes: keyValues(field(item, 'attributes'), `${path}.attributes`),
+      resource,
+      scope,
+    };
+    const severityText = asStr(field(item, 'severityText'), `${path}.severityText`);
+    if (severityText) record.severityText = severityText;
+    const dropped = asU32(field(item, 'droppedAttributesCount'), `${path}.droppedAttributesCount`);
+    if (dropped) record.droppedAttributesCount = dropped;
+    const flags = asU32(field(item, 'flags'), `${path}.flags`);
+    if (flags) record.flags = flags;
+    if (traceId) record.traceId = traceId;
+    if (spanId) record.spanId = spanId;
+    const eventName = asStr(field(item, 'eventName'), `${path}.eventName`);
+    if (eventName) record.eventName = eventName;
+    result.items.push(record);
   }
   return result;
 }

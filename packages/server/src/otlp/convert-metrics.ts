@@ -16,8 +16,7 @@ import {
   keyValues,
   note,
   type Obj,
-  resourceOf,
-  scopeOf,
+  otlpItems,
 } from './readers.js';
 
 // OTLP ExportMetricsServiceRequest -> MetricPoints (the rules shared by every converter are in convert.ts).
@@ -30,27 +29,8 @@ const TEMPORALITIES: Record<string, number> = {
 /** ExportMetricsServiceRequest -> MetricPoints. See README "What happens to each OTLP metric type". */
 export function metricsFromRequest(request: unknown): ConvertResult<MetricPoint> {
   const result: ConvertResult<MetricPoint> = { items: [], rejected: 0, errors: [] };
-  const req = asObj(request, '$') ?? {};
-  const resourceMetrics = asArr(field(req, 'resourceMetrics'), 'resourceMetrics');
-  for (let i = 0; i < resourceMetrics.length; i++) {
-    const rPath = `resourceMetrics[${i}]`;
-    const rm = asObj(resourceMetrics[i], rPath);
-    if (!rm) continue;
-    const resource = resourceOf(rm, rPath);
-    const scopeMetrics = asArr(field(rm, 'scopeMetrics'), `${rPath}.scopeMetrics`);
-    for (let j = 0; j < scopeMetrics.length; j++) {
-      const sPath = `${rPath}.scopeMetrics[${j}]`;
-      const sm = asObj(scopeMetrics[j], sPath);
-      if (!sm) continue;
-      const scope = scopeOf(sm, sPath);
-      const metrics = asArr(field(sm, 'metrics'), `${sPath}.metrics`);
-      for (let k = 0; k < metrics.length; k++) {
-        const mPath = `${sPath}.metrics[${k}]`;
-        const m = asObj(metrics[k], mPath);
-        if (m) metricPoints(m, mPath, resource, scope, result);
-      }
-    }
-  }
+  for (const { item, path, resource, scope } of otlpItems(request, ['resourceMetrics', 'scopeMetrics', 'metrics']))
+    metricPoints(item, path, resource, scope, result);
   return result;
 }
 

@@ -12,8 +12,7 @@ import {
   keyValues,
   note,
   type Obj,
-  resourceOf,
-  scopeOf,
+  otlpItems,
 } from './readers.js';
 
 // OTLP ExportTraceServiceRequest -> SpanRecords (the rules shared by every converter are in convert.ts).
@@ -31,28 +30,9 @@ const STATUS_CODES: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE
 /** ExportTraceServiceRequest -> SpanRecords. */
 export function spansFromRequest(request: unknown): ConvertResult<SpanRecord> {
   const result: ConvertResult<SpanRecord> = { items: [], rejected: 0, errors: [] };
-  const req = asObj(request, '$') ?? {};
-  const resourceSpans = asArr(field(req, 'resourceSpans'), 'resourceSpans');
-  for (let i = 0; i < resourceSpans.length; i++) {
-    const rPath = `resourceSpans[${i}]`;
-    const rs = asObj(resourceSpans[i], rPath);
-    if (!rs) continue;
-    const resource = resourceOf(rs, rPath);
-    const scopeSpans = asArr(field(rs, 'scopeSpans'), `${rPath}.scopeSpans`);
-    for (let j = 0; j < scopeSpans.length; j++) {
-      const sPath = `${rPath}.scopeSpans[${j}]`;
-      const ss = asObj(scopeSpans[j], sPath);
-      if (!ss) continue;
-      const scope = scopeOf(ss, sPath);
-      const spans = asArr(field(ss, 'spans'), `${sPath}.spans`);
-      for (let k = 0; k < spans.length; k++) {
-        const path = `${sPath}.spans[${k}]`;
-        const s = asObj(spans[k], path);
-        if (!s) continue;
-        const span = spanOf(s, path, resource, scope, result);
-        if (span) result.items.push(span);
-      }
-    }
+  for (const { item, path, resource, scope } of otlpItems(request, ['resourceSpans', 'scopeSpans', 'spans'])) {
+    const span = spanOf(item, path, resource, scope, result);
+    if (span) result.items.push(span);
   }
   return result;
 }

@@ -247,3 +247,44 @@ export function note(result: ConvertResult<unknown>, message: string): void {
   result.rejected++;
   if (result.errors.length < MAX_ERRORS) result.errors.push(message);
 }
+
+/** One item of an OTLP request with where it sits: its JSON path and its resource and scope. */
+export interface OtlpItem {
+  item: Obj;
+  path: string;
+  resource: Resource;
+  scope: InstrumentationScope;
+}
+
+/**
+ * Walks the three levels every OTLP export request shares — resource, scope, item (`resourceSpans` / `scopeSpans` /
+ * `spans`, and the same for logs and metrics) — skipping entries that are not objects, so each converter handles
+ * only its own items.
+ */
+export function* otlpItems(
+  request: unknown,
+  keys: readonly [resourceKey: string, scopeKey: string, itemKey: string],
+): Generator<OtlpItem> {
+  const [resourceKey, scopeKey, itemKey] = keys;
+  const req = asObj(request, '$') ?? {};
+  const resources = asArr(field(req, resourceKey), resourceKey);
+  for (let i = 0; i < resources.length; i++) {
+    const rPath = `${resourceKey}[${i}]`;
+    const r = asObj(resources[i], rPath);
+    if (!r) continue;
+    const resource = resourceOf(r, rPath);
+    const scopes = asArr(field(r, scopeKey), `${rPath}.${scopeKey}`);
+    for (let j = 0; j < scopes.length; j++) {
+      const sPath = `${rPath}.${scopeKey}[${j}]`;
+      const sc = asObj(scopes[j], sPath);
+      if (!sc) continue;
+      const scope = scopeOf(sc, sPath);
+      const items = asArr(field(sc, itemKey), `${sPath}.${itemKey}`);
+      for (let k = 0; k < items.length; k++) {
+        const path = `${sPath}.${itemKey}[${k}]`;
+        const item = asObj(items[k], path);
+        if (item) yield { item, path, resource, scope };
+      }
+    }
+  }
+}
