@@ -21,8 +21,10 @@ import {
   linksCodec,
   type MetricDescriptor,
   type MetricPoint,
+  pagePoints,
   pointMatches,
   type RetentionResult,
+  rawPointMatches,
   readOptions,
   resourceCodec,
   retentionCutoff,
@@ -245,6 +247,12 @@ export class FileAdapter implements TelemetryAdapter {
     queryMetrics: async (q) =>
       seriesFromPoints(
         (await this.points.read()).filter((p) => pointMatches(p, q)),
+        q,
+      ),
+    // Stored points as written, in (time, line number) order: the line number is the tie-breaking key.
+    readPoints: async (q) =>
+      pagePoints(
+        (await this.points.read()).flatMap((point, seq) => (rawPointMatches(point, q) ? [{ seq, point }] : [])),
         q,
       ),
     listMetrics: async () => {
