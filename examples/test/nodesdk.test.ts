@@ -2,7 +2,7 @@
 // reader, preloaded with --import. Requests in; spans with http.route, handler metrics and logs with trace ids read
 // back from the store, and the handler metrics scraped from the pull endpoint.
 import { join } from 'node:path';
-import { freePort } from '@rohas/integration-tests/src/backends/process-utils.js';
+import { freePort } from '@rohas/integration-tests/process-utils';
 import { afterAll, expect, it } from 'vitest';
 import { childEnv, startApp, tempDir } from './support/child.js';
 import { get, readBack } from './support/store.js';

@@ -26,9 +26,10 @@ export interface ConformanceOptions {
   paging?: { traces?: number; logs?: number };
   /**
    * Contract parts the adapter does not implement yet, each with the reason, printed loudly: the suite then checks
-   * the part is really absent (so a stale entry fails) instead of testing it. Only `readPoints` may be listed.
+   * the part is really absent (so a stale entry fails) instead of testing it. `rewriteSearch`: getTrace and finding
+   * the new name are checked after a re-write; summaries and searches on the old values are not.
    */
-  notYet?: { readPoints?: string };
+  notYet?: { readPoints?: string; rewriteSearch?: string };
 }
 
 /** What each part of the suite (traces.ts, metrics.ts, logs.ts, rewrite.ts) is given by runConformanceSuite. */
