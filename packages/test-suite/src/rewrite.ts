@@ -10,6 +10,12 @@ import { type ConformanceOptions, KEEP, type SuiteApi } from './suite-context.js
  */
 export function runRewriteTests(api: SuiteApi, options: ConformanceOptions): void {
   const { it, expect, beforeAll, afterAll } = api;
+  if (options.notYet?.rewrite) {
+    console.warn(
+      `[rohas-telemetry] [test-suite] !!! ${options.name}: the re-write rule (last write wins) is NOT TESTED — not implemented yet: ${options.notYet.rewrite}`,
+    );
+    return;
+  }
   const timeout = options.timeoutMs ?? 30_000;
   let adapter: TelemetryAdapter;
 
@@ -54,21 +60,12 @@ export function runRewriteTests(api: SuiteApi, options: ConformanceOptions): voi
     return { service, first, last };
   }
 
-  const staleSearch = options.notYet?.rewriteSearch;
-  if (staleSearch)
-    console.warn(
-      `[rohas-telemetry] [test-suite] !!! ${options.name}: searches and summaries of a re-written span's OLD values NOT CHECKED — not implemented yet: ${staleSearch}`,
-    );
-
   async function expectOnlyLast(service: string, last: SpanRecord) {
     const got = await store().getTrace(last.traceId);
     expect(got).not.toBeNull();
     expect(got!.map(canonicalSpan)).toEqual([canonicalSpan(last)]);
     const byName = await find({ service, name: 'last-copy' });
     expect(byName.map((t) => t.traceId)).toEqual([last.traceId]);
-    // What follows needs searches and summaries to see only the newest copy; an adapter that declares
-    // notYet.rewriteSearch stops here (getTrace and finding the new name are still checked).
-    if (staleSearch) return;
     expect(byName[0]).toMatchObject({ rootSpanName: 'last-copy', spanCount: 1, errorCount: 1, durationNano: 9n * MS });
     expect(await find({ service, name: 'first-copy' })).toEqual([]);
     expect((await find({ service, status: 'error' })).length).toBe(1);
