@@ -54,7 +54,9 @@ export function runConformanceSuite(api: SuiteApi, options: ConformanceOptions):
     if (wants('traces')) describe('traces', () => traceTests(ctx));
     if (wants('metrics')) describe('metrics', () => metricTests(ctx));
     if (wants('logs')) describe('logs', () => logTests(ctx));
-    if (wants('traces')) describe('re-writes', () => runRewriteTests(api, options));
+    // A describe with no test fails the run, so a backend that declares the rule not implemented gets only the warning.
+    if (wants('traces') && options.notYet?.rewrite) runRewriteTests(api, options);
+    else if (wants('traces')) describe('re-writes', () => runRewriteTests(api, options));
   });
   if (options.signals?.metrics ?? true) runRawPointTests(api, options);
   if (options.signals?.metrics ?? true) runMetricGroupByResourceTests(api, options);
