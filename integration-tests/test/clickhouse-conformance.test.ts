@@ -12,6 +12,7 @@ describeBackend('clickhouse', 'clickhouse adapter', (ch) => {
     {
       name: `clickhouse adapter, ClickHouse ${ch.version} (${ch.engine})`,
       createAdapter: ({ retention }) => makeClickHouseAdapter(ch, { database }, retention),
+      createStore: ({ retention, name }) => makeClickHouseAdapter(ch, { database: `${database}_${name}` }, retention),
       // One embedded engine shared by every test file of the run on a 2-core machine: generous per-test bounds.
       timeoutMs: 120_000,
       notYet: {
@@ -31,6 +32,12 @@ describeBackend('clickhouse', 'clickhouse adapter', (ch) => {
       name: `clickhouse adapter, ClickHouse ${ch.version} (${ch.engine}), async_insert, no compression`,
       createAdapter: ({ retention }) =>
         makeClickHouseAdapter(ch, { database: `${database}_async`, async_insert: true, compress: false }, retention),
+      createStore: ({ retention, name }) =>
+        makeClickHouseAdapter(
+          ch,
+          { database: `${database}_async_${name}`, async_insert: true, compress: false },
+          retention,
+        ),
       timeoutMs: 120_000,
       notYet: {
         readPoints: 'the raw point read across the five otel_metrics_* tables is not written yet',

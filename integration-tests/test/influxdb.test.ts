@@ -22,8 +22,10 @@ if (v1) {
   // A database per run keeps runs apart; the suite's random ids keep tests apart inside it.
   const database = `${v1.database}_${randomBytes(4).toString('hex')}`;
   // Drop it afterwards: an env-provided server outlives the run.
+  const ownDatabases: string[] = [];
   afterAll(async () => {
-    await fetch(`${v1.url}/query`, { method: 'POST', body: new URLSearchParams({ q: `DROP DATABASE "${database}"` }) });
+    for (const db of [database, ...ownDatabases])
+      await fetch(`${v1.url}/query`, { method: 'POST', body: new URLSearchParams({ q: `DROP DATABASE "${db}"` }) });
   });
   runConformanceSuite(
     { describe, it, expect, beforeAll, afterAll },
@@ -40,6 +42,19 @@ if (v1) {
           logger,
           baseDir: process.cwd(),
         }),
+      // A database of its own per call (created by the adapter's init, dropped after the run): the export round
+      // trip needs two stores.
+      createStore: ({ retention, name }) => {
+        const own = `${database}_${name}`;
+        ownDatabases.push(own);
+        return createAdapter({
+          options: { type: 'influxdb', url: v1.url, database: own },
+          retention,
+          signals,
+          logger,
+          baseDir: process.cwd(),
+        });
+      },
     },
   );
 }
@@ -58,6 +73,28 @@ if (v2) {
           logger,
           baseDir: process.cwd(),
         }),
+      // A bucket of its own per call (the adapter creates no buckets, so the test does): the export round trip needs
+      // two stores.
+      createStore: async ({ retention, name }) => {
+        const headers = { authorization: `Token ${v2.token}`, 'content-type': 'application/json' };
+        const orgs = (await (
+          await fetch(`${v2.url}/api/v2/orgs?org=${encodeURIComponent(v2.org)}`, { headers })
+        ).json()) as { orgs: Array<{ id: string }> };
+        const bucket = `${v2.bucket}_${name}`;
+        const made = await fetch(`${v2.url}/api/v2/buckets`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ orgID: orgs.orgs[0]?.id, name: bucket, retentionRules: [] }),
+        });
+        if (!made.ok) throw new Error(`creating bucket ${bucket}: ${made.status} ${await made.text()}`);
+        return createAdapter({
+          options: { type: 'influxdb', url: v2.url, token: v2.token, org: v2.org, bucket },
+          retention,
+          signals,
+          logger,
+          baseDir: process.cwd(),
+        });
+      },
     },
   );
 }

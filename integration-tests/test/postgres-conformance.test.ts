@@ -14,6 +14,9 @@ describeBackend('postgres', 'timescaledb adapter on plain PostgreSQL', (pg) => {
     {
       name: `timescaledb adapter, plain PostgreSQL ${pg.version}`,
       createAdapter: ({ retention }) => makeAdapter(pg.url, { schema, pool_size: 4 }, retention),
+      // A schema of its own per call: the export round trip needs two stores.
+      createStore: ({ retention, name }) =>
+        makeAdapter(pg.url, { schema: `${schema}_${name}`, pool_size: 4 }, retention),
     },
   );
 
@@ -24,6 +27,8 @@ describeBackend('postgres', 'timescaledb adapter on plain PostgreSQL', (pg) => {
       name: `timescaledb adapter, plain PostgreSQL ${pg.version}, ingest = unnest`,
       createAdapter: ({ retention }) =>
         makeAdapter(pg.url, { schema: `${schema}_unnest`, pool_size: 4, ingest: 'unnest' }, retention),
+      createStore: ({ retention, name }) =>
+        makeAdapter(pg.url, { schema: `${schema}_u_${name}`, pool_size: 4, ingest: 'unnest' }, retention),
     },
   );
 

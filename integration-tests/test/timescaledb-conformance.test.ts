@@ -16,6 +16,12 @@ describeBackend('timescaledb', 'timescaledb adapter on TimescaleDB', (ts) => {
           { schema: `rt_conf_${process.pid}`, pool_size: ts.poolSize, idle_timeout_ms: 200 },
           retention,
         ),
+      createStore: ({ retention, name }) =>
+        makeAdapter(
+          ts.url,
+          { schema: `rt_conf_${process.pid}_${name}`, pool_size: ts.poolSize, idle_timeout_ms: 200 },
+          retention,
+        ),
       timeoutMs: 60_000,
     },
   );

@@ -24,6 +24,15 @@ for (const write_thread of [true, false]) {
           logger: consoleLogger,
           baseDir: dir,
         }),
+      // A new database file per call: the export round trip needs two stores.
+      createStore: ({ retention, name }) =>
+        createAdapter({
+          options: { type: 'sqlite', path: join(dir, name), write_thread },
+          retention,
+          signals: ['traces', 'metrics', 'logs'],
+          logger: consoleLogger,
+          baseDir: dir,
+        }),
     },
   );
 }

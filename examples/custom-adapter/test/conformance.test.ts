@@ -22,5 +22,14 @@ runConformanceSuite(
         logger: consoleLogger,
         baseDir: dir,
       }),
+    // A folder of its own per call: the export round trip needs two stores.
+    createStore: ({ retention, name }) =>
+      createAdapter({
+        options: { type: 'custom', custom_dir: name },
+        retention,
+        signals: ['traces', 'metrics', 'logs'],
+        logger: consoleLogger,
+        baseDir: dir,
+      }),
   },
 );

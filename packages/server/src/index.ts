@@ -1,4 +1,14 @@
 export { createApp, DEFAULT_MAX_BODY_BYTES, type TelemetryApp } from './app.js';
+export {
+  type Batch,
+  batchesFromOtlpLine,
+  batchToOtlpLine,
+  ingestBatch,
+  readOtlpFile,
+  readWindow,
+  type SignalName,
+  type WindowOptions,
+} from './data-move.js';
 export { jaegerTrace } from './jaeger.js';
 export { toJsonValue } from './json.js';
 export {

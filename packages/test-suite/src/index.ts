@@ -1,4 +1,5 @@
 import type { SignalRetention, TelemetryAdapter } from '@rohas/telemetry/adapter';
+import { runExportRoundTripTests } from './export-round-trip.js';
 import { logTests } from './logs.js';
 import { runMetricGroupByResourceTests } from './metric-group-by-resource.js';
 import { metricTests } from './metrics.js';
@@ -10,6 +11,7 @@ import { type ConformanceOptions, KEEP, type SuiteApi, type SuiteContext } from 
 import { traceTests } from './traces.js';
 
 export { canonicalLog, canonicalSpan } from './canonical.js';
+export { exportDataset, runExportRoundTripTests } from './export-round-trip.js';
 export * from './fixtures.js';
 export { PAGING_LOGS, PAGING_TRACES, runPagingTests } from './paging.js';
 export { runPoisonTests } from './poison.js';
@@ -62,4 +64,5 @@ export function runConformanceSuite(api: SuiteApi, options: ConformanceOptions):
   if (options.signals?.metrics ?? true) runMetricGroupByResourceTests(api, options);
   runPagingTests(api, options);
   runPoisonTests(api, options);
+  runExportRoundTripTests(api, options);
 }

@@ -38,7 +38,7 @@ export function canonicalPoint(p: MetricPoint): string {
 }
 
 /** Points of every shape the model has, under one fresh metric name prefix and service. */
-function fullPoints(prefix: string, service: string, t0: bigint): MetricPoint[] {
+export function fullPoints(prefix: string, service: string, t0: bigint): MetricPoint[] {
   const resource = {
     attributes: { 'service.name': service, 'host.name': 'h1', 'process.pid': 4242, big: 9_007_199_254_740_993n },
     schemaUrl: 'https://opentelemetry.io/schemas/1.26.0',

@@ -16,6 +16,12 @@ export interface ConformanceOptions {
   /** Returns a fresh adapter, not yet initialised. It may share its database with earlier adapters. */
   createAdapter: (context: { retention: SignalRetention }) => TelemetryAdapter | Promise<TelemetryAdapter>;
   /**
+   * Returns an adapter over an empty store of its own, shared with no other adapter (a new file, schema or database;
+   * `name` is unique per call and safe as an identifier). The export round trip (export-round-trip.ts) needs two
+   * stores. Absent: that part is not run, printed loudly — and under `CI=true` the run fails.
+   */
+  createStore?: (context: { retention: SignalRetention; name: string }) => TelemetryAdapter | Promise<TelemetryAdapter>;
+  /**
    * Signals to test; each defaults to true, whatever the adapter has. Set `false` for a signal the adapter does not
    * store (the suite fails on a missing store it was asked to test, rather than skipping it quietly).
    */

@@ -8,5 +8,7 @@ runConformanceSuite(
   {
     name: 'memory',
     createAdapter: ({ retention }) => createMemoryAdapter({ retention }),
+    // Each memory adapter is a store of its own.
+    createStore: ({ retention }) => createMemoryAdapter({ retention }),
   },
 );
