@@ -139,6 +139,9 @@ export function createLogStore(sh: Shared): LogStore {
     attributeOperators: ['=', '!=', 'exists', 'wildcard'],
     filters: ['severity', 'text', 'traceId', 'spanId', 'service', 'time'],
     paging: true,
+    // positionCaseInsensitiveUTF8 folds each code point (É/é, Σ/σ); see the README for where it differs from
+    // toLowerCase (letters whose cases differ in UTF-8 length).
+    ignoreCase: 'unicode',
   };
   const own = { plain: 'LogAttributes', typed: 'LogAttributesTyped' };
   const resource = { plain: 'ResourceAttributes', typed: 'ResourceAttributesTyped' };
@@ -165,7 +168,9 @@ export function createLogStore(sh: Shared): LogStore {
       if (q.service !== undefined) where.push(serviceCondition(q.service, p));
       // The reference searches a string body as it is, any other body as its typed JSON.
       if (q.text !== undefined)
-        where.push(`position(if(BodyTyped = '', Body, BodyTyped), ${p.add(q.text, 'String')}) > 0`);
+        where.push(
+          `${q.ignoreCase ? 'positionCaseInsensitiveUTF8' : 'position'}(if(BodyTyped = '', Body, BodyTyped), ${p.add(q.text, 'String')}) > 0`,
+        );
       for (const f of q.attributes) where.push(attributeCondition(f, p, own, resource));
       const desc = q.order === 'desc';
       if (q.cursor) {

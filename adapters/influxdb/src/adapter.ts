@@ -383,6 +383,8 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
         attributeOperators: ATTRIBUTE_OPERATORS,
         filters: ['severity', 'text', 'traceId', 'spanId', 'service', 'time'],
         paging: true,
+        // The text filter runs in JavaScript on decoded rows (paged-reads.ts): the reference semantics exactly.
+        ignoreCase: 'unicode',
       },
       async write(records) {
         return writeLines('log records', () => records.map((rec) => logLine(lp, rec, nextLogSeq())));

@@ -3,7 +3,7 @@ import {
   decodeCursor,
   encodeCursor,
   type LogRecord,
-  logBodyText,
+  logTextMatches,
   matchesAllFilters,
   type NormalizedLogQuery,
   type NormalizedTraceQuery,
@@ -213,7 +213,7 @@ export async function queryLogsKeyset(
         if (q.traceId !== undefined && rec.traceId !== q.traceId) continue;
         if (q.spanId !== undefined && rec.spanId !== q.spanId) continue;
         if (q.service !== undefined && serviceNameOf(rec.resource) !== q.service) continue;
-        if (q.text !== undefined && !logBodyText(rec.body).includes(q.text)) continue;
+        if (!logTextMatches(rec.body, q)) continue;
         if (after) {
           if (
             desc ? t > after.t || (t === after.t && seq >= afterSeq) : t < after.t || (t === after.t && seq <= afterSeq)

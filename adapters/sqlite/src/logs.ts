@@ -3,6 +3,7 @@ import {
   decodeAttributes,
   decodeCursor,
   encodeCursor,
+  foldCase,
   type LogCursor,
   type LogRecord,
   type NormalizedLogQuery,
@@ -20,7 +21,8 @@ export function queryLogs(ctx: ReadContext, q: NormalizedLogQuery): Page<LogReco
   if (q.start !== undefined) add('time_ns >= ?', q.start);
   if (q.end !== undefined) add('time_ns < ?', q.end);
   if (q.minSeverity !== undefined) add('severity_number >= ?', q.minSeverity);
-  if (q.text !== undefined) add('instr(body_text, ?) > 0', Buffer.from(q.text, 'utf8'));
+  if (q.text !== undefined && q.ignoreCase) add('instr(rohas_lower(body_text), ?) > 0', Buffer.from(foldCase(q.text)));
+  else if (q.text !== undefined) add('instr(body_text, ?) > 0', Buffer.from(q.text, 'utf8'));
   if (q.traceId !== undefined) add('trace_id = ?', q.traceId);
   if (q.spanId !== undefined) add('span_id = ?', q.spanId);
   if (q.service !== undefined) add('service = ?', q.service);

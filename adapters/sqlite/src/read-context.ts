@@ -1,6 +1,7 @@
 import {
   type AttributeFilter,
   decodeAttributes,
+  foldCase,
   type InstrumentationScope,
   matchesAllFilters,
   type Resource,
@@ -34,6 +35,10 @@ export class ReadContext {
       )
         ? 1
         : 0,
+    );
+    // A log body's text lower-cased as the reference does (SQLite's own lower() folds A–Z only), for ignoreCase.
+    db.function('rohas_lower', { deterministic: true }, (text: unknown) =>
+      Buffer.from(foldCase(Buffer.isBuffer(text) ? text.toString('utf8') : String(text)), 'utf8'),
     );
   }
 

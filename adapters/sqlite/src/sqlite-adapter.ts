@@ -173,6 +173,8 @@ export class SqliteAdapter implements TelemetryAdapter {
         attributeOperators: ATTRIBUTE_OPERATORS,
         filters: ['severity', 'text', 'traceId', 'spanId', 'service', 'time'],
         paging: true,
+        // rohas_lower (read-context.ts) lower-cases as the reference does.
+        ignoreCase: 'unicode',
       },
       write: (records) => this.writer.write('logs', records),
       queryLogs: (q) => this.read('queryLogs', q),

@@ -11,7 +11,8 @@ import {
   ATTRIBUTE_OPERATORS,
   decodeCursor,
   encodeCursor,
-  logBodyText,
+  foldCase,
+  logTextMatches,
   matchesAllFilters,
   serviceNameOf,
 } from '@rohas/telemetry/adapter';
@@ -23,6 +24,10 @@ import type { Shared, SqlFilter } from './internal-types.js';
 import { allOf, attributeFilterSql, Params } from './sql-filters.js';
 import { escapeText } from './text-encoding.js';
 
+/** The letters `ignoreCase` folds on PostgreSQL (see the capabilities below). */
+const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const LOWER = 'abcdefghijklmnopqrstuvwxyz';
+
 const COLS = LOG_COLUMNS.join(', ');
 
 export function createLogStore(sh: Shared): LogStore {
@@ -31,6 +36,9 @@ export function createLogStore(sh: Shared): LogStore {
     attributeOperators: ATTRIBUTE_OPERATORS,
     filters: ['severity', 'text', 'traceId', 'spanId', 'service', 'time'],
     paging: true,
+    // PostgreSQL's lower() follows the database's LC_CTYPE (ASCII only under C, and PGlite has no ICU), so text is
+    // folded with translate() over A–Z: the same answer on every server.
+    ignoreCase: 'ascii',
   };
 
   function where(q: NormalizedLogQuery, p: Params): SqlFilter {
@@ -43,14 +51,18 @@ export function createLogStore(sh: Shared): LogStore {
     if (q.spanId !== undefined) add(`l.span_id = ${p.add(escapeText(q.spanId))}`);
     if (q.service !== undefined) add(`l.service_name = ${p.add(escapeText(q.service))}`);
     // Exact on every stored text without the escape character; the JS check below settles the rest.
-    if (q.text !== undefined) add(`strpos(l.body_text, ${p.add(escapeText(q.text))}) > 0`);
+    if (q.text !== undefined && q.ignoreCase)
+      add(
+        `strpos(translate(l.body_text, ${p.add(UPPER)}, ${p.add(LOWER)}), ${p.add(escapeText(foldCase(q.text, 'ascii')))}) > 0`,
+      );
+    else if (q.text !== undefined) add(`strpos(l.body_text, ${p.add(escapeText(q.text))}) > 0`);
     for (const f of q.attributes) parts.push(attributeFilterSql(f, p, 'l'));
     return allOf(parts);
   }
 
   /** The reference predicate, applied to decoded rows (they are decoded for the answer anyway). */
   const exact = (q: NormalizedLogQuery, r: LogRecord) =>
-    (q.text === undefined || logBodyText(r.body).includes(q.text)) &&
+    logTextMatches(r.body, q, 'ascii') &&
     (q.service === undefined || serviceNameOf(r.resource) === q.service) &&
     matchesAllFilters(q.attributes, r.attributes, r.resource.attributes);
 

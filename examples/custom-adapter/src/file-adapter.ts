@@ -275,6 +275,8 @@ export class FileAdapter implements TelemetryAdapter {
       attributeOperators: ATTRIBUTE_OPERATORS,
       filters: ['severity', 'text', 'traceId', 'spanId', 'service', 'time'],
       paging: true,
+      // searchLogs applies the reference semantics: text ignoring case by Unicode lower-casing.
+      ignoreCase: 'unicode',
     },
     write: (batch) => stored(() => this.logLines.append(batch)),
     // The line number is the write sequence that breaks ties between records of the same time.

@@ -232,6 +232,8 @@ export function normalizeLogQuery(query: LogQuery = {}, caps?: LogCapabilities):
       if (isUsed && !caps.filters.includes(filter))
         throw new QueryError(`${where('query')} this backend's log store cannot filter on ${filter}`, filter);
     }
+    if (query.ignoreCase && query.text !== undefined && !caps.ignoreCase)
+      throw new QueryError(`${where('query')} this backend's log store cannot match text ignoring case`, 'ignoreCase');
     if (query.cursor !== undefined && !caps.paging)
       throw new QueryError(`${where('query')} this backend's log store has no paging`, 'cursor');
   }

@@ -111,6 +111,12 @@ export interface LogQuery {
   minSeverity?: number;
   /** Case-sensitive substring of the body (a string body, or the JSON text of a structured one). */
   text?: string;
+  /**
+   * Match `text` ignoring case: both sides lower-cased (JavaScript's `toLowerCase`, Unicode, locale-independent), or
+   * ASCII letters only where the backend declares `ignoreCase: 'ascii'` in its log capabilities. Refused by a
+   * backend that declares neither.
+   */
+  ignoreCase?: boolean;
   traceId?: string;
   spanId?: string;
   service?: string;

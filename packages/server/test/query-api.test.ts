@@ -159,6 +159,12 @@ for (const factory of storageFactories()) {
       expect(next.body.logs[0].severityNumber).toBe(17);
       expect((await get(`/telemetry/logs?attr=user="o'brien"`)).body.logs).toHaveLength(1);
       expect((await get(`/telemetry/logs?minSeverity=error&service=${service}`)).body.logs).toHaveLength(1);
+      // text is case-sensitive unless ignoreCase=true
+      expect((await get(`/telemetry/logs?service=${service}&text=HELLO%20World`)).body.logs).toHaveLength(0);
+      const folded = await get(`/telemetry/logs?service=${service}&text=HELLO%20World&ignoreCase=true`);
+      expect(folded.body.logs.map((l: any) => l.body)).toEqual(['hello world']);
+      expect((await get(`/telemetry/logs?service=${service}&text=BOOM&ignoreCase=false`)).body.logs).toHaveLength(0);
+      expect((await get(`/telemetry/logs?service=${service}&text=BOOM&ignoreCase=true`)).body.logs).toHaveLength(1);
       validateResponse('stats', (await get('/telemetry/stats')).body);
       const missing = await get(`/telemetry/traces/${'0'.repeat(31)}1`);
       expect(missing.status).toBe(404);
@@ -192,6 +198,7 @@ for (const factory of storageFactories()) {
         ['/telemetry/logs?traceId=123', 'traceId'],
         ['/telemetry/logs?spanId=zzzzzzzzzzzzzzzz', 'spanId'],
         ['/telemetry/logs?order=sideways', 'order'],
+        ['/telemetry/logs?text=a&ignoreCase=yes', 'ignoreCase'],
         ['/telemetry/logs?cursor=%%%', 'cursor'],
         ['/healthz?verbose=1', 'verbose'],
       ];

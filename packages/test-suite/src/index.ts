@@ -1,5 +1,6 @@
 import type { SignalRetention, TelemetryAdapter } from '@rohas/telemetry/adapter';
 import { runExportRoundTripTests } from './export-round-trip.js';
+import { runIgnoreCaseTests } from './ignore-case.js';
 import { logTests } from './logs.js';
 import { runMetricGroupByResourceTests } from './metric-group-by-resource.js';
 import { metricTests } from './metrics.js';
@@ -13,6 +14,7 @@ import { traceTests } from './traces.js';
 export { canonicalLog, canonicalSpan } from './canonical.js';
 export { exportDataset, runExportRoundTripTests } from './export-round-trip.js';
 export * from './fixtures.js';
+export { runIgnoreCaseTests } from './ignore-case.js';
 export { PAGING_LOGS, PAGING_TRACES, runPagingTests } from './paging.js';
 export { runPoisonTests } from './poison.js';
 export type { ConformanceOptions, SuiteApi, SuiteContext } from './suite-context.js';
@@ -65,4 +67,5 @@ export function runConformanceSuite(api: SuiteApi, options: ConformanceOptions):
   runPagingTests(api, options);
   runPoisonTests(api, options);
   runExportRoundTripTests(api, options);
+  runIgnoreCaseTests(api, options);
 }

@@ -42,6 +42,11 @@ export interface LogCapabilities {
   attributeOperators: readonly AttributeOperator[];
   filters: Array<'severity' | 'text' | 'traceId' | 'spanId' | 'service' | 'time'>;
   paging: boolean;
+  /**
+   * How `text` is matched with `ignoreCase`: `unicode` (the reference: both sides `toLowerCase()`d), `ascii` (only
+   * A–Z fold; other letters compare exactly). Absent: `ignoreCase` is refused.
+   */
+  ignoreCase?: 'unicode' | 'ascii';
 }
 
 /** What a write returns. Adapters never throw from writes: a failure is a result, as in the OTel exporter contract. */

@@ -120,6 +120,7 @@ export function createMemoryAdapter(context?: Partial<AdapterContext>): Telemetr
         attributeOperators: [...ATTRIBUTE_OPERATORS],
         filters: ['severity', 'text', 'traceId', 'spanId', 'service', 'time'],
         paging: true,
+        ignoreCase: 'unicode',
       },
       async write(batch) {
         for (const r of batch) logs.push({ seq: ++logSeq, record: structuredClone(r) });

@@ -260,6 +260,25 @@ export function logBodyText(body: LogRecord['body']): string {
   return typeof body === 'string' ? body : encodeAnyValue(body);
 }
 
+/** Lower-cases text for `ignoreCase`: every letter (`unicode`, the reference) or A–Z only (`ascii`). */
+export function foldCase(text: string, mode: 'unicode' | 'ascii' = 'unicode'): string {
+  return mode === 'unicode' ? text.toLowerCase() : text.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+/**
+ * Whether a log body holds the query's `text` (the reference semantics): a substring of {@link logBodyText}, both
+ * sides folded with {@link foldCase} when `ignoreCase` is set. `mode` is the backend's declared folding.
+ */
+export function logTextMatches(
+  body: LogRecord['body'],
+  q: Pick<NormalizedLogQuery, 'text' | 'ignoreCase'>,
+  mode: 'unicode' | 'ascii' = 'unicode',
+): boolean {
+  if (q.text === undefined) return true;
+  const haystack = logBodyText(body);
+  return q.ignoreCase ? foldCase(haystack, mode).includes(foldCase(q.text, mode)) : haystack.includes(q.text);
+}
+
 /** Whether one log record satisfies every filter of a log query except paging (the reference semantics). */
 export function logMatches(r: LogRecord, q: NormalizedLogQuery): boolean {
   if (q.start !== undefined && r.timeUnixNano < q.start) return false;
@@ -268,7 +287,7 @@ export function logMatches(r: LogRecord, q: NormalizedLogQuery): boolean {
   if (q.traceId !== undefined && r.traceId !== q.traceId) return false;
   if (q.spanId !== undefined && r.spanId !== q.spanId) return false;
   if (q.service !== undefined && serviceNameOf(r.resource) !== q.service) return false;
-  if (q.text !== undefined && !logBodyText(r.body).includes(q.text)) return false;
+  if (!logTextMatches(r.body, q)) return false;
   return matchesAllFilters(q.attributes, r.attributes, r.resource.attributes);
 }
 
