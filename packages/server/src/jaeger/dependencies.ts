@@ -1,5 +1,6 @@
 import { serviceNameOf } from '@rohas/telemetry/adapter';
 import type { SpanRecord, TelemetryQuery } from '../core-types.js';
+import { readTraces } from './bulk-read.js';
 import { spanKindName } from './ui-model.js';
 
 /*
@@ -25,10 +26,11 @@ async function* tracesIn(query: TelemetryQuery, start: bigint, end: bigint): Asy
   let cursor: string | undefined;
   do {
     const page = await query.findTraces({ start, end, limit: PAGE, cursor });
-    for (const summary of page.items) {
-      const spans = await query.getTrace(summary.traceId);
+    for (const { spans } of await readTraces(
+      query,
+      page.items.map((t) => t.traceId),
+    ))
       if (spans) yield spans;
-    }
     cursor = page.nextCursor;
   } while (cursor);
 }
@@ -77,8 +79,11 @@ export async function operationsWithKind(
   for (const name of await query.listOperations(service)) {
     const kinds = new Set<string>();
     const page = await query.findTraces({ service, name, limit: KIND_SAMPLE });
-    for (const summary of page.items) {
-      for (const s of (await query.getTrace(summary.traceId)) ?? []) {
+    for (const { spans } of await readTraces(
+      query,
+      page.items.map((t) => t.traceId),
+    )) {
+      for (const s of spans ?? []) {
         if (s.name === name && serviceNameOf(s.resource) === service) kinds.add(spanKindName(s.kind));
       }
     }

@@ -1,6 +1,7 @@
 import { serviceNameOf } from '@rohas/telemetry/adapter';
 import type { SpanRecord, TelemetryQuery } from '../core-types.js';
 import { ParamError, parseDuration } from '../params.js';
+import { traceChunks } from './bulk-read.js';
 import { type JaegerParams, paramError } from './response.js';
 import { type JaegerTag, logFields, processTags, spanTags } from './ui-model.js';
 
@@ -16,7 +17,8 @@ import { type JaegerTag, logFields, processTags, spanTags } from './ui-model.js'
  *   otel.scope.name...), its process (resource) tags and its log (event) fields, and compared as strings — so
  *   `http.status_code=200` finds an integer attribute 200, as it does in Jaeger.
  * The core's findTraces narrows the candidates (service, operation, duration, window, and status when a tag names it);
- * the tags are then checked here on each candidate trace, page after page, until `limit` traces match.
+ * the tags are then checked here on each candidate trace, page after page, until `limit` traces match. The traces of a
+ * page are read in chunks, every read of a chunk in flight together (bulk-read.ts).
  */
 
 const DEFAULT_LIMIT = 100;
@@ -140,10 +142,14 @@ export async function searchTraces(query: TelemetryQuery, q: JaegerSearch): Prom
       limit: q.tags.size === 0 ? Math.min(PAGE, q.limit - found.length) : PAGE,
       cursor,
     });
-    for (const summary of page.items) {
-      const spans = await query.getTrace(summary.traceId);
-      if (spans?.some((s) => spanMatches(s, q))) found.push(spans);
-      if (found.length >= q.limit) return found;
+    for await (const chunk of traceChunks(
+      query,
+      page.items.map((t) => t.traceId),
+    )) {
+      for (const { spans } of chunk) {
+        if (spans?.some((s) => spanMatches(s, q))) found.push(spans);
+        if (found.length >= q.limit) return found;
+      }
     }
     cursor = page.nextCursor;
   } while (cursor);

@@ -1,5 +1,6 @@
 import type { Context, Hono } from 'hono';
 import type { TelemetryQuery } from '../core-types.js';
+import { readTraces } from './bulk-read.js';
 import { dependencies, operationsWithKind } from './dependencies.js';
 import {
   envelope,
@@ -73,8 +74,7 @@ export function registerJaegerV1(app: Hono, q: TelemetryQuery): void {
       const normalized = ids.map((id) => traceIdParam(id));
       const traces = [];
       const errors: JaegerError[] = [];
-      for (const id of normalized) {
-        const spans = await q.getTrace(id);
+      for (const { id, spans } of await readTraces(q, normalized)) {
         if (spans) traces.push(jaegerTrace(spans));
         else errors.push({ msg: 'trace not found', traceID: jaegerTraceIdString(id) });
       }
