@@ -4,6 +4,7 @@
 // /api/services hold only the contract's data.
 import { randomBytes } from 'node:crypto';
 import { type DiagnosticLogger, defaultConfig, openStorage, type TelemetryConfig } from '@rohas/telemetry';
+import { vi } from 'vitest';
 import { runJaegerV1Contract } from '../../packages/server/test/support/jaeger-v1-contract.js';
 import { runJaegerV3Contract } from '../../packages/server/test/support/jaeger-v3-contract.js';
 import type { StorageFactory } from '../../packages/server/test/support/storages.js';
@@ -11,6 +12,9 @@ import { describeBackend } from '../src/inject-backends.js';
 
 const quiet: DiagnosticLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const run = randomBytes(4).toString('hex');
+// Dependencies and the 1,500-trace search read every trace of their window; on InfluxDB (two queries a trace) and the
+// embedded ClickHouse on this loaded 2-core machine that took longer than the default 60 s a test.
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
 
 function factory(name: string, config: () => Partial<TelemetryConfig>, drop?: () => Promise<void>): StorageFactory {
   return {
