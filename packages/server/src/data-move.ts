@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { LogRecord, MetricPoint, SpanRecord } from './core-types.js';
+import { readTraces } from './jaeger/bulk-read.js';
 import { logsFromRequest, metricsFromRequest, OtlpFormatError, spansFromRequest } from './otlp/convert.js';
 import { logsToOtlpJson, metricsToOtlpJson, spansToOtlpJson } from './otlp/encode.js';
 import type { ServerStorage } from './types.js';
@@ -43,10 +44,12 @@ export async function* readWindow(storage: ServerStorage, options: WindowOptions
     do {
       const page = await q.findTraces({ start: options.start, end: options.end, limit: PAGE, cursor });
       const spans: SpanRecord[] = [];
-      for (const summary of page.items) {
-        const trace = await q.getTrace(summary.traceId);
+      // The page's traces are read CHUNK at a time, all reads of a chunk in flight together, in page order.
+      for (const { spans: trace } of await readTraces(
+        q,
+        page.items.map((t) => t.traceId),
+      ))
         if (trace) spans.push(...trace);
-      }
       if (spans.length > 0) yield { signal: 'traces', items: spans };
       cursor = page.nextCursor;
     } while (cursor);
