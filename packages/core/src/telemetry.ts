@@ -225,7 +225,10 @@ export async function createTelemetry(
   const spanProcessors: SpanProcessor[] = [];
   if (config.enable_traces) spanProcessors.push(spanProcessor);
   spanProcessors.push(...[...processorFactories.values()].map((f) => f()), ...(options.spanProcessors ?? []));
-  const derived = config.derive_span_metrics === false ? undefined : new SpanMetricsProcessor(config.service_name);
+  const derived =
+    config.derive_span_metrics === false
+      ? undefined
+      : new SpanMetricsProcessor(config.service_name, { maxSeries: config.max_series_per_metric });
   if (derived) spanProcessors.push(derived);
   const tracerProvider = new BasicTracerProvider({
     resource,
