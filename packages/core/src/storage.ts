@@ -25,6 +25,7 @@ import type {
   TelemetryConfig,
   TelemetryQuery,
 } from './types.js';
+import { untracedAdapter } from './untraced.js';
 import {
   type CheckedItems,
   checkItems,
@@ -280,7 +281,7 @@ export async function openStorage(
         logger,
         baseDir: resolve(baseDir),
       });
-      const runtime = new AdapterRuntime(adapter);
+      const runtime = new AdapterRuntime(untracedAdapter(adapter));
       await runtime.init();
       runtimes.push(runtime);
       for (const s of g.signals) owner[s] = runtime;

@@ -176,6 +176,16 @@ describe('OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG', () => {
   });
 });
 
+describe('ROHAS_TELEMETRY_CONFIG', () => {
+  it('names the config file (register, CLI) and is not read as a key, while ROHAS_TELEMETRY_<KEY> still sets keys', () => {
+    const file = join(dir, 'named.toml');
+    writeFileSync(file, '[telemetry]\ntype = "memory"\nservice_name = "named"\n');
+    expect(loadConfig(file, { env: { ROHAS_TELEMETRY_CONFIG: file } }).service_name).toBe('named');
+    const c = loadConfig(file, { env: { ROHAS_TELEMETRY_CONFIG: file, ROHAS_TELEMETRY_SERVICE_NAME: 'from-env' } });
+    expect(c.service_name).toBe('from-env');
+  });
+});
+
 describe('OTEL_PROPAGATORS', () => {
   function injected(c: TelemetryConfig): string[] {
     const carrier: Record<string, string> = {};
