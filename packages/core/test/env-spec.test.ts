@@ -205,6 +205,52 @@ describe('OTEL_PROPAGATORS', () => {
     expect(c.propagators).toEqual(['baggage']);
     expect(injected(c)).toEqual(['baggage']);
   });
+  it('b3, b3multi and jaeger (optional packages) each extract their headers, and inject their own', () => {
+    const c = withFile('', { OTEL_PROPAGATORS: 'b3,b3multi,jaeger' });
+    const p = propagatorFor(c, silent);
+    const getter = {
+      get: (o: Record<string, string>, k: string) => o[k],
+      keys: (o: Record<string, string>) => Object.keys(o),
+    };
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const spanId = 'b7ad6b7169203331';
+    const carriers = [
+      { b3: `${traceId}-${spanId}-1` },
+      { 'x-b3-traceid': traceId, 'x-b3-spanid': spanId, 'x-b3-sampled': '1' },
+      { 'uber-trace-id': `${traceId}:${spanId}:0:1` },
+    ];
+    for (const carrier of carriers)
+      expect(trace.getSpanContext(p.extract(ROOT_CONTEXT, carrier, getter)), JSON.stringify(carrier)).toMatchObject({
+        traceId,
+        spanId,
+        isRemote: true,
+      });
+    // No traceparent: only the named formats go out (Jaeger carries baggage as uberctx-<key>).
+    expect(injected(c)).toEqual(['b3', 'uber-trace-id', 'uberctx-k', 'x-b3-sampled', 'x-b3-spanid', 'x-b3-traceid']);
+  });
+  it('a propagator whose package is not installed is skipped with a warning naming the npm install line', () => {
+    const said: string[] = [];
+    const logger = { ...silent, warn: (m: string) => said.push(m) };
+    const c = withFile('', { OTEL_PROPAGATORS: 'tracecontext,b3,jaeger' });
+    const p = propagatorFor(c, logger, () => undefined);
+    expect(said).toEqual([
+      expect.stringMatching(
+        /propagator "b3" needs @opentelemetry\/propagator-b3.*npm install @opentelemetry\/propagator-b3/,
+      ),
+      expect.stringMatching(/propagator "jaeger" needs @opentelemetry\/propagator-jaeger.*npm install/),
+    ]);
+    const carrier: Record<string, string> = {};
+    p.inject(
+      trace.setSpanContext(ROOT_CONTEXT, {
+        traceId: '0af7651916cd43dd8448eb211c80319c',
+        spanId: 'b7ad6b7169203331',
+        traceFlags: 1,
+      }),
+      carrier,
+      { set: (o: Record<string, string>, k: string, v: string) => (o[k] = v) },
+    );
+    expect(Object.keys(carrier)).toEqual(['traceparent']);
+  });
   it('defaults to tracecontext and baggage; "none" propagates nothing', () => {
     expect(injected(withFile('', {}))).toEqual(['baggage', 'traceparent']);
     expect(injected(withFile('', { OTEL_PROPAGATORS: 'none' }))).toEqual([]);
