@@ -109,6 +109,24 @@ export interface SdkConfig {
   span_link_count_limit?: number;
   event_attribute_count_limit?: number;
   link_attribute_count_limit?: number;
+  /** OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT / OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT (log records' attributes). */
+  logrecord_attribute_count_limit?: number;
+  logrecord_attribute_value_length_limit?: number;
+}
+
+/**
+ * The attribute, event and link limits resolved from the `*_limit` keys with the specification's precedence and
+ * defaults (128 for counts, no length limit = Infinity); limits.ts applies them to records from outside the SDK.
+ */
+export interface TelemetryLimits {
+  spanAttributeCount: number;
+  spanAttributeValueLength: number;
+  spanEventCount: number;
+  spanLinkCount: number;
+  eventAttributeCount: number;
+  linkAttributeCount: number;
+  logAttributeCount: number;
+  logAttributeValueLength: number;
 }
 
 /** The samplers of OTEL_TRACES_SAMPLER that the SDK builds in. */
