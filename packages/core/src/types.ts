@@ -79,6 +79,10 @@ export interface ServerConfig {
   token?: string;
   cors?: boolean | string[];
   max_body_bytes?: number;
+  /** Largest OTLP/HTTP body after its Content-Encoding is undone (gzip, deflate); default `max_body_bytes`. */
+  max_decoded_bytes?: number;
+  /** Most attribute key-values and AnyValues one protobuf request may build, after the count limits; default 1,000,000. */
+  max_request_values?: number;
   /** When an OTLP export is answered: after its batch is committed (default) or once queued. */
   ack?: 'committed' | 'queued';
 }

@@ -1,7 +1,10 @@
+import { limitsFromConfig } from '@rohas/telemetry';
 import type { Context, Hono } from 'hono';
 import { BodyError, readBody } from './body.js';
 import { type AckMode, type IngestOutcome, ingestExport, MalformedRequestError } from './ingest.js';
+import { DecodeLimitError } from './otlp/bounded-decode.js';
 import { OtlpFormatError } from './otlp/convert.js';
+import { DEFAULT_MAX_REQUEST_VALUES, decodeExportRequest } from './otlp/decode.js';
 import { otlpTypes } from './otlp/schema.js';
 import type { ServerStorage } from './types.js';
 
@@ -61,9 +64,23 @@ export function otlpStatus(
 export function registerReceiver(
   app: Hono,
   storage: ServerStorage,
-  options: { maxBodyBytes: number; state: ReceiverState; logger: Pick<Console, 'warn'>; ack?: AckMode },
+  options: {
+    maxBodyBytes: number;
+    /** Largest body after gzip/deflate (default: maxBodyBytes). */
+    maxDecodedBytes?: number;
+    /** Most values a protobuf request may build (default DEFAULT_MAX_REQUEST_VALUES). */
+    maxRequestValues?: number;
+    state: ReceiverState;
+    logger: Pick<Console, 'warn'>;
+    ack?: AckMode;
+  },
 ): void {
   const types = otlpTypes();
+  const bounds = {
+    limits: limitsFromConfig(storage.config),
+    maxValues: options.maxRequestValues ?? DEFAULT_MAX_REQUEST_VALUES,
+  };
+  const maxDecodedBytes = options.maxDecodedBytes ?? options.maxBodyBytes;
   const routes: Array<[Signal, string]> = [
     ['traces', '/v1/traces'],
     ['metrics', '/v1/metrics'],
@@ -92,7 +109,7 @@ export function registerReceiver(
 
     let body: Uint8Array;
     try {
-      body = await readBody(c.req.raw, options.maxBodyBytes);
+      body = await readBody(c.req.raw, options.maxBodyBytes, maxDecodedBytes);
     } catch (error) {
       if (error instanceof BodyError) return otlpStatus(c, encoding, error.status, RPC.INVALID_ARGUMENT, error.message);
       return otlpStatus(
@@ -106,8 +123,10 @@ export function registerReceiver(
 
     let message: unknown;
     try {
-      message = decode(signal, encoding, body);
+      message = decodeExportRequest(signal, encoding, body, bounds);
     } catch (error) {
+      // Past max_request_values: refused whole, before it is built (the client must send smaller batches).
+      if (error instanceof DecodeLimitError) return otlpStatus(c, encoding, 413, RPC.RESOURCE_EXHAUSTED, error.message);
       // Every decoding failure (protobuf wire errors, JSON syntax) is the client's malformed body: 400, never a crash.
       const why =
         error instanceof OtlpFormatError
@@ -141,22 +160,6 @@ export function registerReceiver(
       default:
         return exportResponse(c, signal, encoding, outcome.rejected, outcome.message);
     }
-  }
-
-  function decode(signal: Signal, encoding: Encoding, body: Uint8Array): unknown {
-    if (encoding === 'proto') {
-      const type =
-        signal === 'traces' ? types.traceRequest : signal === 'metrics' ? types.metricsRequest : types.logsRequest;
-      return type.decode(body);
-    }
-    const message = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
-    if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-      throw new OtlpFormatError(
-        '$',
-        `the body must be a JSON object (an Export${signal === 'traces' ? 'Trace' : signal === 'metrics' ? 'Metrics' : 'Logs'}ServiceRequest)`,
-      );
-    }
-    return message;
   }
 
   function exportResponse(

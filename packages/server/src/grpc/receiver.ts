@@ -1,7 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
+import { limitsFromConfig } from '@rohas/telemetry';
 import { tokenMatches } from '../auth.js';
 import { type AckMode, ingestExport, MalformedRequestError, type OtlpSignal as Signal } from '../ingest.js';
+import { DecodeLimitError } from '../otlp/bounded-decode.js';
 import { OtlpFormatError } from '../otlp/convert.js';
+import { DEFAULT_MAX_REQUEST_VALUES, decodeExportRequest } from '../otlp/decode.js';
 import { otlpTypes } from '../otlp/schema.js';
 import type { ReceiverState } from '../receiver.js';
 import type { ServerStorage } from '../types.js';
@@ -24,6 +27,8 @@ export interface GrpcReceiverOptions {
   port: number;
   token?: string;
   maxBodyBytes: number;
+  /** Most values a protobuf request may build, after the count limits (default DEFAULT_MAX_REQUEST_VALUES). */
+  maxRequestValues?: number;
   state: ReceiverState;
   logger: Pick<Console, 'warn'>;
   /** When to answer: after the commit (default) or once queued, as the HTTP receiver. */
@@ -59,6 +64,10 @@ const identity = (b: Buffer) => b;
 export async function startGrpcReceiver(storage: ServerStorage, options: GrpcReceiverOptions): Promise<GrpcReceiver> {
   const schema = grpcSchema();
   const types = otlpTypes();
+  const bounds = {
+    limits: limitsFromConfig(storage.config),
+    maxValues: options.maxRequestValues ?? DEFAULT_MAX_REQUEST_VALUES,
+  };
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxBodyBytes,
   });
@@ -76,10 +85,10 @@ export async function startGrpcReceiver(storage: ServerStorage, options: GrpcRec
         return callback(failure(RPC.UNAVAILABLE, 'the server is shutting down', CLOSING_RETRY_MS));
       let message: unknown;
       try {
-        const type =
-          signal === 'traces' ? types.traceRequest : signal === 'metrics' ? types.metricsRequest : types.logsRequest;
-        message = type.decode(call.request);
+        message = decodeExportRequest(signal, 'proto', call.request, bounds);
       } catch (error) {
+        // No RetryInfo: per the OTLP specification RESOURCE_EXHAUSTED without it is not retried.
+        if (error instanceof DecodeLimitError) return callback(failure(RPC.RESOURCE_EXHAUSTED, error.message));
         return callback(failure(RPC.INVALID_ARGUMENT, `malformed protobuf request: ${(error as Error).message}`));
       }
       ingestExport(storage, signal, message, { ack: options.ack }).then(
