@@ -1,12 +1,7 @@
-import { limitLogRecord, limitSpan, limitsFromConfig } from '@rohas/telemetry';
-import type { IngestResultLike, LogRecord, SpanRecord } from './core-types.js';
-import {
-  type ConvertResult,
-  logsFromRequest,
-  metricsFromRequest,
-  OtlpFormatError,
-  spansFromRequest,
-} from './otlp/convert.js';
+import { limitsFromConfig } from '@rohas/telemetry/adapter';
+import type { IngestResultLike } from './core-types.js';
+import { type ConvertResult, OtlpFormatError } from './otlp/convert.js';
+import { convertExport } from './otlp/decode.js';
 import type { ServerStorage } from './types.js';
 
 /*
@@ -72,14 +67,7 @@ export class MalformedRequestError extends Error {
 
 function convert(storage: ServerStorage, signal: OtlpSignal, message: unknown): ConvertResult<unknown> {
   try {
-    if (signal === 'metrics') return metricsFromRequest(message);
-    const limits = limitsFromConfig(storage.config);
-    if (signal === 'traces') {
-      const result = spansFromRequest(message);
-      return { ...result, items: result.items.map((s: SpanRecord) => limitSpan(s, limits)) };
-    }
-    const result = logsFromRequest(message);
-    return { ...result, items: result.items.map((r: LogRecord) => limitLogRecord(r, limits)) };
+    return convertExport(signal, message, limitsFromConfig(storage.config));
   } catch (error) {
     // A wrong field type or nesting too deep is the client's malformed request, never a crash.
     const why = error instanceof OtlpFormatError ? error.message : `malformed request: ${(error as Error).message}`;
@@ -107,7 +95,16 @@ export async function ingestExport(
   message: unknown,
   options: IngestExportOptions = {},
 ): Promise<IngestOutcome> {
-  const converted = convert(storage, signal, message);
+  return ingestConverted(storage, signal, convert(storage, signal, message), options);
+}
+
+/** As ingestExport, for a request already decoded and converted (decode-pool.ts). */
+export async function ingestConverted(
+  storage: ServerStorage,
+  signal: OtlpSignal,
+  converted: ConvertResult<unknown>,
+  options: IngestExportOptions = {},
+): Promise<IngestOutcome> {
   // The core takes a request whole or not at all when its queue is full; a request larger than the whole queue
   // could never be taken, so it is refused as too large instead of being answered 429 forever.
   const queueLimit = storage.config.batch?.max_queue_size;

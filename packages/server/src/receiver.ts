@@ -1,10 +1,10 @@
-import { limitsFromConfig } from '@rohas/telemetry';
+import { limitsFromConfig } from '@rohas/telemetry/adapter';
 import type { Context, Hono } from 'hono';
 import { BodyError, readBody } from './body.js';
-import { type AckMode, type IngestOutcome, ingestExport, MalformedRequestError } from './ingest.js';
+import { type AckMode, type IngestOutcome, ingestConverted } from './ingest.js';
 import { DecodeLimitError } from './otlp/bounded-decode.js';
-import { OtlpFormatError } from './otlp/convert.js';
-import { DEFAULT_MAX_REQUEST_VALUES, decodeExportRequest } from './otlp/decode.js';
+import { BadRequestError, DEFAULT_MAX_REQUEST_VALUES } from './otlp/decode.js';
+import { decodeRequest } from './otlp/decode-pool.js';
 import { otlpTypes } from './otlp/schema.js';
 import type { ServerStorage } from './types.js';
 
@@ -121,25 +121,21 @@ export function registerReceiver(
       );
     }
 
-    let message: unknown;
-    try {
-      message = decodeExportRequest(signal, encoding, body, bounds);
-    } catch (error) {
-      // Past max_request_values: refused whole, before it is built (the client must send smaller batches).
-      if (error instanceof DecodeLimitError) return otlpStatus(c, encoding, 413, RPC.RESOURCE_EXHAUSTED, error.message);
-      // Every decoding failure (protobuf wire errors, JSON syntax) is the client's malformed body: 400, never a crash.
-      const why =
-        error instanceof OtlpFormatError
-          ? `invalid OTLP ${encoding === 'proto' ? 'protobuf' : 'JSON'}: ${error.message}`
-          : `malformed ${encoding === 'proto' ? 'protobuf' : 'JSON'} body: ${(error as Error).message}`;
-      return otlpStatus(c, encoding, 400, RPC.INVALID_ARGUMENT, why.slice(0, 1000));
-    }
     let outcome: IngestOutcome;
     try {
-      outcome = await ingestExport(storage, signal, message, { ack: options.ack });
+      // Large bodies are decoded off the event loop (decode-pool.ts); spans and logs come back cut to the limits.
+      const converted = await decodeRequest(signal, encoding, body, bounds, options.logger);
+      outcome = await ingestConverted(storage, signal, converted, { ack: options.ack });
     } catch (error) {
-      if (error instanceof MalformedRequestError) {
-        const why = `invalid OTLP ${encoding === 'proto' ? 'protobuf' : 'JSON'}: ${error.message}`;
+      const what = encoding === 'proto' ? 'protobuf' : 'JSON';
+      // Past max_request_values: refused whole, before it is built (the client must send smaller batches).
+      if (error instanceof DecodeLimitError) return otlpStatus(c, encoding, 413, RPC.RESOURCE_EXHAUSTED, error.message);
+      // Every decoding failure (protobuf wire errors, JSON syntax, wrong field types) is the client's: 400, never a crash.
+      if (error instanceof BadRequestError) {
+        const why =
+          error.stage === 'convert' || error.format
+            ? `invalid OTLP ${what}: ${error.message}`
+            : `malformed ${what} body: ${error.message}`;
         return otlpStatus(c, encoding, 400, RPC.INVALID_ARGUMENT, why.slice(0, 1000));
       }
       // ingest* is documented never to throw; if it does, say so rather than pretend success.

@@ -1,6 +1,9 @@
 import type { TelemetryLimits } from '@rohas/telemetry';
-import { decodeBounded } from './bounded-decode.js';
-import { OtlpFormatError } from './readers.js';
+import { limitLogRecord, limitSpan } from '@rohas/telemetry/adapter';
+import type { LogRecord, SpanRecord } from '../core-types.js';
+import { DecodeLimitError, decodeBounded } from './bounded-decode.js';
+import { logsFromRequest, metricsFromRequest, spansFromRequest } from './convert.js';
+import { type ConvertResult, OtlpFormatError } from './readers.js';
 import { otlpTypes } from './schema.js';
 
 /*
@@ -50,4 +53,65 @@ export function decodeExportRequest(
     throw new OtlpFormatError('$', `the body must be a JSON object (an ${REQUEST_NAMES[signal]})`);
   }
   return message;
+}
+
+/**
+ * A decoded request -> records, spans and log records cut to the limits (a protobuf request had its count limits
+ * applied while decoded; a JSON one gets them here, and value lengths are cut here for both). Throws OtlpFormatError
+ * (or a TypeError from a wrong field type) for a malformed request.
+ */
+export function convertExport(
+  signal: RequestSignal,
+  message: unknown,
+  limits: TelemetryLimits,
+): ConvertResult<unknown> {
+  if (signal === 'metrics') return metricsFromRequest(message);
+  if (signal === 'traces') {
+    const result = spansFromRequest(message);
+    return { ...result, items: result.items.map((s: SpanRecord) => limitSpan(s, limits)) };
+  }
+  const result = logsFromRequest(message);
+  return { ...result, items: result.items.map((r: LogRecord) => limitLogRecord(r, limits)) };
+}
+
+/**
+ * A request the client got wrong (HTTP 400, gRPC INVALID_ARGUMENT). `stage` says whether its bytes could not be
+ * decoded (`decode`; `format` true when the decoder named a field) or a decoded field was wrong (`convert`).
+ */
+export class BadRequestError extends Error {
+  constructor(
+    readonly stage: 'decode' | 'convert',
+    readonly format: boolean,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BadRequestError';
+  }
+}
+
+/** Decode and convert in one step (what the decode thread runs). Throws DecodeLimitError or BadRequestError. */
+export function decodeAndConvert(
+  signal: RequestSignal,
+  encoding: OtlpEncoding,
+  body: Uint8Array,
+  bounds: DecodeBounds,
+): ConvertResult<unknown> {
+  let message: unknown;
+  try {
+    message = decodeExportRequest(signal, encoding, body, bounds);
+  } catch (error) {
+    if (error instanceof DecodeLimitError) throw error;
+    throw new BadRequestError('decode', error instanceof OtlpFormatError, (error as Error).message);
+  }
+  try {
+    return convertExport(signal, message, bounds.limits);
+  } catch (error) {
+    // A wrong field type or nesting too deep is the client's malformed request, never a crash.
+    const format = error instanceof OtlpFormatError;
+    throw new BadRequestError(
+      'convert',
+      format,
+      format ? (error as Error).message : `malformed request: ${(error as Error).message}`,
+    );
+  }
 }
