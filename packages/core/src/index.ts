@@ -13,6 +13,7 @@ export { configSchema, DEFAULT_BATCH, defaultConfig, type LoadConfigOptions, loa
 export { applyOtelEnvironment, LIMIT_VARIABLES } from './env-spec.js';
 export { ConfigError, QueryError, TelemetryError } from './errors.js';
 export * from './handler-metrics.js';
+export { limitLogRecord, limitSpan, limitsFromConfig, logRecordLimitsFor } from './limits.js';
 export * from './model.js';
 export type {
   AttributeFilter,
@@ -68,6 +69,7 @@ export type {
   ServerConfig,
   SignalConfig,
   TelemetryConfig,
+  TelemetryLimits,
   TraceSamplerName,
 } from './types.js';
 export * from './validate.js';

@@ -26,6 +26,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { where } from './errors.js';
+import { logRecordLimitsFor } from './limits.js';
 import { logFromReadable, pointsFromResourceMetrics, spanFromReadable } from './otel-convert.js';
 import { collectionOf, leveledLogger, propagatorFor, samplerFor, tracerLimitsFor } from './sdk-config.js';
 import { SpanMetricsProcessor } from './span-metrics.js';
@@ -273,7 +274,11 @@ export async function createTelemetry(
   const logProcessors: LogRecordProcessor[] = [];
   if (config.enable_logs) logProcessors.push(new StorageLogProcessor(storage));
   logProcessors.push(...[...logProcessorFactories.values()].map((f) => f()), ...(options.logProcessors ?? []));
-  const loggerProvider = new LoggerProvider({ resource, processors: logProcessors });
+  const loggerProvider = new LoggerProvider({
+    resource,
+    processors: logProcessors,
+    logRecordLimits: logRecordLimitsFor(config),
+  });
 
   const registerGlobal = options.registerGlobal ?? true;
   let contextManager: AsyncLocalStorageContextManager | undefined;

@@ -5,6 +5,7 @@
  */
 export * from '../attributes.js';
 export { asError, ConfigError, QueryError, TelemetryError, where } from '../errors.js';
+export * from '../limits.js';
 export * from '../model.js';
 export * from '../prometheus-naming.js';
 export * from '../query.js';
