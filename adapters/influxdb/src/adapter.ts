@@ -261,7 +261,7 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
         // One stamp per span, so of two copies of a span in one batch the later one is the newest (last write wins).
         return writeLines('spans', () => [
           ...spans.map((s) => spanLine(lp, s, tbc, nextSeq())),
-          ...traceBoundsLines(lp, spans, tbc),
+          ...traceBoundsLines(lp, spans),
         ]);
       },
       async findTraces(q: NormalizedTraceQuery): Promise<Page<TraceSummary>> {

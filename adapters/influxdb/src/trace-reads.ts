@@ -17,10 +17,12 @@ import {
 } from '@rohas/telemetry/adapter';
 import type { Backend, Measurements, Row, SelectSpec } from './internal-types.js';
 import { decodeTagValue } from './line-protocol.js';
-import { SECOND, SPAN_COLUMNS, STATUS_TAG, secondOf, spanFromRow, toBigInt, traceBucket } from './schema.js';
+import { SECOND, SPAN_COLUMNS, STATUS_TAG, secondOf, spanFromRow, toBigInt, traceBucket, traceTail } from './schema.js';
 
-/** Trace ids per locating statement: influxd 1.6 evaluates long OR lists slowly, short ones cheaply. */
-const IDS_PER_STATEMENT = 32;
+/** `tt` tag values per locating statement (an OR of tag conditions, answered by the series index). */
+const TAILS_PER_STATEMENT = 100;
+/** Traces in a span range below which their buckets narrow the range's statement. */
+const FEW_TRACES = 32;
 
 /** What a page's summaries and its key check need of a span (no events, links, scope or span attributes). */
 export type SummarySpan = SpanSummaryInput & SpanMatchInput;
@@ -57,11 +59,13 @@ export function summarySpanFromRow(row: Row): SummarySpan {
   return span;
 }
 
-/** Point-time range [from, to) holding spans of one trace. */
+/** Point-time range [from, to) holding spans of one trace; their starts lie in [first, last] when known. */
 interface Range {
   from: bigint;
   to: bigint;
   id: string;
+  first?: bigint;
+  last?: bigint;
 }
 
 export class TraceReader {
@@ -98,12 +102,18 @@ export class TraceReader {
     const wanted: Array<Set<string>> = [];
     // Ranges of the page's traces are merged where they touch: a page of traces written together is one statement.
     ranges.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
-    let current: { from: bigint; to: bigint; ids: Set<string> } | undefined;
+    let current: { from: bigint; to: bigint; ids: Set<string>; first?: bigint; last?: bigint } | undefined;
     const flush = () => {
       if (!current) return;
       const spec: SelectSpec = { measurement: this.m.spans, from: current.from, to: current.to, columns };
+      // Point times only place a span in its second; the exact starts cut a busy second down to the page's spans.
+      if (current.first !== undefined && current.last !== undefined)
+        spec.fields = [
+          { key: 'start_ns', op: '>=', value: current.first },
+          { key: 'start_ns', op: '<=', value: current.last },
+        ];
       // A few traces in a range: their buckets narrow the series read (the ids are checked here anyway).
-      if (this.traceBucketChars > 0 && current.ids.size <= IDS_PER_STATEMENT)
+      if (this.traceBucketChars > 0 && current.ids.size <= FEW_TRACES)
         spec.tags = { tb: [...new Set([...current.ids].map((id) => traceBucket(id, this.traceBucketChars)))] };
       specs.push(spec);
       wanted.push(current.ids);
@@ -112,10 +122,18 @@ export class TraceReader {
       if (current && r.from <= current.to) {
         if (r.to > current.to) current.to = r.to;
         current.ids.add(r.id);
+        if (r.first === undefined || r.last === undefined) {
+          delete current.first;
+          delete current.last;
+        } else if (current.first !== undefined && current.last !== undefined) {
+          if (r.first < current.first) current.first = r.first;
+          if (r.last > current.last) current.last = r.last;
+        }
         continue;
       }
       flush();
       current = { from: r.from, to: r.to, ids: new Set([r.id]) };
+      if (r.first !== undefined && r.last !== undefined) Object.assign(current, { first: r.first, last: r.last });
     }
     flush();
     const answers = await this.backend.selectMany(specs);
@@ -133,36 +151,34 @@ export class TraceReader {
     return out;
   }
 
-  /** Time ranges of the spans of each trace: from trace_bounds, else (older data) from a scan of its bucket. */
+  /**
+   * Time ranges of the spans of each trace: from trace_bounds, else (older data) from a scan of its bucket. The bounds
+   * points are selected by their `tt` tag (the id's last four hex characters) alone: tag conditions are answered by
+   * the series index, so a statement reads only the few points of the series it names, whatever the store's size;
+   * the ids are checked here.
+   */
   private async locate(ids: string[]): Promise<Range[]> {
-    const tbc = this.traceBucketChars;
-    const byBucket = new Map<string, string[]>();
-    for (const id of ids) {
-      const b = tbc > 0 ? traceBucket(id, tbc) : '';
-      const list = byBucket.get(b);
-      if (list) list.push(id);
-      else byBucket.set(b, [id]);
-    }
+    const tails = [...new Set(ids.map(traceTail))];
     const specs: SelectSpec[] = [];
-    for (const [bucket, list] of byBucket) {
-      for (let i = 0; i < list.length; i += IDS_PER_STATEMENT) {
-        const spec: SelectSpec = {
-          measurement: this.m.traceBounds,
-          columns: ['trace_id', 'first_ns'],
-          fieldIn: { key: 'trace_id', values: list.slice(i, i + IDS_PER_STATEMENT) },
-        };
-        if (tbc > 0) spec.tags = { tb: bucket };
-        specs.push(spec);
-      }
-    }
+    for (let i = 0; i < tails.length; i += TAILS_PER_STATEMENT)
+      specs.push({
+        measurement: this.m.traceBounds,
+        columns: ['trace_id', 'first_ns', 'last_ns'],
+        tags: { tt: tails.slice(i, i + TAILS_PER_STATEMENT) },
+      });
+    const wanted = new Set(ids);
     const ranges: Range[] = [];
     const found = new Set<string>();
     for (const answer of await this.backend.selectMany(specs)) {
       for (const row of answer) {
         const id = row.trace_id as string;
+        if (!wanted.has(id)) continue;
         found.add(id);
-        // Spans of the part start from first_ns to the point's second: their point times lie in these seconds.
-        ranges.push({ id, from: secondOf(toBigInt(row.first_ns)), to: secondOf(toBigInt(row.time)) + SECOND });
+        // Spans of the part start from first_ns to last_ns (the point's second): their point times lie in these seconds.
+        const range: Range = { id, from: secondOf(toBigInt(row.first_ns)), to: secondOf(toBigInt(row.time)) + SECOND };
+        if (row.last_ns !== null && row.last_ns !== undefined)
+          Object.assign(range, { first: toBigInt(row.first_ns), last: toBigInt(row.last_ns) });
+        ranges.push(range);
       }
     }
     const unindexed = ids.filter((id) => !found.has(id));

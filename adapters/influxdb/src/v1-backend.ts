@@ -230,8 +230,9 @@ export class V1Backend implements Backend {
     // Statements of one request run one after the other on the server; two requests in flight use a second core.
     const out: Row[][] = new Array(specs.length);
     const groups: number[][] = [];
-    for (let i = 0; i < specs.length; i += STATEMENTS_PER_REQUEST)
-      groups.push(Array.from({ length: Math.min(STATEMENTS_PER_REQUEST, specs.length - i) }, (_, k) => i + k));
+    const per = Math.min(STATEMENTS_PER_REQUEST, Math.max(1, Math.ceil(specs.length / 2)));
+    for (let i = 0; i < specs.length; i += per)
+      groups.push(Array.from({ length: Math.min(per, specs.length - i) }, (_, k) => i + k));
     let next = 0;
     const worker = async () => {
       while (next < groups.length) {

@@ -61,15 +61,19 @@ describe('schema lines', () => {
       makeSpan({ traceId: a, start: 1_700_000_002_250_000_000n }),
       makeSpan({ traceId: a, start: 1_700_000_009_999_999_999n }),
     ];
-    const lines = traceBoundsLines(M, spans, 2);
+    const lines = traceBoundsLines(M, spans);
     expect(lines).toHaveLength(2);
     const [la, lb] = lines as [string, string];
-    expect(la).toMatch(/^trace_bounds,tb=aa trace_id="a{32}",first_ns=1700000002250000000i \d+$/);
+    expect(la).toMatch(
+      /^trace_bounds,tt=aaaa trace_id="a{32}",first_ns=1700000002250000000i,last_ns=1700000009999999999i \d+$/,
+    );
     expect(secondOf(BigInt(la.slice(la.lastIndexOf(' ') + 1)))).toBe(1_700_000_009_000_000_000n);
-    expect(lb).toMatch(/^trace_bounds,tb=bb trace_id="b{32}",first_ns=1700000001000000001i 1700000001\d{9}$/);
-    // The same part written again is the same point (idempotent); without buckets there is no tag.
-    expect(traceBoundsLines(M, spans, 2)).toEqual(lines);
-    expect(traceBoundsLines(M, spans, 0)[0]).toMatch(/^trace_bounds trace_id=/);
+    expect(lb).toMatch(
+      /^trace_bounds,tt=bbbb trace_id="b{32}",first_ns=1700000001000000001i,last_ns=1700000001000000001i 1700000001\d{9}$/,
+    );
+    // The same part written again is the same point (idempotent); the tag is the id's tail, not its head.
+    expect(traceBoundsLines(M, spans)).toEqual(lines);
+    expect(traceBoundsLines(M, [makeSpan({ traceId: `${'0'.repeat(28)}c0de` })])[0]).toMatch(/^trace_bounds,tt=c0de /);
   });
 
   it('maps a span to one point time in the second of its start, the same on every write', () => {
