@@ -192,6 +192,11 @@ export class SqliteWriter {
     const insertTokens = this.stmt('INSERT INTO span_attr_index (rowid, hashes) VALUES (?, ?)');
     const deleteTokens = this.stmt('DELETE FROM span_attr_index WHERE rowid = ?');
     const insertName = this.stmt('INSERT OR IGNORE INTO span_names (service, name) VALUES (?, ?)');
+    const storedName = this.stmt('SELECT service, name FROM spans WHERE trace_id = ? AND span_id = ?');
+    // A re-written span's old (service, name) leaves listOperations when no other span carries it.
+    const dropName = this.stmt(
+      'DELETE FROM span_names WHERE service = ? AND name = ? AND NOT EXISTS (SELECT 1 FROM spans WHERE service = ? AND name = ?)',
+    );
     return this.writeTx(() => {
       for (const row of rows) {
         const resourceId = this.resourceIds.idOfJson(row[15]);
@@ -217,11 +222,16 @@ export class SqliteWriter {
         );
         let id: number | bigint = info.lastInsertRowid;
         if (info.changes === 0) {
+          const was = storedName.get(row[0], row[1]) as { service: string; name: string };
           const values = [row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10], row[11], row[12]];
           id = (
             replace.get(...values, row[13], row[14], resourceId, scopeId, row[0], row[1]) as { id: number | bigint }
           ).id;
           deleteTokens.run(id);
+          if (was.service !== row[3] || was.name !== row[4]) {
+            dropName.run(was.service, was.name, was.service, was.name);
+            this.knownNames.delete(`${was.service}\u0000${was.name}`);
+          }
         }
         insertTokens.run(id, row[17]);
         const nameKey = `${row[3]}\u0000${row[4]}`;
