@@ -66,6 +66,6 @@ for (const write_thread of [false, true]) {
       } finally {
         await adapter.close();
       }
-    });
+    }, 60_000); // opening a store and nine transactions: generous for a machine under load, not a speed check
   });
 }
