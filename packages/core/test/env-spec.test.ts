@@ -10,16 +10,9 @@ import {
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  createTelemetry,
-  LIMIT_VARIABLES,
-  leveledLogger,
-  loadConfig,
-  openStorage,
-  propagatorFor,
-  samplerFor,
-  type TelemetryConfig,
-} from '../src/index.js';
+import { LIMIT_VARIABLES } from '../src/env-spec.js';
+import { createTelemetry, loadConfig, openStorage, type TelemetryConfig } from '../src/index.js';
+import { leveledLogger, propagatorFor, samplerFor } from '../src/sdk-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rohas-env-spec-'));
 const silent = { debug() {}, info() {}, warn() {}, error() {} };

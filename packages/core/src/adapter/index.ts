@@ -34,3 +34,4 @@ export {
 } from './options.js';
 export * from './records.js';
 export * from './reference.js';
+export { NETWORK_ERROR_CODES, type RetryRules, retryableBy, writeFailureFor } from './write-errors.js';
