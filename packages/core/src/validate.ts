@@ -2,10 +2,12 @@ import type {
   Attributes,
   AttributeValue,
   InstrumentationScope,
+  InstrumentType,
   LogRecord,
   MetricPoint,
   Resource,
   SpanRecord,
+  Temporality,
 } from './types.js';
 
 /*
@@ -30,7 +32,8 @@ export type RejectReason =
   | 'integer_out_of_range'
   | 'lone_surrogate'
   | 'non_finite_number'
-  | 'end_before_start';
+  | 'end_before_start'
+  | 'unknown_kind';
 
 /** One refused item: the reason and the field at fault (e.g. `attributes["http.url"]`). */
 export interface ItemProblem {
@@ -214,8 +217,24 @@ function badFields(
 }
 
 /** The first value of a metric point no backend can store exactly, or undefined. */
+const INSTRUMENT_TYPES: ReadonlySet<string> = new Set([
+  'counter',
+  'up_down_counter',
+  'gauge',
+  'histogram',
+  'exponential_histogram',
+] satisfies InstrumentType[]);
+const TEMPORALITIES: ReadonlySet<string> = new Set(['cumulative', 'delta', 'unspecified'] satisfies Temporality[]);
+
+function badKind(point: MetricPoint): ItemProblem | undefined {
+  if (!INSTRUMENT_TYPES.has(point.type)) return { reason: 'unknown_kind', field: 'type' };
+  if (!TEMPORALITIES.has(point.temporality)) return { reason: 'unknown_kind', field: 'temporality' };
+  return undefined;
+}
+
 export function checkMetricPoint(point: MetricPoint): ItemProblem | undefined {
   const p =
+    badKind(point) ??
     badWindow(point.startTimeUnixNano, point.timeUnixNano, 'startTimeUnixNano', 'timeUnixNano') ??
     badString(point.name, 'name') ??
     badOptionalString(point.description, 'description') ??
@@ -268,6 +287,7 @@ const DESCRIBE: Record<RejectReason, string> = {
   lone_surrogate: 'a string with a lone UTF-16 surrogate',
   non_finite_number: 'NaN or ±Infinity',
   end_before_start: 'an end time before the start time',
+  unknown_kind: 'a missing or unknown metric type or temporality',
 };
 
 /** A message for one problem, e.g. `span field startTimeUnixNano: a timestamp outside 0 .. 2^63-1 ns`. */

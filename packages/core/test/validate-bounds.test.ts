@@ -53,3 +53,17 @@ describe('histogram bounds, table-driven', () => {
     expect(checkMetricPoint(point as MetricPoint)).toEqual({ reason, field });
   });
 });
+
+describe('metric kind', () => {
+  // A point from the TypeScript API without a temporality used to reach the SQLite writer and fail its whole batch
+  // with "Cannot read properties of undefined (reading 'id')"; it is now refused on its own, naming the field.
+  it.each([
+    [{ temporality: undefined }, 'temporality'],
+    [{ temporality: 'sometimes' }, 'temporality'],
+    [{ type: undefined }, 'type'],
+    [{ type: 'counterish' }, 'type'],
+  ])('refuses %o naming %s', (patch, field) => {
+    const point = { ...histogram(), ...patch } as unknown as MetricPoint;
+    expect(checkMetricPoint(point)).toEqual({ reason: 'unknown_kind', field });
+  });
+});
