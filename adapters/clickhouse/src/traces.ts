@@ -27,6 +27,7 @@ import {
   ns,
   parseExtra,
   serviceCondition,
+  valueHints,
 } from './codec.js';
 import { insertRows, nextStamp, Params, rows, table } from './db.js';
 import { writeFailure } from './errors.js';
@@ -192,7 +193,7 @@ export function createTraceStore(sh: Shared): TraceStore {
   const T = table(sh, 'otel_traces');
   const LOOKUP = table(sh, 'otel_traces_trace_id_ts');
   const capabilities: TraceCapabilities = {
-    attributeOperators: ['=', '!=', 'exists', 'wildcard'],
+    attributeOperators: ['=', '!=', 'exists', 'wildcard', 'regex'],
     filters: ['service', 'name', 'duration', 'status', 'time'],
     paging: true,
   };
@@ -266,8 +267,14 @@ export function createTraceStore(sh: Shared): TraceStore {
       // Last write wins without FINAL: the conditions are judged on each span's newest copy (argMax by RohasVersion).
       // The inner IN pre-selects the traces with any copy matching (the skip indexes serve it), so only their spans
       // are de-duplicated; a trace whose matching copy was replaced drops out.
+      // An `=` filter narrows that pre-selection through the attribute-value skip indexes, one branch per map.
       const cond = where.length ? where.join(' AND ') : '1';
-      const candidates = where.length ? `WHERE TraceId IN (SELECT TraceId FROM ${T} WHERE ${cond})` : '';
+      let hints: [string, string] | undefined;
+      for (const f of q.attributes) if (!hints) hints = valueHints(f, p, own, resource);
+      const branches = hints ? hints.map((h) => `${h} AND ${cond}`) : [cond];
+      const candidates = where.length
+        ? `WHERE TraceId IN (${branches.map((b) => `SELECT TraceId FROM ${T} WHERE ${b}`).join(' UNION ALL ')})`
+        : '';
       const keys = await rows<{ TraceId: string; ts: string }>(
         sh,
         `SELECT TraceId, max(st) AS t, toString(toUnixTimestamp64Nano(t)) AS ts FROM (
