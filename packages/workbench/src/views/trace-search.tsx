@@ -253,6 +253,10 @@ function TraceResults({ route, nonce }: { route: Route; nonce: number }) {
     traces: [],
   });
   const result = useAsync((s) => api.findTraces(query, s), [query]);
+  // Two rows picked with their check boxes open the comparison; a third pick drops the oldest.
+  const [picked, setPicked] = useState<string[]>([]);
+  const pick = (id: string, on: boolean) =>
+    setPicked((list) => (on ? [...list.filter((x) => x !== id), id].slice(-2) : list.filter((x) => x !== id)));
   const key = p.toString();
   const extra = more.key === key ? more.traces : [];
   const traces = useMemo(() => [...(result.data?.traces ?? []), ...extra], [result.data, extra]);
@@ -303,9 +307,23 @@ function TraceResults({ route, nonce }: { route: Route; nonce: number }) {
           <span class="dot" /> {follow ? 'Following' : 'Follow live'}
         </button>
       </div>
+      <div class="compare-bar">
+        <span class="muted small" aria-live="polite" data-testid="picked-count">
+          {picked.length === 0
+            ? 'Tick two traces to compare them'
+            : picked.length === 1
+              ? '1 trace picked: tick one more to compare'
+              : '2 traces picked'}
+        </span>
+        {picked.length === 2 && (
+          <Link to={withParams('/compare', { a: picked[0], b: picked[1] })} class="button" data-testid="compare-link">
+            Compare the 2 traces
+          </Link>
+        )}
+      </div>
       <ol class="trace-list" data-testid="trace-list" onKeyDown={arrowFocus}>
         {traces.map((t) => (
-          <TraceRow key={t.traceId} t={t} maxDur={maxDur} />
+          <TraceRow key={t.traceId} t={t} maxDur={maxDur} picked={picked.includes(t.traceId)} onPick={pick} />
         ))}
       </ol>
       {nextCursor && (
@@ -342,12 +360,30 @@ const MAX_TAGS = 5;
  * One result: the root service and operation on a line of their own (wrapping, never squeezed out by the service
  * tags, which sit on the line below), and an accessible name that reads as separate facts.
  */
-function TraceRow({ t, maxDur }: { t: TraceSummary; maxDur: number }) {
+function TraceRow({
+  t,
+  maxDur,
+  picked,
+  onPick,
+}: {
+  t: TraceSummary;
+  maxDur: number;
+  picked: boolean;
+  onPick: (id: string, on: boolean) => void;
+}) {
   const spans = `${t.spanCount} span${t.spanCount === 1 ? '' : 's'}`;
   const errors = t.errorCount > 0 ? `${t.errorCount} error${t.errorCount === 1 ? '' : 's'}` : '';
   const extra = t.services.length - MAX_TAGS;
   return (
-    <li class={t.errorCount > 0 ? 'has-error' : ''}>
+    <li class={`${t.errorCount > 0 ? 'has-error' : ''} ${picked ? 'picked' : ''}`}>
+      <input
+        type="checkbox"
+        class="pick"
+        checked={picked}
+        onChange={(e) => onPick(t.traceId, (e.currentTarget as HTMLInputElement).checked)}
+        aria-label={`Pick ${t.rootServiceName}: ${t.rootSpanName}, ${shortId(t.traceId)} to compare`}
+        data-testid="trace-pick"
+      />
       <Link to={`/traces/${t.traceId}`} class="trace-row" data-testid="trace-row">
         {/* The link's name is its text; the hidden commas keep the facts apart when read ("…, 52f7006b, 77 spans"). */}
         <span class="trace-title" data-testid="trace-title">
