@@ -453,6 +453,12 @@ describe('phone width (390×844)', () => {
     await p.locator('[data-testid="overview-operation-row"]').first().waitFor();
     await expect(overflow(p)).resolves.toEqual({ scroll: 0, wide: [], header: [true, true, true] });
     await p.screenshot({ path: screenshotPath('phone-overview'), fullPage: true });
+
+    const other = await getJson<{ traces: TraceSummary[] }>(`${server.url}/telemetry/traces?start=now-6h&limit=1`);
+    await p.goto(`${server.url}/workbench/compare?a=${volume.bigTraceId}&b=${other.traces[0]!.traceId}`);
+    await p.locator('[data-testid="compare-table"]').waitFor({ timeout: 60_000 });
+    await expect(overflow(p)).resolves.toEqual({ scroll: 0, wide: [], header: [true, true, true] });
+    await p.screenshot({ path: screenshotPath('phone-compare') }); // the viewport: the full table of a 5,000-span trace is long
   });
 });
 
@@ -503,6 +509,10 @@ describe('accessibility (axe-core)', () => {
       await p.locator('[data-testid="overview-toggle"]').first().click();
       await p.locator('[data-testid="overview-operation-row"]').first().waitFor();
       await check('service overview');
+      const other = await getJson<{ traces: TraceSummary[] }>(`${server.url}/telemetry/traces?start=now-6h&limit=1`);
+      await p.goto(`${server.url}/workbench/compare?a=${volume.bigTraceId}&b=${other.traces[0]!.traceId}`);
+      await p.locator('[data-testid="compare-table"]').waitFor({ timeout: 60_000 });
+      await check('compare two traces');
       await p.goto(`${server.url}/workbench/traces/${volume.bigTraceId}`);
       await p.locator('[data-testid="waterfall"]').waitFor();
       await p.locator('.wf-body').focus();
@@ -521,6 +531,7 @@ describe('accessibility (axe-core)', () => {
       await check('handler dashboard');
       await p.goto(`${server.url}/workbench/metrics?name=handler.execution.duration&start=now-6h`);
       await p.locator('[data-testid="metric-heatmap"] canvas').waitFor({ timeout: 90_000 });
+      await p.locator('[data-testid="metric-exemplars"] .empty').waitFor({ timeout: 60_000 });
       await check('histogram');
       await p.goto(`${server.url}/workbench/metrics?name=process.memory.usage&start=now-6h`);
       await p.locator('[data-testid="metric-chart"] canvas').waitFor({ timeout: 30_000 });
