@@ -143,7 +143,7 @@ async function main(): Promise<void> {
   const own = args.url ? undefined : await startBridge();
   const url = args.url ?? own!.url;
   try {
-    const client = createClient({ url, compression: { request: false, response: false } });
+    const client = createClient({ url, compression: { request: false, response: false }, request_timeout: 600_000 });
     // ---- 1. ingest -------------------------------------------------------------------------------------------------
     const raw = await openAdapter(url, 'bench_raw', false);
     const plain = await openAdapter(url, 'bench_adapter', false);

@@ -1,17 +1,27 @@
-// Overhead of the zero-code path: requests/s of a hello-world node:http server started with
-// `--import @rohas/telemetry/register` (spans, span-derived metrics, SQLite store), as a ratio to the same server
-// started plain — the raw limit, measured in the same run, in interleaved short slices (see below).
+// Overhead of the zero-code path: a hello-world node:http server started with `--import @rohas/telemetry/register`
+// (spans, span-derived metrics, SQLite store), as a ratio to the same server started plain — the raw limit, measured
+// in the same run — and to the ceiling of any OpenTelemetry setup here: the OTel NodeSDK with the same
+// instrumentations and no-op exporters (nodesdk-noop.mjs).
 //
-//   npm run bench:register -w bench     (ROUNDS=3 blocks, SECONDS=4 of load per variant and block, CONNECTIONS=16)
+//   npm run bench:register -w bench     (ROUNDS=3 blocks, CYCLES=4 turns per block, COUNT=1500 requests per turn,
+//                                         CONNECTIONS=16, WARMUP=10000 requests per server first)
+//
+// All servers run at once; the load goes to one at a time, a fixed number of requests per turn, round-robin, so the
+// swings of a shared machine fall on every variant alike. Two measures per block: requests per CPU-second of the
+// server process (every thread's run time from /proc/PID/task/*/schedstat, in ns: what it would serve on a core of
+// its own, steadier when other work competes for the cores) and requests per second. The report is the median block
+// and the spread of the blocks.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
-const SECONDS = Number(process.env.SECONDS ?? 4);
+const CYCLES = Number(process.env.CYCLES ?? 4);
+const COUNT = Number(process.env.COUNT ?? 1500);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16);
+const WARMUP = Number(process.env.WARMUP ?? 10_000); // requests per server before measuring: JIT tier-up
 const here = import.meta.dirname;
 const store = mkdtempSync(join(tmpdir(), 'rohas-bench-register-'));
 
@@ -22,6 +32,8 @@ interface Variant {
 }
 const variants: Variant[] = [
   { name: 'plain', args: [], env: {} },
+  // The ceiling of any OpenTelemetry setup here: the OTel NodeSDK, the same instrumentations, no-op exporters.
+  { name: 'NodeSDK + no-op exporters (ceiling)', args: ['--import', './nodesdk-noop.mjs'], env: {} },
   {
     name: 'register (http + undici)',
     args: ['--import', '@rohas/telemetry/register'],
@@ -60,11 +72,10 @@ function start(v: Variant, round: number): Promise<{ child: ChildProcess; port: 
   });
 }
 
-/** Keep-alive GETs from CONNECTIONS loops for `ms`; returns completed requests per second. */
-async function load(port: number, ms: number): Promise<number> {
+/** `count` keep-alive GETs from CONNECTIONS loops; returns the wall time they took, seconds. */
+async function load(port: number, count: number): Promise<number> {
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-  const until = performance.now() + ms;
-  let done = 0;
+  let left = count;
   const one = () =>
     new Promise<void>((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
@@ -77,54 +88,47 @@ async function load(port: number, ms: number): Promise<number> {
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async () => {
-      while (performance.now() < until) {
-        await one();
-        done++;
-      }
+      while (left-- > 0) await one();
     }),
   );
   const elapsed = (performance.now() - t0) / 1000;
   agent.destroy();
-  return done / elapsed;
+  return elapsed;
 }
 
-/** CPU seconds a process has used so far, every thread (utime + stime of /proc/PID/stat; Linux). */
+/** CPU seconds the process's live threads have run so far (Linux schedstat, ns; tick-free, unlike /proc/PID/stat). */
 function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {} // a thread that ended between the listing and the read
+  }
+  return ns / 1e9;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const BLOCKS = ROUNDS;
-const CYCLES = Number(process.env.CYCLES ?? 12); // per block
-const SLICE_MS = (SECONDS * 1000) / CYCLES;
-// All variants run at once; load goes to one at a time in short slices, round-robin, so a noisy machine's swings fall
-// on every variant alike. Each block gives one ratio per variant; the report is the median block and the spread.
 const servers: Array<{ child: ChildProcess; port: number }> = [];
 const perBlock = new Map<string, number[]>(variants.map((v) => [v.name, []]));
-// Requests per CPU-second of the server process: what it would serve on a core of its own. Far steadier than req/s
-// when other work competes for the cores.
 const perCpu = new Map<string, number[]>(variants.map((v) => [v.name, []]));
 try {
   for (const v of variants) servers.push(await start(v, 0));
-  for (const s of servers) await load(s.port, 1000); // warm-up: JIT, connections, the store's first writes
+  for (const s of servers) await load(s.port, WARMUP);
   for (let block = 0; block < BLOCKS; block++) {
-    const rates = variants.map(() => [] as number[]);
     const cpu = variants.map(() => 0);
-    const requests = variants.map(() => 0);
+    const wall = variants.map(() => 0);
     for (let cycle = 0; cycle < CYCLES; cycle++)
       for (let i = 0; i < variants.length; i++) {
         const pid = servers[i]!.child.pid!;
         const c0 = cpuSeconds(pid);
-        const rate = await load(servers[i]!.port, SLICE_MS);
+        wall[i]! += await load(servers[i]!.port, COUNT);
         cpu[i]! += cpuSeconds(pid) - c0;
-        requests[i]! += (rate * SLICE_MS) / 1000;
-        rates[i]!.push(rate);
       }
-    for (const [i, v] of variants.entries()) perCpu.get(v.name)!.push(requests[i]! / cpu[i]!);
-    const mean = rates.map((r) => r.reduce((a, b) => a + b, 0) / r.length);
-    for (const [i, v] of variants.entries()) perBlock.get(v.name)!.push(mean[i]!);
+    for (const [i, v] of variants.entries()) {
+      perCpu.get(v.name)!.push((COUNT * CYCLES) / cpu[i]!);
+      perBlock.get(v.name)!.push((COUNT * CYCLES) / wall[i]!);
+    }
   }
 } finally {
   for (const s of servers) s.child.kill('SIGTERM');
@@ -133,7 +137,7 @@ try {
 }
 const plain = perBlock.get('plain')!;
 console.log(
-  `bench/register: hello-world node:http, ${CONNECTIONS} keep-alive connections, ${BLOCKS} blocks of ${CYCLES} x ${SLICE_MS.toFixed(0)} ms slices per variant`,
+  `bench/register: hello-world node:http, ${CONNECTIONS} keep-alive connections, ${BLOCKS} blocks of ${CYCLES} turns x ${COUNT} requests per variant`,
 );
 console.log(
   `raw limit (plain server): ${median(plain).toFixed(0)} req/s median block [${plain.map((x) => x.toFixed(0)).join(', ')}]`,
@@ -149,11 +153,20 @@ for (const v of variants.slice(1)) {
     `${v.name}: ${median(ratios).toFixed(2)} of raw per CPU-second (median block; spread ${sorted[0]!.toFixed(2)}-${sorted.at(-1)!.toFixed(2)})`,
   );
 }
-console.log('req/s in the same slices (noisier):');
+console.log('req/s in the same turns (noisier: the load generator shares the cores):');
 for (const v of variants.slice(1)) {
   const ratios = perBlock.get(v.name)!.map((x, b) => x / plain[b]!);
   const sorted = [...ratios].sort((a, b) => a - b);
   console.log(
     `${v.name}: ${median(ratios).toFixed(2)} of raw (median block; spread ${sorted[0]!.toFixed(2)}-${sorted.at(-1)!.toFixed(2)}; blocks ${ratios.map((r) => r.toFixed(2)).join(', ')})`,
+  );
+}
+const ceiling = perCpu.get(variants[1]!.name)!;
+console.log(`against the ceiling (${variants[1]!.name}), per CPU-second:`);
+for (const v of variants.slice(2)) {
+  const ratios = perCpu.get(v.name)!.map((x, b) => x / ceiling[b]!);
+  const sorted = [...ratios].sort((a, b) => a - b);
+  console.log(
+    `${v.name}: ${median(ratios).toFixed(2)} of the ceiling (median block; spread ${sorted[0]!.toFixed(2)}-${sorted.at(-1)!.toFixed(2)})`,
   );
 }

@@ -150,8 +150,14 @@ try {
   const BATCH = 10_000;
   let t = performance.now();
   for (let i = 0; i < TRACES; i += BATCH) {
-    const r = await adapter.traces!.write(spans(i, Math.min(BATCH, TRACES - i)));
-    if (!r.ok) throw r.error;
+    const batch = spans(i, Math.min(BATCH, TRACES - i));
+    // A retryable failure (influxd's write timeout on a loaded machine) is retried, as the core's runtime would.
+    for (let attempt = 1; ; attempt++) {
+      const r = await adapter.traces!.write(batch);
+      if (r.ok) break;
+      if (!r.retryable || attempt === 5) throw r.error;
+      console.error(`[bench] write failed (${r.error.message}); retrying`);
+    }
   }
   for (let i = 0; i < LOGS; i += BATCH) {
     const r = await adapter.logs!.write(logs(i, Math.min(BATCH, LOGS - i)));

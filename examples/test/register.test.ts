@@ -1,6 +1,7 @@
 // `node --import @rohas/telemetry/register app` for apps with no telemetry code: requests in, SIGTERM, and the SQLite
 // store read back. The first cases run from a folder holding only the app (no rohas.toml, no
 // auto-instrumentations-node): the defaults, with HTTP and undici/fetch instrumented.
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -87,6 +88,56 @@ it('fetch inside a request: a client span, and the trace context carried to the 
     expect(r.serverSpans).toHaveLength(2);
   } finally {
     await r.close();
+  }
+});
+
+it('OTEL_PROPAGATORS=b3,b3multi,jaeger: each header format continues its trace, and fetch carries it on', async () => {
+  const cwd = bareApp('propagators', 'http-server.mjs');
+  const app = await startApp(['--import', '@rohas/telemetry/register', 'http-server.mjs'], {
+    cwd,
+    env: childEnv({ PORT: '0', OTEL_PROPAGATORS: 'b3,b3multi,jaeger' }),
+  });
+  const id = (bytes: number) => randomBytes(bytes).toString('hex');
+  const sent = [
+    { traceId: id(16), spanId: id(8), headers: (t: string, s: string) => ({ b3: `${t}-${s}-1` }) },
+    {
+      traceId: id(16),
+      spanId: id(8),
+      headers: (t: string, s: string) => ({ 'X-B3-TraceId': t, 'X-B3-SpanId': s, 'X-B3-Sampled': '1' }),
+    },
+    { traceId: id(16), spanId: id(8), headers: (t: string, s: string) => ({ 'uber-trace-id': `${t}:${s}:0:1` }) },
+  ];
+  for (const x of sent) {
+    const r = await fetch(`http://127.0.0.1:${app.port}/users`, { headers: x.headers(x.traceId, x.spanId) });
+    expect(r.status).toBe(200);
+    await r.arrayBuffer();
+  }
+  // /upstream calls the app itself with fetch: the client span's context goes out in the configured formats only
+  // (no traceparent), and the called server span continues it.
+  const up = { traceId: id(16), spanId: id(8) };
+  const r = await fetch(`http://127.0.0.1:${app.port}/upstream`, { headers: { b3: `${up.traceId}-${up.spanId}-1` } });
+  expect(r.status).toBe(200);
+  await r.arrayBuffer();
+  const stopped = await app.stop('SIGTERM');
+  expect(stopped.code, stopped.stderr).toBe(0);
+  expect(stopped.stderr).not.toMatch(/not installed/);
+
+  const store = await readBack(join(cwd, '.rohas', 'telemetry'));
+  try {
+    for (const x of sent) {
+      const span = store.serverSpans.find((s) => s.traceId === x.traceId);
+      expect(span, `a server span in trace ${x.traceId}`).toBeDefined();
+      expect(span!.parentSpanId).toBe(x.spanId);
+    }
+    const inTrace = store.spans.filter((s) => s.traceId === up.traceId);
+    const client = inTrace.find((s) => s.kind === 3);
+    expect(client, 'the fetch client span, in the trace the b3 header started').toBeDefined();
+    const outer = inTrace.find((s) => s.kind === 2 && s.parentSpanId === up.spanId);
+    const inner = inTrace.find((s) => s.kind === 2 && s.parentSpanId === client!.spanId);
+    expect(outer, 'the /upstream server span').toBeDefined();
+    expect(inner, 'the called server span continues the trace through the outgoing headers').toBeDefined();
+  } finally {
+    await store.close();
   }
 });
 

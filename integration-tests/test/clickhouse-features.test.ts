@@ -1,4 +1,6 @@
-import { makeSpan, runId } from '@rohas/telemetry-test-suite';
+import { normalizeTraceQuery } from '@rohas/telemetry/adapter';
+import { TABLES } from '@rohas/telemetry-clickhouse';
+import { makeSpan, nowNano, runId } from '@rohas/telemetry-test-suite';
 import { expect, it } from 'vitest';
 import { describeBackend } from '../src/inject-backends.js';
 import { chQuery, makeClickHouseAdapter, recordingLogger } from './clickhouse-helpers.js';
@@ -41,6 +43,64 @@ describeBackend('clickhouse', 'clickhouse adapter: migrations, credentials, rete
       const span = makeSpan({ service: runId() });
       expect((await adapters[0]!.traces!.write([span])).ok).toBe(true);
       expect((await adapters[3]!.traces!.getTrace(span.traceId))!.length).toBe(1);
+    } finally {
+      for (const a of adapters) await a.close();
+    }
+  });
+
+  it('migrates a span table of the last release (no version column) from several processes at once; the last write wins on it', async () => {
+    const database = `rt_old_${runId()}`;
+    const spec = TABLES.otel_traces!;
+    // The last release's otel_traces: ReplacingMergeTree without a version, no RohasVersion column.
+    const cols = [...spec.columns, ...spec.added]
+      .filter(([n]) => n !== 'RohasVersion')
+      .map(([n, t]) => `\`${n}\` ${t}`);
+    await chQuery(ch, `CREATE DATABASE ${database}`);
+    await chQuery(
+      ch,
+      `CREATE TABLE ${database}.otel_traces (${[...cols, ...spec.indexes].join(', ')}) ENGINE = ReplacingMergeTree ${spec.keys}`,
+    );
+    const service = runId();
+    const t0 = nowNano();
+    const old = makeSpan({ service, name: 'old-release', start: t0 });
+    await chQuery(
+      ch,
+      `INSERT INTO ${database}.otel_traces (Timestamp, TraceId, SpanId, SpanName, ServiceName, Duration) FORMAT JSONEachRow`,
+      {},
+      JSON.stringify({
+        Timestamp: t0.toString(),
+        TraceId: old.traceId,
+        SpanId: old.spanId,
+        SpanName: 'old-release',
+        ServiceName: service,
+        Duration: '1000',
+      }),
+    );
+    const adapters = Array.from({ length: 4 }, () => makeClickHouseAdapter(ch, { database }));
+    try {
+      await Promise.all(adapters.map((a) => a.init()));
+      const cols = await chQuery<{ name: string; default_expression: string }>(
+        ch,
+        "SELECT name, default_expression FROM system.columns WHERE database = {db:String} AND table = 'otel_traces' AND name = 'RohasVersion'",
+        { db: database },
+      );
+      expect(cols).toEqual([{ name: 'RohasVersion', default_expression: '0' }]);
+      const before = await adapters[1]!.traces!.getTrace(old.traceId);
+      expect(before!.map((s) => s.name)).toEqual(['old-release']);
+      // Written twice more by two processes, one after the other: the newest copy is what every read sees.
+      expect((await adapters[0]!.traces!.write([{ ...old, name: 'second' }])).ok).toBe(true);
+      expect((await adapters[2]!.traces!.write([{ ...old, name: 'third' }])).ok).toBe(true);
+      const after = await adapters[3]!.traces!.getTrace(old.traceId);
+      expect(after!.map((s) => s.name)).toEqual(['third']);
+      const find = async (name: string) =>
+        (
+          await adapters[3]!.traces!.findTraces(
+            normalizeTraceQuery({ service, name }, adapters[3]!.traces!.capabilities),
+          )
+        ).items.map((t) => t.rootSpanName);
+      expect(await find('third')).toEqual(['third']);
+      expect(await find('second')).toEqual([]);
+      expect(await find('old-release')).toEqual([]);
     } finally {
       for (const a of adapters) await a.close();
     }

@@ -1,7 +1,8 @@
 /*
  * What an npm user gets: every published package is packed with `npm pack` (running its prepack), the tarballs are
  * installed into an application outside the workspace, and that application stores and reads back telemetry through
- * the library and the installed `rohas-telemetry` bin. Checks each tarball carries LICENSE, README and dist, no tests.
+ * the library and the installed `rohas-telemetry` bin. Checks each tarball carries LICENSE, README and dist, no tests,
+ * and the schemas/ files its build ships (server: the OTLP .proto files; timescaledb: the SQL migrations).
  *
  * The install uses the npm cache the workspace's `npm ci` filled (--prefer-offline) and skips install scripts: the
  * only native addon, better-sqlite3, is the same version the workspace built for this Node, so its build folder is
@@ -23,6 +24,11 @@ const PACKAGES = [
   'adapters/influxdb',
   'adapters/prometheus',
 ];
+/** Files the build ships from the repository's schemas/ (scripts/ship-schemas.mjs), by package. */
+const SHIPPED: Record<string, RegExp> = {
+  'packages/server': /^otlp-schema\/trace_service\.proto$/,
+  'adapters/timescaledb': /^schemas\/0001_[a-z0-9_]+(\.[a-z]+)?\.sql$/,
+};
 const work = mkdtempSync(join(tmpdir(), 'rohas-packed-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -40,6 +46,11 @@ describe('packed packages installed into an application outside the workspace', 
       const files: string[] = out[0].files.map((f: { path: string }) => f.path);
       expect(files, dir).toContain('LICENSE');
       expect(files, dir).toContain('README.md');
+      if (SHIPPED[dir])
+        expect(
+          files.some((f) => SHIPPED[dir]!.test(f)),
+          `${dir} ships ${SHIPPED[dir]}`,
+        ).toBe(true);
       expect(
         files.some((f) => f.startsWith('dist/')),
         dir,

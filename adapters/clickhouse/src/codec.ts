@@ -1,6 +1,7 @@
 import type { AttributeFilter, AttributeScalar, Attributes, AttributeValue } from '@rohas/telemetry/adapter';
-import { attributeToJson, decodeAnyValue, encodeAnyValue, serviceNameOf } from '@rohas/telemetry/adapter';
+import { attributeToJson, decodeAnyValue, encodeAnyValue, QueryError, serviceNameOf } from '@rohas/telemetry/adapter';
 import type { Params } from './db.js';
+import { W } from './errors.js';
 
 /*
  * Attributes in the Collector layout are `Map(LowCardinality(String), String)`: every value as text, its type lost.
@@ -77,8 +78,28 @@ export function globToLike(glob: string): string {
 }
 
 /**
+ * ECMAScript features ClickHouse's regular expressions (RE2) lack: lookaround and backreferences. A pattern with
+ * them is refused with a query error naming it, never run with another meaning. Everything else the query API
+ * accepts (an unanchored search, as the reference's `RegExp(value, 'u').test`) means the same in RE2 for the
+ * patterns people write: classes, alternation, anchors, repetition, `(?:...)`, `\d \w \s`, Unicode text.
+ */
+const NOT_RE2 = /\(\?<?[=!]|\\[1-9]|\\k</;
+
+/** The RE2 pattern for a regex filter (refused when it uses what RE2 lacks); bound as a parameter by the caller. */
+export function re2Pattern(source: string): string {
+  if (NOT_RE2.test(source)) {
+    throw new QueryError(
+      `${W} attributes: regex ${JSON.stringify(source)} uses lookaround or a backreference, which ClickHouse's regular expressions (RE2) do not support`,
+      'attributes',
+    );
+  }
+  return source;
+}
+
+/**
  * One attribute condition in SQL, with the reference lookup: the item's own attribute first, then its resource's.
- * Exact for `=`, `!=`, `exists`, `wildcard`; `regex` is not declared (ClickHouse's RE2 is not ECMAScript).
+ * Exact for `=`, `!=`, `exists`, `wildcard`; `regex` runs as ClickHouse's match() (RE2) on string values, with the
+ * pattern bound (see re2Pattern for what is refused).
  */
 export function attributeCondition(
   f: AttributeFilter,
@@ -106,9 +127,35 @@ export function attributeCondition(
       return `NOT ${equals()}`;
     case 'wildcard':
       return `(${present} AND NOT ${typedHas} AND ${plainV} LIKE ${p.add(globToLike(String(f.value)), 'String')})`;
+    case 'regex':
+      return `(${present} AND NOT ${typedHas} AND match(${plainV}, ${p.add(re2Pattern(String(f.value)), 'String')}))`;
     default:
       throw new Error(`attribute operator ${f.op} is not declared by the clickhouse adapter`);
   }
+}
+
+/**
+ * Index-friendly necessary conditions of an `=` filter, one per map the value may sit in: `has(mapValues(map), text)`
+ * with the text the plain map holds for the value. The exact condition cannot use the `mapValues` bloom-filter skip
+ * indexes (its own-then-resource lookup goes through if()), and an OR of the two maps cannot either (each index
+ * sees only its own map), so callers run one narrowed branch per map (UNION ALL) with the exact condition beside it.
+ * Undefined when the stored text is not certain (numbers beyond 2^53, where 1e21 and 10n ** 21n print differently).
+ */
+export function valueHints(
+  f: AttributeFilter,
+  p: Params,
+  own: { plain: string },
+  resource: { plain: string },
+): [string, string] | undefined {
+  if (f.op !== '=' || f.value === undefined) return undefined;
+  const v = f.value;
+  let text: string | undefined;
+  if (typeof v === 'string' || typeof v === 'boolean') text = String(v);
+  else if (typeof v === 'number') text = Number.isInteger(v) && !Number.isSafeInteger(v) ? undefined : String(v);
+  else if (typeof v === 'bigint') text = Number.isSafeInteger(Number(v)) ? String(v) : undefined;
+  if (text === undefined) return undefined;
+  const t = p.add(text, 'String');
+  return [`has(mapValues(${own.plain}), ${t})`, `has(mapValues(${resource.plain}), ${t})`];
 }
 
 /** The ServiceName column condition: a Collector row without `service.name` holds '' (rohas reads it as unknown_service). */

@@ -11,6 +11,18 @@ export function quoteIdent(name: string): string {
   return `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
 }
 
+const EPOCH_OFFSET = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+let lastStamp = 0n;
+/**
+ * Nanoseconds since the epoch, strictly increasing in this process: the version of a span write (last write wins)
+ * and the store order of metric points. Processes agree as far as their clocks do.
+ */
+export function nextStamp(): bigint {
+  const now = EPOCH_OFFSET + process.hrtime.bigint();
+  lastStamp = now > lastStamp ? now : lastStamp + 1n;
+  return lastStamp;
+}
+
 /** Bound parameters of one query: `add(value, type)` returns the `{pN:Type}` placeholder. */
 export class Params {
   readonly values: Record<string, unknown> = {};
@@ -22,13 +34,13 @@ export class Params {
   }
 }
 
-/** Runs a SELECT and returns its rows (64-bit integers as strings). */
+/** Runs a SELECT and returns its rows (64-bit integers as strings; inf, -inf, nan as quoted text). */
 export async function rows<T>(sh: Shared, query: string, params?: Params): Promise<T[]> {
   const rs = await sh.client.query({
     query,
     format: 'JSONEachRow',
     ...(params ? { query_params: params.values } : {}),
-    clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 1, output_format_json_quote_denormals: 1 },
   });
   return rs.json<T>();
 }

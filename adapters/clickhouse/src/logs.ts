@@ -136,7 +136,7 @@ function logFromRow(r: LogRow): LogRecord {
 export function createLogStore(sh: Shared): LogStore {
   const T = table(sh, 'otel_logs');
   const capabilities: LogCapabilities = {
-    attributeOperators: ['=', '!=', 'exists', 'wildcard'],
+    attributeOperators: ['=', '!=', 'exists', 'wildcard', 'regex'],
     filters: ['severity', 'text', 'traceId', 'spanId', 'service', 'time'],
     paging: true,
     // positionCaseInsensitiveUTF8 folds each code point (É/é, Σ/σ); see the README for where it differs from

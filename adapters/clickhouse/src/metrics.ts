@@ -1,17 +1,24 @@
 import type {
+  Exemplar,
   InstrumentType,
   MetricCapabilities,
   MetricDescriptor,
   MetricPoint,
   MetricStore,
   NormalizedMetricQuery,
+  NormalizedRawPointQuery,
+  PointCursor,
   Temporality,
 } from '@rohas/telemetry/adapter';
 import {
   ALL_AGGREGATIONS,
   attributesFromJson,
+  decodeCursor,
   encodeAttributes,
+  pagePoints,
   pointMatches,
+  QueryError,
+  rawPointMatches,
   seriesFromPoints,
   serviceNameOf,
 } from '@rohas/telemetry/adapter';
@@ -24,8 +31,8 @@ import {
   parseExtra,
   serviceCondition,
 } from './codec.js';
-import { insertRows, Params, rows, table } from './db.js';
-import { writeFailure } from './errors.js';
+import { insertRows, nextStamp, Params, rows, table } from './db.js';
+import { W, writeFailure } from './errors.js';
 import type { Shared } from './internal-types.js';
 
 /** OTLP AggregationTemporality numbers, as the Collector stores them. */
@@ -43,7 +50,24 @@ const TABLE_OF: Record<InstrumentType, Kind> = {
 const KINDS: Kind[] = ['gauge', 'sum', 'histogram', 'exponential_histogram'];
 const tableName = (k: Kind) => `otel_metrics_${k}`;
 
-function pointRow(p: MetricPoint): Record<string, unknown> {
+/**
+ * Float64 in JSONEachRow: ±Infinity and NaN as ClickHouse's quoted text (JSON has no such numbers; rows() reads them
+ * back quoted, output_format_json_quote_denormals).
+ */
+const float = (v: number): number | string =>
+  Number.isFinite(v) ? v : Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
+const num = (v: number | string): number =>
+  typeof v === 'number'
+    ? v
+    : v === 'inf' || v === '+inf'
+      ? Infinity
+      : v === '-inf'
+        ? -Infinity
+        : v === 'nan' || v === '-nan'
+          ? NaN
+          : Number(v);
+
+function pointRow(p: MetricPoint, seq: bigint): Record<string, unknown> {
   const attrs = encodeAttributeMaps(p.attributes);
   const res = encodeAttributeMaps(p.resource.attributes);
   const scope = encodeAttributeMaps(p.scope.attributes);
@@ -65,7 +89,7 @@ function pointRow(p: MetricPoint): Record<string, unknown> {
     Flags: 0,
     'Exemplars.FilteredAttributes': (p.exemplars ?? []).map((e) => encodeAttributeMaps(e.filteredAttributes).plain),
     'Exemplars.TimeUnix': (p.exemplars ?? []).map((e) => ns(e.timeUnixNano)),
-    'Exemplars.Value': (p.exemplars ?? []).map((e) => e.value),
+    'Exemplars.Value': (p.exemplars ?? []).map((e) => float(e.value)),
     'Exemplars.SpanId': (p.exemplars ?? []).map((e) => e.spanId ?? ''),
     'Exemplars.TraceId': (p.exemplars ?? []).map((e) => e.traceId ?? ''),
     AttributesTyped: attrs.typed,
@@ -77,15 +101,22 @@ function pointRow(p: MetricPoint): Record<string, unknown> {
       ns: h && h.sum === undefined ? 1 : undefined,
       nm: h && h.min === undefined ? 1 : undefined,
       nx: h && h.max === undefined ? 1 : undefined,
-      zt: p.exponentialHistogram?.zeroThreshold,
+      // As text: 0 is a value here, and extraJson leaves zeros out.
+      zt:
+        p.exponentialHistogram?.zeroThreshold === undefined ? undefined : String(p.exponentialHistogram.zeroThreshold),
+      // Typed filtered attributes of the exemplars, when any value is not a string (the map holds text only).
+      ex: p.exemplars?.some((e) => Object.values(e.filteredAttributes).some((v) => typeof v !== 'string'))
+        ? p.exemplars.map((e) => JSON.parse(encodeAttributes(e.filteredAttributes)))
+        : undefined,
     }),
+    RohasSeq: seq.toString(),
   };
   if (p.type !== 'gauge') row.AggregationTemporality = TEMPORALITY[p.temporality];
   if (p.type === 'counter' || p.type === 'up_down_counter') row.IsMonotonic = p.isMonotonic ?? p.type === 'counter';
   if (p.histogram) {
     Object.assign(row, {
       Count: String(p.histogram.count),
-      Sum: p.histogram.sum ?? 0,
+      Sum: float(p.histogram.sum ?? 0),
       BucketCounts: p.histogram.counts.map(String),
       ExplicitBounds: p.histogram.bounds,
       Min: p.histogram.min ?? 0,
@@ -95,7 +126,7 @@ function pointRow(p: MetricPoint): Record<string, unknown> {
     const e = p.exponentialHistogram;
     Object.assign(row, {
       Count: String(e.count),
-      Sum: e.sum ?? 0,
+      Sum: float(e.sum ?? 0),
       Scale: e.scale,
       ZeroCount: String(e.zeroCount),
       PositiveOffset: e.positive.offset,
@@ -106,14 +137,16 @@ function pointRow(p: MetricPoint): Record<string, unknown> {
       Max: e.max ?? 0,
     });
   } else {
-    row.Value = p.value ?? 0;
+    row.Value = float(p.value ?? 0);
   }
   return row;
 }
 
 const COMMON = `ResourceAttributes, ResourceAttributesTyped, ResourceSchemaUrl, ScopeName, ScopeVersion, ScopeAttributes,
   ScopeSchemaUrl, MetricName, MetricDescription, MetricUnit, Attributes, AttributesTyped,
-  toString(toUnixTimestamp64Nano(StartTimeUnix)) AS st, toString(toUnixTimestamp64Nano(TimeUnix)) AS t, RohasExtra`;
+  toString(toUnixTimestamp64Nano(StartTimeUnix)) AS st, toString(toUnixTimestamp64Nano(TimeUnix)) AS t, RohasExtra,
+  Exemplars.FilteredAttributes AS exa, arrayMap(x -> toString(toUnixTimestamp64Nano(x)), Exemplars.TimeUnix) AS ext,
+  Exemplars.Value AS exv, Exemplars.SpanId AS exs, Exemplars.TraceId AS exi, toString(RohasSeq) AS seq`;
 const SELECT: Record<Kind, string> = {
   gauge: `${COMMON}, Value`,
   sum: `${COMMON}, Value, AggregationTemporality, IsMonotonic`,
@@ -141,6 +174,18 @@ function pointFromRow(kind: Kind, r: Row): MetricPoint {
     startTimeUnixNano: BigInt(r.st),
     timeUnixNano: BigInt(r.t),
   };
+  const ex = x.ex as Array<Record<string, unknown>> | undefined;
+  const exemplars: Exemplar[] = (r.ext as string[]).map((t, i) => {
+    const e: Exemplar = {
+      timeUnixNano: BigInt(t),
+      value: num(r.exv[i]),
+      filteredAttributes: ex?.[i] ? attributesFromJson(ex[i]) : r.exa[i],
+    };
+    if (r.exi[i]) e.traceId = r.exi[i];
+    if (r.exs[i]) e.spanId = r.exs[i];
+    return e;
+  });
+  if (exemplars.length) p.exemplars = exemplars;
   if (r.MetricDescription) p.description = r.MetricDescription;
   if (r.MetricUnit) p.unit = r.MetricUnit;
   if (r.ScopeVersion) p.scope.version = r.ScopeVersion;
@@ -155,9 +200,9 @@ function pointFromRow(kind: Kind, r: Row): MetricPoint {
       bounds: r.ExplicitBounds,
       counts: (r.bc as string[]).map(Number),
     };
-    const sum = opt(x.ns, r.Sum);
-    const min = opt(x.nm, r.Min);
-    const max = opt(x.nx, r.Max);
+    const sum = opt(x.ns, num(r.Sum));
+    const min = opt(x.nm, num(r.Min));
+    const max = opt(x.nx, num(r.Max));
     if (sum !== undefined) p.histogram.sum = sum;
     if (min !== undefined) p.histogram.min = min;
     if (max !== undefined) p.histogram.max = max;
@@ -169,15 +214,15 @@ function pointFromRow(kind: Kind, r: Row): MetricPoint {
       positive: { offset: r.PositiveOffset, bucketCounts: (r.pbc as string[]).map(Number) },
       negative: { offset: r.NegativeOffset, bucketCounts: (r.nbc as string[]).map(Number) },
     };
-    const sum = opt(x.ns, r.Sum);
-    const min = opt(x.nm, r.Min);
-    const max = opt(x.nx, r.Max);
+    const sum = opt(x.ns, num(r.Sum));
+    const min = opt(x.nm, num(r.Min));
+    const max = opt(x.nx, num(r.Max));
     if (sum !== undefined) p.exponentialHistogram.sum = sum;
     if (min !== undefined) p.exponentialHistogram.min = min;
     if (max !== undefined) p.exponentialHistogram.max = max;
-    if (x.zt !== undefined) p.exponentialHistogram.zeroThreshold = x.zt as number;
+    if (x.zt !== undefined) p.exponentialHistogram.zeroThreshold = Number(x.zt);
   } else {
-    p.value = r.Value;
+    p.value = num(r.Value);
   }
   return p;
 }
@@ -189,6 +234,8 @@ export function createMetricStore(sh: Shared): MetricStore {
     // Points are narrowed in SQL and checked once more with the reference's own matcher, so regex is exact too.
     attributeOperators: ['=', '!=', 'exists', 'wildcard', 'regex'],
     groupBy: true,
+    // seriesFromPoints takes a group-by key a point lacks from its resource, as the reference does.
+    groupByResource: true,
     exemplars: true,
     instrumentTypes: ['counter', 'up_down_counter', 'gauge', 'histogram', 'exponential_histogram'],
   };
@@ -202,9 +249,10 @@ export function createMetricStore(sh: Shared): MetricStore {
         const byKind = new Map<Kind, Record<string, unknown>[]>();
         for (const p of points) {
           const k = TABLE_OF[p.type];
+          const row = pointRow(p, nextStamp());
           const list = byKind.get(k);
-          if (list) list.push(pointRow(p));
-          else byKind.set(k, [pointRow(p)]);
+          if (list) list.push(row);
+          else byKind.set(k, [row]);
         }
         await Promise.all([...byKind].map(([k, list]) => insertRows(sh, tableName(k), list)));
         return { ok: true };
@@ -233,6 +281,53 @@ export function createMetricStore(sh: Shared): MetricStore {
       );
       const points = found.flat().filter((pt) => pointMatches(pt, q));
       return seriesFromPoints(points, q);
+    },
+    async readPoints(q: NormalizedRawPointQuery) {
+      const after = q.cursor ? decodeCursor<PointCursor>(q.cursor) : undefined;
+      // The tie key is `<table index>:<RohasSeq, 20 digits>`, so it orders as text across the four tables.
+      const [afterKind, afterSeq] = after ? String(after.s).split(':') : [];
+      if (after && (!/^\d$/.test(afterKind ?? '') || !/^\d{20}$/.test(afterSeq ?? '')))
+        throw new QueryError(`${W} cursor is not one this store's raw point read issued`, 'cursor');
+      if (after && typeof after.t !== 'bigint')
+        throw new QueryError(`${W} cursor is not one this store's raw point read issued`, 'cursor');
+      const needsCheck = q.attributes.some((f) => f.op === 'regex');
+      const found = await Promise.all(
+        KINDS.map(async (kind, k) => {
+          const p = new Params();
+          const where: string[] = [];
+          if (q.names.length) where.push(`MetricName IN ${p.add(q.names, 'Array(String)')}`);
+          if (q.start !== undefined)
+            where.push(`TimeUnix >= fromUnixTimestamp64Nano(${p.add(q.start.toString(), 'Int64')})`);
+          if (q.end !== undefined)
+            where.push(`TimeUnix < fromUnixTimestamp64Nano(${p.add(q.end.toString(), 'Int64')})`);
+          if (q.service !== undefined) where.push(serviceCondition(q.service, p));
+          for (const f of q.attributes) if (f.op !== 'regex') where.push(attributeCondition(f, p, own, resource));
+          if (after) {
+            const t = `fromUnixTimestamp64Nano(${p.add(after.t.toString(), 'Int64')})`;
+            const ak = Number(afterKind);
+            where.push(
+              k > ak
+                ? `TimeUnix >= ${t}`
+                : k < ak
+                  ? `TimeUnix > ${t}`
+                  : `(TimeUnix > ${t} OR (TimeUnix = ${t} AND RohasSeq > ${p.add(BigInt(afterSeq!).toString(), 'UInt64')}))`,
+            );
+          }
+          // A regex is checked here after the read (RE2 is not ECMAScript), so the page cannot be cut in SQL then.
+          const limit = needsCheck ? '' : `LIMIT ${p.add(q.limit + 1, 'UInt32')}`;
+          const list = await rows<Row>(
+            sh,
+            `SELECT ${SELECT[kind]} FROM ${table(sh, tableName(kind))}
+             ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY TimeUnix, RohasSeq ${limit}`,
+            p,
+          );
+          return list.map((r) => ({ seq: `${k}:${String(r.seq).padStart(20, '0')}`, point: pointFromRow(kind, r) }));
+        }),
+      );
+      return pagePoints(
+        found.flat().filter((c) => rawPointMatches(c.point, q)),
+        q,
+      );
     },
     async listMetrics() {
       const found = await Promise.all(

@@ -9,8 +9,10 @@
  *   metrics_histogram_table.sql      @ 61540ced55e993255df9bcfca48ed89a87d3914f
  *   metrics_summary_table.sql        @ 4d14328b3c3f47870f98155a34f2950417eca7ea
  * What rohas adds (README "Differences from the Collector's layout"): `...Typed` maps beside each attribute map, a
- * `RohasExtra` JSON column, `BodyTyped` and `RohasSeq` on logs, and ReplacingMergeTree with (TraceId, SpanId) at the
- * end of the sort key on spans, so a span written twice is one row after merges (reads de-duplicate before that).
+ * `RohasExtra` JSON column, `BodyTyped` and `RohasSeq` on logs, and on spans a `RohasVersion` (write time) with
+ * ReplacingMergeTree(RohasVersion) and (TraceId, SpanId) at the end of the sort key. Reads never rely on merges (nor
+ * on FINAL): they take each span's newest copy by RohasVersion, so the last write wins before, after and without a
+ * merge (a copy whose name or start changed sorts elsewhere and is never merged away, so this matters).
  * Every statement is idempotent (IF NOT EXISTS), so several processes may migrate at once.
  */
 
@@ -47,6 +49,9 @@ const METRIC_ROHAS: Column[] = [
   ['AttributesTyped', MAP],
   ['ResourceAttributesTyped', MAP],
   ['RohasExtra', `String ${Z}`],
+  // Store order of points with the same TimeUnix, for the raw point read's pages (nextStamp() when rohas writes;
+  // rows another writer inserted get a stable hash of their content instead).
+  ['RohasSeq', 'UInt64 DEFAULT cityHash64(MetricName, Attributes, ResourceAttributes, StartTimeUnix, TimeUnix)'],
 ];
 const ATTR_INDEXES = [
   'INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1',
@@ -66,6 +71,8 @@ export interface TableSpec {
   added: Column[];
   indexes: string[];
   engine: 'MergeTree' | 'ReplacingMergeTree' | 'AggregatingMergeTree';
+  /** Arguments of the engine (the version column of ReplacingMergeTree); the Replicated engine takes the same. */
+  engineArgs?: string;
   /** PARTITION BY / PRIMARY KEY / ORDER BY clauses. */
   keys: string;
   /** The DateTime expression retention TTL counts from. */
@@ -106,6 +113,9 @@ export const TABLES: Record<string, TableSpec> = {
       ['SpanAttributesTyped', MAP],
       ['ResourceAttributesTyped', MAP],
       ['RohasExtra', `String ${Z}`],
+      // The write time in nanoseconds (monotonic per process): the last write of a span wins. Rows a Collector wrote
+      // get 0 (one copy each). Reads pick the newest copy by it (argMax / ORDER BY ... LIMIT 1 BY), merges keep it.
+      ['RohasVersion', `UInt64 DEFAULT 0 ${Z}`],
     ],
     indexes: [
       'INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1',
@@ -117,6 +127,7 @@ export const TABLES: Record<string, TableSpec> = {
       'INDEX idx_lower_span_name lower(SpanName) TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 8',
     ],
     engine: 'ReplacingMergeTree',
+    engineArgs: 'RohasVersion',
     keys: 'PARTITION BY toDate(Timestamp) PRIMARY KEY (ServiceName, SpanName, toDateTime(Timestamp)) ORDER BY (ServiceName, SpanName, toDateTime(Timestamp), Timestamp, TraceId, SpanId)',
     ttlColumn: 'toDateTime(Timestamp)',
     shardBy: 'cityHash64(TraceId)',
@@ -301,7 +312,7 @@ export function createStatements(
   days: number,
 ): string[] {
   const local = quoteIdent(sh.cluster ? `${spec.name}_local` : spec.name);
-  const engine = sh.cluster ? `Replicated${spec.engine}` : spec.engine;
+  const engine = `${sh.cluster ? `Replicated${spec.engine}` : spec.engine}(${spec.engineArgs ?? ''})`;
   const body = [...[...spec.columns, ...spec.added].map(([n, t]) => `${quoteIdent(n)} ${t}`), ...spec.indexes].join(
     ',\n  ',
   );

@@ -27,8 +27,9 @@ import {
   ns,
   parseExtra,
   serviceCondition,
+  valueHints,
 } from './codec.js';
-import { insertRows, Params, rows, table } from './db.js';
+import { insertRows, nextStamp, Params, rows, table } from './db.js';
 import { writeFailure } from './errors.js';
 import type { Shared } from './internal-types.js';
 
@@ -56,7 +57,7 @@ const needsTyping = (items: Array<{ attributes: Attributes; droppedAttributesCou
     (x) => (x.droppedAttributesCount ?? 0) > 0 || Object.values(x.attributes).some((v) => typeof v !== 'string'),
   );
 
-export function spanRow(s: SpanRecord): Record<string, unknown> {
+export function spanRow(s: SpanRecord, version: bigint = nextStamp()): Record<string, unknown> {
   const attrs = encodeAttributeMaps(s.attributes);
   const res = encodeAttributeMaps(s.resource.attributes);
   const extra: Record<string, unknown> = {
@@ -101,6 +102,7 @@ export function spanRow(s: SpanRecord): Record<string, unknown> {
     SpanAttributesTyped: attrs.typed,
     ResourceAttributesTyped: res.typed,
     RohasExtra: extraJson(extra),
+    RohasVersion: version.toString(),
   };
 }
 
@@ -191,7 +193,7 @@ export function createTraceStore(sh: Shared): TraceStore {
   const T = table(sh, 'otel_traces');
   const LOOKUP = table(sh, 'otel_traces_trace_id_ts');
   const capabilities: TraceCapabilities = {
-    attributeOperators: ['=', '!=', 'exists', 'wildcard'],
+    attributeOperators: ['=', '!=', 'exists', 'wildcard', 'regex'],
     filters: ['service', 'name', 'duration', 'status', 'time'],
     paging: true,
   };
@@ -219,7 +221,12 @@ export function createTraceStore(sh: Shared): TraceStore {
       try {
         const byKey = new Map<string, SpanRecord>();
         for (const s of spans) byKey.set(`${s.traceId}:${s.spanId}`, s);
-        await insertRows(sh, 'otel_traces', [...byKey.values()].map(spanRow));
+        const version = nextStamp();
+        await insertRows(
+          sh,
+          'otel_traces',
+          [...byKey.values()].map((s) => spanRow(s, version)),
+        );
         return { ok: true };
       } catch (error) {
         return writeFailure(`writing ${spans.length} spans`, error);
@@ -232,7 +239,7 @@ export function createTraceStore(sh: Shared): TraceStore {
       const list = await rows<SpanRow>(
         sh,
         `SELECT ${SPAN_SELECT} FROM ${T} WHERE TraceId = ${p.add(traceId, 'String')}${range}
-         ORDER BY Timestamp, SpanId LIMIT 1 BY SpanId`,
+         ORDER BY SpanId, RohasVersion DESC LIMIT 1 BY SpanId`,
         p,
       );
       if (list.length === 0) return null;
@@ -257,10 +264,24 @@ export function createTraceStore(sh: Shared): TraceStore {
         const t = `fromUnixTimestamp64Nano(${p.add(BigInt(after.t).toString(), 'Int64')})`;
         having = `HAVING t < ${t} OR (t = ${t} AND TraceId < ${p.add(String(after.id), 'String')})`;
       }
+      // Last write wins without FINAL: the conditions are judged on each span's newest copy (argMax by RohasVersion).
+      // The inner IN pre-selects the traces with any copy matching (the skip indexes serve it), so only their spans
+      // are de-duplicated; a trace whose matching copy was replaced drops out.
+      // An `=` filter narrows that pre-selection through the attribute-value skip indexes, one branch per map.
+      const cond = where.length ? where.join(' AND ') : '1';
+      let hints: [string, string] | undefined;
+      for (const f of q.attributes) if (!hints) hints = valueHints(f, p, own, resource);
+      const branches = hints ? hints.map((h) => `${h} AND ${cond}`) : [cond];
+      const candidates = where.length
+        ? `WHERE TraceId IN (${branches.map((b) => `SELECT TraceId FROM ${T} WHERE ${b}`).join(' UNION ALL ')})`
+        : '';
       const keys = await rows<{ TraceId: string; ts: string }>(
         sh,
-        `SELECT TraceId, max(Timestamp) AS t, toString(toUnixTimestamp64Nano(t)) AS ts FROM ${T}
-         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        `SELECT TraceId, max(st) AS t, toString(toUnixTimestamp64Nano(t)) AS ts FROM (
+           SELECT TraceId, SpanId, argMax(Timestamp, RohasVersion) AS st, argMax(m, RohasVersion) AS newest_matches
+           FROM (SELECT TraceId, SpanId, Timestamp, RohasVersion, (${cond}) AS m FROM ${T} ${candidates})
+           GROUP BY TraceId, SpanId)
+         WHERE newest_matches
          GROUP BY TraceId ${having}
          ORDER BY t DESC, TraceId DESC LIMIT ${p.add(q.limit + 1, 'UInt32')}`,
         p,
@@ -283,7 +304,8 @@ export function createTraceStore(sh: Shared): TraceStore {
         sh,
         `SELECT TraceId, SpanId, ParentSpanId, SpanName, ServiceName, toString(toUnixTimestamp64Nano(Timestamp)) AS ts,
            toString(Duration) AS dur, StatusCode
-         FROM ${T} WHERE TraceId IN ${sp.add(ids, 'Array(String)')}${range} LIMIT 1 BY TraceId, SpanId`,
+         FROM ${T} WHERE TraceId IN ${sp.add(ids, 'Array(String)')}${range}
+         ORDER BY TraceId, SpanId, RohasVersion DESC LIMIT 1 BY TraceId, SpanId`,
         sp,
       );
       const byTrace = new Map<string, SpanRecord[]>();

@@ -32,6 +32,21 @@ describe('attribute maps', () => {
     expect(plainText(null)).toBe('');
   });
 
+  it('runs regex as match() on string values with the pattern bound, and refuses what RE2 lacks by name', () => {
+    const p = new Params();
+    const own = { plain: 'SpanAttributes', typed: 'SpanAttributesTyped' };
+    const resource = { plain: 'ResourceAttributes', typed: 'ResourceAttributesTyped' };
+    const pattern = "^user-(2|3)$'; --";
+    const sql = attributeCondition({ key: 'user.id', op: 'regex', value: pattern }, p, own, resource);
+    expect(sql).toContain('match(');
+    expect(sql).not.toContain('user-');
+    expect(Object.values(p.values)).toContain(pattern);
+    for (const bad of ['a(?=b)', '(?!x)y', '(?<=a)b', '(a)\\1', '(?<n>a)\\k<n>'])
+      expect(() => attributeCondition({ key: 'k', op: 'regex', value: bad }, new Params(), own, resource)).toThrow(
+        /\[clickhouse\] attributes: regex .* lookaround or a backreference/,
+      );
+  });
+
   it('binds every key and value as a parameter, never in the SQL text', () => {
     const p = new Params();
     const hostile = "'; DROP TABLE otel_traces; --";

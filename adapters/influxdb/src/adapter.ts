@@ -9,10 +9,6 @@ import {
   ALL_AGGREGATIONS,
   ATTRIBUTE_OPERATORS,
   asError,
-  compareSpans,
-  decodeAttributes,
-  decodeCursor,
-  encodeCursor,
   type LogRecord,
   type MetricDescriptor,
   type NormalizedLogQuery,
@@ -23,7 +19,6 @@ import {
   type RetentionResult,
   readOptions,
   retentionCutoff,
-  type SpanRecord,
   seriesFromPoints,
   type TelemetryAdapter,
   TelemetryError,
@@ -38,25 +33,13 @@ import { descriptorOf, metricFromRow, metricLine } from './metric-schema.js';
 import { optionsSchema } from './options.js';
 import { findTracesKeyset, queryLogsKeyset } from './paged-reads.js';
 import { readRawPoints } from './raw-points.js';
-import {
-  logFromRow,
-  logLine,
-  nextLogSeq,
-  nextSeq,
-  SPAN_COLUMNS,
-  slottedWindow,
-  spanFromRow,
-  spanLine,
-  toBigInt,
-  traceBucket,
-} from './schema.js';
+import { logLine, nextLogSeq, nextSeq, slottedWindow, spanLine, toBigInt, traceBoundsLines } from './schema.js';
+import { TraceReader } from './trace-reads.js';
 import type { InfluxDbOptions } from './types.js';
 import { V1Backend } from './v1-backend.js';
 import { V2Backend } from './v2-backend.js';
 
 const W = where('influxdb');
-/** Full-trace reads sent at once by one findTraces page. */
-const TRACE_READS_IN_FLIGHT = 4;
 
 /** A span re-written with other tag values (a changed status, say) lives in two series; keep its newest write. */
 export function newestCopies(rows: Row[]): Row[] {
@@ -95,9 +78,14 @@ export function resolveOptions(raw: Record<string, unknown>, source?: string) {
     }
   }
   const prefix = String(o.measurement_prefix ?? '');
-  const measurements: Measurements = { spans: `${prefix}spans`, metrics: `${prefix}metrics`, logs: `${prefix}logs` };
+  const measurements: Measurements = {
+    spans: `${prefix}spans`,
+    metrics: `${prefix}metrics`,
+    logs: `${prefix}logs`,
+    traceBounds: `${prefix}trace_bounds`,
+  };
   const escaped = {} as Measurements;
-  for (const k of ['spans', 'metrics', 'logs'] as const) {
+  for (const k of ['spans', 'metrics', 'logs', 'traceBounds'] as const) {
     try {
       escaped[k] = escapeMeasurement(measurements[k]);
     } catch (error) {
@@ -183,42 +171,7 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
     }
   }
 
-  /** Spans of the given traces, newest copy of each (trace, span), in getTrace order. */
-  async function spansOf(traceIds: string[]): Promise<Map<string, SpanRecord[]>> {
-    // Per trace, two steps. A trace id carries no time, so finding a trace reads its bucket's series over all retained
-    // time; InfluxDB decodes every selected column of every point it scans, so that scan reads only `trace_id`. Then
-    // the full spans are read from the narrow time range it found. One trace per query: influxd 1.6 evaluates long
-    // OR lists of tag and field conditions far slower than a few small queries in parallel (270 ms vs ~25 ms for 20).
-    const rows: Row[] = [];
-    const pending = [...new Set(traceIds)];
-    const readTrace = async (id: string) => {
-      const where: SelectSpec = { measurement: m.spans, fields: [{ key: 'trace_id', op: '=', value: id }] };
-      if (tbc > 0) where.tags = { tb: traceBucket(id, tbc) };
-      const located = await backend.select({ ...where, columns: ['trace_id'] });
-      if (located.length === 0) return;
-      let from = toBigInt(located[0]!.time);
-      let to = from;
-      for (const row of located) {
-        const t = toBigInt(row.time);
-        if (t < from) from = t;
-        if (t > to) to = t;
-      }
-      rows.push(...(await backend.select({ ...where, columns: SPAN_COLUMNS, from, to: to + 1n })));
-    };
-    const worker = async () => {
-      for (let id = pending.shift(); id !== undefined; id = pending.shift()) await readTrace(id);
-    };
-    await Promise.all(Array.from({ length: Math.min(TRACE_READS_IN_FLIGHT, pending.length) }, worker));
-    const out = new Map<string, SpanRecord[]>();
-    for (const row of newestCopies(rows)) {
-      const span = spanFromRow(row);
-      const list = out.get(span.traceId);
-      if (list) list.push(span);
-      else out.set(span.traceId, [span]);
-    }
-    for (const list of out.values()) list.sort(compareSpans);
-    return out;
-  }
+  const traceReader = new TraceReader(backend, m, tbc, newestCopies);
 
   const adapter: TelemetryAdapter = {
     type: 'influxdb',
@@ -269,6 +222,7 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
         measurement: string,
         countField: string,
         slotted: boolean,
+        counted = true,
       ) => {
         const cutoff = retentionCutoff(nowNano, retention[signal]);
         if (cutoff === undefined || !signals.has(signal)) return;
@@ -276,9 +230,11 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
         // cutoff's second are removed; the rest of that second goes at the next sweep.
         const before = slotted ? slottedWindow(cutoff, undefined).from! : cutoff;
         const n = await query(`retention of ${signal}`, () => backend.deleteBefore(measurement, countField, before));
-        if (n !== undefined) result[signal] = n;
+        if (n !== undefined && counted) result[signal] = n;
       };
       await run('traces', m.spans, 'span_id', true);
+      // After the spans: a bounds point goes only with every span it points to (schema.ts traceBoundsLines).
+      await run('traces', m.traceBounds, 'first_ns', true, false);
       await run('metrics', m.metrics, 'start_ns', false);
       await run('logs', m.logs, 'seq', true);
       return result;
@@ -303,13 +259,24 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
       },
       async write(spans) {
         // One stamp per span, so of two copies of a span in one batch the later one is the newest (last write wins).
-        return writeLines('spans', () => spans.map((s) => spanLine(lp, s, tbc, nextSeq())));
+        return writeLines('spans', () => [
+          ...spans.map((s) => spanLine(lp, s, tbc, nextSeq())),
+          ...traceBoundsLines(lp, spans),
+        ]);
       },
       async findTraces(q: NormalizedTraceQuery): Promise<Page<TraceSummary>> {
-        return query('findTraces', () => findTracesKeyset(backend, m, q, spansOf, newestCopies));
+        return query('findTraces', () =>
+          findTracesKeyset(
+            backend,
+            m,
+            q,
+            (ids) => traceReader.summarySpans(ids, q.attributes.length > 0),
+            newestCopies,
+          ),
+        );
       },
       async getTrace(traceId) {
-        return query('getTrace', async () => (await spansOf([traceId])).get(traceId) ?? null);
+        return query('getTrace', async () => (await traceReader.spans([traceId])).get(traceId) ?? null);
       },
       async listServices() {
         return query('listServices', async () =>
@@ -334,6 +301,8 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
         aggregations: ALL_AGGREGATIONS,
         attributeOperators: ATTRIBUTE_OPERATORS,
         groupBy: true,
+        // Series are built by the reference's seriesFromPoints from whole points, resources included.
+        groupByResource: true,
         exemplars: true,
         instrumentTypes: ['counter', 'up_down_counter', 'gauge', 'histogram', 'exponential_histogram'],
       },

@@ -22,5 +22,6 @@ export {
 /** The schema's line encoders (one line per record), e.g. to replay records with another line-protocol writer. */
 export { metricLine } from './metric-schema.js';
 export { defaults, optionsSchema } from './options.js';
-export { logLine, spanLine } from './schema.js';
+/** Spans need their `trace_bounds` lines too (one per trace of a batch), or findTraces and getTrace will not see them. */
+export { logLine, spanLine, traceBoundsLines } from './schema.js';
 export type { InfluxDbOptions } from './types.js';

@@ -34,8 +34,11 @@ export class WhereBuilder {
   private readonly parts: string[] = [];
   private n = 0;
 
+  /** `prefix` keeps parameter names apart when several statements share one request's `params`. */
+  constructor(private readonly prefix = 'p') {}
+
   param(value: ParamValue): string {
-    const name = `p${this.n++}`;
+    const name = `${this.prefix}${this.n++}`;
     this.params[name] = value;
     return `$${name}`;
   }

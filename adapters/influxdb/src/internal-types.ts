@@ -37,6 +37,11 @@ export interface Backend {
   /** Writes pre-encoded lines (nanosecond precision). Throws a {@link WriteFailure}. */
   write(lines: string[]): Promise<void>;
   select(spec: SelectSpec): Promise<Row[]>;
+  /**
+   * Several selections at once, answers in the same order: the 1.x API sends them as one multi-statement request
+   * (a page's trace lookups cost a request, not a round trip each); the 2.x API runs them a few at a time.
+   */
+  selectMany(specs: SelectSpec[]): Promise<Row[][]>;
   /** Distinct values of a tag, optionally where other tags are equal to given (encoded) values. */
   tagValues(measurement: string, key: string, where?: Record<string, string>): Promise<string[]>;
   /** The first (oldest) value of `field` and its time per combination of the `groupTags` values. */
@@ -72,9 +77,11 @@ export class WriteFailure extends Error {
   }
 }
 
-/** The three measurement names in use. */
+/** The measurement names in use. */
 export interface Measurements {
   spans: string;
   metrics: string;
   logs: string;
+  /** Where each trace's spans are: one point per trace and write batch (schema.ts `traceBoundsLines`). */
+  traceBounds: string;
 }

@@ -37,7 +37,7 @@ interface MetricStreamText {
 /** Per metric name: points of one name usually share resource, scope and descriptor. Capped, as names are bounded. */
 const streams = new Map<string, MetricStreamText>();
 
-function streamText(m: Measurements, p: MetricPoint): MetricStreamText {
+function streamText(m: Pick<Measurements, 'metrics'>, p: MetricPoint): MetricStreamText {
   const l = streams.get(p.name);
   if (
     l &&
@@ -75,7 +75,7 @@ function streamText(m: Measurements, p: MetricPoint): MetricStreamText {
   return text;
 }
 
-export function metricLine(m: Measurements, p: MetricPoint): string {
+export function metricLine(m: Pick<Measurements, 'metrics'>, p: MetricPoint): string {
   // The hot path of metric ingest: the line is built directly (no field object), and what consecutive points of one
   // stream share is reused. Attribute objects are new per data point (the core copies them), so they are encoded here.
   const attributesText = attributesJson(p.attributes);

@@ -10,7 +10,6 @@ import {
   type Page,
   resourceCodec,
   type SpanMatchInput,
-  type SpanRecord,
   serviceNameOf,
   spanMatches,
   summarizeTrace,
@@ -19,7 +18,8 @@ import {
 import type { Backend, Measurements, Row, SelectSpec } from './internal-types.js';
 import { walkPoints } from './keyset-walk.js';
 import { decodeTagValue, encodeTagValue } from './line-protocol.js';
-import { logFromRow, STATUS_TAG, secondOf, slottedWindow, toBigInt } from './schema.js';
+import { logFromRow, secondOf, slottedWindow, toBigInt } from './schema.js';
+import { type SummarySpan, statusCodeOfTag } from './trace-reads.js';
 
 const SECOND = 1_000_000_000n;
 
@@ -32,12 +32,6 @@ interface LogCursor {
   s: string;
 }
 
-/** The status code of a `status` tag value (written by spanTagSet). */
-function statusCodeOf(tag: string): number {
-  const i = (STATUS_TAG as readonly string[]).indexOf(tag);
-  return i >= 0 ? i : Number(decodeTagValue(tag));
-}
-
 /** (t, id) ordered newest first: negative when a comes first. */
 const byKeyDesc = (a: { t: bigint; id: string }, b: { t: bigint; id: string }) =>
   a.t !== b.t ? (a.t > b.t ? -1 : 1) : a.id > b.id ? -1 : a.id < b.id ? 1 : 0;
@@ -47,13 +41,14 @@ const byKeyDesc = (a: { t: bigint; id: string }, b: { t: bigint; id: string }) =
  * key being its latest matching span's start, as in the reference. A trace whose key is settled goes through one more
  * check against all its spans (read anyway for its summary): a matching span above the cursor means it was on an
  * earlier page, and a stale copy of a re-written span cannot decide its place. A page reads the chunks down to its
- * last trace plus the spans of its own traces, whatever its depth.
+ * last trace plus the spans of its own traces (located through trace_bounds, trace-reads.ts: a request for a whole
+ * batch of traces), whatever its depth.
  */
 export async function findTracesKeyset(
   backend: Backend,
   m: Measurements,
   q: NormalizedTraceQuery,
-  spansOf: (ids: string[]) => Promise<Map<string, SpanRecord[]>>,
+  spansOf: (ids: string[]) => Promise<Map<string, SummarySpan[]>>,
   newestCopies: (rows: Row[]) => Row[],
 ): Promise<Page<TraceSummary>> {
   const after = q.cursor ? decodeCursor<TraceCursor>(q.cursor) : undefined;
@@ -78,8 +73,8 @@ export async function findTracesKeyset(
   const need = q.limit + 1;
   const best = new Map<string, bigint>();
   const done = new Set<string>();
-  const cached = new Map<string, SpanRecord[]>();
-  const found: Array<{ id: string; t: bigint; spans: SpanRecord[] }> = [];
+  const cached = new Map<string, SummarySpan[]>();
+  const found: Array<{ id: string; t: bigint; spans: SummarySpan[] }> = [];
 
   const settle = async (complete: bigint | undefined) => {
     while (found.length < need) {
@@ -129,7 +124,7 @@ export async function findTracesKeyset(
           name: decodeTagValue(row.name as string),
           startTimeUnixNano: toBigInt(row.start_ns),
           endTimeUnixNano: withDuration ? toBigInt(row.end_ns) : toBigInt(row.start_ns),
-          status: { code: statusCodeOf(row.status as string) },
+          status: { code: statusCodeOfTag(row.status as string) },
           attributes: q.attributes.length ? decodeAttributes(row.attributes as string) : {},
           resource: q.attributes.length
             ? resourceCodec.decode(row.resource as string)

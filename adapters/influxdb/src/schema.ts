@@ -212,6 +212,45 @@ export function spanLine(m: Measurements, span: SpanRecord, traceBucketChars: nu
   );
 }
 
+/**
+ * Where each trace's spans are, written with them: per trace of a write batch one point with `trace_id` and the
+ * earliest and latest start (`first_ns`, `last_ns`) of the trace's spans in the batch, tagged with the tail of the trace id (`tt`), at the
+ * second of their latest start plus a hash of (trace id, first_ns) in the sub-second digits. A trace id carries no time; these points let a page find the time
+ * ranges of its traces' spans in one request (trace-reads.ts) instead of scanning the spans of a whole bucket.
+ *
+ * Writing the same part again lands on the same point (idempotent); two parts of one trace with the same first start
+ * and latest second say the same thing, so overwriting one with the other loses nothing. The point sits at the
+ * second of the part's latest start, so the retention sweep (whole seconds before the cutoff's) removes it only
+ * together with every span it points to.
+ */
+export function traceBoundsLines(m: Measurements, spans: readonly SpanRecord[]): string[] {
+  const parts = new Map<string, { first: bigint; last: bigint }>();
+  for (const s of spans) {
+    const p = parts.get(s.traceId);
+    if (!p) parts.set(s.traceId, { first: s.startTimeUnixNano, last: s.startTimeUnixNano });
+    else {
+      if (s.startTimeUnixNano < p.first) p.first = s.startTimeUnixNano;
+      if (s.startTimeUnixNano > p.last) p.last = s.startTimeUnixNano;
+    }
+  }
+  const lines: string[] = [];
+  for (const [traceId, { first, last }] of parts) {
+    const tags = `,tt=${traceTail(traceId)}`;
+    const time = secondOf(last) + BigInt(fnv32(`${traceId}:${first}`, 0x811c9dc5) % 1_000_000_000);
+    lines.push(formatPoint(m.traceBounds, tags, { trace_id: traceId, first_ns: first, last_ns: last }, time));
+  }
+  return lines;
+}
+
+/**
+ * The `tt` tag of a trace's bounds points: the last four hex characters of its id (65,536 series at most). The tail,
+ * not the head: W3C Trace Context puts the random bytes on the right, and some generators (AWS X-Ray) put a
+ * timestamp in the first ones, which would send every recent trace to a few series.
+ */
+export function traceTail(traceId: string): string {
+  return encodeTagValue(traceId.slice(-4));
+}
+
 /** Columns a full span needs. */
 export const SPAN_COLUMNS = [
   'name',

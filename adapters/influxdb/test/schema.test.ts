@@ -11,9 +11,10 @@ import {
   slottedWindow,
   spanLine,
   spanPointTime,
+  traceBoundsLines,
 } from '../src/schema.js';
 
-const M = { spans: 'spans', metrics: 'metrics', logs: 'logs' };
+const M = { spans: 'spans', metrics: 'metrics', logs: 'logs', traceBounds: 'trace_bounds' };
 
 /** Field keys of a line: the text between the first unescaped space and the last space, split on top-level commas. */
 function fieldKeys(line: string): string[] {
@@ -49,6 +50,30 @@ describe('schema lines', () => {
     expect(formatPoint('m', ',a=x\\ y', { n: 1n, s: 'q"', f: 1.5, skip: undefined }, 9n)).toBe(
       'm,a=x\\ y n=1i,s="q\\"",f=1.5 9',
     );
+  });
+
+  it('writes one trace_bounds point per trace of a batch, at the second of its latest start, covering its earliest', () => {
+    const a = 'a'.repeat(32);
+    const b = 'b'.repeat(32);
+    const spans = [
+      makeSpan({ traceId: a, start: 1_700_000_005_500_000_000n }),
+      makeSpan({ traceId: b, start: 1_700_000_001_000_000_001n }),
+      makeSpan({ traceId: a, start: 1_700_000_002_250_000_000n }),
+      makeSpan({ traceId: a, start: 1_700_000_009_999_999_999n }),
+    ];
+    const lines = traceBoundsLines(M, spans);
+    expect(lines).toHaveLength(2);
+    const [la, lb] = lines as [string, string];
+    expect(la).toMatch(
+      /^trace_bounds,tt=aaaa trace_id="a{32}",first_ns=1700000002250000000i,last_ns=1700000009999999999i \d+$/,
+    );
+    expect(secondOf(BigInt(la.slice(la.lastIndexOf(' ') + 1)))).toBe(1_700_000_009_000_000_000n);
+    expect(lb).toMatch(
+      /^trace_bounds,tt=bbbb trace_id="b{32}",first_ns=1700000001000000001i,last_ns=1700000001000000001i 1700000001\d{9}$/,
+    );
+    // The same part written again is the same point (idempotent); the tag is the id's tail, not its head.
+    expect(traceBoundsLines(M, spans)).toEqual(lines);
+    expect(traceBoundsLines(M, [makeSpan({ traceId: `${'0'.repeat(28)}c0de` })])[0]).toMatch(/^trace_bounds,tt=c0de /);
   });
 
   it('maps a span to one point time in the second of its start, the same on every write', () => {

@@ -8,7 +8,7 @@ import {
 } from '@rohas/telemetry/adapter';
 import type BetterSqlite3 from 'better-sqlite3';
 import { decodeResource, decodeScope, num } from './codec.js';
-import { statementCache } from './sqlite-writer.js';
+import { statementCache } from './connection.js';
 
 export type Database = BetterSqlite3.Database;
 export type Row = Record<string, unknown>;

@@ -1,10 +1,10 @@
 // A read thread of the SQLite adapter: its own read-only connection (WAL lets it read while the write thread
 // commits), running the same read functions as the adapter's own connection (read-ops.ts).
 import { parentPort, workerData } from 'node:worker_threads';
+import { openDatabase } from './connection.js';
 import { ReadContext } from './read-context.js';
 import { runRead } from './read-ops.js';
 import type { ReadRequest, ReadResponse } from './read-port.js';
-import { openDatabase } from './sqlite-writer.js';
 
 const { file, cacheMb } = workerData as { file: string; cacheMb: number };
 const Driver = (await import('better-sqlite3')).default;

@@ -1,4 +1,4 @@
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import {
   type AdapterContext,
   ALL_AGGREGATIONS,
@@ -13,12 +13,13 @@ import {
   where,
 } from '@rohas/telemetry/adapter';
 import type BetterSqlite3 from 'better-sqlite3';
+import { migrate, openDatabase } from './connection.js';
 import { checkIntegrity, prepareLocation, restrictNewFile } from './integrity.js';
 import { optionsSchema } from './options.js';
 import { ReadContext } from './read-context.js';
 import type { ReadOp, ReadOps } from './read-ops.js';
 import { InlineReadPort, type ReadPort, ThreadReadPool } from './read-port.js';
-import { migrate, openDatabase, SqliteWriter } from './sqlite-writer.js';
+import { SqliteWriter } from './sqlite-writer.js';
 import type { SqliteOptions } from './types.js';
 import { InlineWritePort, ThreadWritePort, type WritePort, workerFile } from './write-port.js';
 

@@ -1,6 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   encodeAnyValue,
   encodeAttributes,
@@ -13,121 +10,19 @@ import {
   retentionCutoff,
   type SignalRetention,
   serviceNameOf,
-  TelemetryError,
-  where,
 } from '@rohas/telemetry/adapter';
 import type BetterSqlite3 from 'better-sqlite3';
 import { encodeResource, encodeScope } from './codec.js';
+import { statementCache } from './connection.js';
 import type { SpanRow, WriterResult } from './internal-types.js';
+import { Interner } from './interner.js';
 
 export type { WriterResult } from './internal-types.js';
 
 type Database = BetterSqlite3.Database;
 
-const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
-const tag = where('sqlite');
 /** Rows deleted per transaction by retention, so writers and readers never wait long. */
 const DELETE_CHUNK = 5000;
-
-/** A write result that can cross a thread boundary: the error as a message and code. */
-
-/** Opens a connection with the settings every connection of the adapter uses. */
-export function openDatabase(Driver: typeof BetterSqlite3, file: string, cacheMb: number, readonly = false): Database {
-  let db: Database;
-  try {
-    db = new Driver(file, { readonly, fileMustExist: readonly });
-  } catch (error) {
-    throw new TelemetryError(`${tag} cannot open ${file}: ${(error as Error).message}`, { cause: error });
-  }
-  if (readonly) {
-    // A read connection of a database the adapter has already opened in WAL mode: it only waits and caches.
-    db.pragma('busy_timeout = 5000');
-    db.pragma(`cache_size = -${Math.round(cacheMb * 1024)}`);
-    db.pragma('temp_store = MEMORY');
-    return db;
-  }
-  db.pragma('journal_mode = WAL');
-  // NORMAL in WAL mode: a committed transaction survives a process crash (only power loss can take the last ones).
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma(`cache_size = -${Math.round(cacheMb * 1024)}`);
-  db.pragma('temp_store = MEMORY');
-  return db;
-}
-
-/** Applies every migration in `migrations/` not yet recorded, each in one immediate transaction. */
-export function migrate(db: Database): number[] {
-  db.exec(
-    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
-  );
-  const files = readdirSync(MIGRATIONS_DIR)
-    .filter((f) => /^\d+-.*\.sql$/.test(f))
-    .sort();
-  const applied: number[] = [];
-  for (const file of files) {
-    const version = Number.parseInt(file, 10);
-    // IMMEDIATE takes the write lock first, so two processes starting at once apply each migration once.
-    const run = db.transaction(() => {
-      if (db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(version)) return false;
-      db.exec(readFileSync(join(MIGRATIONS_DIR, file), 'utf8'));
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
-        version,
-        file,
-        new Date().toISOString(),
-      );
-      return true;
-    });
-    if (run.immediate()) applied.push(version);
-  }
-  return applied;
-}
-
-/** Prepares each distinct SQL text once per connection. */
-export function statementCache(db: Database): (sql: string) => BetterSqlite3.Statement {
-  const stmts = new Map<string, BetterSqlite3.Statement>();
-  return (sql) => {
-    let s = stmts.get(sql);
-    if (!s) {
-      s = db.prepare(sql);
-      stmts.set(sql, s);
-    }
-    return s;
-  };
-}
-
-/**
- * Ids of rows stored once and referenced by id (resources, scopes). Records converted from one SDK provider share
- * their resource and scope objects, so the id is found by object first and the JSON is encoded once per object.
- */
-class Interner {
-  private readonly byJson = new Map<string, number>();
-  private byObject = new WeakMap<object, number>();
-  constructor(
-    private readonly stmt: (sql: string) => BetterSqlite3.Statement,
-    private readonly table: 'resources' | 'scopes',
-  ) {}
-  id<T extends object>(value: T, encode: (value: T) => string): number {
-    const known = this.byObject.get(value);
-    if (known !== undefined) return known;
-    const id = this.idOfJson(encode(value));
-    this.byObject.set(value, id);
-    return id;
-  }
-  idOfJson(json: string): number {
-    let id = this.byJson.get(json);
-    if (id === undefined) {
-      this.stmt(`INSERT OR IGNORE INTO ${this.table} (json) VALUES (?)`).run(json);
-      id = (this.stmt(`SELECT id FROM ${this.table} WHERE json = ?`).get(json) as { id: number }).id;
-      this.byJson.set(json, id);
-    }
-    return id;
-  }
-  /** Forgets every id: after a rolled-back transaction some may not exist. */
-  clear(): void {
-    this.byJson.clear();
-    this.byObject = new WeakMap();
-  }
-}
 
 /**
  * Everything that writes: span, point and log batches (one immediate transaction each) and retention deletes.
@@ -192,6 +87,11 @@ export class SqliteWriter {
     const insertTokens = this.stmt('INSERT INTO span_attr_index (rowid, hashes) VALUES (?, ?)');
     const deleteTokens = this.stmt('DELETE FROM span_attr_index WHERE rowid = ?');
     const insertName = this.stmt('INSERT OR IGNORE INTO span_names (service, name) VALUES (?, ?)');
+    const storedName = this.stmt('SELECT service, name FROM spans WHERE trace_id = ? AND span_id = ?');
+    // A re-written span's old (service, name) leaves listOperations when no other span carries it.
+    const dropName = this.stmt(
+      'DELETE FROM span_names WHERE service = ? AND name = ? AND NOT EXISTS (SELECT 1 FROM spans WHERE service = ? AND name = ?)',
+    );
     return this.writeTx(() => {
       for (const row of rows) {
         const resourceId = this.resourceIds.idOfJson(row[15]);
@@ -217,11 +117,16 @@ export class SqliteWriter {
         );
         let id: number | bigint = info.lastInsertRowid;
         if (info.changes === 0) {
+          const was = storedName.get(row[0], row[1]) as { service: string; name: string };
           const values = [row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10], row[11], row[12]];
           id = (
             replace.get(...values, row[13], row[14], resourceId, scopeId, row[0], row[1]) as { id: number | bigint }
           ).id;
           deleteTokens.run(id);
+          if (was.service !== row[3] || was.name !== row[4]) {
+            dropName.run(was.service, was.name, was.service, was.name);
+            this.knownNames.delete(`${was.service}\u0000${was.name}`);
+          }
         }
         insertTokens.run(id, row[17]);
         const nameKey = `${row[3]}\u0000${row[4]}`;

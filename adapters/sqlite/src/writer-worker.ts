@@ -1,8 +1,9 @@
 // The SQLite adapter's write thread: owns the write connection so batches never block the application's event loop.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SignalRetention } from '@rohas/telemetry/adapter';
+import { openDatabase } from './connection.js';
 import type { WriterRequest, WriterResponse } from './internal-types.js';
-import { openDatabase, SqliteWriter } from './sqlite-writer.js';
+import { SqliteWriter } from './sqlite-writer.js';
 
 const { file, cacheMb, retention, signals } = workerData as {
   file: string;

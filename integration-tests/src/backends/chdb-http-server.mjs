@@ -161,12 +161,28 @@ async function handle(req, res) {
   }
 }
 
-const server = createServer((req, res) => {
+// ClickHouse reads URLs up to http_max_uri_size (1 MiB by default; docs: operations/settings/settings#http_max_uri_size)
+// and bound parameters travel in the URL, so a page of trace ids does too. Node's own limit for the request line and
+// headers is 16 KiB: a page of ~450 trace ids was refused with an empty 431 answer, which the client reported as an
+// error with an empty message (the "empty error" of the 20,000-trace paging run). Same limit as ClickHouse here.
+const MAX_URI = 1024 * 1024;
+const server = createServer({ maxHeaderSize: MAX_URI + 64 * 1024 }, (req, res) => {
   handle(req, res).catch((error) => {
     log(`request failed: ${error?.stack ?? error}`);
     if (!res.headersSent) res.writeHead(500, { 'X-ClickHouse-Exception-Code': '1000' });
     res.end(`Code: 1000. DB::Exception: ${error?.message ?? error}`);
   });
+});
+// A request Node refuses before the handler (too long, malformed) still gets a ClickHouse-style error text with the
+// reason, never an empty answer.
+server.on('clientError', (error, socket) => {
+  log(`refused a request: ${error?.code ?? ''} ${error?.message ?? error}`);
+  if (!socket.writable) return socket.destroy();
+  const text = `Code: 1000. DB::Exception: chdb-http bridge refused the request: ${error?.code ?? ''} ${error?.message ?? error}`;
+  const status = error?.code === 'HPE_HEADER_OVERFLOW' ? '414 URI Too Long' : '400 Bad Request';
+  socket.end(
+    `HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nX-ClickHouse-Exception-Code: 1000\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
 });
 server.keepAliveTimeout = 60_000;
 const version = Buffer.from(

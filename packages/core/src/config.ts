@@ -88,6 +88,7 @@ function applyEnvOverrides(section: Record<string, unknown>, env: NodeJS.Process
   const prefix = 'ROHAS_TELEMETRY_';
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith(prefix) || raw === undefined) continue;
+    if (name === 'ROHAS_TELEMETRY_CONFIG') continue; // the config file's path (register, CLI), not a key
     // ROHAS_TELEMETRY_TRACES__TYPE sets [telemetry.traces] type; a double underscore nests.
     const path = name.slice(prefix.length).toLowerCase().split('__');
     let target = section;

@@ -32,6 +32,8 @@ export const LIMIT_VARIABLES: Readonly<Record<string, string>> = {
   OTEL_SPAN_LINK_COUNT_LIMIT: 'span_link_count_limit',
   OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT: 'event_attribute_count_limit',
   OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: 'link_attribute_count_limit',
+  OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT: 'logrecord_attribute_count_limit',
+  OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT: 'logrecord_attribute_value_length_limit',
 };
 
 /** The specification's boolean: `true` in any case is true; anything else is false (a non-`false` value warns). */

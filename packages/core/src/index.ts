@@ -1,6 +1,8 @@
 /**
- * `@rohas/telemetry`: what applications use — createTelemetry and its exporters, loadConfig, the query API and its
- * types, the data model, errors, and the adapter registry. Adapter authors import `@rohas/telemetry/adapter`.
+ * `@rohas/telemetry`: what applications use — createTelemetry and its exporters and processors, loadConfig,
+ * openStorage, the query API and its types, the data model, errors, the adapter registry and the zero-code start.
+ * Adapter authors import `@rohas/telemetry/adapter` (the contract, reference semantics, codecs, item checks, the
+ * write queue and the worker-thread helpers); nothing here is only for adapters.
  */
 export type {
   AdapterFactory,
@@ -10,9 +12,9 @@ export type {
   TelemetryAdapter,
 } from './adapter/contract.js';
 export { configSchema, DEFAULT_BATCH, defaultConfig, type LoadConfigOptions, loadConfig } from './config.js';
-export { applyOtelEnvironment, LIMIT_VARIABLES } from './env-spec.js';
 export { ConfigError, QueryError, TelemetryError } from './errors.js';
 export * from './handler-metrics.js';
+export { limitLogRecord, limitSpan, limitsFromConfig, logRecordLimitsFor } from './limits.js';
 export * from './model.js';
 export type {
   AttributeFilter,
@@ -31,7 +33,6 @@ export type {
   TraceSummary,
 } from './query.js';
 export { adapterPackage, knownAdapterTypes, registerAdapter } from './registry.js';
-export { collectionOf, leveledLogger, propagatorFor, samplerFor, setDiagLevel, tracerLimitsFor } from './sdk-config.js';
 export { handlerNameOf, SPAN_METRICS_BUCKETS_MS, SpanMetricsProcessor } from './span-metrics.js';
 export {
   consoleLogger,
@@ -68,16 +69,8 @@ export type {
   ServerConfig,
   SignalConfig,
   TelemetryConfig,
+  TelemetryLimits,
   TraceSamplerName,
 } from './types.js';
-export * from './validate.js';
-export { splitNodeOptions, withoutPreloads, workerEnv, workerExecArgv, workerThreadOptions } from './worker-options.js';
-export {
-  type CommitResult,
-  type PushOptions,
-  type PushResult,
-  Refused,
-  WriteQueue,
-  type WriteQueueStats,
-} from './write-queue.js';
-export { type InstrumentationPlan, planInstrumentations, startZeroCode, type ZeroCodeOptions } from './zero-code.js';
+export type { CommitResult, WriteQueueStats } from './write-queue.js';
+export { startZeroCode, type ZeroCodeOptions } from './zero-code.js';

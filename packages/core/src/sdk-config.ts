@@ -4,7 +4,7 @@
  * `OTEL_*` variables over the file).
  */
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DiagLogLevel, diag, type TextMapPropagator } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
@@ -38,11 +38,17 @@ export function samplerFor(config: TelemetryConfig): Sampler {
   }
 }
 
-/** Loads an optional propagator package from the app's folder first, then from beside this package. */
-function loadOptional<T>(pkg: string): T | undefined {
-  for (const base of [join(process.cwd(), 'noop.js'), import.meta.url]) {
+/**
+ * Loads an optional propagator package, only when a config names it: from the app's folder (its working folder, then
+ * its main script's), then from beside this package.
+ */
+function loadOptional(pkg: string): unknown {
+  const bases = [join(process.cwd(), 'noop.js')];
+  if (process.argv[1]) bases.push(resolve(process.argv[1]));
+  bases.push(import.meta.url);
+  for (const base of bases) {
     try {
-      return createRequire(base)(pkg) as T;
+      return createRequire(base)(pkg);
     } catch {}
   }
   return undefined;
@@ -52,7 +58,11 @@ function loadOptional<T>(pkg: string): T | undefined {
  * The propagator OTEL_PROPAGATORS / the `propagators` key names (default tracecontext and baggage). `b3`, `b3multi`
  * and `jaeger` come from their optional packages; one that is not installed is skipped with a warning.
  */
-export function propagatorFor(config: TelemetryConfig, logger: DiagnosticLogger): TextMapPropagator {
+export function propagatorFor(
+  config: TelemetryConfig,
+  logger: DiagnosticLogger,
+  load: (pkg: string) => unknown = loadOptional,
+): TextMapPropagator {
   const names = config.propagators ?? ['tracecontext', 'baggage'];
   const propagators: TextMapPropagator[] = [];
   for (const name of new Set(names)) {
@@ -61,13 +71,15 @@ export function propagatorFor(config: TelemetryConfig, logger: DiagnosticLogger)
     else if (name === 'baggage') propagators.push(new W3CBaggagePropagator());
     else if (name === 'b3' || name === 'b3multi') {
       // B3InjectEncoding.MULTI_HEADER is 1 in @opentelemetry/propagator-b3.
-      const b3 = loadOptional<{ B3Propagator: new (o?: { injectEncoding?: number }) => TextMapPropagator }>(
-        '@opentelemetry/propagator-b3',
-      );
+      const b3 = load('@opentelemetry/propagator-b3') as
+        | { B3Propagator: new (o?: { injectEncoding?: number }) => TextMapPropagator }
+        | undefined;
       if (b3) propagators.push(new b3.B3Propagator(name === 'b3multi' ? { injectEncoding: 1 } : {}));
       else missing(name, '@opentelemetry/propagator-b3', logger);
     } else if (name === 'jaeger') {
-      const j = loadOptional<{ JaegerPropagator: new () => TextMapPropagator }>('@opentelemetry/propagator-jaeger');
+      const j = load('@opentelemetry/propagator-jaeger') as
+        | { JaegerPropagator: new () => TextMapPropagator }
+        | undefined;
       if (j) propagators.push(new j.JaegerPropagator());
       else missing(name, '@opentelemetry/propagator-jaeger', logger);
     } else logger.warn(`${where('config')} propagator "${name}" is not supported; skipped`);

@@ -1,28 +1,36 @@
 /**
  * Metrics derived from spans as they end, in-process, with no store reads (`derive_span_metrics`, default on):
  *
- * - the Rohas reference handler metrics (`handler.execution.count` / `.duration` / `.errors` / `.success`) through
- *   {@link createHandlerMetrics}, one execution per server or consumer span: `handler_name` is `http.route` (or
- *   `messaging.destination.name` for a consumer) when the instrumentation set it, else the span name;
- *   `handler_type` is `api` for a server span and `event` for a consumer span; `status` is `error` when the span's
- *   status is ERROR.
+ * - the Rohas reference handler metrics (`handler.execution.count` / `.duration` / `.errors` / `.success`, the same
+ *   instruments {@link createHandlerMetrics} makes), one execution per server or consumer span: `handler_name` is
+ *   `http.route` (or `messaging.destination.name` for a consumer) when the instrumentation set it, else the span
+ *   name; `handler_type` is `api` for a server span and `event` for a consumer span; `status` is `error` when the
+ *   span's status is ERROR.
  * - per-service request, error and duration series in the shape of the OpenTelemetry Collector's spanmetrics
  *   connector (`connector/spanmetricsconnector` in opentelemetry-collector-contrib), which Jaeger's Service
  *   Performance Monitoring reads: `traces.span.metrics.calls` (counter) and `traces.span.metrics.duration`
  *   (histogram, ms) with `service.name`, `span.name`, `span.kind` and `status.code` attributes (values as the
  *   connector writes them: `SPAN_KIND_SERVER`, `STATUS_CODE_ERROR`). Error rate = calls with
  *   `status.code = STATUS_CODE_ERROR` / calls; p50/p99 from the duration histogram.
+ *
+ * Cost: this runs in `onEnd` of every entry span, on the app's hot path. A synchronous SDK instrument hashes its
+ * attribute set on every recording (sorted keys, JSON.stringify), which made five recordings a span the largest part
+ * of the processor's cost. So the counts live here, in two maps keyed by a cheap string, and reach the SDK through
+ * observable counters read at collection time; only the two histograms are recorded per span, each with an
+ * attribute object made once per series. The maps are bounded like the SDK's own series (`maxSeries`, the config's
+ * `max_series_per_metric`): further series fold into one with `otel.metric.overflow = true`, as the SDK does.
  */
 import {
   type Attributes,
-  type Counter,
+  type BatchObservableResult,
   type Histogram,
   type Meter,
+  type ObservableCounter,
   SpanKind,
   SpanStatusCode,
 } from '@opentelemetry/api';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { createHandlerMetrics, type HandlerMetrics } from './handler-metrics.js';
+import { DEFAULT_DURATION_BUCKETS_MS } from './handler-metrics.js';
 
 /** The spanmetrics connector's default histogram bounds, ms (2 ms .. 15 s). */
 export const SPAN_METRICS_BUCKETS_MS = [2, 4, 6, 8, 10, 50, 100, 200, 400, 800, 1000, 1400, 2000, 5000, 10000, 15000];
@@ -39,6 +47,7 @@ const STATUS_NAMES: Record<number, string> = {
   [SpanStatusCode.OK]: 'STATUS_CODE_OK',
   [SpanStatusCode.ERROR]: 'STATUS_CODE_ERROR',
 };
+const OVERFLOW: Attributes = Object.freeze({ 'otel.metric.overflow': true });
 
 /** The handler name of an entry span: its route or destination when the instrumentation gives one, else its name. */
 export function handlerNameOf(span: ReadableSpan): string {
@@ -47,57 +56,151 @@ export function handlerNameOf(span: ReadableSpan): string {
   return typeof route === 'string' && route !== '' ? route : span.name;
 }
 
+/** One handler series: `attrs` carries `status` (count, duration); `base` does not (errors, success). */
+interface HandlerSeries {
+  attrs: Attributes;
+  base: Attributes;
+  failed: boolean;
+  count: number;
+}
+/** One spanmetrics-connector series. */
+interface CallSeries {
+  attrs: Attributes;
+  calls: number;
+}
+
+/** Options of {@link SpanMetricsProcessor}. */
+export interface SpanMetricsOptions {
+  /** Series kept per derived metric before the rest fold into one overflow series; default 2000 (the SDK's). */
+  maxSeries?: number;
+}
+
 /**
  * A span processor that records the derived metrics on a Meter. The Meter comes after construction ({@link bind}),
  * because the tracer provider that owns this processor is built before the meter provider.
  */
 export class SpanMetricsProcessor implements SpanProcessor {
-  private handlers: HandlerMetrics | undefined;
-  private calls: Counter | undefined;
-  private duration: Histogram | undefined;
+  private readonly handlers = new Map<string, HandlerSeries>();
+  private readonly calls = new Map<string, CallSeries>();
+  private readonly handlerOverflow: { ok?: HandlerSeries; failed?: HandlerSeries } = {};
+  private callOverflow: CallSeries | undefined;
+  private readonly maxSeries: number;
+  private handlerDuration: Histogram | undefined;
+  private callDuration: Histogram | undefined;
+  private unbind: (() => void) | undefined;
+  /** The last span's resource and its service name: one resource serves a whole process. */
+  private lastResource: ReadableSpan['resource'] | undefined;
+  private lastService = '';
 
-  constructor(private readonly serviceName: string) {}
+  constructor(
+    private readonly serviceName: string,
+    options: SpanMetricsOptions = {},
+  ) {
+    this.maxSeries = Math.max(1, options.maxSeries ?? 2000);
+  }
 
   /** Creates the instruments on `meter`; spans ending before this are not counted. */
   bind(meter: Meter): this {
-    this.handlers = createHandlerMetrics(meter, { systemMetrics: false });
-    this.calls = meter.createCounter('traces.span.metrics.calls', {
-      description: 'Server and consumer spans ended, per service, operation and status (spanmetrics connector shape)',
-      unit: '{call}',
+    this.unbind?.();
+    const counter = (name: string, description: string, unit: string): ObservableCounter =>
+      meter.createObservableCounter(name, { description, unit });
+    const executions = counter('handler.execution.count', 'Handler executions', '{execution}');
+    const errors = counter('handler.execution.errors', 'Handler executions that failed', '{execution}');
+    const success = counter('handler.execution.success', 'Handler executions that succeeded', '{execution}');
+    const calls = counter(
+      'traces.span.metrics.calls',
+      'Server and consumer spans ended, per service, operation and status (spanmetrics connector shape)',
+      '{call}',
+    );
+    this.handlerDuration = meter.createHistogram('handler.execution.duration', {
+      description: 'Handler execution time',
+      unit: 'ms',
+      advice: { explicitBucketBoundaries: DEFAULT_DURATION_BUCKETS_MS },
     });
-    this.duration = meter.createHistogram('traces.span.metrics.duration', {
+    this.callDuration = meter.createHistogram('traces.span.metrics.duration', {
       description: 'Duration of server and consumer spans, per service, operation and status',
       unit: 'ms',
       advice: { explicitBucketBoundaries: SPAN_METRICS_BUCKETS_MS },
     });
+    const observe = (r: BatchObservableResult) => {
+      // errors and success drop `status`: two handler series (success, error) of one handler are two attribute sets
+      // there only through `status`, so each base set is observed once.
+      for (const h of this.handlers.values()) {
+        r.observe(executions, h.count, h.attrs);
+        r.observe(h.failed ? errors : success, h.count, h.base);
+      }
+      for (const c of this.calls.values()) r.observe(calls, c.calls, c.attrs);
+      // One observation per attribute set and instrument (a second one would replace the first).
+      const { ok, failed } = this.handlerOverflow;
+      if (ok || failed) r.observe(executions, (ok?.count ?? 0) + (failed?.count ?? 0), OVERFLOW);
+      if (ok) r.observe(success, ok.count, OVERFLOW);
+      if (failed) r.observe(errors, failed.count, OVERFLOW);
+      if (this.callOverflow) r.observe(calls, this.callOverflow.calls, OVERFLOW);
+    };
+    const observables = [executions, errors, success, calls];
+    meter.addBatchObservableCallback(observe, observables);
+    this.unbind = () => meter.removeBatchObservableCallback(observe, observables);
     return this;
   }
 
   onStart(): void {}
 
   onEnd(span: ReadableSpan): void {
-    if (span.kind !== SpanKind.SERVER && span.kind !== SpanKind.CONSUMER) return;
-    if (!this.handlers) return;
+    const kind = span.kind;
+    if ((kind !== SpanKind.SERVER && kind !== SpanKind.CONSUMER) || !this.handlerDuration) return;
     const ms = span.duration[0] * 1e3 + span.duration[1] / 1e6;
-    const failed = span.status.code === SpanStatusCode.ERROR;
-    const serviceName = span.resource.attributes['service.name'] ?? this.serviceName;
-    this.handlers.recordExecution(
-      {
-        handlerName: handlerNameOf(span),
-        handlerType: span.kind === SpanKind.SERVER ? 'api' : 'event',
-        language: 'typescript',
-      },
-      ms,
-      failed ? 'error' : 'success',
-    );
-    const attrs: Attributes = {
-      'service.name': String(serviceName),
-      'span.name': span.name,
-      'span.kind': KIND_NAMES[span.kind]!,
-      'status.code': STATUS_NAMES[span.status.code]!,
+    const code = span.status.code;
+    const failed = code === SpanStatusCode.ERROR;
+    const handlerName = handlerNameOf(span);
+
+    const hKey = `${kind}\u0000${failed ? 1 : 0}\u0000${handlerName}`;
+    let h = this.handlers.get(hKey);
+    if (!h) h = this.newHandler(hKey, handlerName, kind, failed);
+    h.count++;
+    this.handlerDuration.record(ms, h.attrs);
+
+    if (span.resource !== this.lastResource) {
+      this.lastResource = span.resource;
+      this.lastService = String(span.resource.attributes['service.name'] ?? this.serviceName);
+    }
+    const cKey = `${kind}\u0000${code}\u0000${this.lastService}\u0000${span.name}`;
+    let c = this.calls.get(cKey);
+    if (!c) c = this.newCall(cKey, span.name, kind, code);
+    c.calls++;
+    this.callDuration!.record(ms, c.attrs);
+  }
+
+  private newHandler(key: string, handlerName: string, kind: SpanKind, failed: boolean): HandlerSeries {
+    if (this.handlers.size >= this.maxSeries - 1) {
+      // Past the bound: one overflow series per outcome (errors and success need the split; count sums both).
+      const slot = failed ? 'failed' : 'ok';
+      this.handlerOverflow[slot] ??= { attrs: OVERFLOW, base: OVERFLOW, failed, count: 0 };
+      return this.handlerOverflow[slot];
+    }
+    const base: Attributes = {
+      handler_name: handlerName,
+      handler_type: kind === SpanKind.SERVER ? 'api' : 'event',
+      language: 'typescript',
     };
-    this.calls!.add(1, attrs);
-    this.duration!.record(ms, attrs);
+    const h: HandlerSeries = { attrs: { ...base, status: failed ? 'error' : 'success' }, base, failed, count: 0 };
+    this.handlers.set(key, h);
+    return h;
+  }
+
+  private newCall(key: string, name: string, kind: SpanKind, code: SpanStatusCode): CallSeries {
+    if (this.calls.size >= this.maxSeries - 1) {
+      this.callOverflow ??= { attrs: OVERFLOW, calls: 0 };
+      return this.callOverflow;
+    }
+    const attrs: Attributes = {
+      'service.name': this.lastService,
+      'span.name': name,
+      'span.kind': KIND_NAMES[kind]!,
+      'status.code': STATUS_NAMES[code]!,
+    };
+    const c: CallSeries = { attrs, calls: 0 };
+    this.calls.set(key, c);
+    return c;
   }
 
   forceFlush(): Promise<void> {
@@ -105,7 +208,8 @@ export class SpanMetricsProcessor implements SpanProcessor {
   }
 
   shutdown(): Promise<void> {
-    this.handlers?.close();
+    this.unbind?.();
+    this.unbind = undefined;
     return Promise.resolve();
   }
 }

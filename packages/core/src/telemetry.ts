@@ -26,6 +26,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { where } from './errors.js';
+import { logRecordLimitsFor } from './limits.js';
 import { logFromReadable, pointsFromResourceMetrics, spanFromReadable } from './otel-convert.js';
 import { collectionOf, leveledLogger, propagatorFor, samplerFor, tracerLimitsFor } from './sdk-config.js';
 import { SpanMetricsProcessor } from './span-metrics.js';
@@ -225,7 +226,10 @@ export async function createTelemetry(
   const spanProcessors: SpanProcessor[] = [];
   if (config.enable_traces) spanProcessors.push(spanProcessor);
   spanProcessors.push(...[...processorFactories.values()].map((f) => f()), ...(options.spanProcessors ?? []));
-  const derived = config.derive_span_metrics === false ? undefined : new SpanMetricsProcessor(config.service_name);
+  const derived =
+    config.derive_span_metrics === false
+      ? undefined
+      : new SpanMetricsProcessor(config.service_name, { maxSeries: config.max_series_per_metric });
   if (derived) spanProcessors.push(derived);
   const tracerProvider = new BasicTracerProvider({
     resource,
@@ -270,7 +274,11 @@ export async function createTelemetry(
   const logProcessors: LogRecordProcessor[] = [];
   if (config.enable_logs) logProcessors.push(new StorageLogProcessor(storage));
   logProcessors.push(...[...logProcessorFactories.values()].map((f) => f()), ...(options.logProcessors ?? []));
-  const loggerProvider = new LoggerProvider({ resource, processors: logProcessors });
+  const loggerProvider = new LoggerProvider({
+    resource,
+    processors: logProcessors,
+    logRecordLimits: logRecordLimitsFor(config),
+  });
 
   const registerGlobal = options.registerGlobal ?? true;
   let contextManager: AsyncLocalStorageContextManager | undefined;

@@ -79,6 +79,10 @@ export interface ServerConfig {
   token?: string;
   cors?: boolean | string[];
   max_body_bytes?: number;
+  /** Largest OTLP/HTTP body after its Content-Encoding is undone (gzip, deflate); default `max_body_bytes`. */
+  max_decoded_bytes?: number;
+  /** Most attribute key-values and AnyValues one protobuf request may build, after the count limits; default 1,000,000. */
+  max_request_values?: number;
   /** When an OTLP export is answered: after its batch is committed (default) or once queued. */
   ack?: 'committed' | 'queued';
 }
@@ -109,6 +113,24 @@ export interface SdkConfig {
   span_link_count_limit?: number;
   event_attribute_count_limit?: number;
   link_attribute_count_limit?: number;
+  /** OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT / OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT (log records' attributes). */
+  logrecord_attribute_count_limit?: number;
+  logrecord_attribute_value_length_limit?: number;
+}
+
+/**
+ * The attribute, event and link limits resolved from the `*_limit` keys with the specification's precedence and
+ * defaults (128 for counts, no length limit = Infinity); limits.ts applies them to records from outside the SDK.
+ */
+export interface TelemetryLimits {
+  spanAttributeCount: number;
+  spanAttributeValueLength: number;
+  spanEventCount: number;
+  spanLinkCount: number;
+  eventAttributeCount: number;
+  linkAttributeCount: number;
+  logAttributeCount: number;
+  logAttributeValueLength: number;
 }
 
 /** The samplers of OTEL_TRACES_SAMPLER that the SDK builds in. */

@@ -2,10 +2,12 @@ import type {
   Attributes,
   AttributeValue,
   InstrumentationScope,
+  InstrumentType,
   LogRecord,
   MetricPoint,
   Resource,
   SpanRecord,
+  Temporality,
 } from './types.js';
 
 /*
@@ -30,7 +32,8 @@ export type RejectReason =
   | 'integer_out_of_range'
   | 'lone_surrogate'
   | 'non_finite_number'
-  | 'end_before_start';
+  | 'end_before_start'
+  | 'unknown_kind';
 
 /** One refused item: the reason and the field at fault (e.g. `attributes["http.url"]`). */
 export interface ItemProblem {
@@ -122,14 +125,19 @@ function badOptionalString(value: string | undefined, field: string): ItemProble
   return value === undefined ? undefined : badString(value, field);
 }
 
+/** Both times in range, and the end not before the start. */
+function badWindow(start: bigint, end: bigint, startField: string, endField: string): ItemProblem | undefined {
+  return (
+    badTime(start, startField) ??
+    badTime(end, endField) ??
+    (end < start ? { reason: 'end_before_start' as const, field: endField } : undefined)
+  );
+}
+
 /** The first value of a span no backend can store exactly, or undefined when the span is storable. */
 export function checkSpan(span: SpanRecord): ItemProblem | undefined {
   const p =
-    badTime(span.startTimeUnixNano, 'startTimeUnixNano') ??
-    badTime(span.endTimeUnixNano, 'endTimeUnixNano') ??
-    (span.endTimeUnixNano < span.startTimeUnixNano
-      ? { reason: 'end_before_start' as const, field: 'endTimeUnixNano' }
-      : undefined) ??
+    badWindow(span.startTimeUnixNano, span.endTimeUnixNano, 'startTimeUnixNano', 'endTimeUnixNano') ??
     badString(span.name, 'name') ??
     badOptionalString(span.traceState, 'traceState') ??
     badOptionalString(span.status?.message, 'status.message') ??
@@ -159,52 +167,86 @@ function badCount(value: number | undefined, field: string): ItemProblem | undef
   return value < 0 || value > Number.MAX_SAFE_INTEGER ? { reason: 'integer_out_of_range', field } : undefined;
 }
 
-function badNumbers(values: number[], field: string, counts: boolean): ItemProblem | undefined {
+/** How a numeric field of a histogram is bounded: a float, a count (0 .. 2^53-1), or a list of either. */
+type NumericKind = 'number' | 'count' | 'numbers' | 'counts';
+
+/** The numeric fields of each histogram shape and their bounds, checked in this order (the first problem wins). */
+const HISTOGRAM_FIELDS: ReadonlyArray<readonly [string, NumericKind]> = [
+  ['count', 'count'],
+  ['sum', 'number'],
+  ['min', 'number'],
+  ['max', 'number'],
+  ['bounds', 'numbers'],
+  ['counts', 'counts'],
+];
+const EXPONENTIAL_HISTOGRAM_FIELDS: ReadonlyArray<readonly [string, NumericKind]> = [
+  ['count', 'count'],
+  ['sum', 'number'],
+  ['min', 'number'],
+  ['max', 'number'],
+  ['zeroCount', 'count'],
+  ['zeroThreshold', 'number'],
+  ['positive.bucketCounts', 'counts'],
+  ['negative.bucketCounts', 'counts'],
+];
+
+function badNumeric(value: unknown, kind: NumericKind, field: string): ItemProblem | undefined {
+  if (kind === 'number') return badNumber(value as number | undefined, field);
+  if (kind === 'count') return badCount(value as number | undefined, field);
+  const values = (value ?? []) as number[];
   for (let i = 0; i < values.length; i++) {
-    const p = counts ? badCount(values[i], `${field}[${i}]`) : badNumber(values[i], `${field}[${i}]`);
+    const p = badNumeric(values[i], kind === 'counts' ? 'count' : 'number', `${field}[${i}]`);
+    if (p) return p;
+  }
+  return undefined;
+}
+
+/** Checks an object's numeric fields against a table of (dotted path, bound). */
+function badFields(
+  value: object,
+  table: ReadonlyArray<readonly [string, NumericKind]>,
+  prefix: string,
+): ItemProblem | undefined {
+  for (const [path, kind] of table) {
+    let v: unknown = value;
+    for (const part of path.split('.')) v = (v as Record<string, unknown> | undefined)?.[part];
+    const p = badNumeric(v, kind, `${prefix}.${path}`);
     if (p) return p;
   }
   return undefined;
 }
 
 /** The first value of a metric point no backend can store exactly, or undefined. */
+const INSTRUMENT_TYPES: ReadonlySet<string> = new Set([
+  'counter',
+  'up_down_counter',
+  'gauge',
+  'histogram',
+  'exponential_histogram',
+] satisfies InstrumentType[]);
+const TEMPORALITIES: ReadonlySet<string> = new Set(['cumulative', 'delta', 'unspecified'] satisfies Temporality[]);
+
+function badKind(point: MetricPoint): ItemProblem | undefined {
+  if (!INSTRUMENT_TYPES.has(point.type)) return { reason: 'unknown_kind', field: 'type' };
+  if (!TEMPORALITIES.has(point.temporality)) return { reason: 'unknown_kind', field: 'temporality' };
+  return undefined;
+}
+
 export function checkMetricPoint(point: MetricPoint): ItemProblem | undefined {
   const p =
-    badTime(point.startTimeUnixNano, 'startTimeUnixNano') ??
-    badTime(point.timeUnixNano, 'timeUnixNano') ??
-    (point.timeUnixNano < point.startTimeUnixNano
-      ? { reason: 'end_before_start' as const, field: 'timeUnixNano' }
-      : undefined) ??
+    badKind(point) ??
+    badWindow(point.startTimeUnixNano, point.timeUnixNano, 'startTimeUnixNano', 'timeUnixNano') ??
     badString(point.name, 'name') ??
     badOptionalString(point.description, 'description') ??
     badOptionalString(point.unit, 'unit') ??
     badNumber(point.value, 'value') ??
     badAttributes(point.attributes, 'attributes');
   if (p) return p;
-  const h = point.histogram;
-  if (h) {
-    const q =
-      badCount(h.count, 'histogram.count') ??
-      badNumber(h.sum, 'histogram.sum') ??
-      badNumber(h.min, 'histogram.min') ??
-      badNumber(h.max, 'histogram.max') ??
-      badNumbers(h.bounds, 'histogram.bounds', false) ??
-      badNumbers(h.counts, 'histogram.counts', true);
-    if (q) return q;
-  }
-  const e = point.exponentialHistogram;
-  if (e) {
-    const q =
-      badCount(e.count, 'exponentialHistogram.count') ??
-      badNumber(e.sum, 'exponentialHistogram.sum') ??
-      badNumber(e.min, 'exponentialHistogram.min') ??
-      badNumber(e.max, 'exponentialHistogram.max') ??
-      badCount(e.zeroCount, 'exponentialHistogram.zeroCount') ??
-      badNumber(e.zeroThreshold, 'exponentialHistogram.zeroThreshold') ??
-      badNumbers(e.positive.bucketCounts, 'exponentialHistogram.positive.bucketCounts', true) ??
-      badNumbers(e.negative.bucketCounts, 'exponentialHistogram.negative.bucketCounts', true);
-    if (q) return q;
-  }
+  const h =
+    (point.histogram && badFields(point.histogram, HISTOGRAM_FIELDS, 'histogram')) ||
+    (point.exponentialHistogram &&
+      badFields(point.exponentialHistogram, EXPONENTIAL_HISTOGRAM_FIELDS, 'exponentialHistogram'));
+  if (h) return h;
   for (let i = 0; i < (point.exemplars?.length ?? 0); i++) {
     const x = point.exemplars![i]!;
     const q =
@@ -245,6 +287,7 @@ const DESCRIBE: Record<RejectReason, string> = {
   lone_surrogate: 'a string with a lone UTF-16 surrogate',
   non_finite_number: 'NaN or ±Infinity',
   end_before_start: 'an end time before the start time',
+  unknown_kind: 'a missing or unknown metric type or temporality',
 };
 
 /** A message for one problem, e.g. `span field startTimeUnixNano: a timestamp outside 0 .. 2^63-1 ns`. */

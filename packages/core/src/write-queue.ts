@@ -1,46 +1,20 @@
+import { type BisectHost, writeBisecting } from './bisect-write.js';
+import {
+  type Batch,
+  type CommitResult,
+  emptyCommit,
+  newTicket,
+  settleTickets,
+  type Ticket,
+  ticketFailed,
+} from './commit-tickets.js';
 import { where } from './errors.js';
 import type { BatchConfig, DiagnosticLogger, WriteResult } from './types.js';
 import { describeProblem, type ItemProblem } from './validate.js';
+import { QueueReport, type WriteQueueStats } from './write-queue-stats.js';
 
-/** Counters of one signal's write queue. */
-export interface WriteQueueStats {
-  /** Items waiting (pending batch plus queued batches). */
-  queued: number;
-  /** Items the backend acknowledged. */
-  written: number;
-  /** Items dropped because the queue was full (oldest first) or shutdown timed out. */
-  dropped: number;
-  /** Items refused as unstorable (at the door or by the backend, found by bisecting); they are not retried. */
-  failed: number;
-  /** `failed` by reason: a validation reason (`timestamp_out_of_range`, ...) or `backend: <error message>`. */
-  rejectedByReason: Record<string, number>;
-  /** Write attempts that failed and were retried. */
-  retries: number;
-  /** Items refused at the door because the queue was full (`rejectWhenFull`). */
-  rejected: number;
-  lastError?: string;
-  /** Whether the last write failed and the queue is waiting to retry. */
-  backingOff: boolean;
-  /** Since when (ms since the epoch) writes have been failing without a success in between; absent when healthy. */
-  failingSince?: number;
-  /** The backend's last error that says its store is damaged (e.g. SQLite "database disk image is malformed"). */
-  corruption?: string;
-}
-
-/** Errors by which a backend says its store is damaged: health() reports not ok until restart. */
-const CORRUPTION =
-  /malformed|corrupt|SQLITE_CORRUPT|SQLITE_NOTADB|file is not a database|invalid page|could not read block/i;
-
-/** What became of the items of one `push` that asked to wait for their commit. */
-export interface CommitResult {
-  /** Items the backend committed. */
-  stored: number;
-  /** Items the backend refused as unstorable (after bisecting), with one message per reason. */
-  failed: number;
-  /** Items dropped before they were written (queue overflow, shutdown timeout). */
-  dropped: number;
-  messages: string[];
-}
+export type { CommitResult } from './commit-tickets.js';
+export type { WriteQueueStats } from './write-queue-stats.js';
 
 export interface PushResult {
   accepted: number;
@@ -61,20 +35,6 @@ export interface PushOptions {
 /** What a converter returns for an item it cannot turn into a storable record. */
 export class Refused {
   constructor(readonly problem: ItemProblem) {}
-}
-
-/** The producers waiting on one push. */
-interface Ticket {
-  remaining: number;
-  result: CommitResult;
-  resolve: (r: CommitResult) => void;
-}
-
-/** A batch in the queue: items (converted to records before the first write), and per-item tickets when any waits. */
-interface Batch {
-  items: unknown[];
-  tickets: Array<Ticket | undefined> | undefined;
-  converted: boolean;
 }
 
 /**
@@ -101,21 +61,10 @@ export class WriteQueue<T, R = T> {
   private backoffUntil = 0;
   private readonly wakeBackoff = new Set<() => void>();
   private closed = false;
-  private lastDropLog = 0;
-  private droppedSinceLog = 0;
-  private readonly loggedReasons = new Set<string>();
   /** Batches being written, so a timed-out shutdown can tell their producers they were dropped. */
   private readonly writing = new Set<Batch>();
-  readonly stats: WriteQueueStats = {
-    queued: 0,
-    written: 0,
-    dropped: 0,
-    failed: 0,
-    rejectedByReason: {},
-    retries: 0,
-    rejected: 0,
-    backingOff: false,
-  };
+  private readonly report: QueueReport;
+  readonly stats: WriteQueueStats;
 
   constructor(
     private readonly name: string,
@@ -124,7 +73,38 @@ export class WriteQueue<T, R = T> {
     private readonly config: BatchConfig,
     private readonly logger: DiagnosticLogger,
     private readonly onWritten?: (batch: R[]) => void,
-  ) {}
+  ) {
+    this.report = new QueueReport(name, logger);
+    this.stats = this.report.stats;
+  }
+
+  /** The one place the queue calls the adapter. Adapters must not throw; a throw is a retryable failure. */
+  private async writeToAdapter(items: unknown[]): Promise<WriteResult> {
+    try {
+      return await this.write(items as R[]);
+    } catch (error) {
+      return { ok: false, error: error as Error, retryable: true };
+    }
+  }
+
+  /** The bisecting write's view of this queue (see bisect-write.ts). */
+  private readonly host: BisectHost = {
+    writeToAdapter: (items) => this.writeToAdapter(items),
+    epoch: () => this.epoch,
+    stored: (batch) => {
+      this.settle(batch);
+      this.report.written(batch.items.length);
+      settleTickets(batch, 'stored');
+      this.backoffMs = 0;
+      this.onWritten?.(batch.items as R[]);
+    },
+    refusedItem: (batch, error) => {
+      this.settle(batch);
+      this.fail(batch.tickets?.[0], `backend: ${firstLine(error.message)}`, error.message);
+    },
+    writeFailed: (error) => this.report.writeFailed(error.message),
+    retryLater: (batches) => this.retryLater(batches),
+  };
 
   private get maxConcurrency(): number {
     return Math.max(1, this.config.max_concurrency ?? 1);
@@ -138,8 +118,7 @@ export class WriteQueue<T, R = T> {
         : { accepted: 0, rejected: 0 };
     }
     if (this.closed) {
-      this.stats.dropped += items.length;
-      this.logDrop(items.length, 'after shutdown');
+      this.report.dropped(items.length, 'after shutdown');
       return { accepted: 0, rejected: items.length };
     }
     if (options.rejectWhenFull && this.queuedItems + this.pending.length + items.length > this.config.max_queue_size) {
@@ -154,11 +133,7 @@ export class WriteQueue<T, R = T> {
     let ticket: Ticket | undefined;
     let committed: Promise<CommitResult> | undefined;
     if (options.waitForCommit) {
-      const t = { remaining: items.length, result: emptyCommit() } as Ticket;
-      committed = new Promise<CommitResult>((resolve) => {
-        t.resolve = resolve;
-      });
-      ticket = t;
+      ({ ticket, committed } = newTicket(items.length));
     }
     for (const item of items) {
       if (ticket || this.pendingTickets) {
@@ -192,9 +167,8 @@ export class WriteQueue<T, R = T> {
     while (this.queuedItems > this.config.max_queue_size && this.batches.length > 1) {
       const oldest = this.batches.shift()!;
       this.queuedItems -= oldest.items.length;
-      this.stats.dropped += oldest.items.length;
-      this.settleTickets(oldest, 'dropped');
-      this.logDrop(oldest.items.length, 'the write queue is full (backend slow or down)');
+      settleTickets(oldest, 'dropped');
+      this.report.dropped(oldest.items.length, 'the write queue is full (backend slow or down)');
     }
     this.updateQueued();
     this.kick();
@@ -202,23 +176,6 @@ export class WriteQueue<T, R = T> {
 
   private updateQueued(): void {
     this.stats.queued = this.queuedItems + this.pending.length;
-  }
-
-  private logDrop(count: number, why: string): void {
-    this.droppedSinceLog += count;
-    const now = Date.now();
-    // One line per 10 s at most, so a dead backend does not flood the app's log.
-    if (now - this.lastDropLog >= 10_000) {
-      this.logger.warn(
-        `${where(this.name)} dropped ${this.droppedSinceLog} item(s): ${why}; ${this.stats.dropped} dropped in total`,
-        {
-          dropped: this.stats.dropped,
-          lastError: this.stats.lastError,
-        },
-      );
-      this.lastDropLog = now;
-      this.droppedSinceLog = 0;
-    }
   }
 
   /** Starts runners until `max_concurrency` batches can be in flight. */
@@ -302,67 +259,11 @@ export class WriteQueue<T, R = T> {
     if (batch.items.length === 0) return;
     this.writing.add(batch);
     try {
-      const outcome = await this.attempt(batch);
+      const outcome = await writeBisecting(batch, this.host);
       if (outcome === 'retry') this.retryLater([batch]);
     } finally {
       this.writing.delete(batch);
     }
-  }
-
-  /**
-   * Writes one batch. A batch refused as not retryable is split in halves, each written on its own, until the
-   * unstorable items are alone; they are counted by reason, the rest is stored. Halves that meet a retryable
-   * failure go back to the head of the queue.
-   */
-  private async attempt(batch: Batch): Promise<'done' | 'retry' | 'stale'> {
-    const epoch = this.epoch;
-    let result: WriteResult;
-    try {
-      result = await this.write(batch.items as R[]);
-    } catch (error) {
-      // Adapters must not throw; treat it as a retryable failure rather than lose the batch.
-      result = { ok: false, error: error as Error, retryable: true };
-    }
-    // A shutdown that timed out already counted this batch as dropped.
-    if (epoch !== this.epoch) return 'stale';
-    if (result.ok) {
-      this.settle(batch);
-      this.stats.written += batch.items.length;
-      this.settleTickets(batch, 'stored');
-      if (this.stats.backingOff) this.logger.info(`${where(this.name)} backend answers again; writes resumed`);
-      this.stats.backingOff = false;
-      this.stats.failingSince = undefined;
-      this.backoffMs = 0;
-      this.onWritten?.(batch.items as R[]);
-      return 'done';
-    }
-    this.stats.lastError = result.error.message;
-    if (CORRUPTION.test(result.error.message)) {
-      if (!this.stats.corruption) {
-        this.logger.error(`${where(this.name)} the backend reports a damaged store: ${result.error.message}`);
-      }
-      this.stats.corruption = result.error.message;
-    }
-    if (result.retryable) return 'retry';
-    if (batch.items.length === 1) {
-      this.settle(batch);
-      this.fail(batch.tickets?.[0], `backend: ${firstLine(result.error.message)}`, result.error.message);
-      return 'done';
-    }
-    const mid = batch.items.length >>> 1;
-    const halves: Batch[] = [
-      { items: batch.items.slice(0, mid), tickets: batch.tickets?.slice(0, mid), converted: true },
-      { items: batch.items.slice(mid), tickets: batch.tickets?.slice(mid), converted: true },
-    ];
-    for (let i = 0; i < halves.length; i++) {
-      const outcome = await this.attempt(halves[i]!);
-      if (outcome === 'stale') return 'stale';
-      if (outcome === 'retry') {
-        this.retryLater(halves.slice(i));
-        return 'done';
-      }
-    }
-    return 'done';
   }
 
   /** Puts batches back at the head of the queue and starts (or continues) the backoff. */
@@ -389,30 +290,8 @@ export class WriteQueue<T, R = T> {
 
   /** Counts one refused item by reason, logs the first of each reason loudly, and tells its producer. */
   private fail(ticket: Ticket | undefined, reason: string, message: string): void {
-    this.stats.failed++;
-    this.stats.rejectedByReason[reason] = (this.stats.rejectedByReason[reason] ?? 0) + 1;
-    if (!this.loggedReasons.has(reason) && this.loggedReasons.size < 100) {
-      this.loggedReasons.add(reason);
-      this.logger.error(
-        `${where(this.name)} an item was refused as unstorable and is not retried (${reason}); counted in stats().${this.name}.rejectedByReason, logged once per reason: ${message}`,
-      );
-    }
-    if (!ticket || ticket.remaining <= 0) return;
-    ticket.result.failed++;
-    if (ticket.result.messages.length < 5 && !ticket.result.messages.includes(message)) {
-      ticket.result.messages.push(message);
-    }
-    if (--ticket.remaining === 0) ticket.resolve(ticket.result);
-  }
-
-  private settleTickets(batch: Batch, how: 'stored' | 'dropped'): void {
-    if (!batch.tickets) return;
-    for (const t of batch.tickets) {
-      if (!t || t.remaining <= 0) continue;
-      if (how === 'stored') t.result.stored++;
-      else t.result.dropped++;
-      if (--t.remaining === 0) t.resolve(t.result);
-    }
+    this.report.refused(reason, message);
+    ticketFailed(ticket, message);
   }
 
   /** A batch left the queue (written or refused). */
@@ -452,8 +331,8 @@ export class WriteQueue<T, R = T> {
       const lost = this.queuedItems + this.pending.length;
       this.stats.dropped += lost;
       this.epoch++;
-      for (const b of [...this.batches, ...this.writing]) this.settleTickets(b, 'dropped');
-      this.settleTickets({ items: this.pending, tickets: this.pendingTickets, converted: false }, 'dropped');
+      for (const b of [...this.batches, ...this.writing]) settleTickets(b, 'dropped');
+      settleTickets({ items: this.pending, tickets: this.pendingTickets, converted: false }, 'dropped');
       this.batches.length = 0;
       this.pending = [];
       this.pendingTickets = undefined;
@@ -467,10 +346,6 @@ export class WriteQueue<T, R = T> {
       );
     }
   }
-}
-
-function emptyCommit(): CommitResult {
-  return { stored: 0, failed: 0, dropped: 0, messages: [] };
 }
 
 function firstLine(message: string): string {

@@ -10,16 +10,9 @@ import {
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  createTelemetry,
-  LIMIT_VARIABLES,
-  leveledLogger,
-  loadConfig,
-  openStorage,
-  propagatorFor,
-  samplerFor,
-  type TelemetryConfig,
-} from '../src/index.js';
+import { LIMIT_VARIABLES } from '../src/env-spec.js';
+import { createTelemetry, loadConfig, openStorage, type TelemetryConfig } from '../src/index.js';
+import { leveledLogger, propagatorFor, samplerFor } from '../src/sdk-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rohas-env-spec-'));
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -176,6 +169,16 @@ describe('OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG', () => {
   });
 });
 
+describe('ROHAS_TELEMETRY_CONFIG', () => {
+  it('names the config file (register, CLI) and is not read as a key, while ROHAS_TELEMETRY_<KEY> still sets keys', () => {
+    const file = join(dir, 'named.toml');
+    writeFileSync(file, '[telemetry]\ntype = "memory"\nservice_name = "named"\n');
+    expect(loadConfig(file, { env: { ROHAS_TELEMETRY_CONFIG: file } }).service_name).toBe('named');
+    const c = loadConfig(file, { env: { ROHAS_TELEMETRY_CONFIG: file, ROHAS_TELEMETRY_SERVICE_NAME: 'from-env' } });
+    expect(c.service_name).toBe('from-env');
+  });
+});
+
 describe('OTEL_PROPAGATORS', () => {
   function injected(c: TelemetryConfig): string[] {
     const carrier: Record<string, string> = {};
@@ -194,6 +197,52 @@ describe('OTEL_PROPAGATORS', () => {
     const c = withFile('propagators = ["tracecontext", "baggage"]', { OTEL_PROPAGATORS: 'baggage' });
     expect(c.propagators).toEqual(['baggage']);
     expect(injected(c)).toEqual(['baggage']);
+  });
+  it('b3, b3multi and jaeger (optional packages) each extract their headers, and inject their own', () => {
+    const c = withFile('', { OTEL_PROPAGATORS: 'b3,b3multi,jaeger' });
+    const p = propagatorFor(c, silent);
+    const getter = {
+      get: (o: Record<string, string>, k: string) => o[k],
+      keys: (o: Record<string, string>) => Object.keys(o),
+    };
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const spanId = 'b7ad6b7169203331';
+    const carriers = [
+      { b3: `${traceId}-${spanId}-1` },
+      { 'x-b3-traceid': traceId, 'x-b3-spanid': spanId, 'x-b3-sampled': '1' },
+      { 'uber-trace-id': `${traceId}:${spanId}:0:1` },
+    ];
+    for (const carrier of carriers)
+      expect(trace.getSpanContext(p.extract(ROOT_CONTEXT, carrier, getter)), JSON.stringify(carrier)).toMatchObject({
+        traceId,
+        spanId,
+        isRemote: true,
+      });
+    // No traceparent: only the named formats go out (Jaeger carries baggage as uberctx-<key>).
+    expect(injected(c)).toEqual(['b3', 'uber-trace-id', 'uberctx-k', 'x-b3-sampled', 'x-b3-spanid', 'x-b3-traceid']);
+  });
+  it('a propagator whose package is not installed is skipped with a warning naming the npm install line', () => {
+    const said: string[] = [];
+    const logger = { ...silent, warn: (m: string) => said.push(m) };
+    const c = withFile('', { OTEL_PROPAGATORS: 'tracecontext,b3,jaeger' });
+    const p = propagatorFor(c, logger, () => undefined);
+    expect(said).toEqual([
+      expect.stringMatching(
+        /propagator "b3" needs @opentelemetry\/propagator-b3.*npm install @opentelemetry\/propagator-b3/,
+      ),
+      expect.stringMatching(/propagator "jaeger" needs @opentelemetry\/propagator-jaeger.*npm install/),
+    ]);
+    const carrier: Record<string, string> = {};
+    p.inject(
+      trace.setSpanContext(ROOT_CONTEXT, {
+        traceId: '0af7651916cd43dd8448eb211c80319c',
+        spanId: 'b7ad6b7169203331',
+        traceFlags: 1,
+      }),
+      carrier,
+      { set: (o: Record<string, string>, k: string, v: string) => (o[k] = v) },
+    );
+    expect(Object.keys(carrier)).toEqual(['traceparent']);
   });
   it('defaults to tracecontext and baggage; "none" propagates nothing', () => {
     expect(injected(withFile('', {}))).toEqual(['baggage', 'traceparent']);

@@ -77,6 +77,38 @@ describe('metrics derived from spans (derive_span_metrics)', () => {
     }
   });
 
+  it('bounds its series by max_series_per_metric: the rest fold into one overflow series, nothing is lost', async () => {
+    const t = await createTelemetry(defaultConfig({ type: 'memory', service_name: 'many', max_series_per_metric: 5 }), {
+      registerGlobal: false,
+      logger: silent,
+    });
+    try {
+      // 12 distinct operations, 2 calls each, every third one failing: 4 keep their own series, 8 overflow.
+      for (let i = 0; i < 12; i++)
+        for (let j = 0; j < 2; j++) endSpan(t, `op-${i}`, SpanKind.SERVER, {}, i % 3 === 0 && j === 0);
+      await t.forceFlush();
+      const total = (m: Record<string, number>) => Object.values(m).reduce((a, b) => a + b, 0);
+      const count = await sums(t, 'handler.execution.count', ['handler_name', 'status', 'otel.metric.overflow']);
+      expect(Object.keys(count).length).toBeLessThanOrEqual(5);
+      expect(total(count)).toBe(24);
+      expect(count['undefined|undefined|true']).toBeGreaterThan(0);
+      expect(total(await sums(t, 'handler.execution.errors', ['handler_name', 'otel.metric.overflow']))).toBe(4);
+      expect(total(await sums(t, 'handler.execution.success', ['handler_name', 'otel.metric.overflow']))).toBe(20);
+      const calls = await sums(t, 'traces.span.metrics.calls', ['span.name', 'status.code', 'otel.metric.overflow']);
+      expect(Object.keys(calls).length).toBeLessThanOrEqual(5);
+      expect(total(calls)).toBe(24);
+      const durations = await t.query.queryMetrics({
+        name: 'traces.span.metrics.duration',
+        ...window,
+        aggregation: 'count',
+        groupBy: ['otel.metric.overflow'],
+      });
+      expect(durations.reduce((a, s) => a + s.points.at(-1)!.value, 0)).toBe(24);
+    } finally {
+      await t.shutdown();
+    }
+  });
+
   it('derive_span_metrics = false produces none', async () => {
     const t = await createTelemetry(defaultConfig({ type: 'memory', derive_span_metrics: false }), {
       registerGlobal: false,

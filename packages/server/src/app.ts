@@ -73,7 +73,14 @@ export function createApp(storage: ServerStorage, options: ServerOptions = {}): 
     );
   }
 
-  registerReceiver(app, storage, { maxBodyBytes, state, logger, ack });
+  registerReceiver(app, storage, {
+    maxBodyBytes,
+    maxDecodedBytes: options.maxDecodedBytes ?? server.max_decoded_bytes,
+    maxRequestValues: options.maxRequestValues ?? server.max_request_values,
+    state,
+    logger,
+    ack,
+  });
   registerQueryApi(app, storage);
   registerJaegerApi(app, storage);
   registerPrometheusApi(app, storage);

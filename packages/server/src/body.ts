@@ -15,11 +15,11 @@ export class BodyError extends Error {
 }
 
 /**
- * Reads a request body of at most `limit` bytes and undoes its Content-Encoding (gzip; deflate too, since it costs
- * nothing). The limit applies to the bytes on the wire and again to the decompressed bytes, so a small gzip bomb is
- * refused with 413 as a large plain body is.
+ * Reads a request body of at most `limit` bytes (`max_body_bytes`) and undoes its Content-Encoding (gzip; deflate too,
+ * since it costs nothing). The decoded body may hold at most `decodedLimit` bytes (`max_decoded_bytes`; a plain body
+ * too): decompression stops there, so a small gzip bomb is refused with 413 before it is expanded.
  */
-export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
+export async function readBody(request: Request, limit: number, decodedLimit = limit): Promise<Uint8Array> {
   const encoding = (request.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
   if (encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'deflate' && encoding !== '') {
     throw new BodyError(415, `unsupported Content-Encoding ${JSON.stringify(encoding)}; use gzip or none`);
@@ -31,14 +31,23 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
   const raw = await readLimited(request, limit);
   if (encoding === 'gzip' || encoding === 'deflate') {
     try {
-      return await (encoding === 'gzip' ? gunzip : inflate)(raw, { maxOutputLength: limit });
+      return await (encoding === 'gzip' ? gunzip : inflate)(raw, { maxOutputLength: decodedLimit });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
-        throw new BodyError(413, `decompressed request body is over the limit of ${limit} bytes (max_body_bytes)`);
+        throw new BodyError(
+          413,
+          `decompressed request body is over the limit of ${decodedLimit} bytes ([telemetry.server] max_decoded_bytes)`,
+        );
       }
       throw new BodyError(400, `request body is not valid ${encoding}: ${(error as Error).message}`);
     }
+  }
+  if (raw.byteLength > decodedLimit) {
+    throw new BodyError(
+      413,
+      `request body of ${raw.byteLength} bytes is over the limit of ${decodedLimit} bytes ([telemetry.server] max_decoded_bytes)`,
+    );
   }
   return raw;
 }

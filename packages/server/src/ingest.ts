@@ -1,18 +1,16 @@
+import { limitsFromConfig } from '@rohas/telemetry/adapter';
 import type { IngestResultLike } from './core-types.js';
-import {
-  type ConvertResult,
-  logsFromRequest,
-  metricsFromRequest,
-  OtlpFormatError,
-  spansFromRequest,
-} from './otlp/convert.js';
+import { type ConvertResult, OtlpFormatError } from './otlp/convert.js';
+import { convertExport } from './otlp/decode.js';
 import type { ServerStorage } from './types.js';
 
 /*
  * The OTLP ingest path shared by every transport (OTLP/HTTP here, OTLP/gRPC too): a decoded Export*ServiceRequest
  * is converted, checked per item (unstorable items are refused on their own), queued, and — unless the server is
  * configured with `ack = "queued"` — the answer waits until the batch holding the request's items is committed
- * (group commit: many requests share one write). Nothing here knows HTTP.
+ * (group commit: many requests share one write). Spans and log records are cut to the OpenTelemetry attribute, event
+ * and link limits of the storage's config (limits.ts in the core; a protobuf request had its count limits applied
+ * while it was decoded, a JSON one gets them here, and value lengths are cut here for both). Nothing here knows HTTP.
  */
 
 export type OtlpSignal = 'traces' | 'metrics' | 'logs';
@@ -67,13 +65,9 @@ export class MalformedRequestError extends Error {
   }
 }
 
-function convert(signal: OtlpSignal, message: unknown): ConvertResult<unknown> {
+function convert(storage: ServerStorage, signal: OtlpSignal, message: unknown): ConvertResult<unknown> {
   try {
-    return signal === 'traces'
-      ? spansFromRequest(message)
-      : signal === 'metrics'
-        ? metricsFromRequest(message)
-        : logsFromRequest(message);
+    return convertExport(signal, message, limitsFromConfig(storage.config));
   } catch (error) {
     // A wrong field type or nesting too deep is the client's malformed request, never a crash.
     const why = error instanceof OtlpFormatError ? error.message : `malformed request: ${(error as Error).message}`;
@@ -101,7 +95,16 @@ export async function ingestExport(
   message: unknown,
   options: IngestExportOptions = {},
 ): Promise<IngestOutcome> {
-  const converted = convert(signal, message);
+  return ingestConverted(storage, signal, convert(storage, signal, message), options);
+}
+
+/** As ingestExport, for a request already decoded and converted (decode-pool.ts). */
+export async function ingestConverted(
+  storage: ServerStorage,
+  signal: OtlpSignal,
+  converted: ConvertResult<unknown>,
+  options: IngestExportOptions = {},
+): Promise<IngestOutcome> {
   // The core takes a request whole or not at all when its queue is full; a request larger than the whole queue
   // could never be taken, so it is refused as too large instead of being answered 429 forever.
   const queueLimit = storage.config.batch?.max_queue_size;

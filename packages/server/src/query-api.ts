@@ -179,6 +179,42 @@ export function registerQueryApi(app: Hono, storage: ServerStorage): void {
     }),
   );
 
+  // Raw stored points of one metric (readPoints): temporality, buckets, exemplars, resource and scope, paged in time
+  // order. Attribute conditions are `attr.<key>=<value>` (typed as `attr` values are), one per key.
+  const pointParams = ['name', 'start', 'end', 'limit', 'cursor'];
+  app.get('/telemetry/metrics/points', async (c) => {
+    try {
+      const keys = [...new URL(c.req.url).searchParams.keys()];
+      const attrNames = [...new Set(keys.filter((k) => k.startsWith('attr.')))];
+      const p = new Params(c.req.url, [...pointParams, ...attrNames]);
+      const name = p.string('name');
+      if (name === undefined) throw new ParamError('name', 'name is required: the metric whose points to read');
+      const attributes = attrNames.map((k) => {
+        if (k === 'attr.') throw new ParamError(k, 'attr.<key> needs an attribute key after "attr."');
+        return parseAttr(`${k.slice('attr.'.length)}=${p.all(k)[0] ?? ''}`, k);
+      });
+      const now = nowNano();
+      const end = p.time('end', now) ?? now;
+      const start = p.time('start', now) ?? end - 3_600_000_000_000n;
+      if (start >= end) throw new ParamError('start', 'start must be before end');
+      if (!q.readPoints) throw new ParamError('name', 'this storage cannot read back raw metric points');
+      const page = await q.readPoints({
+        names: [name],
+        start,
+        end,
+        attributes: attributes.length > 0 ? attributes : undefined,
+        limit: p.int('limit', 1, 10_000),
+        cursor: p.string('cursor'),
+      });
+      return jsonResponse(
+        c,
+        page.nextCursor ? { points: page.items, nextCursor: page.nextCursor } : { points: page.items },
+      );
+    } catch (error) {
+      return errorResponse(c, error);
+    }
+  });
+
   const logParams = [
     'start',
     'end',

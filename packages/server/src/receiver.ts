@@ -1,7 +1,10 @@
+import { limitsFromConfig } from '@rohas/telemetry/adapter';
 import type { Context, Hono } from 'hono';
 import { BodyError, readBody } from './body.js';
-import { type AckMode, type IngestOutcome, ingestExport, MalformedRequestError } from './ingest.js';
-import { OtlpFormatError } from './otlp/convert.js';
+import { type AckMode, type IngestOutcome, ingestConverted } from './ingest.js';
+import { DecodeLimitError } from './otlp/bounded-decode.js';
+import { BadRequestError, DEFAULT_MAX_REQUEST_VALUES } from './otlp/decode.js';
+import { decodeRequest } from './otlp/decode-pool.js';
 import { otlpTypes } from './otlp/schema.js';
 import type { ServerStorage } from './types.js';
 
@@ -61,9 +64,23 @@ export function otlpStatus(
 export function registerReceiver(
   app: Hono,
   storage: ServerStorage,
-  options: { maxBodyBytes: number; state: ReceiverState; logger: Pick<Console, 'warn'>; ack?: AckMode },
+  options: {
+    maxBodyBytes: number;
+    /** Largest body after gzip/deflate (default: maxBodyBytes). */
+    maxDecodedBytes?: number;
+    /** Most values a protobuf request may build (default DEFAULT_MAX_REQUEST_VALUES). */
+    maxRequestValues?: number;
+    state: ReceiverState;
+    logger: Pick<Console, 'warn'>;
+    ack?: AckMode;
+  },
 ): void {
   const types = otlpTypes();
+  const bounds = {
+    limits: limitsFromConfig(storage.config),
+    maxValues: options.maxRequestValues ?? DEFAULT_MAX_REQUEST_VALUES,
+  };
+  const maxDecodedBytes = options.maxDecodedBytes ?? options.maxBodyBytes;
   const routes: Array<[Signal, string]> = [
     ['traces', '/v1/traces'],
     ['metrics', '/v1/metrics'],
@@ -92,7 +109,7 @@ export function registerReceiver(
 
     let body: Uint8Array;
     try {
-      body = await readBody(c.req.raw, options.maxBodyBytes);
+      body = await readBody(c.req.raw, options.maxBodyBytes, maxDecodedBytes);
     } catch (error) {
       if (error instanceof BodyError) return otlpStatus(c, encoding, error.status, RPC.INVALID_ARGUMENT, error.message);
       return otlpStatus(
@@ -104,23 +121,21 @@ export function registerReceiver(
       );
     }
 
-    let message: unknown;
-    try {
-      message = decode(signal, encoding, body);
-    } catch (error) {
-      // Every decoding failure (protobuf wire errors, JSON syntax) is the client's malformed body: 400, never a crash.
-      const why =
-        error instanceof OtlpFormatError
-          ? `invalid OTLP ${encoding === 'proto' ? 'protobuf' : 'JSON'}: ${error.message}`
-          : `malformed ${encoding === 'proto' ? 'protobuf' : 'JSON'} body: ${(error as Error).message}`;
-      return otlpStatus(c, encoding, 400, RPC.INVALID_ARGUMENT, why.slice(0, 1000));
-    }
     let outcome: IngestOutcome;
     try {
-      outcome = await ingestExport(storage, signal, message, { ack: options.ack });
+      // Large bodies are decoded off the event loop (decode-pool.ts); spans and logs come back cut to the limits.
+      const converted = await decodeRequest(signal, encoding, body, bounds, options.logger);
+      outcome = await ingestConverted(storage, signal, converted, { ack: options.ack });
     } catch (error) {
-      if (error instanceof MalformedRequestError) {
-        const why = `invalid OTLP ${encoding === 'proto' ? 'protobuf' : 'JSON'}: ${error.message}`;
+      const what = encoding === 'proto' ? 'protobuf' : 'JSON';
+      // Past max_request_values: refused whole, before it is built (the client must send smaller batches).
+      if (error instanceof DecodeLimitError) return otlpStatus(c, encoding, 413, RPC.RESOURCE_EXHAUSTED, error.message);
+      // Every decoding failure (protobuf wire errors, JSON syntax, wrong field types) is the client's: 400, never a crash.
+      if (error instanceof BadRequestError) {
+        const why =
+          error.stage === 'convert' || error.format
+            ? `invalid OTLP ${what}: ${error.message}`
+            : `malformed ${what} body: ${error.message}`;
         return otlpStatus(c, encoding, 400, RPC.INVALID_ARGUMENT, why.slice(0, 1000));
       }
       // ingest* is documented never to throw; if it does, say so rather than pretend success.
@@ -141,22 +156,6 @@ export function registerReceiver(
       default:
         return exportResponse(c, signal, encoding, outcome.rejected, outcome.message);
     }
-  }
-
-  function decode(signal: Signal, encoding: Encoding, body: Uint8Array): unknown {
-    if (encoding === 'proto') {
-      const type =
-        signal === 'traces' ? types.traceRequest : signal === 'metrics' ? types.metricsRequest : types.logsRequest;
-      return type.decode(body);
-    }
-    const message = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
-    if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-      throw new OtlpFormatError(
-        '$',
-        `the body must be a JSON object (an Export${signal === 'traces' ? 'Trace' : signal === 'metrics' ? 'Metrics' : 'Logs'}ServiceRequest)`,
-      );
-    }
-    return message;
   }
 
   function exportResponse(

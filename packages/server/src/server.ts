@@ -47,6 +47,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         port: grpcPort === 'any' ? 0 : grpcPort,
         token: options.token ?? serverConfig.token,
         maxBodyBytes: options.maxBodyBytes ?? serverConfig.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES,
+        maxRequestValues: options.maxRequestValues ?? serverConfig.max_request_values,
         state,
         logger: options.logger ?? console,
         ack: options.ack ?? serverConfig.ack,

@@ -48,6 +48,10 @@ export interface ServerOptions {
    * OpenTelemetry Collector's OTLP receiver). A larger body gets 413.
    */
   maxBodyBytes?: number;
+  /** Largest OTLP/HTTP body after gzip/deflate is undone (default: `maxBodyBytes`); a larger one gets 413. */
+  maxDecodedBytes?: number;
+  /** Most key-values and AnyValues one protobuf request may build, after the count limits (default 1,000,000). */
+  maxRequestValues?: number;
   /**
    * When an OTLP export is answered 200: `committed` (default) once the batch holding its items is committed, so
    * nothing acknowledged is lost and it is readable at once; `queued` as soon as it is queued in memory (more

@@ -83,6 +83,25 @@ export interface MetricSeries {
   points: Array<{ timeUnixNano: string; value: number }>;
 }
 
+export interface JsonExemplar {
+  timeUnixNano: string;
+  value: number;
+  traceId?: string;
+  spanId?: string;
+  filteredAttributes: JsonAttributes;
+}
+
+/** A stored metric point as written (GET /telemetry/metrics/points); only the fields the Workbench reads. */
+export interface JsonMetricPoint {
+  name: string;
+  type: MetricDescriptor['type'];
+  unit?: string;
+  attributes: JsonAttributes;
+  resource: JsonResource;
+  timeUnixNano: string;
+  exemplars?: JsonExemplar[];
+}
+
 export interface JsonLogRecord {
   timeUnixNano: string;
   observedTimeUnixNano: string;

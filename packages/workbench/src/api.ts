@@ -6,6 +6,7 @@ import type {
   Aggregation,
   Health,
   JsonLogRecord,
+  JsonMetricPoint,
   JsonSpan,
   MetricDescriptor,
   MetricSeries,
@@ -164,6 +165,18 @@ export const api = {
     },
     signal?: AbortSignal,
   ) => sharedGet<{ name: string; series: MetricSeries[] }>('telemetry/metrics', q, signal).then((r) => r.series),
+  /** Stored points of one metric as written; `attr` entries are `key=value` (sent as attr.<key>=<value>). */
+  metricPoints: (
+    q: { name: string; start: string; end: string; attr?: string[]; limit?: number; cursor?: string },
+    signal?: AbortSignal,
+  ) => {
+    const params: Params = { name: q.name, start: q.start, end: q.end, limit: q.limit, cursor: q.cursor };
+    for (const a of q.attr ?? []) {
+      const eq = a.indexOf('=');
+      if (eq > 0) params[`attr.${a.slice(0, eq)}`] = a.slice(eq + 1);
+    }
+    return apiGet<{ points: JsonMetricPoint[]; nextCursor?: string }>('telemetry/metrics/points', params, signal);
+  },
   queryLogs: (
     q: {
       start?: string;

@@ -6,10 +6,13 @@ import { navigate, useRoute } from './router.ts';
 import { setThemeChoice, type ThemeChoice, themeChoice, useTheme } from './theme.ts';
 import { LogsPage } from './views/logs.tsx';
 import { MetricsPage } from './views/metrics.tsx';
+import { OverviewPage } from './views/overview.tsx';
+import { TraceCompare } from './views/trace-compare.tsx';
 import { TraceSearch } from './views/trace-search.tsx';
 import { TraceView } from './views/trace-view.tsx';
 
 const SHORTCUTS: Array<[string, string]> = [
+  ['o', 'Service overview'],
   ['t', 'Traces'],
   ['m', 'Metrics'],
   ['l', 'Logs'],
@@ -40,7 +43,8 @@ export function App() {
     const onKey = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement;
       if (e.ctrlKey || e.metaKey || e.altKey || t.closest('input, textarea, select, [contenteditable]')) return;
-      if (e.key === 't') navigate('/traces');
+      if (e.key === 'o') navigate('/overview');
+      else if (e.key === 't') navigate('/traces');
       else if (e.key === 'm') navigate('/metrics');
       else if (e.key === 'l') navigate('/logs');
       else if (e.key === 'd') cycleTheme();
@@ -60,6 +64,8 @@ export function App() {
   let view: preact.JSX.Element;
   if (section === 'traces' && rest[0])
     view = <TraceView key={rest[0]} traceId={decodeURIComponent(rest[0])} route={route} />;
+  else if (section === 'compare') view = <TraceCompare route={route} />;
+  else if (section === 'overview') view = <OverviewPage route={route} />;
   else if (section === 'metrics') view = <MetricsPage route={route} />;
   else if (section === 'logs') view = <LogsPage route={route} />;
   else if (section === 'traces' || section === '') view = <TraceSearch route={route} />;
@@ -82,7 +88,7 @@ export function App() {
           Workbench
         </Link>
         <nav aria-label="Sections">
-          {(['traces', 'metrics', 'logs'] as const).map((s) => (
+          {(['overview', 'traces', 'metrics', 'logs'] as const).map((s) => (
             <Link
               key={s}
               to={`/${s}`}

@@ -1,9 +1,11 @@
 /** The Workbench's pure logic, without a browser: waterfall rows, counter increases, the quantile heatmap, parsing. */
 import { describe, expect, it } from 'vitest';
-import type { JsonLogRecord, JsonSpan, MetricSeries } from '../src/api-types.ts';
+import type { JsonLogRecord, JsonSpan, MetricSeries, TraceSummary } from '../src/api-types.ts';
 import { formatDuration, parseDuration, parseTime, severityName } from '../src/format.ts';
 import { LogPager, textVariants } from '../src/log-pager.ts';
 import { alignSeries, counterIncrease, labelsId, quantileHeatmap } from '../src/metric-data.ts';
+import { formatRate, increaseTotals, overviewFromTraces, pickMetricSource } from '../src/overview-data.ts';
+import { diffTraces, meanNs } from '../src/trace-diff.ts';
 import { buildTraceModel, visibleRows } from '../src/trace-model.ts';
 import { bigTrace, depthFirstOrder } from './fixtures/telemetry-data.ts';
 
@@ -235,5 +237,126 @@ describe('case-insensitive log search over a case-sensitive store (log-pager)', 
         'payment again',
       ]);
     }
+  });
+});
+
+describe('service overview', () => {
+  const trace = (svc: string, op: string, ms: number, errors = 0): TraceSummary => ({
+    traceId: Math.random().toString(16).slice(2).padEnd(32, '0').slice(0, 32),
+    rootServiceName: svc,
+    rootSpanName: op,
+    startTimeUnixNano: '1700000000000000000',
+    durationNano: String(ms * 1e6),
+    spanCount: 3,
+    errorCount: errors,
+    services: [svc],
+  });
+
+  it('counts root spans per service and operation, with error counts and nearest-rank p50/p99', () => {
+    const traces = [
+      ...Array.from({ length: 100 }, (_, i) => trace('api', 'GET /a', i + 1, i % 10 === 0 ? 1 : 0)),
+      trace('api', 'POST /b', 500, 2),
+      trace('db', 'query', 3),
+    ];
+    const got = overviewFromTraces(traces);
+    expect(got.map((s) => [s.service, s.calls, s.errors])).toEqual([
+      ['api', 101, 11],
+      ['db', 1, 0],
+    ]);
+    const a = got[0]!.operations.find((o) => o.operation === 'GET /a')!;
+    expect([a.calls, a.errors, a.p50, a.p99]).toEqual([100, 10, 50, 99]);
+    expect(got[0]!.operations.map((o) => o.operation)).toEqual(['GET /a', 'POST /b']);
+    expect([got[0]!.p50, got[0]!.p99]).toEqual([51, 100]);
+  });
+
+  it('sums counter increases per service and operation, across restarts and from a baseline before the window', () => {
+    const s = (labels: Record<string, string>, values: number[]): MetricSeries => ({
+      name: 'handler.execution.count',
+      type: 'counter',
+      labels,
+      points: values.map((value, i) => ({ timeUnixNano: String(1_000n * BigInt(i + 1)), value })),
+    });
+    const a = { 'service.name': 'api', handler_name: 'h1', status: 'ok' };
+    const b = { 'service.name': 'api', handler_name: 'h1', status: 'error' };
+    const c = { 'service.name': 'web', handler_name: 'h1' };
+    // a: 10 before the window, then 12, 20, restart to 5 => 2 + 8 + 5 = 15; b: new inside => 3; c: 7 => 7.
+    const totals = increaseTotals([s(a, [12, 20, 5]), s(b, [1, 3]), s(c, [7])], [s(a, [4, 10])], 'handler_name');
+    expect(Object.fromEntries([...totals.values()].map((t) => [`${t.service}/${t.operation}`, t.value]))).toEqual({
+      'api/h1': 18,
+      'web/h1': 7,
+    });
+  });
+
+  it('prefers the spanmetrics shape, then handler metrics, else none', () => {
+    const m = (name: string) => ({ name, type: 'counter' as const });
+    const names = (list: string[]) => pickMetricSource(list.map(m))?.id;
+    expect(names(['handler.execution.count', 'handler.execution.duration', 'traces.span.metrics.calls'])).toBe(
+      'handler-metrics',
+    );
+    expect(
+      names([
+        'handler.execution.count',
+        'handler.execution.duration',
+        'traces.span.metrics.calls',
+        'traces.span.metrics.duration',
+      ]),
+    ).toBe('span-metrics');
+    expect(names(['handler.execution.count'])).toBeUndefined();
+  });
+
+  it('writes rates per second, minute or hour', () => {
+    expect([formatRate(250), formatRate(2.5), formatRate(0.05), formatRate(0.0001), formatRate(0)]).toEqual([
+      '250/s',
+      '2.5/s',
+      '3/min',
+      '0.4/h',
+      '0/s',
+    ]);
+  });
+});
+
+describe('diffTraces', () => {
+  const svc = (name: string) => ({ resource: { attributes: { 'service.name': name } } });
+  it('merges both trees by service+operation path: only in A, only in B, both, with counts and durations', () => {
+    const a = [
+      span('r', undefined, 0, 100, { name: 'GET /x', ...svc('api') }),
+      span('d1', 'r', 10, 30, { name: 'query', ...svc('db') }),
+      span('d2', 'r', 40, 50, { name: 'query', ...svc('db') }),
+      span('c', 'r', 60, 70, { name: 'cache get', ...svc('api') }),
+    ];
+    const b = [
+      span('R', undefined, 0, 300, { name: 'GET /x', ...svc('api') }),
+      span('D1', 'R', 10, 110, { name: 'query', ...svc('db') }),
+      span('E', 'R', 120, 200, { name: 'publish', ...svc('api'), status: { code: 2 } }),
+      span('H', 'E', 130, 190, { name: 'handle', ...svc('worker') }),
+    ];
+    const d = diffTraces(a, b);
+    expect([d.onlyA, d.onlyB, d.both]).toEqual([1, 2, 2]);
+    expect(
+      d.nodes.map((n) => [n.depth, `${n.service}:${n.operation}`, n.a?.count ?? 0, n.b?.count ?? 0, n.descendants]),
+    ).toEqual([
+      [0, 'api:GET /x', 1, 1, 4],
+      [1, 'db:query', 2, 1, 0],
+      [1, 'api:cache get', 1, 0, 0],
+      [1, 'api:publish', 0, 1, 1],
+      [2, 'worker:handle', 0, 1, 0],
+    ]);
+    const q = d.nodes[1]!;
+    expect([meanNs(q.a), meanNs(q.b)]).toEqual([15, 100]);
+    expect(d.nodes[3]!.b!.errors).toBe(1);
+  });
+
+  it('keeps a name with slashes in one path segment and treats a span with a missing parent as a root', () => {
+    const a = [span('o', 'gone', 0, 10, { name: 'GET /a/b', ...svc('x/y') })];
+    const d = diffTraces(a, a);
+    expect(d.nodes.map((n) => [n.depth, n.service, n.operation])).toEqual([[0, 'x/y', 'GET /a/b']]);
+    expect([d.onlyA, d.onlyB, d.both]).toEqual([0, 0, 1]);
+  });
+
+  it('walks a 5,000-deep chain without recursion', () => {
+    const chain = Array.from({ length: 5000 }, (_, i) => span(`s${i}`, i ? `s${i - 1}` : undefined, i, 10_000 - i));
+    const d = diffTraces(chain, chain.slice(0, 4000));
+    expect([d.onlyA, d.onlyB, d.both]).toEqual([1000, 0, 4000]);
+    expect(d.nodes[4999]!.depth).toBe(4999);
   });
 });

@@ -298,6 +298,85 @@ describe('logs at volume', () => {
   });
 });
 
+describe('service overview at volume', () => {
+  it('shows calls, error % and p50/p99 per service from the handler metrics, keyboard-reachable, window in the URL', {
+    timeout: 300_000,
+  }, async () => {
+    // Expected: the cumulative counters' last values over the whole store, per service (the store starts at 0).
+    const lastBy = async (name: string) => {
+      const r = await getJson<{ series: Array<{ labels: Record<string, string>; points: Array<{ value: number }> }> }>(
+        `${server.url}/telemetry/metrics?name=${name}&start=now-7h&aggregation=last&groupBy=service.name,handler_name`,
+      );
+      const out: Record<string, number> = {};
+      for (const s of r.series) {
+        const svc = s.labels['service.name']!;
+        out[svc] = (out[svc] ?? 0) + s.points[s.points.length - 1]!.value;
+      }
+      return out;
+    };
+    const [calls, errors] = await Promise.all([lastBy('handler.execution.count'), lastBy('handler.execution.errors')]);
+    expect(Object.keys(calls).length).toBe(20);
+
+    const p = await open('/workbench/overview?start=now-7h');
+    const table = p.locator('[data-testid="overview-table"]');
+    await table.waitFor({ timeout: 60_000 });
+    await expect(p.locator('[data-testid="overview-source"]').getAttribute('data-source')).resolves.toBe(
+      'handler-metrics',
+    );
+    const rows = await p.locator('[data-testid="overview-service-row"]').evaluateAll((els) =>
+      els.map((e) => ({
+        service: e.closest('tbody')!.getAttribute('data-service')!,
+        calls: Number(e.getAttribute('data-calls')),
+        errors: Number(e.getAttribute('data-errors')),
+        cells: [...e.querySelectorAll('td')].map((td) => td.textContent ?? ''),
+      })),
+    );
+    expect(Object.fromEntries(rows.map((r) => [r.service, r.calls]))).toEqual(calls);
+    expect(Object.fromEntries(rows.map((r) => [r.service, r.errors]))).toEqual(errors);
+    for (const r of rows) {
+      expect(r.cells[0]).toMatch(/\/(s|min|h)$/);
+      expect(r.cells[1]).toMatch(/%$/);
+      expect(r.cells[2]).toMatch(/\d(ms|s)$/);
+      expect(r.cells[3]).toMatch(/\d(ms|s)$/);
+    }
+    await p.screenshot({ path: screenshotPath('volume-overview'), fullPage: true });
+
+    // Keyboard only: Tab to the first service's toggle, open its operations, Tab to one and follow it to the traces.
+    await p.locator('#ov-window').focus();
+    let focused = '';
+    for (let i = 0; i < 10 && focused !== 'overview-toggle'; i++) {
+      await p.keyboard.press('Tab');
+      focused = await p.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? '');
+    }
+    expect(focused).toBe('overview-toggle');
+    const first = rows[0]!.service;
+    await p.keyboard.press('Enter');
+    const ops = p.locator(`tbody[data-service="${first}"] [data-testid="overview-operation-row"]`);
+    await ops.first().waitFor();
+    const opCalls = await ops.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-calls'))));
+    expect(opCalls.reduce((a, b) => a + b, 0)).toBe(calls[first]);
+    const op = await ops.first().getAttribute('data-operation');
+    await p.keyboard.press('Tab'); // the service's link
+    await p.keyboard.press('Tab'); // its error link, when it has errors, else the first operation's link
+    if (await p.evaluate(() => !!document.activeElement?.closest('td'))) await p.keyboard.press('Tab');
+    await p.keyboard.press('Enter');
+    await p.waitForURL((u) => u.pathname === '/workbench/traces' && u.searchParams.get('operation') === op);
+    const u = new URL(p.url());
+    expect([u.searchParams.get('service'), u.searchParams.get('start')]).toEqual([first, 'now-7h']);
+    await p.locator('[data-testid="trace-row"], .empty').first().waitFor();
+
+    // The window lives in the URL: back returns to it, and choosing another window by keyboard changes it.
+    await p.goBack();
+    await table.waitFor();
+    await p.locator('#ov-window').focus();
+    await p.locator('#ov-window').selectOption('now-6h');
+    await p.waitForURL(/overview\?start=now-6h/);
+    await table.waitFor();
+    await p.goBack();
+    await p.waitForURL(/overview\?start=now-7h/);
+  });
+});
+
 const PHONE = { width: 390, height: 844 };
 
 /** Horizontal overflow of the page, and of the header's controls, at the current viewport. */
@@ -367,6 +446,19 @@ describe('phone width (390×844)', () => {
       await expect(overflow(p)).resolves.toEqual({ scroll: 0, wide: [], header: [true, true, true] });
     }
     await p.screenshot({ path: screenshotPath('phone-metrics'), fullPage: true });
+
+    await p.goto(`${server.url}/workbench/overview?start=now-6h`);
+    await p.locator('[data-testid="overview-table"]').waitFor({ timeout: 60_000 });
+    await p.locator('[data-testid="overview-toggle"]').first().click();
+    await p.locator('[data-testid="overview-operation-row"]').first().waitFor();
+    await expect(overflow(p)).resolves.toEqual({ scroll: 0, wide: [], header: [true, true, true] });
+    await p.screenshot({ path: screenshotPath('phone-overview'), fullPage: true });
+
+    const other = await getJson<{ traces: TraceSummary[] }>(`${server.url}/telemetry/traces?start=now-6h&limit=1`);
+    await p.goto(`${server.url}/workbench/compare?a=${volume.bigTraceId}&b=${other.traces[0]!.traceId}`);
+    await p.locator('[data-testid="compare-table"]').waitFor({ timeout: 60_000 });
+    await expect(overflow(p)).resolves.toEqual({ scroll: 0, wide: [], header: [true, true, true] });
+    await p.screenshot({ path: screenshotPath('phone-compare') }); // the viewport: the full table of a 5,000-span trace is long
   });
 });
 
@@ -412,6 +504,15 @@ describe('accessibility (axe-core)', () => {
       await p.locator('[data-testid="trace-row"]').first().waitFor();
       await p.locator('[data-testid="duration-scatter"] canvas').waitFor();
       await check('traces');
+      await p.goto(`${server.url}/workbench/overview?start=now-6h`);
+      await p.locator('[data-testid="overview-table"]').waitFor({ timeout: 60_000 });
+      await p.locator('[data-testid="overview-toggle"]').first().click();
+      await p.locator('[data-testid="overview-operation-row"]').first().waitFor();
+      await check('service overview');
+      const other = await getJson<{ traces: TraceSummary[] }>(`${server.url}/telemetry/traces?start=now-6h&limit=1`);
+      await p.goto(`${server.url}/workbench/compare?a=${volume.bigTraceId}&b=${other.traces[0]!.traceId}`);
+      await p.locator('[data-testid="compare-table"]').waitFor({ timeout: 60_000 });
+      await check('compare two traces');
       await p.goto(`${server.url}/workbench/traces/${volume.bigTraceId}`);
       await p.locator('[data-testid="waterfall"]').waitFor();
       await p.locator('.wf-body').focus();
@@ -429,7 +530,8 @@ describe('accessibility (axe-core)', () => {
       await p.locator('[data-testid="dashboard-panel"] canvas').first().waitFor({ timeout: 30_000 });
       await check('handler dashboard');
       await p.goto(`${server.url}/workbench/metrics?name=handler.execution.duration&start=now-6h`);
-      await p.locator('[data-testid="metric-heatmap"] canvas').waitFor({ timeout: 30_000 });
+      await p.locator('[data-testid="metric-heatmap"] canvas').waitFor({ timeout: 90_000 });
+      await p.locator('[data-testid="metric-exemplars"] .empty').waitFor({ timeout: 60_000 });
       await check('histogram');
       await p.goto(`${server.url}/workbench/metrics?name=process.memory.usage&start=now-6h`);
       await p.locator('[data-testid="metric-chart"] canvas').waitFor({ timeout: 30_000 });

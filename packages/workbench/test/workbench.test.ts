@@ -510,6 +510,161 @@ describe('daily use', () => {
     await expect(p.locator('.wf-row').count()).resolves.toBe(1);
   });
 
+  it('compares two traces by keyboard only: search, open a trace, pick two in the list, compare', async () => {
+    const p = await open('/workbench/traces?start=now-2h');
+    await p.locator('[data-testid="trace-row"]').first().waitFor();
+    const tabTo = async (selector: string, back = false) => {
+      for (let i = 0; i < 80; i++) {
+        if (await p.evaluate((sel) => document.activeElement?.matches(sel) ?? false, selector)) return;
+        await p.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+      }
+      throw new Error(`focus never reached ${selector}`);
+    };
+    // Search: "/" focuses the first filter, then Tab to Search and Enter.
+    await p.keyboard.press('/');
+    await tabTo('[data-testid="search-button"]');
+    await p.keyboard.press('Enter');
+    await p.locator('[data-testid="trace-row"]').first().waitFor();
+    // Open the first trace from its row, then back to the list with the "t" shortcut.
+    await tabTo('a.trace-row');
+    await p.keyboard.press('Enter');
+    await p.waitForURL(/\/workbench\/traces\/[0-9a-f]{32}/);
+    await p.locator('[data-testid="waterfall"]').waitFor();
+    await p.keyboard.press('t');
+    await p.waitForURL((u) => u.pathname === '/workbench/traces');
+    await p.locator('[data-testid="trace-row"]').first().waitFor();
+
+    // Pick the first row and the first row below it with another root operation (so the two differ).
+    const titles = await p.locator('[data-testid="trace-title"]').allTextContents();
+    const j = titles.findIndex((t) => t !== titles[0]);
+    expect(j).toBeGreaterThan(0);
+    await p.locator('[data-testid="trace-pick"]').first().waitFor();
+    await tabTo('[data-testid="trace-pick"]');
+    await p.keyboard.press('Space');
+    for (let k = 0; k < 2 * j; k++) await p.keyboard.press('Tab'); // each row: its check box, then its link
+    await expect(p.evaluate(() => document.activeElement?.getAttribute('data-testid'))).resolves.toBe('trace-pick');
+    await p.keyboard.press('Space');
+    await expect(p.locator('[data-testid="picked-count"]').textContent()).resolves.toBe('2 traces picked');
+    await tabTo('[data-testid="compare-link"]', true);
+    await p.keyboard.press('Enter');
+    await p.waitForURL(/\/workbench\/compare\?a=[0-9a-f]{32}&b=[0-9a-f]{32}/);
+    await p.locator('[data-testid="compare-table"]').waitFor();
+
+    // Expected, computed here from the fixture: spans per service:operation path from the root, in each trace.
+    const u = new URL(p.url());
+    const [sa, sb] = await Promise.all(
+      ['a', 'b'].map((k) =>
+        getJson<{ spans: JsonSpan[] }>(`${server.url}/telemetry/traces/${u.searchParams.get(k)}`).then((r) => r.spans),
+      ),
+    );
+    const pathCounts = (spans: JsonSpan[]) => {
+      const byId = new Map(spans.map((s) => [s.spanId, s]));
+      const out = new Map<string, number>();
+      for (const s of spans) {
+        const parts: string[] = [];
+        for (let c: JsonSpan | undefined = s; c; c = c.parentSpanId ? byId.get(c.parentSpanId) : undefined)
+          parts.unshift(`${String(c.resource.attributes['service.name'])}: ${c.name}`);
+        const key = parts.join(' > ');
+        out.set(key, (out.get(key) ?? 0) + 1);
+      }
+      return out;
+    };
+    const pa = pathCounts(sa!);
+    const pb = pathCounts(sb!);
+    const onlyA = [...pa.keys()].filter((k) => !pb.has(k)).length;
+    const onlyB = [...pb.keys()].filter((k) => !pa.has(k)).length;
+    const both = [...pa.keys()].filter((k) => pb.has(k)).length;
+    expect(onlyA + onlyB).toBeGreaterThan(0);
+    await expect(p.locator('[data-testid="compare-summary"]').textContent()).resolves.toBe(
+      `${onlyA} path${onlyA === 1 ? '' : 's'} only in A · ${onlyB} only in B · ${both} in both`,
+    );
+    const rows = await p
+      .locator('[data-testid="compare-row"]')
+      .evaluateAll((els) =>
+        els.map((e) => [
+          e.getAttribute('data-state'),
+          ...[...e.querySelectorAll('td')].slice(0, 2).map((t) => t.textContent),
+        ]),
+      );
+    expect(rows.length).toBe(onlyA + onlyB + both);
+    const sumOf = (state: string, col: 1 | 2) =>
+      rows.filter((r) => r[0] === state || state === '*').reduce((a, r) => a + (Number(r[col]) || 0), 0);
+    expect([sumOf('*', 1), sumOf('*', 2)]).toEqual([sa!.length, sb!.length]);
+    expect(rows.filter((r) => r[0] === 'only-a').every((r) => r[2] === '–')).toBe(true);
+    await p.screenshot({ path: screenshotPath('compare'), fullPage: true });
+  });
+
+  it("shows a histogram's exemplars as points and rows that open their trace at the span", async () => {
+    const name = `exemplar.hist.${Math.random().toString(36).slice(2, 8)}`;
+    const spans = spansOf(data.orderTraceId);
+    const target = spans.find((x) => x.parentSpanId)!;
+    const t = BigInt(Date.now() - 120_000) * 1_000_000n;
+    const point = (dt: bigint, exemplars: NonNullable<(typeof data.metrics)[number]['exemplars']>) => ({
+      name,
+      unit: 'ms',
+      type: 'histogram' as const,
+      temporality: 'delta' as const,
+      attributes: { handler_name: 'CreateOrder' },
+      resource: { attributes: { 'service.name': 'api' } },
+      scope: { name: 'test' },
+      startTimeUnixNano: t + dt - 60_000_000_000n,
+      timeUnixNano: t + dt,
+      histogram: { count: 2, sum: 1300, min: 300, max: 1000, bounds: [100, 500], counts: [0, 1, 1] },
+      exemplars,
+    });
+    await postOtlp(
+      server.url,
+      'metrics',
+      metricsRequest([
+        point(0n, [
+          {
+            timeUnixNano: t - 5n,
+            value: 1000,
+            traceId: data.orderTraceId,
+            spanId: target.spanId,
+            filteredAttributes: {},
+          },
+          { timeUnixNano: t - 9n, value: 300, filteredAttributes: { note: 'unsampled' } },
+        ]),
+        point(60_000_000_000n, [
+          {
+            timeUnixNano: t + 59_000_000_000n,
+            value: 420,
+            traceId: data.errorTraceId,
+            spanId: spansOf(data.errorTraceId)[0]!.spanId,
+            filteredAttributes: {},
+          },
+        ]),
+      ]),
+    );
+    await eventually('the exemplars stored', async () => {
+      const r = await getJson<{ points: Array<{ exemplars?: unknown[] }> }>(
+        `${server.url}/telemetry/metrics/points?name=${name}&start=now-1h`,
+      );
+      return r.points.length === 2 || undefined;
+    });
+    const p = await open(`/workbench/metrics?name=${name}&start=now-1h`);
+    const panel = p.locator('[data-testid="metric-exemplars"]');
+    await panel.locator('canvas').waitFor();
+    await expect(panel.locator('[data-testid="exemplar-count"]').textContent()).resolves.toMatch(
+      /^3 exemplars in 2 points/,
+    );
+    // Slowest first; the one without a trace is listed, not linked.
+    const rows = await panel.locator('[data-testid="exemplar-row"]').allTextContents();
+    expect(rows.length).toBe(3);
+    expect(rows[0]).toMatch(new RegExp(`^1\\.00?s at .* trace ${data.orderTraceId.slice(0, 8)}$`));
+    expect(rows[2]).toMatch(/no trace$/);
+    await expect(panel.locator('[data-testid="exemplar-link"]').count()).resolves.toBe(2);
+    // Keyboard: the slowest exemplar's link opens its trace with the span selected.
+    await panel.locator('[data-testid="exemplar-link"]').first().focus();
+    await p.keyboard.press('Enter');
+    await p.waitForURL(new RegExp(`/workbench/traces/${data.orderTraceId}\\?span=${target.spanId}`));
+    await p.locator(`.wf-row.selected[data-span-id="${target.spanId}"]`).waitFor();
+    await p.goBack();
+    await panel.locator('canvas').waitFor();
+    await p.screenshot({ path: screenshotPath('exemplars'), fullPage: true });
+  });
+
   it('follows new traces live in the trace list', async () => {
     const p = await open('/workbench/traces?live=1');
     await p.locator('[data-testid="trace-row"]').first().waitFor();

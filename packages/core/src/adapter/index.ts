@@ -5,6 +5,7 @@
  */
 export * from '../attributes.js';
 export { asError, ConfigError, QueryError, TelemetryError, where } from '../errors.js';
+export * from '../limits.js';
 export * from '../model.js';
 export * from '../prometheus-naming.js';
 export * from '../query.js';
@@ -33,3 +34,4 @@ export {
 } from './options.js';
 export * from './records.js';
 export * from './reference.js';
+export { NETWORK_ERROR_CODES, type RetryRules, retryableBy, writeFailureFor } from './write-errors.js';

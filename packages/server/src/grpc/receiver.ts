@@ -1,7 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
+import { limitsFromConfig } from '@rohas/telemetry/adapter';
 import { tokenMatches } from '../auth.js';
-import { type AckMode, ingestExport, MalformedRequestError, type OtlpSignal as Signal } from '../ingest.js';
-import { OtlpFormatError } from '../otlp/convert.js';
+import { type AckMode, ingestConverted, type OtlpSignal as Signal } from '../ingest.js';
+import { DecodeLimitError } from '../otlp/bounded-decode.js';
+import { BadRequestError, DEFAULT_MAX_REQUEST_VALUES } from '../otlp/decode.js';
+import { decodeRequest } from '../otlp/decode-pool.js';
 import { otlpTypes } from '../otlp/schema.js';
 import type { ReceiverState } from '../receiver.js';
 import type { ServerStorage } from '../types.js';
@@ -24,6 +27,8 @@ export interface GrpcReceiverOptions {
   port: number;
   token?: string;
   maxBodyBytes: number;
+  /** Most values a protobuf request may build, after the count limits (default DEFAULT_MAX_REQUEST_VALUES). */
+  maxRequestValues?: number;
   state: ReceiverState;
   logger: Pick<Console, 'warn'>;
   /** When to answer: after the commit (default) or once queued, as the HTTP receiver. */
@@ -59,6 +64,10 @@ const identity = (b: Buffer) => b;
 export async function startGrpcReceiver(storage: ServerStorage, options: GrpcReceiverOptions): Promise<GrpcReceiver> {
   const schema = grpcSchema();
   const types = otlpTypes();
+  const bounds = {
+    limits: limitsFromConfig(storage.config),
+    maxValues: options.maxRequestValues ?? DEFAULT_MAX_REQUEST_VALUES,
+  };
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxBodyBytes,
   });
@@ -74,45 +83,47 @@ export async function startGrpcReceiver(storage: ServerStorage, options: GrpcRec
       }
       if (options.state.closing)
         return callback(failure(RPC.UNAVAILABLE, 'the server is shutting down', CLOSING_RETRY_MS));
-      let message: unknown;
-      try {
-        const type =
-          signal === 'traces' ? types.traceRequest : signal === 'metrics' ? types.metricsRequest : types.logsRequest;
-        message = type.decode(call.request);
-      } catch (error) {
-        return callback(failure(RPC.INVALID_ARGUMENT, `malformed protobuf request: ${(error as Error).message}`));
-      }
-      ingestExport(storage, signal, message, { ack: options.ack }).then(
-        (outcome) => {
-          switch (outcome.status) {
-            case 'too_large':
-              return callback(failure(RPC.INVALID_ARGUMENT, outcome.message));
-            case 'throttled':
-              return callback(
-                failure(RPC.RESOURCE_EXHAUSTED, outcome.message, (outcome.retryAfterSeconds ?? 1) * 1000),
-              );
-            case 'unavailable':
-              return callback(failure(RPC.UNAVAILABLE, outcome.message, (outcome.retryAfterSeconds ?? 5) * 1000));
-          }
-          const type =
-            signal === 'traces'
-              ? types.traceResponse
-              : signal === 'metrics'
-                ? types.metricsResponse
-                : types.logsResponse;
-          const partial =
-            outcome.rejected > 0 || outcome.message !== ''
-              ? { partialSuccess: { [REJECTED_FIELD[signal]]: outcome.rejected, errorMessage: outcome.message } }
-              : {};
-          callback(null, Buffer.from(type.encode(type.create(partial)).finish()));
-        },
-        (error: Error) => {
-          if (error instanceof MalformedRequestError || error instanceof OtlpFormatError)
-            return callback(failure(RPC.INVALID_ARGUMENT, `invalid OTLP protobuf: ${error.message}`.slice(0, 1000)));
-          options.logger.warn(`[rohas-telemetry] [server] ingest of ${signal} threw: ${error.message}`);
-          callback(failure(RPC.INTERNAL, `[rohas-telemetry] [server] storage failed: ${error.message}`));
-        },
-      );
+      // Large messages are decoded off the event loop (decode-pool.ts); spans and logs come back cut to the limits.
+      decodeRequest(signal, 'proto', call.request, bounds, options.logger)
+        .then((converted) => ingestConverted(storage, signal, converted, { ack: options.ack }))
+        .then(
+          (outcome) => {
+            switch (outcome.status) {
+              case 'too_large':
+                return callback(failure(RPC.INVALID_ARGUMENT, outcome.message));
+              case 'throttled':
+                return callback(
+                  failure(RPC.RESOURCE_EXHAUSTED, outcome.message, (outcome.retryAfterSeconds ?? 1) * 1000),
+                );
+              case 'unavailable':
+                return callback(failure(RPC.UNAVAILABLE, outcome.message, (outcome.retryAfterSeconds ?? 5) * 1000));
+            }
+            const type =
+              signal === 'traces'
+                ? types.traceResponse
+                : signal === 'metrics'
+                  ? types.metricsResponse
+                  : types.logsResponse;
+            const partial =
+              outcome.rejected > 0 || outcome.message !== ''
+                ? { partialSuccess: { [REJECTED_FIELD[signal]]: outcome.rejected, errorMessage: outcome.message } }
+                : {};
+            callback(null, Buffer.from(type.encode(type.create(partial)).finish()));
+          },
+          (error: Error) => {
+            // No RetryInfo: per the OTLP specification RESOURCE_EXHAUSTED without it is not retried.
+            if (error instanceof DecodeLimitError) return callback(failure(RPC.RESOURCE_EXHAUSTED, error.message));
+            if (error instanceof BadRequestError) {
+              const why =
+                error.stage === 'decode'
+                  ? `malformed protobuf request: ${error.message}`
+                  : `invalid OTLP protobuf: ${error.message}`;
+              return callback(failure(RPC.INVALID_ARGUMENT, why.slice(0, 1000)));
+            }
+            options.logger.warn(`[rohas-telemetry] [server] ingest of ${signal} threw: ${error.message}`);
+            callback(failure(RPC.INTERNAL, `[rohas-telemetry] [server] storage failed: ${error.message}`));
+          },
+        );
     };
 
   for (const signal of ['traces', 'metrics', 'logs'] as const) {

@@ -17,6 +17,7 @@ const NAMES = {
   trace: 'traceResponse',
   metricList: 'metricListResponse',
   metricSeries: 'metricSeriesResponse',
+  metricPoints: 'metricPointsResponse',
   logs: 'logsResponse',
   error: 'errorResponse',
   stats: 'statsResponse',

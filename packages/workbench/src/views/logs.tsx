@@ -3,7 +3,7 @@
  * text (any case), service and trace filters; trace ids link to the trace view. The list is windowed (only the rows
  * in view are in the DOM), so scrolling and typing stay smooth at tens of thousands of rows.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { Link, SignalNotice, TimeWindow, useAsync, useTitle } from '../components.tsx';
 import { SEVERITIES } from '../format.ts';

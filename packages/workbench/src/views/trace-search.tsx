@@ -1,24 +1,15 @@
 /**
- * /workbench/traces: the search form, a duration scatter plot of the results and the result list. Over 400 lines as
- * one view: the form, the results and their rows share the URL state.
+ * /workbench/traces: the search form, a duration scatter plot of the results and the result list. The rows are in
+ * trace-row.tsx, the scatter plot in duration-scatter.tsx.
  */
-import { useMemo, useRef, useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import type { TraceSummary } from '../api-types.ts';
-import { Chart } from '../chart.tsx';
 import { Empty, ErrorBox, Link, SignalNotice, TimeWindow, useAsync, useInterval, useTitle } from '../components.tsx';
-import {
-  colorFor,
-  formatAge,
-  formatDuration,
-  formatTimestamp,
-  nsToMs,
-  parseDuration,
-  parseTime,
-  shortId,
-} from '../format.ts';
+import { parseDuration, parseTime } from '../format.ts';
 import { navigate, type Route, withParams } from '../router.ts';
-import { cssVar, useTheme } from '../theme.ts';
+import { DurationScatter } from './duration-scatter.tsx';
+import { TraceRow } from './trace-row.tsx';
 
 interface SearchForm {
   service: string;
@@ -253,6 +244,10 @@ function TraceResults({ route, nonce }: { route: Route; nonce: number }) {
     traces: [],
   });
   const result = useAsync((s) => api.findTraces(query, s), [query]);
+  // Two rows picked with their check boxes open the comparison; a third pick drops the oldest.
+  const [picked, setPicked] = useState<string[]>([]);
+  const pick = (id: string, on: boolean) =>
+    setPicked((list) => (on ? [...list.filter((x) => x !== id), id].slice(-2) : list.filter((x) => x !== id)));
   const key = p.toString();
   const extra = more.key === key ? more.traces : [];
   const traces = useMemo(() => [...(result.data?.traces ?? []), ...extra], [result.data, extra]);
@@ -303,9 +298,23 @@ function TraceResults({ route, nonce }: { route: Route; nonce: number }) {
           <span class="dot" /> {follow ? 'Following' : 'Follow live'}
         </button>
       </div>
+      <div class="compare-bar">
+        <span class="muted small" aria-live="polite" data-testid="picked-count">
+          {picked.length === 0
+            ? 'Tick two traces to compare them'
+            : picked.length === 1
+              ? '1 trace picked: tick one more to compare'
+              : '2 traces picked'}
+        </span>
+        {picked.length === 2 && (
+          <Link to={withParams('/compare', { a: picked[0], b: picked[1] })} class="button" data-testid="compare-link">
+            Compare the 2 traces
+          </Link>
+        )}
+      </div>
       <ol class="trace-list" data-testid="trace-list" onKeyDown={arrowFocus}>
         {traces.map((t) => (
-          <TraceRow key={t.traceId} t={t} maxDur={maxDur} />
+          <TraceRow key={t.traceId} t={t} maxDur={maxDur} picked={picked.includes(t.traceId)} onPick={pick} />
         ))}
       </ol>
       {nextCursor && (
@@ -326,113 +335,6 @@ function Searching() {
   return (
     <div class="loading searching" role="status" data-testid="searching">
       <span class="spinner" aria-hidden="true" /> Searching…
-    </div>
-  );
-}
-
-/** A separator only screen readers hear. */
-function Sep() {
-  return <span class="sr-only">, </span>;
-}
-
-/** Service tags shown on a row before "+N": the title always keeps its own line. */
-const MAX_TAGS = 5;
-
-/**
- * One result: the root service and operation on a line of their own (wrapping, never squeezed out by the service
- * tags, which sit on the line below), and an accessible name that reads as separate facts.
- */
-function TraceRow({ t, maxDur }: { t: TraceSummary; maxDur: number }) {
-  const spans = `${t.spanCount} span${t.spanCount === 1 ? '' : 's'}`;
-  const errors = t.errorCount > 0 ? `${t.errorCount} error${t.errorCount === 1 ? '' : 's'}` : '';
-  const extra = t.services.length - MAX_TAGS;
-  return (
-    <li class={t.errorCount > 0 ? 'has-error' : ''}>
-      <Link to={`/traces/${t.traceId}`} class="trace-row" data-testid="trace-row">
-        {/* The link's name is its text; the hidden commas keep the facts apart when read ("…, 52f7006b, 77 spans"). */}
-        <span class="trace-title" data-testid="trace-title">
-          <span class="svc-dot" style={{ background: colorFor(t.rootServiceName) }} />
-          <strong class="root-svc">{t.rootServiceName}</strong>: <span class="root-op">{t.rootSpanName}</span>
-          <Sep />
-        </span>
-        <span class="trace-meta">
-          <span class="mono small trace-id">{shortId(t.traceId)}</span>
-          <Sep />
-          <span class="badge">{spans}</span>
-          <Sep />
-          {errors && (
-            <>
-              <span class="badge error">{errors}</span>
-              <Sep />
-            </>
-          )}
-          {t.services.slice(0, MAX_TAGS).map((s) => (
-            <span key={s} class="svc-tag" style={{ borderColor: colorFor(s) }}>
-              {s}
-            </span>
-          ))}
-          {extra > 0 && (
-            <span class="svc-tag more-tags" title={t.services.slice(MAX_TAGS).join(', ')}>
-              +{extra}
-            </span>
-          )}
-          <Sep />
-        </span>
-        <span class="trace-when" title={formatTimestamp(t.startTimeUnixNano)}>
-          {formatAge(t.startTimeUnixNano)}
-          <Sep />
-        </span>
-        <span class="trace-dur">
-          <span class="dur-bar" style={{ width: `${Math.max(1, (Number(t.durationNano) / maxDur) * 100)}%` }} />
-          <span class="dur-text">{formatDuration(t.durationNano)}</span>
-        </span>
-      </Link>
-    </li>
-  );
-}
-
-/** Each trace as a point: start time against duration, errors in red; a click opens the trace. */
-function DurationScatter({ traces, start, end }: { traces: TraceSummary[]; start?: string; end?: string }) {
-  const theme = useTheme();
-  const sorted = useMemo(
-    () => [...traces].sort((a, b) => nsToMs(a.startTimeUnixNano) - nsToMs(b.startTimeUnixNano)),
-    [traces],
-  );
-  const ref = useRef(sorted);
-  ref.current = sorted;
-  const { data, series } = useMemo(() => {
-    const xs = sorted.map((t) => nsToMs(t.startTimeUnixNano) / 1000);
-    const ok = sorted.map((t) => (t.errorCount === 0 ? Number(t.durationNano) / 1e6 : null));
-    const bad = sorted.map((t) => (t.errorCount > 0 ? Number(t.durationNano) / 1e6 : null));
-    return {
-      data: [xs, ok, bad] as [number[], Array<number | null>, Array<number | null>],
-      series: [
-        { label: 'traces', color: cssVar('--accent') || '#3b82f6', points: true },
-        { label: 'with errors', color: cssVar('--error') || '#ef4444', points: true },
-      ],
-    };
-  }, [sorted, theme]);
-  const xRange = useMemo<[number, number] | undefined>(() => {
-    if (!start) return undefined;
-    const s = nsToMs(start) / 1000;
-    const e = end ? nsToMs(end) / 1000 : Date.now() / 1000;
-    return [s, e];
-  }, [start, end]);
-  return (
-    <div class="panel scatter" data-testid="duration-scatter">
-      <Chart
-        title="Trace duration by start time"
-        data={data}
-        series={series}
-        height={180}
-        yLabel="duration"
-        formatY={(v) => formatDuration(v * 1e6)}
-        xRange={xRange}
-        onPick={(i) => {
-          const t = ref.current[i];
-          if (t) navigate(`/traces/${t.traceId}`);
-        }}
-      />
     </div>
   );
 }

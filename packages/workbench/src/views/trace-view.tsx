@@ -1,20 +1,19 @@
 /**
  * /workbench/traces/:traceId — the span waterfall (virtualized: only the rows in view are in the DOM, so a
- * 5,000-span trace renders as fast as a small one) and the details of the selected span (?span=<spanId>). Over 400
- * lines as one view: the header (find, fold), the waterfall and the details share the selection and folding state.
+ * 5,000-span trace renders as fast as a small one) and the details of the selected span (?span=<spanId>). The rows are
+ * in waterfall-row.tsx, the details in span-details.tsx.
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import type { JsonSpan } from '../api-types.ts';
-import { AttributeTable, Empty, ErrorBox, Link, useAsync, useTitle } from '../components.tsx';
-import { colorFor, formatDuration, formatTimestamp, niceStep, SPAN_KINDS, STATUS_NAMES } from '../format.ts';
+import { Empty, ErrorBox, Link, useAsync, useTitle } from '../components.tsx';
+import { colorFor, formatDuration, formatTimestamp, niceStep } from '../format.ts';
 import { navigate, type Route, withParams } from '../router.ts';
 import { buildTraceModel, type SpanRow, type TraceModel, visibleRows } from '../trace-model.ts';
+import { SpanDetails, selectionInput } from './span-details.tsx';
+import { errorsIn, WaterfallRow } from './waterfall-row.tsx';
 
 const ROW_H = 26;
 const OVERSCAN = 12;
-/** How the last selection was made: a tap or click scrolls the span details into view when they open below the fold. */
-let lastInput: 'key' | 'pointer' = 'key';
 
 export function TraceView({ traceId, route }: { traceId: string; route: Route }) {
   useTitle(`Trace ${traceId.slice(0, 8)}`);
@@ -361,11 +360,11 @@ function Waterfall(props: {
         aria-activedescendant={selected ? `span-${selected.span.spanId}` : undefined}
         onScroll={(e) => setScrollTop((e.currentTarget as HTMLDivElement).scrollTop)}
         onKeyDown={(e) => {
-          lastInput = 'key';
+          selectionInput.last = 'key';
           onKey(e);
         }}
         onPointerDown={() => {
-          lastInput = 'pointer';
+          selectionInput.last = 'pointer';
         }}
       >
         <div class="wf-spacer" style={{ height: `${rows.length * ROW_H}px` }}>
@@ -378,234 +377,5 @@ function Waterfall(props: {
         </div>
       </div>
     </section>
-  );
-}
-
-/** Error spans below `row` (its subtree is the rows after it up to subtreeEnd, in depth-first order). */
-function errorsIn(model: TraceModel, row: SpanRow): number {
-  let n = 0;
-  for (let i = row.index + 1; i < row.subtreeEnd; i++) if (model.rows[i]!.error) n++;
-  return n;
-}
-
-function WaterfallRow(props: {
-  row: SpanRow;
-  top: number;
-  total: number;
-  selected: boolean;
-  collapsed: boolean;
-  match?: boolean | undefined;
-  dim?: boolean;
-  /** Error spans inside this row's subtree while it is folded. */
-  hiddenErrors: number;
-  onSelect: (r: SpanRow) => void;
-  onToggle: (r: SpanRow) => void;
-}) {
-  const { row, total } = props;
-  const left = (row.offset / total) * 100;
-  const width = Math.max((row.duration / total) * 100, 0.15);
-  // The duration label goes after the bar, or before it near the right edge, or inside a bar that fills the row.
-  const place = left + width <= 80 ? 'after' : left >= 12 ? 'before' : 'inside';
-  const cls = [
-    'wf-row',
-    row.error ? 'error' : '',
-    props.selected ? 'selected' : '',
-    props.match ? 'match' : '',
-    props.dim ? 'dim' : '',
-  ].join(' ');
-  return (
-    // biome-ignore lint/a11y/useKeyWithClickEvents lint/a11y/useFocusableInteractive: the tree (.wf-body) holds the focus and moves the selection with aria-activedescendant; rows take clicks only
-    <div
-      class={cls}
-      id={`span-${row.span.spanId}`}
-      role="treeitem"
-      aria-level={row.depth + 1}
-      aria-selected={props.selected}
-      aria-expanded={row.childCount > 0 ? !props.collapsed : undefined}
-      data-span-id={row.span.spanId}
-      data-index={row.index}
-      style={{ transform: `translateY(${props.top}px)` }}
-      onClick={() => props.onSelect(row)}
-    >
-      <div
-        class="wf-name"
-        style={{ paddingLeft: `${6 + Math.min(row.depth, 30) * 14}px` }}
-        title={`${row.service}: ${row.span.name}`}
-      >
-        {row.childCount > 0 ? (
-          <button
-            type="button"
-            class="fold"
-            tabIndex={-1}
-            aria-label={props.collapsed ? 'Expand' : 'Collapse'}
-            onClick={(e) => {
-              e.stopPropagation();
-              props.onToggle(row);
-            }}
-          >
-            {props.collapsed ? '▸' : '▾'}
-          </button>
-        ) : (
-          <span class="fold" />
-        )}
-        <span class="svc-dot" style={{ background: colorFor(row.service) }} />
-        {row.error && (
-          <span class="err-mark" title={row.span.status.message || 'error'} role="img" aria-label="error">
-            !
-          </span>
-        )}
-        <span class="svc">{row.service}</span>
-        <span class="op">{row.span.name}</span>
-        {props.collapsed && <span class="badge small">+{row.subtreeEnd - row.index - 1}</span>}
-        {props.collapsed && props.hiddenErrors > 0 && (
-          <span class="badge small error" data-testid="hidden-errors" title="Errors inside this folded subtree">
-            {props.hiddenErrors} error{props.hiddenErrors === 1 ? '' : 's'} hidden
-          </span>
-        )}
-        {row.orphan && (
-          <span class="badge small" title="The parent span is not stored">
-            orphan
-          </span>
-        )}
-      </div>
-      <div class="wf-time">
-        <span
-          class="bar"
-          style={{ left: `${left}%`, width: `${width}%`, background: row.error ? undefined : colorFor(row.service) }}
-          title={`${row.span.name}: ${formatDuration(row.duration)} from +${formatDuration(row.offset)}${row.span.events.length ? ` · ${row.span.events.map((e) => e.name).join(', ')}` : ''}`}
-        >
-          {row.span.events.map((ev, i) => (
-            <span
-              key={i}
-              class="ev"
-              style={{
-                left: `${row.duration > 0 ? Math.min(100, Math.max(0, (Number(BigInt(ev.timeUnixNano) - BigInt(row.span.startTimeUnixNano)) / row.duration) * 100)) : 0}%`,
-              }}
-            />
-          ))}
-        </span>
-        <span
-          class={`bar-label ${place}`}
-          style={
-            place === 'after'
-              ? { left: `${left + width}%` }
-              : place === 'before'
-                ? { right: `${100 - left}%` }
-                : { right: `${100 - left - width}%` }
-          }
-        >
-          {formatDuration(row.duration)}
-        </span>
-      </div>
-    </div>
-  );
-}
-
-function SpanDetails(props: {
-  row: SpanRow;
-  model: TraceModel;
-  traceId: string;
-  onClose: () => void;
-  onSelect: (r: SpanRow) => void;
-}) {
-  const { row, model, traceId } = props;
-  const s: JsonSpan = row.span;
-  const parent = row.parentIndex >= 0 ? model.rows[row.parentIndex] : undefined;
-  const ref = useRef<HTMLElement>(null);
-  useEffect(() => {
-    const el = ref.current;
-    if (!el || lastInput !== 'pointer') return;
-    // Stacked layout (phone, narrow window): the details sit below the waterfall, out of sight; bring them up.
-    if (el.getBoundingClientRect().top > window.innerHeight - 80) el.scrollIntoView({ block: 'start' });
-  }, [s.spanId]);
-  return (
-    <aside class="span-details panel" aria-label="Span details" data-testid="span-details" ref={ref}>
-      <div class="details-head">
-        <h2>
-          {row.error && <span class="err-mark">!</span>}
-          {s.name}
-        </h2>
-        <button type="button" class="icon" onClick={props.onClose} aria-label="Close details" title="Close (Esc)">
-          ✕
-        </button>
-      </div>
-      <dl class="facts">
-        <dt>Service</dt>
-        <dd>
-          <span class="svc-dot" style={{ background: colorFor(row.service) }} />
-          {row.service}
-        </dd>
-        <dt>Duration</dt>
-        <dd>
-          {formatDuration(row.duration)} <span class="muted">at +{formatDuration(row.offset)}</span>
-        </dd>
-        <dt>Kind</dt>
-        <dd>{SPAN_KINDS[s.kind] ?? s.kind}</dd>
-        <dt>Status</dt>
-        <dd class={row.error ? 'error-text' : ''}>
-          {STATUS_NAMES[s.status.code] ?? s.status.code}
-          {s.status.message ? `: ${s.status.message}` : ''}
-        </dd>
-        <dt>Span id</dt>
-        <dd class="mono">{s.spanId}</dd>
-        <dt>Parent</dt>
-        <dd class="mono">
-          {parent ? (
-            <button type="button" class="linkish" onClick={() => props.onSelect(parent)}>
-              {parent.span.name} ({s.parentSpanId})
-            </button>
-          ) : s.parentSpanId ? (
-            `${s.parentSpanId} (not stored)`
-          ) : (
-            'root span'
-          )}
-        </dd>
-        <dt>Started</dt>
-        <dd>{formatTimestamp(s.startTimeUnixNano)}</dd>
-        <dt>Scope</dt>
-        <dd>
-          {s.scope?.name || '—'}
-          {s.scope?.version ? ` ${s.scope.version}` : ''}
-        </dd>
-      </dl>
-      <p>
-        <Link to={withParams('/logs', { traceId, spanId: s.spanId })}>Logs of this span →</Link>
-      </p>
-      <h3>Attributes</h3>
-      <AttributeTable attributes={s.attributes} />
-      <h3>Events {s.events.length > 0 && <span class="muted">({s.events.length})</span>}</h3>
-      {s.events.length === 0 ? (
-        <p class="muted small">none</p>
-      ) : (
-        <ol class="events">
-          {s.events.map((ev, i) => (
-            <li key={i} class={ev.name === 'exception' ? 'error' : ''}>
-              <div>
-                <span class="muted">+{formatDuration(Number(BigInt(ev.timeUnixNano) - model.startNs))}</span>{' '}
-                <strong>{ev.name}</strong>
-              </div>
-              {Object.keys(ev.attributes).length > 0 && <AttributeTable attributes={ev.attributes} />}
-            </li>
-          ))}
-        </ol>
-      )}
-      <h3>Links {s.links.length > 0 && <span class="muted">({s.links.length})</span>}</h3>
-      {s.links.length === 0 ? (
-        <p class="muted small">none</p>
-      ) : (
-        <ul class="links">
-          {s.links.map((l, i) => (
-            <li key={i}>
-              <Link to={withParams(`/traces/${l.traceId}`, { span: l.spanId })} class="mono">
-                {l.traceId === traceId ? 'this trace' : l.traceId.slice(0, 16)} / {l.spanId}
-              </Link>
-              {Object.keys(l.attributes).length > 0 && <AttributeTable attributes={l.attributes} />}
-            </li>
-          ))}
-        </ul>
-      )}
-      <h3>Resource</h3>
-      <AttributeTable attributes={s.resource?.attributes} />
-    </aside>
   );
 }
