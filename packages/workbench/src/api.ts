@@ -45,7 +45,7 @@ export function setToken(token: string | null): void {
   }
 }
 
-type Params = Record<string, string | number | undefined | null | Array<string | number>>;
+type Params = Record<string, string | number | boolean | undefined | null | Array<string | number>>;
 
 export function buildQuery(params: Params): string {
   const q = new URLSearchParams();
@@ -183,6 +183,7 @@ export const api = {
       end?: string;
       minSeverity?: string;
       text?: string;
+      ignoreCase?: boolean;
       traceId?: string;
       spanId?: string;
       service?: string;

@@ -195,7 +195,8 @@ describe('case-insensitive log search over a case-sensitive store (log-pager)', 
     resource: { attributes: {} },
     scope: { name: 's' },
   });
-  // A store with the contract's semantics: case-sensitive substring, newest first, keyset cursor by time.
+  // A store with the contract's semantics: substring (case-sensitive unless it folds case), newest first, keyset
+  // cursor by time. `folds = false` is a store whose backend declares no case folding: it refuses ignoreCase.
   const store = [
     rec(9, 'Payment authorized'),
     rec(8, 'payment declined'),
@@ -206,15 +207,22 @@ describe('case-insensitive log search over a case-sensitive store (log-pager)', 
     rec(3, 'PayMent odd'),
     rec(2, 'payment again'),
   ];
-  const fetchPage = async (text: string | undefined, limit: number, cursor: string | undefined) => {
-    const all = store.filter((r) => (text ? String(r.body).includes(text) : true));
-    const from = cursor ? all.findIndex((r) => Number(r.timeUnixNano) < Number(cursor)) : 0;
-    const page = from < 0 ? [] : all.slice(from, from + limit);
-    const more = from >= 0 && from + limit < all.length;
-    return { logs: page, nextCursor: more ? page[page.length - 1]!.timeUnixNano : undefined };
+  const storeOf = (folds: boolean, calls: Array<[string | undefined, boolean]>) => {
+    return async (text: string | undefined, limit: number, cursor: string | undefined, ignoreCase: boolean) => {
+      calls.push([text, ignoreCase]);
+      if (ignoreCase && !folds)
+        throw Object.assign(new Error('cannot match text ignoring case'), { status: 400, parameter: 'ignoreCase' });
+      const has = (body: string) =>
+        !text || (ignoreCase ? body.toLowerCase().includes(text.toLowerCase()) : body.includes(text));
+      const all = store.filter((r) => has(String(r.body)));
+      const from = cursor ? all.findIndex((r) => Number(r.timeUnixNano) < Number(cursor)) : 0;
+      const page = from < 0 ? [] : all.slice(from, from + limit);
+      const more = from >= 0 && from + limit < all.length;
+      return { logs: page, nextCursor: more ? page[page.length - 1]!.timeUnixNano : undefined };
+    };
   };
 
-  it('lists the spellings it searches', () => {
+  it('lists the spellings it falls back to', () => {
     expect(textVariants('payment declined')).toEqual([
       'payment declined',
       'PAYMENT DECLINED',
@@ -223,11 +231,33 @@ describe('case-insensitive log search over a case-sensitive store (log-pager)', 
     ]);
   });
 
-  it('merges every spelling newest first, each record once, across pages of any size', async () => {
-    for (const size of [1, 2, 3, 100]) {
-      const pager = new LogPager('pAYMENT', fetchPage);
+  it('asks a store that folds case once per page, with ignoreCase, and finds every spelling', async () => {
+    for (const size of [1, 3, 100]) {
+      const calls: Array<[string | undefined, boolean]> = [];
+      const pager = new LogPager('pAYMENT', storeOf(true, calls));
       const got: string[] = [];
       while (pager.hasMore) for (const r of await pager.next(size)) got.push(String(r.body));
+      expect(pager.mode).toBe('store');
+      expect(got).toEqual([
+        'Payment authorized',
+        'payment declined',
+        'PAYMENT retry',
+        'Payment and payment',
+        'Card Payment Failed',
+        'PayMent odd',
+        'payment again',
+      ]);
+      expect(calls.every(([text, ignoreCase]) => text === 'pAYMENT' && ignoreCase)).toBe(true);
+    }
+  });
+
+  it('falls back to every spelling, newest first, each record once, when the store refuses ignoreCase', async () => {
+    for (const size of [1, 2, 3, 100]) {
+      const calls: Array<[string | undefined, boolean]> = [];
+      const pager = new LogPager('pAYMENT', storeOf(false, calls));
+      const got: string[] = [];
+      while (pager.hasMore) for (const r of await pager.next(size)) got.push(String(r.body));
+      expect(pager.mode).toBe('spellings');
       expect(got).toEqual([
         'Payment authorized',
         'payment declined',
@@ -236,7 +266,16 @@ describe('case-insensitive log search over a case-sensitive store (log-pager)', 
         'Card Payment Failed',
         'payment again',
       ]);
+      expect(calls[0]).toEqual(['pAYMENT', true]);
+      expect(calls.slice(1).every(([, ignoreCase]) => !ignoreCase)).toBe(true);
     }
+  });
+
+  it('passes any other error on', async () => {
+    const pager = new LogPager('x', async () => {
+      throw Object.assign(new Error('store down'), { status: 503 });
+    });
+    await expect(pager.next(10)).rejects.toThrow('store down');
   });
 });
 

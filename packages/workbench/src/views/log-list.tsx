@@ -67,8 +67,8 @@ export function LogList({ filters, live }: { filters: Filters; live: boolean }) 
   }, []);
   const pager = useMemo(
     () =>
-      new LogPager(filters.text || undefined, (text, limit, cursor) =>
-        api.queryLogs({ ...base, text, order: 'desc', limit, cursor }),
+      new LogPager(filters.text || undefined, (text, limit, cursor, ignoreCase) =>
+        api.queryLogs({ ...base, text, ignoreCase: ignoreCase || undefined, order: 'desc', limit, cursor }),
       ),
     [],
   );
@@ -134,11 +134,21 @@ export function LogList({ filters, live }: { filters: Filters; live: boolean }) 
       if (polling.current || loading) return;
       polling.current = true;
       try {
-        // Everything at or after the newest time shown, for every spelling of the text; known records are skipped.
-        const texts = filters.text ? textVariants(filters.text) : [undefined];
+        // Everything at or after the newest time shown (in any case, or for every spelling of the text when the
+        // store cannot fold case); known records are skipped.
+        const spellings = pager.mode === 'spellings';
+        const texts = filters.text && spellings ? textVariants(filters.text) : [filters.text || undefined];
+        const ignoreCase = filters.text && !spellings ? true : undefined;
         const pages = await Promise.all(
           texts.map((text) =>
-            api.queryLogs({ ...base, text, start: newest.current ?? base.start, order: 'asc', limit: 1000 }),
+            api.queryLogs({
+              ...base,
+              text,
+              ignoreCase,
+              start: newest.current ?? base.start,
+              order: 'asc',
+              limit: 1000,
+            }),
           ),
         );
         const fresh = keep(pages.flatMap((p) => p.logs)).sort((a, b) =>
@@ -233,7 +243,7 @@ export function LogList({ filters, live }: { filters: Filters; live: boolean }) 
     if (!loading) requestAnimationFrame(() => performance.mark('workbench:logs-rendered'));
   }, [loading]);
 
-  const variants = filters.text ? textVariants(filters.text).length : 0;
+  const variants = filters.text && pager.mode === 'spellings' ? textVariants(filters.text).length : 0;
   return (
     <section class="log-section panel" aria-label="Log records" aria-busy={loading || older}>
       <div class="results-head">
@@ -243,7 +253,7 @@ export function LogList({ filters, live }: { filters: Filters; live: boolean }) 
         </h2>
         {live && !base.end && <span class="muted small">tailing every {POLL_MS / 1000}s · newest first</span>}
         {variants > 1 && (
-          <span class="muted small" title="The store's text search is case-sensitive; these spellings are searched">
+          <span class="muted small" title="This store cannot match text ignoring case; these spellings are searched">
             text in any case ({textVariants(filters.text).join(' · ')})
           </span>
         )}
