@@ -193,7 +193,13 @@ export class SqliteAdapter implements TelemetryAdapter {
       return {
         ok: true,
         message: `sqlite ${version.v} at ${this.file}`,
-        details: { file: this.file, sqliteVersion: version.v, writes: this.writer?.kind, reads: this.reader?.kind },
+        details: {
+          file: this.file,
+          sqliteVersion: version.v,
+          writes: this.writer?.kind,
+          reads: this.reader?.kind,
+          ...(this.reader instanceof ThreadReadPool ? { readThreadsRunning: this.reader.running } : {}),
+        },
       };
     } catch (error) {
       return { ok: false, message: `sqlite at ${this.file}: ${(error as Error).message}` };

@@ -107,6 +107,20 @@ it('read_threads = 0 reads on the calling thread; a bad value is refused naming 
   await expect(open('bad', -1)).rejects.toThrow(/\[sqlite\] key read_threads: must be >= 0/);
 }, 60_000);
 
+it('only the quick-read thread starts at init; search threads start on the first search', async () => {
+  // An app that only writes (the zero-code path) never starts the search threads, so it does not wait for them at exit.
+  const a = await open('lazy', 2);
+  try {
+    expect((await a.health()).details?.readThreadsRunning).toBe(1);
+    await a.traces!.getTrace('0'.repeat(32));
+    expect((await a.health()).details?.readThreadsRunning).toBe(1);
+    await a.traces!.findTraces(normalizeTraceQuery({ limit: 10 }, a.traces!.capabilities));
+    expect((await a.health()).details?.readThreadsRunning).toBeGreaterThanOrEqual(2);
+  } finally {
+    await a.close();
+  }
+}, 60_000);
+
 it('a bad cursor is a QueryError from a read thread too', async () => {
   const a = await open('cursor');
   try {
