@@ -4,8 +4,9 @@
  * end — also when tests fail or the run is interrupted — printing a summary of where each came from.
  */
 import type { TestProject } from 'vitest/node';
+import type { Cleanup } from './backends/cleanup.js';
 import { formatSummary, readSettings, resolveBackends } from './backends/index.js';
-import { backendError, type Cleanup, COMPONENT } from './backends/process-utils.js';
+import { backendError, COMPONENT } from './backends/process-utils.js';
 import './inject-backends.js';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;

@@ -2,17 +2,18 @@ import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BACKEND_NAMES, type BackendName, type BackendsInfo, type BackendsStatus } from '../types.js';
+import { Cleanup } from './cleanup.js';
 import { clickhouseProvider } from './clickhouse.js';
 import { type DockerStatus, detectDocker } from './docker.js';
 import { influxdb1Provider } from './influxdb1.js';
 import { influxdb2Provider } from './influxdb2.js';
 import type { Provider, ProviderContext, RunSettings, StartedBackend } from './internal-types.js';
 import { postgresProvider } from './postgres.js';
-import { backendError, Cleanup, COMPONENT, withTimeout } from './process-utils.js';
+import { backendError, COMPONENT, withTimeout } from './process-utils.js';
 import { prometheusProvider } from './prometheus.js';
 import { timescaledbProvider } from './timescaledb.js';
 
-export { Cleanup } from './process-utils.js';
+export { Cleanup } from './cleanup.js';
 
 /** Every provider, in summary order. */
 export const PROVIDERS: { [K in BackendName]: Provider<K> } = {

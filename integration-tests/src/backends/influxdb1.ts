@@ -1,17 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InfluxDb1Info } from '../types.js';
+import { stopChildOnCleanup } from './cleanup.js';
 import { imageFor, startContainer } from './containers.js';
 import type { Provider, StartedBackend } from './internal-types.js';
-import {
-  backendError,
-  fetchWithTimeout,
-  freePorts,
-  spawnServer,
-  stopChildOnCleanup,
-  waitUntil,
-  which,
-} from './process-utils.js';
+import { backendError, fetchWithTimeout, freePorts, spawnServer, waitUntil, which } from './process-utils.js';
 
 const DEFAULT_DB = 'rohas_test';
 

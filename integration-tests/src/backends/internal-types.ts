@@ -1,6 +1,6 @@
 import type { BackendName, BackendsInfo } from '../types.js';
+import type { Cleanup } from './cleanup.js';
 import type { DockerStatus } from './docker.js';
-import type { Cleanup } from './process-utils.js';
 
 /** Settings read once from the environment for a run. */
 export interface RunSettings {

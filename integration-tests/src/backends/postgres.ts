@@ -1,19 +1,11 @@
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PostgresInfo } from '../types.js';
+import { postmasterPid } from './cleanup.js';
 import { imageFor, startContainer } from './containers.js';
 import type { Provider, ProviderContext, StartedBackend } from './internal-types.js';
 import { pgServerVersion, redactUrl } from './pg-utils.js';
-import {
-  backendError,
-  freePort,
-  pidAlive,
-  postmasterPid,
-  runAsync,
-  waitForPidExit,
-  waitUntil,
-  which,
-} from './process-utils.js';
+import { backendError, freePort, pidAlive, runAsync, waitForPidExit, waitUntil, which } from './process-utils.js';
 
 /** The folder holding initdb and pg_ctl: ROHAS_TEST_PG_BINDIR, Debian's newest /usr/lib/postgresql/N/bin, or PATH. */
 export function findPgBinDir(env: NodeJS.ProcessEnv): string | undefined {

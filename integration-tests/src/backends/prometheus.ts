@@ -1,17 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PrometheusInfo } from '../types.js';
+import { stopChildOnCleanup } from './cleanup.js';
 import { imageFor, startContainer } from './containers.js';
 import type { Provider, StartedBackend } from './internal-types.js';
-import {
-  backendError,
-  fetchWithTimeout,
-  freePorts,
-  spawnServer,
-  stopChildOnCleanup,
-  waitUntil,
-  which,
-} from './process-utils.js';
+import { backendError, fetchWithTimeout, freePorts, spawnServer, waitUntil, which } from './process-utils.js';
 
 /** GET /api/v1/status/buildinfo: the server's version (undefined while it is not ready). */
 export async function prometheusVersion(url: string): Promise<string | undefined> {
