@@ -84,7 +84,32 @@ export function workerEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessE
   return copy;
 }
 
-/** `{ execArgv, env }` for `new Worker(file, { ...workerThreadOptions(), workerData })`. */
-export function workerThreadOptions(): { execArgv: string[]; env: NodeJS.ProcessEnv } {
-  return { execArgv: workerExecArgv(), env: workerEnv() };
+/** The `@rohas/source` resolve condition (this repository's TypeScript sources), in either spelling. */
+function withoutSourceCondition(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--conditions=@rohas/source' || a === '-C=@rohas/source') continue;
+    if ((a === '--conditions' || a === '-C') && args[i + 1] === '@rohas/source') {
+      i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
+/**
+ * `{ execArgv, env }` for `new Worker(file, { ...workerThreadOptions(), workerData })`: the parent's node flags minus
+ * preloads (here and in NODE_OPTIONS: a thread inherits them and would run them again — the zero-code entry opens an
+ * adapter from its preload, a thread re-running it would open the adapter, start a thread, and so on) and minus a
+ * `@rohas/source` resolve condition (a thread is compiled JavaScript and must load the compiled packages, even when
+ * the parent runs from TypeScript sources, as the tests and benchmarks do). Used by the SQLite adapter's threads and
+ * the server's decode thread.
+ */
+export function workerThreadOptions(execArgv: readonly string[] = process.execArgv): {
+  execArgv: string[];
+  env: NodeJS.ProcessEnv;
+} {
+  return { execArgv: withoutSourceCondition(workerExecArgv(execArgv)), env: workerEnv() };
 }

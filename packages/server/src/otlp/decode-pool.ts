@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { workerEnv, workerExecArgv } from '@rohas/telemetry/adapter';
+import { workerThreadOptions } from '@rohas/telemetry/adapter';
 import { DecodeLimitError } from './bounded-decode.js';
 import {
   BadRequestError,
@@ -37,27 +37,6 @@ function workerFile(): string | undefined {
   return undefined;
 }
 
-/**
- * The thread's node flags: the parent's minus preloads (the core's worker helpers: a preload re-run in a thread would
- * start the zero-code path again) and minus a `@rohas/source` resolve condition — the thread is compiled JavaScript
- * and must load the compiled packages even when the server runs from TypeScript sources (tests, benchmarks). The
- * SQLite adapter's threads do the same (adapters/sqlite/src/thread-args.ts).
- */
-function threadOptions(): { execArgv: string[]; env: NodeJS.ProcessEnv } {
-  const kept = workerExecArgv(process.execArgv);
-  const execArgv: string[] = [];
-  for (let i = 0; i < kept.length; i++) {
-    const a = kept[i]!;
-    if (a === '--conditions=@rohas/source' || a === '-C=@rohas/source') continue;
-    if ((a === '--conditions' || a === '-C') && kept[i + 1] === '@rohas/source') {
-      i++;
-      continue;
-    }
-    execArgv.push(a);
-  }
-  return { execArgv, env: workerEnv() };
-}
-
 let worker: Worker | undefined;
 let nextId = 1;
 const pending = new Map<number, { resolve: (r: ConvertResult<unknown>) => void; reject: (e: Error) => void }>();
@@ -76,7 +55,7 @@ function settle(reply: DecodeReply): void {
 
 function thread(file: string): Worker {
   if (worker) return worker;
-  const w = new Worker(file, threadOptions());
+  const w = new Worker(file, workerThreadOptions());
   w.on('message', settle);
   const fail = (error: Error) => {
     if (worker === w) worker = undefined;
