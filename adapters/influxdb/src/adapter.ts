@@ -140,7 +140,8 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
   const retention = context.retention;
   const signals = new Set(context.signals?.length ? context.signals : ['traces', 'metrics', 'logs']);
 
-  async function writeLines(what: string, lines: () => string[]): Promise<WriteResult> {
+  /** Writes `count` items encoded as `lines()` (a span batch also carries its trace_bounds points). */
+  async function writeLines(count: number, what: string, lines: () => string[]): Promise<WriteResult> {
     let encoded: string[];
     try {
       encoded = lines();
@@ -153,7 +154,7 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
       return { ok: true };
     } catch (error) {
       return fail(
-        `writing ${encoded.length} ${what} to ${backend.describe()} failed`,
+        `writing ${count} ${what} to ${backend.describe()} failed`,
         error,
         error instanceof WriteFailure ? error.retryable : true,
       );
@@ -259,7 +260,7 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
       },
       async write(spans) {
         // One stamp per span, so of two copies of a span in one batch the later one is the newest (last write wins).
-        return writeLines('spans', () => [
+        return writeLines(spans.length, 'spans', () => [
           ...spans.map((s) => spanLine(lp, s, tbc, nextSeq())),
           ...traceBoundsLines(lp, spans),
         ]);
@@ -307,7 +308,7 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
         instrumentTypes: ['counter', 'up_down_counter', 'gauge', 'histogram', 'exponential_histogram'],
       },
       async write(points) {
-        return writeLines('metric points', () => points.map((p) => metricLine(lp, p)));
+        return writeLines(points.length, 'metric points', () => points.map((p) => metricLine(lp, p)));
       },
       async queryMetrics(q: NormalizedMetricQuery) {
         return query('queryMetrics', async () => {
@@ -356,7 +357,7 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
         ignoreCase: 'unicode',
       },
       async write(records) {
-        return writeLines('log records', () => records.map((rec) => logLine(lp, rec, nextLogSeq())));
+        return writeLines(records.length, 'log records', () => records.map((rec) => logLine(lp, rec, nextLogSeq())));
       },
       async queryLogs(q: NormalizedLogQuery): Promise<Page<LogRecord>> {
         return query('queryLogs', () => queryLogsKeyset(backend, m, q));
