@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { type LogRecord, normalizeLogQuery, normalizeTraceQuery, type SpanRecord } from '@rohas/telemetry/adapter';
 import { hex, T0 } from '../support/spans.js';
 import { median, percentile, printTable } from '../support/stats.js';
-import { openAdapter } from './open-adapter.js';
+import { openAdapter, warmUp } from './open-adapter.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -120,6 +120,8 @@ try {
   t = performance.now();
   const traceCaps = adapter.traces!.capabilities;
   const logCaps = adapter.logs!.capabilities;
+  // Start the read threads (and their connections) before the walk, so page 1 times a page, not a thread start.
+  await warmUp(adapter);
   const rows = [
     ...(await pageThrough(
       'findTraces',

@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { normalizeLogQuery, normalizeTraceQuery, type TelemetryAdapter } from '@rohas/telemetry/adapter';
 import { printTable } from '../support/stats.js';
 import { startIngest } from './live-ingest.js';
-import { openAdapter } from './open-adapter.js';
+import { openAdapter, warmUp } from './open-adapter.js';
 import { openRawReads, type RawReads } from './raw-sqlite.js';
 import { finishRawReads, pointReads, walkPages } from './read-paths.js';
 import { measureSweep } from './sweep.js';
@@ -148,6 +148,7 @@ try {
   if (!args.store) await fillAndReport(adapter);
   if (args.backend === 'sqlite' && dir) raw = openRawReads(dir);
 
+  await warmUp(adapter);
   const ingest = startIngest(adapter, { rate: INGEST_RATE, seed: week.seed! + 1000, fromNano: endNano });
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
