@@ -21,6 +21,8 @@ export interface ReadPathOptions {
   endNano: bigint;
   bigTraceId: string;
   repeat: number;
+  /** Repeats of the metric reads (the 7-day one reads every stored point of the week). */
+  metricRepeat: number;
   raw?: RawReads;
 }
 
@@ -36,13 +38,24 @@ export function finishRawReads(): void {
   for (const fn of rawQueue.splice(0)) fn();
 }
 
-/** Runs `fn` `repeat` times; one row per path, whose raw-limit part is filled in by finishRawReads. */
-async function measure(label: string, repeat: number, fn: () => Promise<unknown>, raw?: () => number): Promise<Row> {
+/**
+ * Runs `fn` `repeat` times; one row per path, whose raw-limit part is filled in by finishRawReads. `describe` adds
+ * what the first answer held to the label.
+ */
+async function measure<T>(
+  label: string,
+  repeat: number,
+  fn: () => Promise<T>,
+  raw?: () => number,
+  describe?: (first: T) => string,
+): Promise<Row> {
+  console.error(`[bench] ${label}`);
   const times: number[] = [];
   for (let i = 0; i < repeat; i++) {
     const t = performance.now();
-    await fn();
+    const answer = await fn();
     times.push(performance.now() - t);
+    if (i === 0 && describe) label += ` (${describe(answer)})`;
   }
   const figure = `p50 ${ms(median(times))} / max ${ms(Math.max(...times))} ms`;
   if (!raw) return [`${label} (n=${repeat})`, figure, 'n/a'];
@@ -65,6 +78,7 @@ export async function walkPages(
   page: (cursor?: string) => Promise<{ items: unknown[]; nextCursor?: string }>,
   rawFirst?: () => number,
 ): Promise<Row[]> {
+  console.error(`[bench] ${label}: walking up to ${pages} pages`);
   const times: number[] = [];
   let cursor: string | undefined;
   let seen = 0;
@@ -104,14 +118,17 @@ export async function pointReads(adapter: TelemetryAdapter, o: ReadPathOptions):
   const m = adapter.metrics!;
   const raw = o.raw;
   const rows: Row[] = [];
-  const big = await t.getTrace(o.bigTraceId);
-  if (!big) throw new Error(`[bench] the 5,000-span trace ${o.bigTraceId} is not in the store`);
   rows.push(
     await measure(
-      `getTrace, ${big.length}-span trace`,
+      'getTrace, the 5,000-span trace',
       o.repeat,
-      () => t.getTrace(o.bigTraceId),
+      async () => {
+        const spans = await t.getTrace(o.bigTraceId);
+        if (!spans) throw new Error(`[bench] the 5,000-span trace ${o.bigTraceId} is not in the store`);
+        return spans;
+      },
       raw && (() => raw.getTrace(o.bigTraceId)),
+      (spans) => `${spans.length} spans`,
     ),
   );
   const recent = await t.findTraces(normalizeTraceQuery({ limit: 20, end: o.endNano }, t.capabilities));
@@ -137,22 +154,26 @@ export async function pointReads(adapter: TelemetryAdapter, o: ReadPathOptions):
       { name: WEEK_METRIC, start, end: o.endNano, stepNano: step, groupBy: ['http.route'], aggregation: 'avg' },
       m.capabilities,
     );
-    const series = await m.queryMetrics(q);
-    const points = series.reduce((a, s) => a + s.points.length, 0);
     rows.push(
       await measure(
-        `queryMetrics ${name}, grouped by http.route (${series.length} series, ${points} points)`,
-        o.repeat,
+        `queryMetrics ${name}, grouped by http.route`,
+        o.metricRepeat,
         () => m.queryMetrics(q),
         raw && (() => raw.metric(WEEK_METRIC, 'http.route', start, o.endNano, step)),
+        (series) => `${series.length} series, ${series.reduce((a, x) => a + x.points.length, 0)} points`,
       ),
     );
   }
   const logsBy = async (label: string, query: Parameters<typeof normalizeLogQuery>[0], rawRead?: () => number) => {
     const q = normalizeLogQuery({ limit: 100, ...query }, l.capabilities);
-    const first = await l.queryLogs(q);
     rows.push(
-      await measure(`queryLogs ${label} (${first.items.length} a page)`, o.repeat, () => l.queryLogs(q), rawRead),
+      await measure(
+        `queryLogs ${label}`,
+        o.repeat,
+        () => l.queryLogs(q),
+        rawRead,
+        (page) => `${page.items.length} a page`,
+      ),
     );
   };
   await logsBy(

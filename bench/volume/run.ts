@@ -3,7 +3,7 @@
 //
 //   cd bench && node --conditions=@rohas/source --import tsx volume/run.ts [--backend sqlite|postgres|influxdb]
 //     [--spans 1000000] [--days 7] [--metric-series 1000] [--metric-interval 10] [--seed 1]
-//     [--store DIR] [--ingest-rate 10000] [--repeat 5] [--page 100] [--pages 200] [--no-sweep]
+//     [--store DIR] [--fill-only] [--ingest-rate 10000] [--repeat 5] [--metric-repeat 3] [--page 100] [--pages 200] [--no-sweep]
 //
 // --store DIR keeps the filled SQLite store in DIR as a template (DIR/week.json names the options it was filled with):
 // a run with the same options skips the fill and works on a copy of it, so every run starts from the same store
@@ -36,6 +36,7 @@ const { values: args } = parseArgs({
     store: { type: 'string' },
     'ingest-rate': { type: 'string', default: '10000' },
     repeat: { type: 'string', default: '5' },
+    'metric-repeat': { type: 'string', default: '3' },
     page: { type: 'string', default: '100' },
     pages: { type: 'string', default: '200' },
     'no-sweep': { type: 'boolean', default: false },
@@ -170,7 +171,13 @@ try {
       l.queryLogs(normalizeLogQuery({ limit: PAGE, end: endNano, ...(cursor ? { cursor } : {}) })),
     )),
   ];
-  const reads = await pointReads(adapter, { endNano, bigTraceId: bigTraceId(week.seed), repeat: REPEAT, raw });
+  const reads = await pointReads(adapter, {
+    endNano,
+    bigTraceId: bigTraceId(week.seed),
+    repeat: REPEAT,
+    metricRepeat: Number(args['metric-repeat']),
+    raw,
+  });
   loop.disable();
   const ingested = await ingest.stop();
   finishRawReads();

@@ -64,6 +64,7 @@ export async function measureSweep(
     bigTraceSpans: 0,
     chunkSpans: 200,
   });
+  console.error('[bench] retention sweep of one day');
   let deleted: Record<string, number | undefined> = {};
   let sweepMs = 0;
   const during = await withLoops(adapter, chunks, options.readIds, async () => {
