@@ -162,6 +162,7 @@ async function main() {
         seconds: SECONDS,
         ingestRate: INGEST_RATE,
         batch: BATCH,
+        senders: CONCURRENCY,
         traceCount,
         ingestFrom: N,
       });
