@@ -3,19 +3,19 @@
 //   node --conditions=@rohas/source --import tsx bench/grpc/run.ts [--spans 100000] [--batch 500] [--concurrency 4] [--rounds 3]
 //
 // The same spans, pre-encoded once as ExportTraceServiceRequest protobuf bodies of --batch spans, are sent by
-// --concurrency senders to a fresh server (startServer in this process, fresh SQLite file) per transport and round: POST /v1/traces, or the
+// --concurrency senders to a fresh server (startServerInProcess of ../support/serve.ts, fresh SQLite file) per transport and round: POST /v1/traces, or the
 // TraceService/Export gRPC call (one HTTP/2 connection, calls multiplexed). A round ends when every span is committed
 // (the core's written counter = sent; the default ack is after commit). Rounds alternate HTTP and gRPC so machine load drifts hit both alike; the figure
 // is the median gRPC/HTTP ratio, and each rate is also printed as a ratio to the raw limit of the same run (the SQLite
 // adapter's own write of the same spans in 2,000-span batches).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
-import { loadConfig, openStorage, type SpanRecord } from '@rohas/telemetry';
-import { otlpTypes, startServer, toAnyValue } from '@rohas/telemetry-server';
 import { createAdapter } from '@rohas/telemetry-sqlite';
+import { encodeTraceRequests } from '../support/otlp.js';
+import { postTraces, startServerInProcess } from '../support/serve.js';
 import { benchSpans } from '../support/spans.js';
 import { median, printTable, ratio } from '../support/stats.js';
 
@@ -41,98 +41,17 @@ const tempDir = () => {
 };
 const silent = { debug() {}, info() {}, warn: console.warn, error: console.error };
 
-function encodeRequests(spans: SpanRecord[]): Buffer[] {
-  const type = otlpTypes().traceRequest;
-  const bodies: Buffer[] = [];
-  for (let i = 0; i < spans.length; i += BATCH) {
-    const byService = new Map<string, SpanRecord[]>();
-    for (const s of spans.slice(i, i + BATCH)) {
-      const key = s.resource.attributes['service.name'] as string;
-      const list = byService.get(key);
-      if (list) list.push(s);
-      else byService.set(key, [s]);
-    }
-    const message = {
-      resourceSpans: [...byService.values()].map((list) => ({
-        resource: {
-          attributes: Object.entries(list[0]!.resource.attributes).map(([key, v]) => ({ key, value: toAnyValue(v) })),
-        },
-        scopeSpans: [
-          {
-            scope: list[0]!.scope,
-            spans: list.map((s) => ({
-              traceId: Buffer.from(s.traceId, 'hex'),
-              spanId: Buffer.from(s.spanId, 'hex'),
-              parentSpanId: s.parentSpanId ? Buffer.from(s.parentSpanId, 'hex') : undefined,
-              name: s.name,
-              kind: s.kind,
-              startTimeUnixNano: s.startTimeUnixNano.toString(),
-              endTimeUnixNano: s.endTimeUnixNano.toString(),
-              attributes: Object.entries(s.attributes).map(([key, v]) => ({ key, value: toAnyValue(v) })),
-              status: { code: s.status.code },
-            })),
-          },
-        ],
-      })),
-    };
-    bodies.push(Buffer.from(type.encode(type.fromObject(message)).finish()));
-  }
-  return bodies;
-}
-
-const quiet = { info() {}, warn: console.warn, error: console.error };
-
-/** A fresh SQLite file behind `startServer` (HTTP and gRPC), in this process. */
-async function startServerInProcess() {
-  const dir = tempDir();
-  const storage = await openStorage(
-    loadConfig(
-      (() => {
-        const config = join(dir, 'rohas.toml');
-        writeFileSync(
-          config,
-          `[telemetry]\ntype = "sqlite"\npath = "${join(dir, 'db').replaceAll('\\', '/')}"\nretention_days = 0\n`,
-        );
-        return config;
-      })(),
-    ),
-    { logger: silent },
-  );
-  const server = await startServer({ storage, port: 0, grpcPort: 'any', logger: quiet });
-  const written = () => (storage.stats() as { traces?: { written: number } }).traces?.written ?? 0;
-  return {
-    url: server.url,
-    grpcPort: server.grpcPort!,
-    written,
-    close: async () => {
-      await server.close();
-      await storage.shutdown();
-    },
-  };
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Sends every body with CONCURRENCY senders; returns [accepted, committed] spans/s. */
 async function round(transport: 'http' | 'grpc', bodies: Buffer[]): Promise<[number, number, number]> {
-  const { url, grpcPort, written, close } = await startServerInProcess();
+  const { url, grpcPort, written, close } = await startServerInProcess(tempDir());
   const identity = (b: Buffer) => b;
   const client = new grpc.Client(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
   let throttled = 0;
   try {
     const sendHttp = async (body: Buffer) => {
-      for (;;) {
-        const res = await fetch(`${url}/v1/traces`, {
-          method: 'POST',
-          body,
-          headers: { 'content-type': 'application/x-protobuf' },
-        });
-        await res.arrayBuffer();
-        if (res.status === 200) return;
-        if (res.status !== 429 && res.status !== 503) throw new Error(`export answered ${res.status}`);
-        throttled++;
-        await sleep(1000 * Number(res.headers.get('retry-after') ?? 1));
-      }
+      throttled += (await postTraces(url, body)).throttled;
     };
     const sendGrpc = async (body: Buffer) => {
       for (;;) {
@@ -169,7 +88,7 @@ async function main() {
   );
   // From trace 1: trace number 0 would get the all-zero trace id, which the receiver rightly refuses.
   const spans = benchSpans(N, { offset: 10 });
-  const bodies = encodeRequests(spans);
+  const bodies = encodeTraceRequests(spans, BATCH);
 
   // The raw limit: the SQLite adapter writing the same spans directly.
   const directDir = tempDir();

@@ -37,7 +37,8 @@ const valueAt = (s: number, i: number) => (i < 720 ? i : i - 720) * (1 + (s % 7)
 
 async function writeOpenMetrics(file: string, start: number, samples: number): Promise<void> {
   const out = createWriteStream(file);
-  const write = (text: string) => (out.write(text) ? Promise.resolve() : new Promise((r) => out.once('drain', r)));
+  const write = (text: string) =>
+    out.write(text) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r()));
   await write('# TYPE bench_requests counter\n');
   for (let i = 0; i < samples; i++) {
     const ts = (start + i * STEP_MS) / 1000;

@@ -1,0 +1,123 @@
+// Phase 4 of the server benchmark: the Workbench's mix (getTrace, service search, attribute search, error + duration
+// search) with 1 client and then with `clients` clients, each for `seconds` while OTLP ingest of new spans runs at
+// `ingestRate` spans/s (from `senders` concurrent senders) and /healthz is probed every 50 ms. The figure is queries/s of N clients / 1 client (the issue:
+// >= 1.6), with getTrace and /healthz p99 and the server process's worst event-loop delay (loop-delay-preload.mjs).
+
+import type { ServerProcess } from '../support/serve.js';
+import { postTraces } from '../support/serve.js';
+import { percentile, printTable, ratio } from '../support/stats.js';
+import { encodeRange, httpKinds, KINDS } from './data.js';
+
+interface PhaseResult {
+  qps: number;
+  all: number[];
+  perKind: Map<string, number[]>;
+  healthz: number[];
+  ingested: number;
+  failures: number;
+  loop: { maxMs: number; p99Ms: number };
+}
+
+export async function workbenchMix(
+  server: ServerProcess,
+  o: {
+    clients: number;
+    seconds: number;
+    ingestRate: number;
+    batch: number;
+    senders: number;
+    traceCount: number;
+    ingestFrom: number;
+  },
+): Promise<void> {
+  const kinds = httpKinds(o.traceCount);
+  let ingestFrom = o.ingestFrom;
+  const phase = async (clients: number): Promise<PhaseResult> => {
+    const extra = encodeRange(ingestFrom, Math.ceil((o.ingestRate * o.seconds) / o.batch) * o.batch, o.batch);
+    ingestFrom += extra.length * o.batch;
+    await server.resetLoopDelay();
+    const end = performance.now() + o.seconds * 1000;
+    const perKind = new Map<string, number[]>(KINDS.map((k) => [k, []]));
+    const healthz: number[] = [];
+    let sent = 0;
+    let failures = 0;
+    // `senders` requests in flight at most, each body sent at its due time: a slow answer does not slow the rate.
+    let next = 0;
+    const began = performance.now();
+    const ingest = Promise.all(
+      Array.from({ length: o.senders }, async () => {
+        for (let i = next++; i < extra.length && performance.now() < end; i = next++) {
+          const due = began + ((i * o.batch) / o.ingestRate) * 1000;
+          if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
+          if (performance.now() >= end) break;
+          await postTraces(server.url, extra[i]!);
+          sent++;
+        }
+      }),
+    );
+    const probe = (async () => {
+      while (performance.now() < end) {
+        const started = performance.now();
+        const res = await fetch(`${server.url}/healthz`);
+        await res.arrayBuffer();
+        healthz.push(performance.now() - started);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    await Promise.all(
+      Array.from({ length: clients }, async (_, c) => {
+        for (let i = c; performance.now() < end; i++) {
+          const kind = KINDS[i % KINDS.length]!;
+          const started = performance.now();
+          const res = await fetch(server.url + kinds[kind]());
+          await res.arrayBuffer();
+          if (res.status !== 200) failures++;
+          perKind.get(kind)!.push(performance.now() - started);
+        }
+      }),
+    );
+    const elapsed = (performance.now() - end + o.seconds * 1000) / 1000;
+    await Promise.all([ingest, probe]);
+    const loop = await server.loopDelay();
+    const all = [...perKind.values()].flat();
+    return { qps: all.length / elapsed, all, perKind, healthz, ingested: (sent * o.batch) / elapsed, failures, loop };
+  };
+  const one = await phase(1);
+  const many = await phase(o.clients);
+  const fmt = (v: number[]) => `${percentile(v, 0.5).toFixed(2)} / ${percentile(v, 0.99).toFixed(2)} ms`;
+  const n = o.clients;
+  printTable(
+    `Workbench mix while ingesting ~${o.ingestRate.toLocaleString('en-US')} spans/s: ${n} clients vs 1 client (ratio = ${n}-client / 1-client queries/s)`,
+    [
+      ['queries/s, 1 client (raw limit)', one.qps.toFixed(1), ''],
+      [`queries/s, ${n} clients (issue: ratio >= 1.6)`, many.qps.toFixed(1), ratio(many.qps, one.qps)],
+      ['all queries p50 / p99, 1 client', fmt(one.all), ''],
+      [`all queries p50 / p99, ${n} clients`, fmt(many.all), ''],
+      ...KINDS.flatMap(
+        (k): Array<[string, string, string]> => [
+          [
+            `${k} p50 / p99, 1 client | ${n} clients${k === 'getTrace' ? ' (issue: p99 < 25 ms)' : ''}`,
+            `${fmt(one.perKind.get(k)!)} | ${fmt(many.perKind.get(k)!)}`,
+            '',
+          ],
+        ],
+      ),
+      [
+        `/healthz p50 / p99, 1 client | ${n} clients (issue: p99 < 20 ms)`,
+        `${fmt(one.healthz)} | ${fmt(many.healthz)}`,
+        '',
+      ],
+      [
+        `server event-loop delay max / p99, 1 client | ${n} clients (issue: max < 50 ms)`,
+        `${one.loop.maxMs.toFixed(1)} / ${one.loop.p99Ms.toFixed(1)} | ${many.loop.maxMs.toFixed(1)} / ${many.loop.p99Ms.toFixed(1)} ms`,
+        '',
+      ],
+      [
+        `spans/s ingested, 1 client | ${n} clients (target ${o.ingestRate})`,
+        `${Math.round(one.ingested)} | ${Math.round(many.ingested)}`,
+        '',
+      ],
+      ['non-200 answers, 1 client | N clients', `${one.failures} | ${many.failures}`, ''],
+    ],
+  );
+}
