@@ -60,7 +60,8 @@ async function rawRead(): Promise<{ ms: number; parsed: unknown[] }> {
 async function rawWrite(parsed: unknown[]): Promise<number> {
   const t = performance.now();
   const out = createWriteStream(join(dir, 'raw-out.jsonl'));
-  for (const m of parsed) if (!out.write(`${JSON.stringify(m)}\n`)) await new Promise((r) => out.once('drain', r));
+  for (const m of parsed)
+    if (!out.write(`${JSON.stringify(m)}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
   await new Promise<void>((r) => out.end(r));
   return performance.now() - t;
 }

@@ -58,7 +58,7 @@ async function open(backend: string): Promise<{
   if (backend === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'rohas-bench-window-'));
     const { createAdapter } = await import('@rohas/telemetry-sqlite');
-    const adapter = (createAdapter as AdapterFactory)({
+    const adapter = await (createAdapter as AdapterFactory)({
       options: { type: 'sqlite', path: dir },
       retention,
       signals,
@@ -90,7 +90,7 @@ async function open(backend: string): Promise<{
   }
   const server = await startBackend(backend);
   const { createAdapter } = await import('@rohas/telemetry-timescaledb');
-  const adapter = (createAdapter as AdapterFactory)({
+  const adapter = await (createAdapter as AdapterFactory)({
     options: server.options,
     retention,
     signals,
