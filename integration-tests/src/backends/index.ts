@@ -187,10 +187,6 @@ export async function resolveBackends(
   cleanup.addDir(settings.baseDir);
   onCleanup?.(cleanup);
   const docker = await detectDocker(settings.env, settings.containersEnabled);
-  if (settings.env.ROHAS_TEST_OPTIONAL === undefined && !docker.available) {
-    // InfluxDB 2.x has no local path here (Debian packages 1.x only), so without Docker it cannot be required.
-    settings.optional = ['influxdb2'];
-  }
   const ctx: ProviderContext = { settings, docker, cleanup, log };
   const results = await Promise.all(
     BACKEND_NAMES.map((name) => resolveOne(PROVIDERS[name] as Provider<BackendName>, ctx)),
