@@ -94,6 +94,36 @@ function skipPast(c: Counter | undefined, r: protobuf.Reader, l: number | undefi
   return true;
 }
 
+type DroppedKinds = ReadonlyArray<readonly ['attributes' | 'events' | 'links', string]>;
+const ATTRIBUTES_ONLY: DroppedKinds = [['attributes', 'droppedAttributesCount']];
+const SPAN_KINDS: DroppedKinds = [
+  ['attributes', 'droppedAttributesCount'],
+  ['events', 'droppedEventsCount'],
+  ['links', 'droppedLinksCount'],
+];
+
+/**
+ * Decodes one message with `owner` counting its attributes (and events, links), then adds to the message's dropped
+ * counts what was skipped on the wire — the one shape the Span, Span.Event, Span.Link and LogRecord wrappers share.
+ */
+function decodeAsOwner(
+  ctx: Context,
+  owner: Owner,
+  original: DecodeFn,
+  args: Parameters<DecodeFn>,
+  kinds: DroppedKinds = ATTRIBUTES_ONLY,
+): protobuf.Message {
+  ctx.owners.push(owner);
+  let m: Msg;
+  try {
+    m = original(...args) as unknown as Msg;
+  } finally {
+    ctx.owners.pop();
+  }
+  for (const [kind, field] of kinds) addDropped(m, field, dropSkipped(m, kind));
+  return m as unknown as protobuf.Message;
+}
+
 function install(): void {
   if (installed) return;
   installed = true;
@@ -103,21 +133,12 @@ function install(): void {
   wrap(type('opentelemetry.proto.trace.v1.Span'), (original) => (r, l, e, n) => {
     const ctx = active;
     if (!ctx) return original(r, l, e, n);
-    ctx.owners.push({
+    const owner = {
       attributes: counter(ctx.limits.spanAttributeCount),
       events: counter(ctx.limits.spanEventCount),
       links: counter(ctx.limits.spanLinkCount),
-    });
-    let m: Msg;
-    try {
-      m = original(r, l, e, n) as unknown as Msg;
-    } finally {
-      ctx.owners.pop();
-    }
-    addDropped(m, 'droppedAttributesCount', dropSkipped(m, 'attributes'));
-    addDropped(m, 'droppedEventsCount', dropSkipped(m, 'events'));
-    addDropped(m, 'droppedLinksCount', dropSkipped(m, 'links'));
-    return m as unknown as protobuf.Message;
+    };
+    return decodeAsOwner(ctx, owner, original, [r, l, e, n], SPAN_KINDS);
   });
 
   const child =
@@ -127,15 +148,7 @@ function install(): void {
       const ctx = active;
       if (!ctx) return original(r, l, e, n);
       if (skipPast(ctx.owners.at(-1)?.[kind], r, l)) return SKIPPED as unknown as protobuf.Message;
-      ctx.owners.push({ attributes: counter(limitOf(ctx.limits)) });
-      let m: Msg;
-      try {
-        m = original(r, l, e, n) as unknown as Msg;
-      } finally {
-        ctx.owners.pop();
-      }
-      addDropped(m, 'droppedAttributesCount', dropSkipped(m, 'attributes'));
-      return m as unknown as protobuf.Message;
+      return decodeAsOwner(ctx, { attributes: counter(limitOf(ctx.limits)) }, original, [r, l, e, n]);
     };
   wrap(
     type('opentelemetry.proto.trace.v1.Span.Event'),
@@ -149,15 +162,7 @@ function install(): void {
   wrap(type('opentelemetry.proto.logs.v1.LogRecord'), (original) => (r, l, e, n) => {
     const ctx = active;
     if (!ctx) return original(r, l, e, n);
-    ctx.owners.push({ attributes: counter(ctx.limits.logAttributeCount) });
-    let m: Msg;
-    try {
-      m = original(r, l, e, n) as unknown as Msg;
-    } finally {
-      ctx.owners.pop();
-    }
-    addDropped(m, 'droppedAttributesCount', dropSkipped(m, 'attributes'));
-    return m as unknown as protobuf.Message;
+    return decodeAsOwner(ctx, { attributes: counter(ctx.limits.logAttributeCount) }, original, [r, l, e, n]);
   });
 
   wrap(type('opentelemetry.proto.common.v1.KeyValue'), (original) => (r, l, e, n) => {
