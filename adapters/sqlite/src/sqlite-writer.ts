@@ -16,6 +16,7 @@ import { encodeResource, encodeScope } from './codec.js';
 import { statementCache } from './connection.js';
 import type { SpanRow, WriterResult } from './internal-types.js';
 import { Interner } from './interner.js';
+import { RollupWriter } from './metric-rollup.js';
 
 export type { WriterResult } from './internal-types.js';
 
@@ -35,6 +36,8 @@ export class SqliteWriter {
   private readonly seriesIds = new Map<string, number>();
   private readonly knownNames = new Set<string>();
   private readonly signals: Set<string>;
+  /** The metric rollup (metric-rollup.ts), folded in the points' transaction. */
+  private readonly rollup: RollupWriter;
 
   constructor(
     private readonly db: Database,
@@ -45,6 +48,8 @@ export class SqliteWriter {
     this.stmt = statementCache(db);
     this.resourceIds = new Interner(this.stmt, 'resources');
     this.scopeIds = new Interner(this.stmt, 'scopes');
+    this.rollup = new RollupWriter(db, this.stmt);
+    this.rollup.startBackfill();
   }
 
   private resourceId(r: Resource): number {
@@ -177,6 +182,7 @@ export class SqliteWriter {
       'INSERT INTO metric_points (series_id, start_ns, time_ns, value, data) VALUES (?, ?, ?, ?, ?)',
     );
     return this.writeTx(() => {
+      this.rollup.begin();
       for (const p of points) {
         const data: Record<string, unknown> = {};
         if (p.histogram) data.h = p.histogram;
@@ -195,14 +201,17 @@ export class SqliteWriter {
           data.v = String(value);
           value = null;
         }
-        insert.run(
-          this.seriesId(p),
+        const seriesId = this.seriesId(p);
+        const info = insert.run(
+          seriesId,
           p.startTimeUnixNano,
           p.timeUnixNano,
           value,
           Object.keys(data).length ? JSON.stringify(data) : null,
         );
+        this.rollup.add(seriesId, info.lastInsertRowid, p, p.value ?? null);
       }
+      this.rollup.flush();
     });
   }
 
@@ -273,6 +282,7 @@ export class SqliteWriter {
         'DELETE FROM metric_points WHERE id IN (SELECT id FROM metric_points WHERE time_ns < ? LIMIT ?)',
         pointCut,
       );
+      this.rollup.afterRetention(pointCut);
       if (result.metrics > 0) {
         this.db.exec(
           'DELETE FROM metric_series WHERE NOT EXISTS (SELECT 1 FROM metric_points p WHERE p.series_id = metric_series.id)',
