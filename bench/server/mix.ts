@@ -120,4 +120,17 @@ export async function workbenchMix(
       ['non-200 answers, 1 client | N clients', `${one.failures} | ${many.failures}`, ''],
     ],
   );
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const qpsRatio = many.qps / one.qps;
+  const getTraceP99 = percentile(many.perKind.get('getTrace')!, 0.99);
+  const healthzP99 = percentile(many.healthz, 0.99);
+  console.log(
+    [
+      `  issue 13 targets, ${n} clients, ingest ~${o.ingestRate.toLocaleString('en-US')} spans/s:`,
+      `queries/s ${n}:1 = ${qpsRatio.toFixed(2)} (>= 1.6: ${verdict(qpsRatio >= 1.6)});`,
+      `getTrace p99 ${getTraceP99.toFixed(1)} ms (< 25: ${verdict(getTraceP99 < 25)});`,
+      `/healthz p99 ${healthzP99.toFixed(1)} ms (< 20: ${verdict(healthzP99 < 20)});`,
+      `server loop delay max ${many.loop.maxMs.toFixed(1)} ms (< 50: ${verdict(many.loop.maxMs < 50)})\n`,
+    ].join(' '),
+  );
 }
