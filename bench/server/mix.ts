@@ -16,6 +16,8 @@ interface PhaseResult {
   ingested: number;
   failures: number;
   loop: { maxMs: number; p99Ms: number };
+  /** The server's main-thread CPU over the phase, ms per second (Linux; NaN elsewhere). */
+  mainCpuMsPerS: number;
 }
 
 export async function workbenchMix(
@@ -36,6 +38,7 @@ export async function workbenchMix(
     const extra = encodeRange(ingestFrom, Math.ceil((o.ingestRate * o.seconds) / o.batch) * o.batch, o.batch);
     ingestFrom += extra.length * o.batch;
     await server.resetLoopDelay();
+    const cpuBefore = (await server.loopDelay()).mainThreadCpuMs ?? Number.NaN;
     const end = performance.now() + o.seconds * 1000;
     const perKind = new Map<string, number[]>(KINDS.map((k) => [k, []]));
     const healthz: number[] = [];
@@ -80,7 +83,17 @@ export async function workbenchMix(
     await Promise.all([ingest, probe]);
     const loop = await server.loopDelay();
     const all = [...perKind.values()].flat();
-    return { qps: all.length / elapsed, all, perKind, healthz, ingested: (sent * o.batch) / elapsed, failures, loop };
+    const mainCpuMsPerS = ((loop.mainThreadCpuMs ?? Number.NaN) - cpuBefore) / elapsed;
+    return {
+      qps: all.length / elapsed,
+      all,
+      perKind,
+      healthz,
+      ingested: (sent * o.batch) / elapsed,
+      failures,
+      loop,
+      mainCpuMsPerS,
+    };
   };
   const one = await phase(1);
   const many = await phase(o.clients);
@@ -110,6 +123,11 @@ export async function workbenchMix(
       [
         `server event-loop delay max / p99, 1 client | ${n} clients (issue: max < 50 ms)`,
         `${one.loop.maxMs.toFixed(1)} / ${one.loop.p99Ms.toFixed(1)} | ${many.loop.maxMs.toFixed(1)} / ${many.loop.p99Ms.toFixed(1)} ms`,
+        '',
+      ],
+      [
+        `server main-thread CPU, ms per s, 1 client | ${n} clients (of 1,000: how busy its event loop was)`,
+        `${one.mainCpuMsPerS.toFixed(0)} | ${many.mainCpuMsPerS.toFixed(0)}`,
         '',
       ],
       [

@@ -148,6 +148,9 @@ async function main() {
         `  ack after commit / ack on queue: ${(committed.acceptRate / queued.ingestRate).toFixed(2)} (end to end), ${(committed.acceptRate / queued.acceptRate).toFixed(2)} (200 answers); rows committed when the last 200 came: queued ${queued.ackedCommitted}/${N}, committed ${committed.ackedCommitted}/${N}`,
       );
       console.log(
+        `  server main-thread CPU per 1,000 spans (does not grow with the machine's load): queued ${queued.mainCpuMsPer1000.toFixed(1)} ms, committed ${committed.mainCpuMsPer1000.toFixed(1)} ms`,
+      );
+      console.log(
         `  request bodies: ${bodies.length} x ~${Math.round(bytes / bodies.length / 1024)} KiB protobuf (encoded in ${Math.round(encodeMs)} ms, not timed); 429/503 answers: queued ${queued.throttled}, committed ${committed.throttled}; connection resets resent: ${queued.resets + committed.resets}\n`,
       );
     } else if (PHASES.has(3) || PHASES.has(4)) {
