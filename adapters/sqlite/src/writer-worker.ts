@@ -1,6 +1,7 @@
 // The SQLite adapter's write thread: owns the write connection so batches never block the application's event loop.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SignalRetention } from '@rohas/telemetry/adapter';
+import { spanRow } from './codec.js';
 import { openDatabase } from './connection.js';
 import type { WriterRequest, WriterResponse } from './internal-types.js';
 import { SqliteWriter } from './sqlite-writer.js';
@@ -20,7 +21,7 @@ port.on('message', async (request: WriterRequest) => {
   try {
     switch (request.op) {
       case 'spans':
-        response = { id: request.id, result: writer.writeSpanRows(request.items) };
+        response = { id: request.id, result: writer.writeSpanRows(request.items.map(spanRow)) };
         break;
       case 'points':
         response = { id: request.id, result: writer.writePoints(request.items) };
