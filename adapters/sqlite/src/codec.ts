@@ -1,6 +1,6 @@
 import type { InstrumentationScope, Resource, SpanRecord } from '@rohas/telemetry/adapter';
 import { attributesFromJson, encodeAttributes, serviceNameOf } from '@rohas/telemetry/adapter';
-import { attributeTokens, serviceToken } from './attr-hash.js';
+import { attributeToken, serviceToken } from './attr-hash.js';
 import type { SpanRow } from './internal-types.js';
 
 /*
@@ -79,13 +79,61 @@ function cachedJson<T extends object>(cache: WeakMap<object, string>, value: T, 
   return json;
 }
 
+/*
+ * The index tokens of a span's attributes, memoised per key and value: the same few keys and values come back on
+ * every span of a service (method, route, status, host), and a token costs a hash of "key, tag, value" and a
+ * base-36 print of a double. Same tokens as attributeTokens() (only the work is skipped); bounded: at most
+ * MEMO_KEYS keys, MEMO_VALUES values per key, strings up to MEMO_STRING characters; beyond that, computed as before.
+ */
+const MEMO_KEYS = 1024;
+const MEMO_VALUES = 256;
+const MEMO_STRING = 256;
+const tokenMemo = new Map<string, Map<unknown, string | undefined>>();
+
+function memoToken(key: string, value: SpanRecord['attributes'][string]): string | undefined {
+  if ((typeof value === 'object' && value !== null) || (typeof value === 'string' && value.length > MEMO_STRING))
+    return attributeToken(key, value);
+  let byValue = tokenMemo.get(key);
+  if (byValue === undefined) {
+    if (tokenMemo.size >= MEMO_KEYS) return attributeToken(key, value);
+    byValue = new Map();
+    tokenMemo.set(key, byValue);
+  }
+  const known = byValue.get(value);
+  if (known !== undefined || byValue.has(value)) return known;
+  const token = attributeToken(key, value);
+  if (byValue.size < MEMO_VALUES) byValue.set(value, token);
+  return token;
+}
+
+/** attributeTokens() through the memo: the space-separated tokens of the indexable attributes, or undefined. */
+function spanAttributeTokens(attributes: SpanRecord['attributes']): string | undefined {
+  let out = '';
+  for (const key in attributes) {
+    const t = memoToken(key, attributes[key]!);
+    if (t !== undefined) out += out ? ` ${t}` : t;
+  }
+  return out || undefined;
+}
+
+/** serviceToken() of the last service seen: one process writes one service, nearly always. */
+let lastService: string | undefined;
+let lastServiceToken = '';
+function serviceTokenOf(service: string): string {
+  if (service !== lastService) {
+    lastServiceToken = serviceToken(service);
+    lastService = service;
+  }
+  return lastServiceToken;
+}
+
 /**
  * Encodes a span into the values of its row and its index document. Done on the thread that hands the batch over,
  * so the write thread only inserts: the two halves of a write then run on two cores.
  */
 export function spanRow(s: SpanRecord): SpanRow {
   const service = serviceNameOf(s.resource);
-  const tokens = attributeTokens(s.attributes);
+  const tokens = spanAttributeTokens(s.attributes);
   return [
     s.traceId,
     s.spanId,
@@ -104,6 +152,6 @@ export function spanRow(s: SpanRecord): SpanRow {
     encodeSpanExtra(s),
     cachedJson(resourceJson, s.resource, encodeResource),
     cachedJson(scopeJson, s.scope, encodeScope),
-    tokens ? `${tokens} ${serviceToken(service)}` : serviceToken(service),
+    tokens ? `${tokens} ${serviceTokenOf(service)}` : serviceTokenOf(service),
   ];
 }

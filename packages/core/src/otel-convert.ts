@@ -30,7 +30,15 @@ export function hrTimeToNano(time: HrTime): bigint {
 function copyAttributes(attrs: OtelAttributes | Record<string, unknown> | undefined): Attributes {
   const out: Attributes = {};
   if (!attrs) return out;
-  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) out[k] = anyValue(v);
+  // Called for every attribute of every span on the storing path: own keys without entry arrays, and the common
+  // scalar values copied as they are (what anyValue returns for them).
+  const keys = Object.keys(attrs);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const v = (attrs as Record<string, unknown>)[k];
+    if (v === undefined) continue;
+    out[k] = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : anyValue(v);
+  }
   return out;
 }
 

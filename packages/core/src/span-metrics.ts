@@ -16,9 +16,14 @@
  * Cost: this runs in `onEnd` of every entry span, on the app's hot path. A synchronous SDK instrument hashes its
  * attribute set on every recording (sorted keys, JSON.stringify), which made five recordings a span the largest part
  * of the processor's cost. So the counts live here, in two maps keyed by a cheap string, and reach the SDK through
- * observable counters read at collection time; only the two histograms are recorded per span, each with an
- * attribute object made once per series. The maps are bounded like the SDK's own series (`maxSeries`, the config's
- * `max_series_per_metric`): further series fold into one with `otel.metric.overflow = true`, as the SDK does.
+ * observable counters read at collection time. The two duration histograms: with `histograms: 'producer'` (what
+ * createTelemetry picks when every metric reader is one it built) they are kept here too, per series
+ * (in-process-histogram.ts), and reported by {@link SpanMetricsProcessor.producer}, a MetricProducer the reader
+ * collects; otherwise (`'sdk'`, the default: readers we do not build, e.g. an adapter's pull endpoint, could not
+ * see a producer) they are SDK histograms recorded per span with an attribute object made once per series. Both
+ * report the same names, units, bounds, attributes and cumulative data. The maps are bounded like the SDK's own
+ * series (`maxSeries`, the config's `max_series_per_metric`): further series fold into one with
+ * `otel.metric.overflow = true`, as the SDK does.
  */
 import {
   type Attributes,
@@ -29,8 +34,19 @@ import {
   SpanKind,
   SpanStatusCode,
 } from '@opentelemetry/api';
+import { millisToHrTime } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { DEFAULT_DURATION_BUCKETS_MS } from './handler-metrics.js';
+import {
+  type HistogramDescriptor,
+  type HistogramSeriesState,
+  histogramData,
+  histogramProducer,
+  newSeriesState,
+  recordInto,
+} from './in-process-histogram.js';
 
 /** The spanmetrics connector's default histogram bounds, ms (2 ms .. 15 s). */
 export const SPAN_METRICS_BUCKETS_MS = [2, 4, 6, 8, 10, 50, 100, 200, 400, 800, 1000, 1400, 2000, 5000, 10000, 15000];
@@ -49,6 +65,21 @@ const STATUS_NAMES: Record<number, string> = {
 };
 const OVERFLOW: Attributes = Object.freeze({ 'otel.metric.overflow': true });
 
+const HANDLER_DURATION: HistogramDescriptor = {
+  name: 'handler.execution.duration',
+  description: 'Handler execution time',
+  unit: 'ms',
+  bounds: DEFAULT_DURATION_BUCKETS_MS,
+};
+const CALL_DURATION: HistogramDescriptor = {
+  name: 'traces.span.metrics.duration',
+  description: 'Duration of server and consumer spans, per service, operation and status',
+  unit: 'ms',
+  bounds: SPAN_METRICS_BUCKETS_MS,
+};
+/** The instrumentation scope of the derived metrics. */
+export const SPAN_METRICS_SCOPE = '@rohas/telemetry/span-metrics';
+
 /** The handler name of an entry span: its route or destination when the instrumentation gives one, else its name. */
 export function handlerNameOf(span: ReadableSpan): string {
   const a = span.attributes;
@@ -62,17 +93,26 @@ interface HandlerSeries {
   base: Attributes;
   failed: boolean;
   count: number;
+  /** The duration histogram's series, in 'producer' mode. */
+  duration?: HistogramSeriesState;
 }
 /** One spanmetrics-connector series. */
 interface CallSeries {
   attrs: Attributes;
   calls: number;
+  duration?: HistogramSeriesState;
 }
 
 /** Options of {@link SpanMetricsProcessor}. */
 export interface SpanMetricsOptions {
   /** Series kept per derived metric before the rest fold into one overflow series; default 2000 (the SDK's). */
   maxSeries?: number;
+  /**
+   * Where the two duration histograms are kept: `'sdk'` (default) records them on SDK histograms made by
+   * {@link SpanMetricsProcessor.bind}; `'producer'` keeps them here and reports them through
+   * {@link SpanMetricsProcessor.producer}, which must then be given to every metric reader.
+   */
+  histograms?: 'sdk' | 'producer';
 }
 
 /**
@@ -85,9 +125,11 @@ export class SpanMetricsProcessor implements SpanProcessor {
   private readonly handlerOverflow: { ok?: HandlerSeries; failed?: HandlerSeries } = {};
   private callOverflow: CallSeries | undefined;
   private readonly maxSeries: number;
+  private readonly inProcess: boolean;
   private handlerDuration: Histogram | undefined;
   private callDuration: Histogram | undefined;
   private unbind: (() => void) | undefined;
+  private bound = false;
   /** The last span's resource and its service name: one resource serves a whole process. */
   private lastResource: ReadableSpan['resource'] | undefined;
   private lastService = '';
@@ -97,6 +139,30 @@ export class SpanMetricsProcessor implements SpanProcessor {
     options: SpanMetricsOptions = {},
   ) {
     this.maxSeries = Math.max(1, options.maxSeries ?? 2000);
+    this.inProcess = options.histograms === 'producer';
+  }
+
+  /** The in-process duration histograms ('producer' mode) as a MetricProducer for a metric reader. */
+  producer(resource: Resource): MetricProducer {
+    return histogramProducer(resource, SPAN_METRICS_SCOPE, () => {
+      if (!this.inProcess) return [];
+      const now = millisToHrTime(Date.now());
+      // The two handler overflow series (ok, failed) share one duration state: one attribute set, one series.
+      const handlers = [...this.handlers.values(), this.handlerOverflow.ok ?? this.handlerOverflow.failed];
+      const calls = [...this.calls.values(), this.callOverflow];
+      return [
+        histogramData(
+          HANDLER_DURATION,
+          handlers.flatMap((h) => (h?.duration ? [h.duration] : [])),
+          now,
+        ),
+        histogramData(
+          CALL_DURATION,
+          calls.flatMap((c) => (c?.duration ? [c.duration] : [])),
+          now,
+        ),
+      ];
+    });
   }
 
   /** Creates the instruments on `meter`; spans ending before this are not counted. */
@@ -112,16 +178,17 @@ export class SpanMetricsProcessor implements SpanProcessor {
       'Server and consumer spans ended, per service, operation and status (spanmetrics connector shape)',
       '{call}',
     );
-    this.handlerDuration = meter.createHistogram('handler.execution.duration', {
-      description: 'Handler execution time',
-      unit: 'ms',
-      advice: { explicitBucketBoundaries: DEFAULT_DURATION_BUCKETS_MS },
-    });
-    this.callDuration = meter.createHistogram('traces.span.metrics.duration', {
-      description: 'Duration of server and consumer spans, per service, operation and status',
-      unit: 'ms',
-      advice: { explicitBucketBoundaries: SPAN_METRICS_BUCKETS_MS },
-    });
+    if (!this.inProcess) {
+      const histogram = (d: HistogramDescriptor): Histogram =>
+        meter.createHistogram(d.name, {
+          description: d.description,
+          unit: d.unit,
+          advice: { explicitBucketBoundaries: [...d.bounds] },
+        });
+      this.handlerDuration = histogram(HANDLER_DURATION);
+      this.callDuration = histogram(CALL_DURATION);
+    }
+    this.bound = true;
     const observe = (r: BatchObservableResult) => {
       // errors and success drop `status`: two handler series (success, error) of one handler are two attribute sets
       // there only through `status`, so each base set is observed once.
@@ -147,7 +214,7 @@ export class SpanMetricsProcessor implements SpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     const kind = span.kind;
-    if ((kind !== SpanKind.SERVER && kind !== SpanKind.CONSUMER) || !this.handlerDuration) return;
+    if ((kind !== SpanKind.SERVER && kind !== SpanKind.CONSUMER) || !this.bound) return;
     const ms = span.duration[0] * 1e3 + span.duration[1] / 1e6;
     const code = span.status.code;
     const failed = code === SpanStatusCode.ERROR;
@@ -157,7 +224,8 @@ export class SpanMetricsProcessor implements SpanProcessor {
     let h = this.handlers.get(hKey);
     if (!h) h = this.newHandler(hKey, handlerName, kind, failed);
     h.count++;
-    this.handlerDuration.record(ms, h.attrs);
+    if (h.duration) recordInto(h.duration, HANDLER_DURATION.bounds, ms);
+    else this.handlerDuration!.record(ms, h.attrs);
 
     if (span.resource !== this.lastResource) {
       this.lastResource = span.resource;
@@ -167,14 +235,18 @@ export class SpanMetricsProcessor implements SpanProcessor {
     let c = this.calls.get(cKey);
     if (!c) c = this.newCall(cKey, span.name, kind, code);
     c.calls++;
-    this.callDuration!.record(ms, c.attrs);
+    if (c.duration) recordInto(c.duration, CALL_DURATION.bounds, ms);
+    else this.callDuration!.record(ms, c.attrs);
   }
 
   private newHandler(key: string, handlerName: string, kind: SpanKind, failed: boolean): HandlerSeries {
     if (this.handlers.size >= this.maxSeries - 1) {
       // Past the bound: one overflow series per outcome (errors and success need the split; count sums both).
       const slot = failed ? 'failed' : 'ok';
-      this.handlerOverflow[slot] ??= { attrs: OVERFLOW, base: OVERFLOW, failed, count: 0 };
+      const other = this.handlerOverflow[failed ? 'ok' : 'failed'];
+      this.handlerOverflow[slot] ??= other?.duration
+        ? { attrs: OVERFLOW, base: OVERFLOW, failed, count: 0, duration: other.duration }
+        : this.withDuration({ attrs: OVERFLOW, base: OVERFLOW, failed, count: 0 }, HANDLER_DURATION);
       return this.handlerOverflow[slot];
     }
     const base: Attributes = {
@@ -182,14 +254,17 @@ export class SpanMetricsProcessor implements SpanProcessor {
       handler_type: kind === SpanKind.SERVER ? 'api' : 'event',
       language: 'typescript',
     };
-    const h: HandlerSeries = { attrs: { ...base, status: failed ? 'error' : 'success' }, base, failed, count: 0 };
+    const h: HandlerSeries = this.withDuration(
+      { attrs: { ...base, status: failed ? 'error' : 'success' }, base, failed, count: 0 },
+      HANDLER_DURATION,
+    );
     this.handlers.set(key, h);
     return h;
   }
 
   private newCall(key: string, name: string, kind: SpanKind, code: SpanStatusCode): CallSeries {
     if (this.calls.size >= this.maxSeries - 1) {
-      this.callOverflow ??= { attrs: OVERFLOW, calls: 0 };
+      this.callOverflow ??= this.withDuration({ attrs: OVERFLOW, calls: 0 }, CALL_DURATION);
       return this.callOverflow;
     }
     const attrs: Attributes = {
@@ -198,9 +273,15 @@ export class SpanMetricsProcessor implements SpanProcessor {
       'span.kind': KIND_NAMES[kind]!,
       'status.code': STATUS_NAMES[code]!,
     };
-    const c: CallSeries = { attrs, calls: 0 };
+    const c: CallSeries = this.withDuration({ attrs, calls: 0 }, CALL_DURATION);
     this.calls.set(key, c);
     return c;
+  }
+
+  /** In 'producer' mode a series carries its duration histogram's state (the overflow series share one). */
+  private withDuration<S extends HandlerSeries | CallSeries>(series: S, d: HistogramDescriptor): S {
+    if (this.inProcess) series.duration = newSeriesState(series.attrs, d.bounds);
+    return series;
   }
 
   forceFlush(): Promise<void> {

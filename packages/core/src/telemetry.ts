@@ -29,7 +29,7 @@ import { where } from './errors.js';
 import { logRecordLimitsFor } from './limits.js';
 import { logFromReadable, pointsFromResourceMetrics, spanFromReadable } from './otel-convert.js';
 import { collectionOf, leveledLogger, propagatorFor, samplerFor, tracerLimitsFor } from './sdk-config.js';
-import { SpanMetricsProcessor } from './span-metrics.js';
+import { SPAN_METRICS_SCOPE, SpanMetricsProcessor } from './span-metrics.js';
 import { consoleLogger, type IngestResult, openStorage, type TelemetryStorage } from './storage.js';
 import type { DiagnosticLogger, MetricPoint, TelemetryConfig, TelemetryQuery } from './types.js';
 
@@ -226,10 +226,21 @@ export async function createTelemetry(
   const spanProcessors: SpanProcessor[] = [];
   if (config.enable_traces) spanProcessors.push(spanProcessor);
   spanProcessors.push(...[...processorFactories.values()].map((f) => f()), ...(options.spanProcessors ?? []));
+  const metricsAdapter = config.enable_metrics ? storage.adapterFor('metrics') : undefined;
+  // The derived duration histograms are kept in-process and reported by a MetricProducer when the one metric reader
+  // is the periodic reader built below (the producer is handed to it); any other reader gets SDK histograms.
+  const onlyOurReader =
+    !metricsAdapter?.metricsPull &&
+    !!metricsAdapter?.metrics &&
+    readerFactories.size === 0 &&
+    !options.metricReaders?.length;
   const derived =
     config.derive_span_metrics === false
       ? undefined
-      : new SpanMetricsProcessor(config.service_name, { maxSeries: config.max_series_per_metric });
+      : new SpanMetricsProcessor(config.service_name, {
+          maxSeries: config.max_series_per_metric,
+          histograms: onlyOurReader ? 'producer' : 'sdk',
+        });
   if (derived) spanProcessors.push(derived);
   const tracerProvider = new BasicTracerProvider({
     resource,
@@ -239,8 +250,7 @@ export async function createTelemetry(
   });
 
   const readers: MetricReader[] = [];
-  if (config.enable_metrics) {
-    const metricsAdapter = storage.adapterFor('metrics');
+  if (metricsAdapter) {
     const limit = config.max_series_per_metric;
     if (metricsAdapter?.metricsPull) {
       const noted = new Set<string>();
@@ -263,13 +273,14 @@ export async function createTelemetry(
           exportIntervalMillis: config.metric_export_interval_ms,
           exportTimeoutMillis: Math.min(30_000, config.metric_export_interval_ms),
           cardinalityLimits: { default: limit },
+          ...(onlyOurReader && derived ? { metricProducers: [derived.producer(resource)] } : {}),
         }),
       );
     }
   }
   readers.push(...[...readerFactories.values()].map((f) => f()), ...(options.metricReaders ?? []));
   const meterProvider = new MeterProvider({ resource, readers });
-  derived?.bind(meterProvider.getMeter('@rohas/telemetry/span-metrics'));
+  derived?.bind(meterProvider.getMeter(SPAN_METRICS_SCOPE));
 
   const logProcessors: LogRecordProcessor[] = [];
   if (config.enable_logs) logProcessors.push(new StorageLogProcessor(storage));

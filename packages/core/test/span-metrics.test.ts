@@ -1,6 +1,16 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  DataPointType,
+  type HistogramMetricData,
+  MeterProvider,
+  MetricReader,
+  type MetricReaderOptions,
+} from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { createTelemetry, defaultConfig, type Telemetry } from '../src/index.js';
+import { SPAN_METRICS_SCOPE, SpanMetricsProcessor } from '../src/span-metrics.js';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const window = { start: 0n, end: BigInt(Date.now() + 3_600_000) * 1_000_000n };
@@ -107,6 +117,63 @@ describe('metrics derived from spans (derive_span_metrics)', () => {
     } finally {
       await t.shutdown();
     }
+  });
+
+  it('in-process duration histograms (producer mode) report exactly what the SDK histograms (sdk mode) report', async () => {
+    class TestReader extends MetricReader {
+      constructor(options?: MetricReaderOptions) {
+        super(options);
+      }
+      protected onForceFlush = () => Promise.resolve();
+      protected onShutdown = () => Promise.resolve();
+    }
+    const resource = resourceFromAttributes({ 'service.name': 'same' });
+    const sdkMode = new SpanMetricsProcessor('same', { maxSeries: 4 });
+    const producerMode = new SpanMetricsProcessor('same', { maxSeries: 4, histograms: 'producer' });
+    const sdkReader = new TestReader();
+    const producerReader = new TestReader({ metricProducers: [producerMode.producer(resource)] });
+    const sdkMeters = new MeterProvider({ resource, readers: [sdkReader] });
+    const producerMeters = new MeterProvider({ resource, readers: [producerReader] });
+    sdkMode.bind(sdkMeters.getMeter(SPAN_METRICS_SCOPE));
+    producerMode.bind(producerMeters.getMeter(SPAN_METRICS_SCOPE));
+    const tracer = new BasicTracerProvider({ resource, spanProcessors: [sdkMode, producerMode] }).getTracer('t');
+    // Durations on, just above and just below bucket bounds (2, 10, 100 ms), 0, and large; 6 operations against a
+    // bound of 4 series (overflow), errors and consumers.
+    const durations = [0, 2, 2.000001, 9.999, 10, 100, 250.5, 14_999, 20_000];
+    let i = 0;
+    for (const ms of durations)
+      for (const op of ['a', 'b', 'c', 'd', 'e', 'f']) {
+        const start = 1_700_000_000_000 + i++;
+        const kind = op === 'f' ? SpanKind.CONSUMER : SpanKind.SERVER;
+        const span = tracer.startSpan(`op ${op}`, { kind, startTime: start, attributes: { 'http.route': `/${op}` } });
+        if ((i + op.length) % 4 === 0) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end(start + ms);
+      }
+    const histograms = async (reader: TestReader) => {
+      const { resourceMetrics } = await reader.collect();
+      const out: Record<string, unknown> = {};
+      for (const sm of resourceMetrics.scopeMetrics) {
+        expect(sm.scope.name).toBe(SPAN_METRICS_SCOPE);
+        for (const m of sm.metrics) {
+          if (m.dataPointType !== DataPointType.HISTOGRAM) continue;
+          const h = m as HistogramMetricData;
+          out[m.descriptor.name] = {
+            unit: m.descriptor.unit,
+            description: m.descriptor.description,
+            temporality: m.aggregationTemporality,
+            points: h.dataPoints
+              .map((p) => ({ attributes: p.attributes, value: p.value }))
+              .sort((a, b) => JSON.stringify(a.attributes).localeCompare(JSON.stringify(b.attributes))),
+          };
+        }
+      }
+      return out;
+    };
+    const fromSdk = await histograms(sdkReader);
+    const fromProducer = await histograms(producerReader);
+    expect(Object.keys(fromSdk).sort()).toEqual(['handler.execution.duration', 'traces.span.metrics.duration']);
+    expect(fromProducer).toEqual(fromSdk);
+    await Promise.all([sdkMeters.shutdown(), producerMeters.shutdown()]);
   });
 
   it('derive_span_metrics = false produces none', async () => {
