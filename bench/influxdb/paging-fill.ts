@@ -10,7 +10,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { TelemetryAdapter, WriteResult } from '@rohas/telemetry';
+import type { TelemetryAdapter } from '@rohas/telemetry';
+import type { WriteResult } from '@rohas/telemetry/adapter';
 import { createAdapter } from '@rohas/telemetry-influxdb';
 import { startInfluxd } from './influxd.js';
 import { DEFAULT_DIR, type Layout, makeLogs, makeSpans, startTimes } from './paging-data.js';
