@@ -7,7 +7,7 @@
  *   node --conditions=@rohas/source --import tsx influxdb/paging-fill.ts [--dir /tmp/r4-influx/influxd]
  *        [--traces 100000] [--logs 100000] [--layouts spread,dense]
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { TelemetryAdapter } from '@rohas/telemetry';
@@ -48,14 +48,17 @@ async function writeAll<T>(label: string, items: T[], write: (b: T[]) => Promise
 
 const server = await startInfluxd(args.dir);
 const logger = { debug() {}, info() {}, warn: console.warn, error: console.error };
-const meta: Record<string, unknown> = {};
+const metaFile = join(args.dir!, 'fill.json');
+// Layouts filled before stay listed; a layout filled now replaces its entry (written as soon as it is complete).
+const meta: Record<string, unknown> = existsSync(metaFile) ? JSON.parse(readFileSync(metaFile, 'utf8')) : {};
 try {
   for (const layout of layouts) {
+    delete meta[layout];
+    writeFileSync(metaFile, `${JSON.stringify(meta, null, 2)}\n`);
     const database = `paging_${layout}`;
-    await fetch(`${server.url}/query`, {
-      method: 'POST',
-      body: new URLSearchParams({ q: `DROP DATABASE "${database}"` }),
-    });
+    // Dropped and created here: the adapter's init may still see a database whose DROP is being applied.
+    for (const q of [`DROP DATABASE "${database}"`, `CREATE DATABASE "${database}"`])
+      await fetch(`${server.url}/query`, { method: 'POST', body: new URLSearchParams({ q }) });
     const adapter: TelemetryAdapter = await createAdapter({
       options: { type: 'influxdb', url: server.url, database, api_version: 1, timeout_ms: 120_000 },
       retention: { traces: 0, metrics: 0, logs: 0 },
@@ -70,8 +73,8 @@ try {
     await writeAll(`${layout} logs`, makeLogs(startTimes(layout, LOGS, end, 2)), (b) => adapter.logs!.write(b));
     await adapter.close();
     meta[layout] = { database, traces: TRACES, logs: LOGS, end: end.toString() };
+    writeFileSync(metaFile, `${JSON.stringify(meta, null, 2)}\n`);
   }
-  writeFileSync(join(args.dir!, 'fill.json'), `${JSON.stringify(meta, null, 2)}\n`);
   console.error(`[fill] done: ${JSON.stringify(meta)}`);
 } finally {
   await server.stop();

@@ -182,21 +182,41 @@ export class TraceReader {
       }
     }
     const unindexed = ids.filter((id) => !found.has(id));
-    if (unindexed.length) ranges.push(...(await this.locateBySpans(unindexed)));
+    if (unindexed.length) {
+      const chars = await this.legacyBuckets();
+      if (chars !== undefined) ranges.push(...(await this.locateBySpans(unindexed, chars)));
+    }
     return ranges;
   }
 
+  private legacy: Promise<number | undefined> | undefined;
+  /**
+   * Whether the store may hold spans written before trace_bounds, and their bucket width: those versions always wrote
+   * a `tb` tag (2 characters by default), and this one writes it only when `trace_bucket_chars` > 0. A store whose
+   * spans carry no `tb` tag was written with bounds points only, so an id without bounds points is not there and no
+   * scan is made; else the id is looked for in its bucket. Asked once (a series-index read).
+   */
+  private legacyBuckets(): Promise<number | undefined> {
+    this.legacy ??= this.backend.tagValues(this.m.spans, 'tb').then(
+      (values) => (values.length ? Math.max(...values.map((v) => v.length)) : undefined),
+      (error) => {
+        this.legacy = undefined;
+        throw error;
+      },
+    );
+    return this.legacy;
+  }
+
   /** The old way, for spans written before trace_bounds: the trace's bucket scanned for its id (trace_id column only). */
-  private async locateBySpans(ids: string[]): Promise<Range[]> {
-    const specs = ids.map((id): SelectSpec => {
-      const spec: SelectSpec = {
+  private async locateBySpans(ids: string[], chars: number): Promise<Range[]> {
+    const specs = ids.map(
+      (id): SelectSpec => ({
         measurement: this.m.spans,
         columns: ['trace_id'],
         fields: [{ key: 'trace_id', op: '=', value: id }],
-      };
-      if (this.traceBucketChars > 0) spec.tags = { tb: traceBucket(id, this.traceBucketChars) };
-      return spec;
-    });
+        tags: { tb: traceBucket(id, chars) },
+      }),
+    );
     const ranges: Range[] = [];
     (await this.backend.selectMany(specs)).forEach((answer, i) => {
       if (answer.length === 0) return;
