@@ -41,8 +41,8 @@ const byKeyDesc = (a: { t: bigint; id: string }, b: { t: bigint; id: string }) =
   a.t !== b.t ? (a.t > b.t ? -1 : 1) : a.id > b.id ? -1 : a.id < b.id ? 1 : 0;
 
 /**
- * findTraces by keyset: matching spans are walked newest first from the cursor's second (keyset-walk.ts), a trace's
- * key being its latest matching span's start, as in the reference. A trace whose key is settled goes through one more
+ * findTraces by keyset: matching spans are walked newest first by their exact start from the cursor's (keyset-walk.ts),
+ * a trace's key being its latest matching span's start, as in the reference. A trace whose key is settled goes through one more
  * check against all its spans (read anyway for its summary): a matching span above the cursor means it was on an
  * earlier page, and a stale copy of a re-written span cannot decide its place. A page reads the chunks down to its
  * last trace plus the spans of its own traces (located through trace_bounds, trace-reads.ts: a request for a whole
@@ -160,8 +160,8 @@ export async function findTracesKeyset(
 }
 
 /**
- * queryLogs by keyset: records are walked in point-time order from the cursor's second (keyset-walk.ts), filtered
- * here as the reference does, and handed out in (time, sequence) order as each second is settled.
+ * queryLogs by keyset: records are walked in the order of their exact time from the cursor's (keyset-walk.ts), filtered
+ * here as the reference does, and handed out in (time, sequence) order as each step settles them.
  */
 export async function queryLogsKeyset(
   backend: Backend,
