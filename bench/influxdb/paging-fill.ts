@@ -75,6 +75,8 @@ try {
     meta[layout] = { database, traces: TRACES, logs: LOGS, end: end.toString() };
     writeFileSync(metaFile, `${JSON.stringify(meta, null, 2)}\n`);
   }
+  // Let influxd write its cache to TSM files and compact the shards (influxd.ts), so reading runs start on settled files.
+  await new Promise((res) => setTimeout(res, 45_000));
   console.error(`[fill] done: ${JSON.stringify(meta)}`);
 } finally {
   await server.stop();
