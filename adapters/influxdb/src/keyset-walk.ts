@@ -84,7 +84,7 @@ export async function walkByKey(
 
     const probe = await backend.select({ ...where, columns: [key], order, limit: chunk });
     const times = probe.map((row) => toBigInt(row.time)).sort((a, b) => walkOrder(a, b));
-    const exhausted = times.length < chunk;
+    let exhausted = times.length < chunk;
     let rows: Row[];
     if (exhausted) {
       rows = await backend.select({ ...where, ...(columns ? { columns } : {}) });
@@ -98,6 +98,8 @@ export async function walkByKey(
       rows = await backend.select({ ...range, selector: { fn: desc ? 'top' : 'bottom', key, n: chunk } });
     }
     const keyed = rows.map((row) => ({ row, k: keyOf(row) })).sort((a, b) => walkOrder(a.k, b.k));
+    // The probe saw points but the selection returned none (they went between the two requests): nothing is left.
+    if (keyed.length === 0) exhausted = true;
     const kept = exhausted ? keyed : keyed.slice(0, chunk);
     let complete: bigint | undefined;
     if (!exhausted) {
