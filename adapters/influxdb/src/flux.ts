@@ -42,8 +42,13 @@ export function selectQuery(bucket: string, spec: SelectSpec): ParameterizedQuer
   }
   if (spec.fieldIn) fieldConds.push(anyOf(spec.fieldIn.key, spec.fieldIn.values));
   if (fieldConds.length) q += `\n  |> filter(fn: (r) => ${and(fieldConds)})`;
-  if (spec.limit !== undefined)
-    q += `\n  |> group()\n  |> sort(columns: ["_time"])\n  |> limit(n: ${flux`${Math.trunc(spec.limit)}`.toString()})`;
+  if (spec.selector) {
+    const { fn, key, n } = spec.selector;
+    q += `\n  |> group()\n  |> ${fn}(n: ${flux`${Math.max(1, Math.trunc(n))}`.toString()}, columns: [${flux`${key}`.toString()}])`;
+  } else if (spec.limit !== undefined) {
+    const desc = spec.order === 'desc' ? ', desc: true' : '';
+    q += `\n  |> group()\n  |> sort(columns: ["_time"]${desc})\n  |> limit(n: ${flux`${Math.trunc(spec.limit)}`.toString()})`;
+  }
   return fluxExpression(q) as unknown as ParameterizedQuery;
 }
 

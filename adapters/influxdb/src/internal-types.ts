@@ -26,6 +26,12 @@ export interface SelectSpec {
    */
   order?: 'asc' | 'desc';
   limit?: number;
+  /**
+   * Only the `n` points with the largest (`top`) or smallest (`bottom`) value of the integer field `key` (InfluxQL
+   * TOP/BOTTOM, Flux top/bottom), all series merged; the value comes back under `key`. Ties at the n-th value may be
+   * cut anywhere. A backend may return more; callers order and cut (keyset-walk.ts).
+   */
+  selector?: { fn: 'top' | 'bottom'; key: string; n: number };
 }
 
 /** What the adapter needs from an API generation. Writes and queries throw; the adapter turns write errors into results. */

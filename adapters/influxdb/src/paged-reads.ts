@@ -16,12 +16,10 @@ import {
   type TraceSummary,
 } from '@rohas/telemetry/adapter';
 import type { Backend, Measurements, Row, SelectSpec } from './internal-types.js';
-import { walkPoints } from './keyset-walk.js';
+import { walkByKey } from './keyset-walk.js';
 import { decodeTagValue, encodeTagValue } from './line-protocol.js';
-import { logFromRow, secondOf, slottedWindow, toBigInt } from './schema.js';
+import { LOG_COLUMNS, logFromRow, slottedWindow, toBigInt } from './schema.js';
 import { type SummarySpan, statusCodeOfTag } from './trace-reads.js';
-
-const SECOND = 1_000_000_000n;
 
 interface TraceCursor {
   t: bigint;
@@ -32,13 +30,19 @@ interface LogCursor {
   s: string;
 }
 
+/** The newest key a desc walk may hand over: the cursor's, else just before the window's end (exclusive). */
+function endBound(cursor: bigint | undefined, end: bigint | undefined): { from?: bigint } {
+  if (cursor !== undefined) return { from: end !== undefined && end - 1n < cursor ? end - 1n : cursor };
+  return end !== undefined ? { from: end - 1n } : {};
+}
+
 /** (t, id) ordered newest first: negative when a comes first. */
 const byKeyDesc = (a: { t: bigint; id: string }, b: { t: bigint; id: string }) =>
   a.t !== b.t ? (a.t > b.t ? -1 : 1) : a.id > b.id ? -1 : a.id < b.id ? 1 : 0;
 
 /**
- * findTraces by keyset: matching spans are walked newest first from the cursor's second (keyset-walk.ts), a trace's
- * key being its latest matching span's start, as in the reference. A trace whose key is settled goes through one more
+ * findTraces by keyset: matching spans are walked newest first by their exact start from the cursor's (keyset-walk.ts),
+ * a trace's key being its latest matching span's start, as in the reference. A trace whose key is settled goes through one more
  * check against all its spans (read anyway for its summary): a matching span above the cursor means it was on an
  * earlier page, and a stale copy of a re-written span cannot decide its place. A page reads the chunks down to its
  * last trace plus the spans of its own traces (located through trace_bounds, trace-reads.ts: a request for a whole
@@ -53,10 +57,6 @@ export async function findTracesKeyset(
 ): Promise<Page<TraceSummary>> {
   const after = q.cursor ? decodeCursor<TraceCursor>(q.cursor) : undefined;
   const window = slottedWindow(q.start, q.end);
-  if (after) {
-    const top = secondOf(after.t) + SECOND;
-    if (window.to === undefined || top < window.to) window.to = top;
-  }
   const spec: SelectSpec = { measurement: m.spans, ...window, tags: {}, fields: [] };
   if (q.service !== undefined) spec.tags!.service = encodeTagValue(q.service);
   if (q.name !== undefined) spec.tags!.name = encodeTagValue(q.name);
@@ -108,12 +108,17 @@ export async function findTracesKeyset(
     }
   };
 
-  await walkPoints(
+  // Spans walked newest first by their exact start, from the cursor's (a trace's key is one of its spans' start).
+  const bounds = { ...endBound(after?.t, q.end), ...(q.start !== undefined ? { until: q.start } : {}) };
+  await walkByKey(
     backend,
     spec,
+    'start_ns',
     'desc',
-    need * 2,
-    (row) => `${row.trace_id}:${row.span_id}`,
+    bounds,
+    need + Math.ceil(need / 8),
+    // Two copies of a re-written span (in two series) are two points: both are handed over, newestCopies picks.
+    (row) => `${row.trace_id}:${row.span_id}:${row.written_ns}`,
     async ({ rows, complete }) => {
       for (const row of newestCopies(rows)) {
         const id = row.trace_id as string;
@@ -155,8 +160,8 @@ export async function findTracesKeyset(
 }
 
 /**
- * queryLogs by keyset: records are walked in point-time order from the cursor's second (keyset-walk.ts), filtered
- * here as the reference does, and handed out in (time, sequence) order as each second is settled.
+ * queryLogs by keyset: records are walked in the order of their exact time from the cursor's (keyset-walk.ts), filtered
+ * here as the reference does, and handed out in (time, sequence) order as each step settles them.
  */
 export async function queryLogsKeyset(
   backend: Backend,
@@ -166,16 +171,7 @@ export async function queryLogsKeyset(
   const after = q.cursor ? decodeCursor<LogCursor>(q.cursor) : undefined;
   const desc = q.order === 'desc';
   const window = slottedWindow(q.start, q.end);
-  // The cursor narrows the window: nothing before (asc) or after (desc) its second can follow it.
-  if (after && desc) {
-    const top = secondOf(after.t) + SECOND;
-    if (window.to === undefined || top < window.to) window.to = top;
-  }
-  if (after && !desc) {
-    const bottom = secondOf(after.t);
-    if (window.from === undefined || bottom > window.from) window.from = bottom;
-  }
-  const spec: SelectSpec = { measurement: m.logs, ...window, tags: {}, fields: [] };
+  const spec: SelectSpec = { measurement: m.logs, ...window, tags: {}, fields: [], columns: LOG_COLUMNS };
   if (q.service !== undefined) spec.tags!.service = encodeTagValue(q.service);
   if (q.minSeverity !== undefined)
     spec.fields!.push({ key: 'severity_number', op: '>=', value: BigInt(Math.ceil(q.minSeverity)) });
@@ -191,11 +187,20 @@ export async function queryLogsKeyset(
     const c = ta !== tb ? (ta < tb ? -1 : 1) : a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0;
     return desc ? -c : c;
   };
-  await walkPoints(
+  // Records walked by their exact time from the cursor's, through the window (ties in time broken by seq here).
+  const bounds = desc
+    ? { ...endBound(after?.t, q.end), ...(q.start !== undefined ? { until: q.start } : {}) }
+    : {
+        ...(after ? { from: after.t } : q.start !== undefined ? { from: q.start } : {}),
+        ...(q.end !== undefined ? { until: q.end - 1n } : {}),
+      };
+  await walkByKey(
     backend,
     spec,
+    'time_ns',
     desc ? 'desc' : 'asc',
-    need * 2,
+    bounds,
+    need + Math.ceil(need / 8),
     (row) => String(row.seq),
     async ({ rows, complete }) => {
       for (const row of rows) {

@@ -340,6 +340,24 @@ export function logLine(m: Measurements, r: LogRecord, seq: bigint): string {
   return formatPoint(m.logs, tagSet, fields, logPointTime(r.timeUnixNano, seq));
 }
 
+/** Columns a log record needs (logFromRow). */
+export const LOG_COLUMNS = [
+  'time_ns',
+  'observed_ns',
+  'severity_number',
+  'severity_text',
+  'body',
+  'attributes',
+  'resource',
+  'scope',
+  'trace_id',
+  'span_id',
+  'flags',
+  'event_name',
+  'dropped_attributes',
+  'seq',
+];
+
 export function logFromRow(row: Row): LogRecord {
   const r: LogRecord = {
     timeUnixNano: toBigInt(row.time_ns),

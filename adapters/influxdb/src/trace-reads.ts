@@ -24,6 +24,41 @@ const TAILS_PER_STATEMENT = 100;
 /** Traces in a span range below which their buckets narrow the range's statement. */
 const FEW_TRACES = 32;
 
+/**
+ * Statements a read of many traces' spans is cut into at most. Each statement costs the server a cursor per series and
+ * column however few points it returns, so a page of 1,000 traces spread over an hour (1,000 ranges of a second each)
+ * is read as a few wider ranges: the spans of other traces in the gaps are read too and dropped here by id.
+ */
+const READ_STATEMENTS = 8;
+
+/**
+ * Sorted by start; where more than `most` groups of touching ranges remain, the smallest gaps between them are closed
+ * (a range stretched over a gap loses its exact start bounds, which stay exact only for the traces it was made of).
+ */
+export function mergeGaps(ranges: Range[], most: number): Range[] {
+  ranges.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+  const gaps: Array<{ at: number; size: bigint }> = [];
+  let reach: bigint | undefined;
+  ranges.forEach((r, i) => {
+    if (reach !== undefined && r.from > reach) gaps.push({ at: i, size: r.from - reach });
+    if (reach === undefined || r.to > reach) reach = r.to;
+  });
+  if (gaps.length < most) return ranges;
+  // Keep the `most - 1` widest gaps open; every other range is pulled back to touch the one before it.
+  const open = new Set(
+    gaps
+      .sort((a, b) => (a.size > b.size ? -1 : a.size < b.size ? 1 : 0))
+      .slice(0, most - 1)
+      .map((g) => g.at),
+  );
+  let end = ranges[0]!.to;
+  return ranges.map((r, i) => {
+    const closed = i > 0 && !open.has(i) && r.from > end ? { ...r, from: end } : r;
+    if (r.to > end) end = r.to;
+    return closed;
+  });
+}
+
 /** What a page's summaries and its key check need of a span (no events, links, scope or span attributes). */
 export type SummarySpan = SpanSummaryInput & SpanMatchInput;
 
@@ -60,7 +95,7 @@ export function summarySpanFromRow(row: Row): SummarySpan {
 }
 
 /** Point-time range [from, to) holding spans of one trace; their starts lie in [first, last] when known. */
-interface Range {
+export interface Range {
   from: bigint;
   to: bigint;
   id: string;
@@ -97,11 +132,10 @@ export class TraceReader {
     const ids = [...new Set(traceIds)];
     const out = new Map<string, Row[]>();
     if (ids.length === 0) return out;
-    const ranges = await this.locate(ids);
+    const ranges = mergeGaps(await this.locate(ids), READ_STATEMENTS);
     const specs: SelectSpec[] = [];
     const wanted: Array<Set<string>> = [];
     // Ranges of the page's traces are merged where they touch: a page of traces written together is one statement.
-    ranges.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
     let current: { from: bigint; to: bigint; ids: Set<string>; first?: bigint; last?: bigint } | undefined;
     const flush = () => {
       if (!current) return;
@@ -182,21 +216,41 @@ export class TraceReader {
       }
     }
     const unindexed = ids.filter((id) => !found.has(id));
-    if (unindexed.length) ranges.push(...(await this.locateBySpans(unindexed)));
+    if (unindexed.length) {
+      const chars = await this.legacyBuckets();
+      if (chars !== undefined) ranges.push(...(await this.locateBySpans(unindexed, chars)));
+    }
     return ranges;
   }
 
+  private legacy: Promise<number | undefined> | undefined;
+  /**
+   * Whether the store may hold spans written before trace_bounds, and their bucket width: those versions always wrote
+   * a `tb` tag (2 characters by default), and this one writes it only when `trace_bucket_chars` > 0. A store whose
+   * spans carry no `tb` tag was written with bounds points only, so an id without bounds points is not there and no
+   * scan is made; else the id is looked for in its bucket. Asked once (a series-index read).
+   */
+  private legacyBuckets(): Promise<number | undefined> {
+    this.legacy ??= this.backend.tagValues(this.m.spans, 'tb').then(
+      (values) => (values.length ? Math.max(...values.map((v) => v.length)) : undefined),
+      (error) => {
+        this.legacy = undefined;
+        throw error;
+      },
+    );
+    return this.legacy;
+  }
+
   /** The old way, for spans written before trace_bounds: the trace's bucket scanned for its id (trace_id column only). */
-  private async locateBySpans(ids: string[]): Promise<Range[]> {
-    const specs = ids.map((id): SelectSpec => {
-      const spec: SelectSpec = {
+  private async locateBySpans(ids: string[], chars: number): Promise<Range[]> {
+    const specs = ids.map(
+      (id): SelectSpec => ({
         measurement: this.m.spans,
         columns: ['trace_id'],
         fields: [{ key: 'trace_id', op: '=', value: id }],
-      };
-      if (this.traceBucketChars > 0) spec.tags = { tb: traceBucket(id, this.traceBucketChars) };
-      return spec;
-    });
+        tags: { tb: traceBucket(id, chars) },
+      }),
+    );
     const ranges: Range[] = [];
     (await this.backend.selectMany(specs)).forEach((answer, i) => {
       if (answer.length === 0) return;

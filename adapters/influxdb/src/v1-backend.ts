@@ -187,12 +187,14 @@ export class V1Backend implements Backend {
     return [...merged.values()];
   }
 
-  private static rows(result: QueryResult): Row[] {
+  private static rows(result: QueryResult, selected?: string): Row[] {
     const out: Row[] = [];
     for (const s of result.series ?? []) {
+      // A TOP/BOTTOM answer names its value column after the function: give it back the field's name.
+      const columns = selected ? s.columns.map((c) => (c === 'top' || c === 'bottom' ? selected : c)) : s.columns;
       for (const values of s.values ?? []) {
         const row: Row = { ...(s.tags ?? {}) };
-        s.columns.forEach((c, i) => {
+        columns.forEach((c, i) => {
           row[c] = values[i] ?? null;
         });
         out.push(row);
@@ -212,7 +214,13 @@ export class V1Backend implements Backend {
     if (spec.fieldIn) w.anyOf(spec.fieldIn.key, spec.fieldIn.values);
     if (spec.from !== undefined) w.add('time', '>=', spec.from);
     if (spec.to !== undefined) w.add('time', '<', spec.to);
-    const columns = spec.columns ? spec.columns.map(quoteIdentifier).join(', ') : '*';
+    let columns = spec.columns ? spec.columns.map(quoteIdentifier).join(', ') : '*';
+    if (spec.selector) {
+      // TOP/BOTTOM with the other columns as auxiliary fields; N is a whole number the adapter computes.
+      const { fn, key, n } = spec.selector;
+      const aux = (spec.columns ?? []).filter((c) => c !== key).map(quoteIdentifier);
+      columns = [`${fn.toUpperCase()}(${quoteIdentifier(key)}, ${Math.max(1, Math.floor(n))})`, ...aux].join(', ');
+    }
     const from = w.param({ identifier: spec.measurement });
     let tail = '';
     if (spec.order === 'desc') tail += ' ORDER BY time DESC';
@@ -223,7 +231,7 @@ export class V1Backend implements Backend {
 
   async select(spec: SelectSpec): Promise<Row[]> {
     const { q, params } = V1Backend.selectStatement(spec);
-    return V1Backend.rows(await this.statement(q, params));
+    return V1Backend.rows(await this.statement(q, params), spec.selector?.key);
   }
 
   async selectMany(specs: SelectSpec[]): Promise<Row[][]> {
@@ -248,7 +256,7 @@ export class V1Backend implements Backend {
         const byId = new Map(results.map((r) => [r.statement_id ?? 0, r]));
         group.forEach((index, k) => {
           const r = byId.get(k);
-          out[index] = r ? V1Backend.rows(r) : [];
+          out[index] = r ? V1Backend.rows(r, specs[index]!.selector?.key) : [];
         });
       }
     };
