@@ -88,7 +88,15 @@ try {
     const m = meta[layout];
     if (!m) throw new Error(`[bench] no ${layout} store in ${args.dir}: run influxdb/paging-fill.ts first`);
     const adapter: TelemetryAdapter = await createAdapter({
-      options: { type: 'influxdb', url: server.url, database: m.database, api_version: 1, timeout_ms: 120_000 },
+      // The kept store's layout: no tb tag (trace_bucket_chars = 0; the default 2 opens 256x the series per page).
+      options: {
+        type: 'influxdb',
+        url: server.url,
+        database: m.database,
+        api_version: 1,
+        timeout_ms: 120_000,
+        trace_bucket_chars: 0,
+      },
       retention: { traces: 0, metrics: 0, logs: 0 },
       signals: ['traces', 'logs'],
       logger,

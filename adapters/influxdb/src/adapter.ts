@@ -92,7 +92,7 @@ export function resolveOptions(raw: Record<string, unknown>, source?: string) {
       throw new TelemetryError(`${W} measurement_prefix: ${(error as Error).message}`, { cause: error });
     }
   }
-  const tbc = o.trace_bucket_chars === undefined ? 0 : Number(o.trace_bucket_chars);
+  const tbc = o.trace_bucket_chars === undefined ? 2 : Number(o.trace_bucket_chars);
   if (!Number.isInteger(tbc) || tbc < 0 || tbc > 4)
     throw new TelemetryError(`${W} trace_bucket_chars must be an integer from 0 to 4, got ${o.trace_bucket_chars}`);
   return {
