@@ -56,8 +56,9 @@ type Task = (limit: number) => number;
 
 export class RetentionSweep {
   readonly result: RetentionResult = {};
-  /** Steps (transactions) run so far. */
+  /** Steps (transactions) run so far, and the longest one (ms, wall clock): what a queued write waited at most. */
   steps = 0;
+  longestStepMs = 0;
   private readonly tasks: Task[] = [];
   private next = 0;
 
@@ -67,6 +68,7 @@ export class RetentionSweep {
     cutoffs: Partial<Record<RetentionSignal, bigint>>,
     hooks: SweepHooks,
     tables: RetentionTable[] = RETENTION_TABLES,
+    private readonly limits = { budgetMs: STEP_BUDGET_MS, maxRows: STEP_MAX_ROWS },
   ) {
     for (const signal of ['traces', 'metrics', 'logs'] as const) {
       const cutoff = cutoffs[signal];
@@ -90,14 +92,15 @@ export class RetentionSweep {
       .transaction(() => {
         let rows = 0;
         while (!this.done) {
-          const n = this.tasks[this.next]!(Math.min(STEP_BATCH, STEP_MAX_ROWS - rows));
+          const n = this.tasks[this.next]!(Math.min(STEP_BATCH, this.limits.maxRows - rows));
           if (n < 0) this.next++;
           else rows += n;
-          if (rows >= STEP_MAX_ROWS || performance.now() - began >= STEP_BUDGET_MS) return;
+          if (rows >= this.limits.maxRows || performance.now() - began >= this.limits.budgetMs) return;
         }
       })
       .immediate();
     this.steps++;
+    this.longestStepMs = Math.max(this.longestStepMs, performance.now() - began);
     return this.done;
   }
 
