@@ -4,6 +4,7 @@
 // steps: writer-worker.ts).
 import type { RetentionResult } from '@rohas/telemetry/adapter';
 import type BetterSqlite3 from 'better-sqlite3';
+import { ROW_NS } from './metric-rollup.js';
 
 export type RetentionSignal = 'traces' | 'metrics' | 'logs';
 
@@ -16,8 +17,10 @@ export interface RetentionTable {
   table: string;
   /** The time column (nanoseconds) compared with the cutoff. */
   time: string;
-  /** The column a row is deleted by (default `rowid`; a WITHOUT ROWID table names its primary key). */
-  key?: string;
+  /** The column(s) a row is deleted by (default `rowid`; a WITHOUT ROWID table names its primary key's columns). */
+  key?: string | string[];
+  /** The cutoff this table is swept to, from the signal's (default: the same). */
+  cutoff?: (signalCutoff: bigint) => bigint;
   /** Whether deleted rows count in the signal's RetentionResult (default true; false for derived tables). */
   counted?: boolean;
   /** Tables whose rowid is this table's key (e.g. a span's FTS index row), deleted with each row. */
@@ -32,6 +35,16 @@ export const RETENTION_TABLES: RetentionTable[] = [
   { signal: 'traces', table: 'spans', time: 'start_ns', key: 'id', rowidSide: ['span_attr_index'] },
   { signal: 'metrics', table: 'metric_points', time: 'time_ns', key: 'id' },
   { signal: 'logs', table: 'logs', time: 'time_ns', key: 'id' },
+  // The metric rollup (metric-rollup.ts): rows of hours wholly before the cutoff; the hour holding the cutoff is
+  // re-folded by the writer's signalSwept hook.
+  {
+    signal: 'metrics',
+    table: 'metric_rollup',
+    time: 'hour_ns',
+    key: ['series_id', 'hour_ns'],
+    counted: false,
+    cutoff: (c) => c - (((c % ROW_NS) + ROW_NS) % ROW_NS),
+  },
 ];
 
 /** Wall-clock work of one step, ms: what a queued write waits at most (plus one batch). */
@@ -47,6 +60,8 @@ export interface SweepHooks {
   nameDropped(service: string, name: string): void;
   /** Metric series rows were deleted. */
   seriesDropped(): void;
+  /** Every table of the signal is swept to its cutoff (called once, inside a step's transaction). */
+  signalSwept?(signal: RetentionSignal, cutoff: bigint): void;
 }
 
 type Stmt = (sql: string) => BetterSqlite3.Statement;
@@ -74,7 +89,15 @@ export class RetentionSweep {
       const cutoff = cutoffs[signal];
       if (cutoff === undefined) continue;
       this.result[signal] = 0;
-      for (const t of tables) if (t.signal === signal) this.tasks.push(this.deleteTask(t, cutoff));
+      for (const t of tables)
+        if (t.signal === signal) this.tasks.push(this.deleteTask(t, t.cutoff?.(cutoff) ?? cutoff));
+      if (hooks.signalSwept) {
+        const swept = hooks.signalSwept;
+        this.tasks.push(() => {
+          swept(signal, cutoff);
+          return -1;
+        });
+      }
       if (signal === 'traces') this.tasks.push(this.spanNamesTask(hooks));
       if (signal === 'metrics') this.tasks.push(this.seriesTask(hooks));
     }
@@ -105,17 +128,19 @@ export class RetentionSweep {
   }
 
   private deleteTask(t: RetentionTable, cutoff: bigint): Task {
-    const key = t.key ?? 'rowid';
-    const select = this.stmt(`SELECT ${key} FROM ${t.table} WHERE ${t.time} < ? ORDER BY ${t.time} LIMIT ?`).pluck();
-    const del = this.stmt(`DELETE FROM ${t.table} WHERE ${key} = ?`);
+    const key = typeof t.key === 'string' ? [t.key] : (t.key ?? ['rowid']);
+    const select = this.stmt(
+      `SELECT ${key.join(', ')} FROM ${t.table} WHERE ${t.time} < ? ORDER BY ${t.time} LIMIT ?`,
+    ).raw();
+    const del = this.stmt(`DELETE FROM ${t.table} WHERE ${key.map((k) => `${k} = ?`).join(' AND ')}`);
     const side = (t.rowidSide ?? []).map((s) => this.stmt(`DELETE FROM ${s} WHERE rowid = ?`));
     const counted = t.counted !== false;
     return (limit) => {
-      const keys = select.all(cutoff, limit);
+      const keys = select.all(cutoff, limit) as unknown[][];
       if (keys.length === 0) return -1;
       for (const k of keys) {
-        for (const s of side) s.run(k);
-        del.run(k);
+        for (const s of side) s.run(k[0]);
+        del.run(...k);
       }
       if (counted) this.result[t.signal]! += keys.length;
       return keys.length;

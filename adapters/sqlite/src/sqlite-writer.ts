@@ -16,6 +16,7 @@ import { encodeResource, encodeScope } from './codec.js';
 import { statementCache } from './connection.js';
 import type { SpanRow, WriterResult } from './internal-types.js';
 import { Interner } from './interner.js';
+import { RollupWriter } from './metric-rollup.js';
 import { type RetentionSignal, RetentionSweep } from './retention-steps.js';
 
 export type { WriterResult } from './internal-types.js';
@@ -33,6 +34,8 @@ export class SqliteWriter {
   private readonly seriesIds = new Map<string, number>();
   private readonly knownNames = new Set<string>();
   private readonly signals: Set<string>;
+  /** The metric rollup (metric-rollup.ts), folded in the points' transaction. */
+  private readonly rollup: RollupWriter;
 
   constructor(
     private readonly db: Database,
@@ -43,6 +46,8 @@ export class SqliteWriter {
     this.stmt = statementCache(db);
     this.resourceIds = new Interner(this.stmt, 'resources');
     this.scopeIds = new Interner(this.stmt, 'scopes');
+    this.rollup = new RollupWriter(db, this.stmt);
+    this.rollup.startBackfill();
   }
 
   private resourceId(r: Resource): number {
@@ -175,6 +180,7 @@ export class SqliteWriter {
       'INSERT INTO metric_points (series_id, start_ns, time_ns, value, data) VALUES (?, ?, ?, ?, ?)',
     );
     return this.writeTx(() => {
+      this.rollup.begin();
       for (const p of points) {
         const data: Record<string, unknown> = {};
         if (p.histogram) data.h = p.histogram;
@@ -193,14 +199,17 @@ export class SqliteWriter {
           data.v = String(value);
           value = null;
         }
-        insert.run(
-          this.seriesId(p),
+        const seriesId = this.seriesId(p);
+        const info = insert.run(
+          seriesId,
           p.startTimeUnixNano,
           p.timeUnixNano,
           value,
           Object.keys(data).length ? JSON.stringify(data) : null,
         );
+        this.rollup.add(seriesId, info.lastInsertRowid, p, p.value ?? null);
       }
+      this.rollup.flush();
     });
   }
 
@@ -248,6 +257,11 @@ export class SqliteWriter {
     return new RetentionSweep(this.db, this.stmt, cutoffs, {
       nameDropped: (service, name) => this.knownNames.delete(`${service}\u0000${name}`),
       seriesDropped: () => this.seriesIds.clear(),
+      // The rollup's rows wholly before the cutoff's hour are swept as a table (RETENTION_TABLES); this re-folds the
+      // hour that holds the cutoff from the points left, once the points before it are gone.
+      signalSwept: (signal, cut) => {
+        if (signal === 'metrics') this.rollup.afterRetention(cut);
+      },
     });
   }
 

@@ -3,6 +3,7 @@ import { runExportRoundTripTests } from './export-round-trip.js';
 import { runIgnoreCaseTests } from './ignore-case.js';
 import { logTests } from './logs.js';
 import { runMetricGroupByResourceTests } from './metric-group-by-resource.js';
+import { runMetricStepTests } from './metric-steps.js';
 import { metricTests } from './metrics.js';
 import { runPagingTests } from './paging.js';
 import { runPoisonTests } from './poison.js';
@@ -64,6 +65,7 @@ export function runConformanceSuite(api: SuiteApi, options: ConformanceOptions):
   });
   if (options.signals?.metrics ?? true) runRawPointTests(api, options);
   if (options.signals?.metrics ?? true) runMetricGroupByResourceTests(api, options);
+  if (options.signals?.metrics ?? true) runMetricStepTests(api, options);
   runPagingTests(api, options);
   runPoisonTests(api, options);
   runExportRoundTripTests(api, options);
