@@ -220,6 +220,7 @@ try {
         seed: week.seed! + 2000,
         readIds: recent.items.map((s) => s.traceId),
         baselineMaxS: Number(args['baseline-max-s']),
+        ...(args.backend === 'sqlite' && dir ? { walFile: join(dir, 'telemetry.db-wal') } : {}),
       }),
     );
   } else {
