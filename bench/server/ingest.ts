@@ -18,6 +18,8 @@ export interface IngestResult {
   acceptRate: number;
   /** Spans/s committed (end to end). */
   ingestRate: number;
+  /** CPU the server's main thread used per 1,000 spans, until all were committed (Linux; NaN elsewhere). */
+  mainCpuMsPer1000: number;
 }
 
 export async function ingestThroughServer(
@@ -29,6 +31,7 @@ export async function ingestThroughServer(
   let throttled = 0;
   let resets = 0;
   let next = 0;
+  const cpuBefore = (await server.loopDelay()).mainThreadCpuMs ?? Number.NaN;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: o.concurrency }, async () => {
@@ -46,7 +49,9 @@ export async function ingestThroughServer(
     await new Promise((r) => setTimeout(r, 20));
   }
   const committedMs = performance.now() - started;
+  const cpuAfter = (await server.loopDelay()).mainThreadCpuMs ?? Number.NaN;
   return {
+    mainCpuMsPer1000: ((cpuAfter - cpuBefore) / o.spans) * 1000,
     server,
     throttled,
     resets,

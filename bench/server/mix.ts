@@ -16,6 +16,8 @@ interface PhaseResult {
   ingested: number;
   failures: number;
   loop: { maxMs: number; p99Ms: number };
+  /** The server's main-thread CPU over the phase, ms per second (Linux; NaN elsewhere). */
+  mainCpuMsPerS: number;
 }
 
 export async function workbenchMix(
@@ -36,6 +38,7 @@ export async function workbenchMix(
     const extra = encodeRange(ingestFrom, Math.ceil((o.ingestRate * o.seconds) / o.batch) * o.batch, o.batch);
     ingestFrom += extra.length * o.batch;
     await server.resetLoopDelay();
+    const cpuBefore = (await server.loopDelay()).mainThreadCpuMs ?? Number.NaN;
     const end = performance.now() + o.seconds * 1000;
     const perKind = new Map<string, number[]>(KINDS.map((k) => [k, []]));
     const healthz: number[] = [];
@@ -80,7 +83,17 @@ export async function workbenchMix(
     await Promise.all([ingest, probe]);
     const loop = await server.loopDelay();
     const all = [...perKind.values()].flat();
-    return { qps: all.length / elapsed, all, perKind, healthz, ingested: (sent * o.batch) / elapsed, failures, loop };
+    const mainCpuMsPerS = ((loop.mainThreadCpuMs ?? Number.NaN) - cpuBefore) / elapsed;
+    return {
+      qps: all.length / elapsed,
+      all,
+      perKind,
+      healthz,
+      ingested: (sent * o.batch) / elapsed,
+      failures,
+      loop,
+      mainCpuMsPerS,
+    };
   };
   const one = await phase(1);
   const many = await phase(o.clients);
@@ -113,11 +126,29 @@ export async function workbenchMix(
         '',
       ],
       [
+        `server main-thread CPU, ms per s, 1 client | ${n} clients (of 1,000: how busy its event loop was)`,
+        `${one.mainCpuMsPerS.toFixed(0)} | ${many.mainCpuMsPerS.toFixed(0)}`,
+        '',
+      ],
+      [
         `spans/s ingested, 1 client | ${n} clients (target ${o.ingestRate})`,
         `${Math.round(one.ingested)} | ${Math.round(many.ingested)}`,
         '',
       ],
       ['non-200 answers, 1 client | N clients', `${one.failures} | ${many.failures}`, ''],
     ],
+  );
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const qpsRatio = many.qps / one.qps;
+  const getTraceP99 = percentile(many.perKind.get('getTrace')!, 0.99);
+  const healthzP99 = percentile(many.healthz, 0.99);
+  console.log(
+    [
+      `  issue 13 targets, ${n} clients, ingest ~${o.ingestRate.toLocaleString('en-US')} spans/s:`,
+      `queries/s ${n}:1 = ${qpsRatio.toFixed(2)} (>= 1.6: ${verdict(qpsRatio >= 1.6)});`,
+      `getTrace p99 ${getTraceP99.toFixed(1)} ms (< 25: ${verdict(getTraceP99 < 25)});`,
+      `/healthz p99 ${healthzP99.toFixed(1)} ms (< 20: ${verdict(healthzP99 < 20)});`,
+      `server loop delay max ${many.loop.maxMs.toFixed(1)} ms (< 50: ${verdict(many.loop.maxMs < 50)})\n`,
+    ].join(' '),
   );
 }

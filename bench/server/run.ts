@@ -3,7 +3,7 @@
 //
 //   npm run build -w @rohas/telemetry-server && cd bench && node --conditions=@rohas/source --import tsx server/run.ts
 //     [--spans 200000] [--batch 500] [--concurrency 4] [--clients 20] [--seconds 10] [--ingest-rate 10000]
-//     [--phases 1,2,3,4] [--store DIR]
+//     [--phases 1,2,3,4] [--store DIR]   (--ingest-rate takes a list: phase 4 runs once per rate)
 //
 // 1. direct: adapter.traces.write(spans) in the core's default batch size (2,000) into a fresh SQLite file;
 // 2. OTLP: the same spans, pre-encoded as ExportTraceServiceRequest protobuf bodies of --batch spans, POSTed by
@@ -59,7 +59,8 @@ const BATCH = Number(args.batch);
 const CONCURRENCY = Number(args.concurrency);
 const CLIENTS = Number(args.clients);
 const SECONDS = Number(args.seconds);
-const INGEST_RATE = Number(args['ingest-rate']);
+/** One phase-4 run per rate, on the same server (e.g. `--ingest-rate 10000,0.001`: with ingest, then almost none). */
+const INGEST_RATES = args['ingest-rate']!.split(',').map(Number);
 const PHASES = new Set(args.phases!.split(',').map(Number));
 
 const dirs: string[] = [];
@@ -147,6 +148,9 @@ async function main() {
         `  ack after commit / ack on queue: ${(committed.acceptRate / queued.ingestRate).toFixed(2)} (end to end), ${(committed.acceptRate / queued.acceptRate).toFixed(2)} (200 answers); rows committed when the last 200 came: queued ${queued.ackedCommitted}/${N}, committed ${committed.ackedCommitted}/${N}`,
       );
       console.log(
+        `  server main-thread CPU per 1,000 spans (does not grow with the machine's load): queued ${queued.mainCpuMsPer1000.toFixed(1)} ms, committed ${committed.mainCpuMsPer1000.toFixed(1)} ms`,
+      );
+      console.log(
         `  request bodies: ${bodies.length} x ~${Math.round(bytes / bodies.length / 1024)} KiB protobuf (encoded in ${Math.round(encodeMs)} ms, not timed); 429/503 answers: queued ${queued.throttled}, committed ${committed.throttled}; connection resets resent: ${queued.resets + committed.resets}\n`,
       );
     } else if (PHASES.has(3) || PHASES.has(4)) {
@@ -156,16 +160,19 @@ async function main() {
     if (PHASES.has(3) && server) {
       await concurrentQueries(server.url, adapter, { clients: CLIENTS, seconds: SECONDS, traceCount, stored: N });
     }
-    if (PHASES.has(4) && server) {
-      await workbenchMix(server, {
+    let ingestFrom = N;
+    for (const ingestRate of PHASES.has(4) && server ? INGEST_RATES : []) {
+      await workbenchMix(server!, {
         clients: CLIENTS,
         seconds: SECONDS,
-        ingestRate: INGEST_RATE,
+        ingestRate,
         batch: BATCH,
         senders: CONCURRENCY,
         traceCount,
-        ingestFrom: N,
+        ingestFrom,
       });
+      // New spans of the next run start past every span the earlier runs could have sent.
+      ingestFrom += Math.ceil((ingestRate * SECONDS * 2) / BATCH + 2) * BATCH;
     }
   } finally {
     await server?.stop();

@@ -2,7 +2,23 @@
 // process's own event-loop delay with monitorEventLoopDelay, reset and read by the parent over the IPC channel, so the
 // benchmark sees the server's loop without a hook in the server. Does nothing without an IPC channel. The adapter's
 // worker threads start without the parent's --import (the SQLite adapter strips it), so only the main loop is measured.
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+/**
+ * CPU time used by the main thread alone (not the worker threads), ms, from /proc (Linux; undefined elsewhere): a
+ * figure that does not grow when other processes take the cores, unlike the loop's delay.
+ */
+function mainThreadCpuMs() {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime (fields 14 and 15 of stat(5), counted from the state field = 3), in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
 
 if (process.send) {
   const histogram = monitorEventLoopDelay({ resolution: 10 });
@@ -17,6 +33,7 @@ if (process.send) {
           maxMs: histogram.max / 1e6,
           p99Ms: histogram.percentile(99) / 1e6,
           meanMs: histogram.mean / 1e6,
+          mainThreadCpuMs: mainThreadCpuMs(),
         },
       });
     }

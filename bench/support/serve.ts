@@ -26,7 +26,7 @@ export interface ServerProcess {
   url: string;
   child: ChildProcess;
   /** The server's own event-loop delay since the last reset (ms), from loop-delay-preload.mjs. */
-  loopDelay(): Promise<{ maxMs: number; p99Ms: number; meanMs: number }>;
+  loopDelay(): Promise<{ maxMs: number; p99Ms: number; meanMs: number; mainThreadCpuMs?: number }>;
   resetLoopDelay(): Promise<void>;
   stop(): Promise<void>;
 }

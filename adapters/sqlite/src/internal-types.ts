@@ -1,4 +1,4 @@
-import type { LogRecord, MetricPoint, RetentionResult } from '@rohas/telemetry/adapter';
+import type { LogRecord, MetricPoint, RetentionResult, SpanRecord } from '@rohas/telemetry/adapter';
 
 /**
  * A span as the values of its row: trace id, span id, parent, service, name, kind, start, end, duration, status code,
@@ -27,7 +27,8 @@ export type SpanRow = [
 
 /** A message to the write thread. */
 export type WriterRequest =
-  | { id: number; op: 'spans'; items: SpanRow[] }
+  /** Spans go as records: the write thread encodes them (codec.ts spanRow), off the caller's event loop. */
+  | { id: number; op: 'spans'; items: SpanRecord[] }
   | { id: number; op: 'points'; items: MetricPoint[] }
   | { id: number; op: 'logs'; items: LogRecord[] }
   | { id: number; op: 'retention'; now: bigint }

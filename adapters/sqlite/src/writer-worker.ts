@@ -7,6 +7,7 @@
 // what it deleted so far; the next sweep continues from there).
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SignalRetention } from '@rohas/telemetry/adapter';
+import { spanRow } from './codec.js';
 import { openDatabase } from './connection.js';
 import type { WriterRequest, WriterResponse } from './internal-types.js';
 import type { RetentionSweep } from './retention-steps.js';
@@ -61,7 +62,7 @@ port.on('message', (request: WriterRequest) => {
   try {
     switch (request.op) {
       case 'spans':
-        response = { id: request.id, result: writer.writeSpanRows(request.items) };
+        response = { id: request.id, result: writer.writeSpanRows(request.items.map(spanRow)) };
         break;
       case 'points':
         response = { id: request.id, result: writer.writePoints(request.items) };

@@ -115,7 +115,8 @@ export function ingestInto(
         reason: plan.bySignal[signal].enabled ? 'not_stored' : 'signal_disabled',
       };
     }
-    const checked = doorChecks[signal](items);
+    // Records checked by the caller (a receiver's decode thread) are not checked again on the event loop.
+    const checked = opts?.checked ? { ...opts.checked, good: items } : doorChecks[signal](items);
     if (checked.rejected > 0) {
       for (const [reason, count] of Object.entries(checked.byReason))
         q.refuse(reason, count, checked.messages.join('; '));

@@ -11,6 +11,7 @@ import type {
   TelemetryConfig,
   TelemetryQuery,
 } from './types.js';
+import type { CheckSummary } from './validate.js';
 import type { CommitResult, WriteQueueStats } from './write-queue.js';
 
 /** The three signals, each with its own backend, queue and query part. */
@@ -35,6 +36,11 @@ export interface IngestOptions {
   rejectWhenFull?: boolean;
   /** Return a `committed` promise that settles once the batch holding these items is written (group commit). */
   waitForCommit?: boolean;
+  /**
+   * The items are records the caller already ran the door checks on (`checkRecords` of validate.ts, e.g. in the
+   * thread that decoded them): only the good ones are passed, and this is what was refused. They are not checked again.
+   */
+  checked?: CheckSummary;
 }
 
 /** What the span queue takes: records from a receiver or exporter, or the SDK's ended spans (converted in the writer). */

@@ -314,3 +314,22 @@ export function checkItems<T>(items: T[], check: (item: T) => ItemProblem | unde
   if (good) out.good = good;
   return out;
 }
+
+/** What the door checks of one request found, without the items: the refusals counted by reason, one message each. */
+export type CheckSummary = Omit<CheckedItems<unknown>, 'good'>;
+
+const RECORD_CHECKS: Record<'traces' | 'metrics' | 'logs', [(item: never) => ItemProblem | undefined, string]> = {
+  traces: [checkSpan, 'span'],
+  metrics: [checkMetricPoint, 'metric point'],
+  logs: [checkLogRecord, 'log record'],
+};
+
+/**
+ * The door checks of one signal's records (spans, metric points or log records — not the SDK's objects), as the
+ * storage runs them at `ingest*`. A receiver that decodes requests in a worker thread runs them there and hands the
+ * storage the good items with `IngestOptions.checked` (the summary), so they are not checked again on the event loop.
+ */
+export function checkRecords(signal: 'traces' | 'metrics' | 'logs', items: unknown[]): CheckedItems<unknown> {
+  const [check, what] = RECORD_CHECKS[signal];
+  return checkItems(items as never[], check, what) as CheckedItems<unknown>;
+}

@@ -1,7 +1,7 @@
 import { limitsFromConfig } from '@rohas/telemetry/adapter';
 import type { IngestResultLike } from './core-types.js';
 import { type ConvertResult, OtlpFormatError } from './otlp/convert.js';
-import { convertExport } from './otlp/decode.js';
+import { convertExport, type DecodedRequest } from './otlp/decode.js';
 import type { ServerStorage } from './types.js';
 
 /*
@@ -75,9 +75,11 @@ function convert(storage: ServerStorage, signal: OtlpSignal, message: unknown): 
   }
 }
 
-function ingest(storage: ServerStorage, signal: OtlpSignal, items: unknown[], wait: boolean): IngestResultLike {
+function ingest(storage: ServerStorage, signal: OtlpSignal, request: DecodedRequest, wait: boolean): IngestResultLike {
+  const items = request.items;
   // A remote exporter can retry, so a full queue refuses its request instead of dropping older, already-taken data.
-  const options = { rejectWhenFull: true, waitForCommit: wait };
+  // Records checked where they were decoded (a decode thread) are handed over with that check's summary.
+  const options = { rejectWhenFull: true, waitForCommit: wait, checked: request.checked };
   return signal === 'traces'
     ? storage.ingestSpans(items as never, options)
     : signal === 'metrics'
@@ -102,7 +104,7 @@ export async function ingestExport(
 export async function ingestConverted(
   storage: ServerStorage,
   signal: OtlpSignal,
-  converted: ConvertResult<unknown>,
+  converted: DecodedRequest,
   options: IngestExportOptions = {},
 ): Promise<IngestOutcome> {
   // The core takes a request whole or not at all when its queue is full; a request larger than the whole queue
@@ -117,7 +119,8 @@ export async function ingestConverted(
   }
   const wait = (options.ack ?? 'committed') === 'committed';
   let result: IngestResultLike = { accepted: 0, rejected: 0 };
-  if (converted.items.length > 0) result = ingest(storage, signal, converted.items, wait);
+  // Items every one of which the decode thread's door checks refused still go in, so the storage counts them by reason.
+  if (converted.items.length > 0 || converted.checked?.rejected) result = ingest(storage, signal, converted, wait);
   if (result.reason === 'queue_full' && result.accepted === 0) {
     // Nothing was taken: the client may retry the whole request after the delay (OTLP's throttling contract).
     return {

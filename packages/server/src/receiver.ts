@@ -1,10 +1,11 @@
+import type { IncomingMessage } from 'node:http';
 import { limitsFromConfig } from '@rohas/telemetry/adapter';
 import type { Context, Hono } from 'hono';
-import { BodyError, readBody } from './body.js';
+import { BodyError, type RawBody, readRawBody } from './body.js';
 import { type AckMode, type IngestOutcome, ingestConverted } from './ingest.js';
 import { DecodeLimitError } from './otlp/bounded-decode.js';
 import { BadRequestError, DEFAULT_MAX_REQUEST_VALUES } from './otlp/decode.js';
-import { decodeRequest } from './otlp/decode-pool.js';
+import { decodeBody } from './otlp/decode-pool.js';
 import { otlpTypes } from './otlp/schema.js';
 import type { ServerStorage } from './types.js';
 
@@ -107,9 +108,11 @@ export function registerReceiver(
     if (options.state.closing)
       return otlpStatus(c, encoding, 503, RPC.UNAVAILABLE, 'the server is shutting down', { 'retry-after': '5' });
 
-    let body: Uint8Array;
+    let body: RawBody;
     try {
-      body = await readBody(c.req.raw, options.maxBodyBytes, maxDecodedBytes);
+      // On node (@hono/node-server) the body is read from node's request itself, not through a web stream.
+      const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+      body = await readRawBody(c.req.raw, options.maxBodyBytes, incoming);
     } catch (error) {
       if (error instanceof BodyError) return otlpStatus(c, encoding, error.status, RPC.INVALID_ARGUMENT, error.message);
       return otlpStatus(
@@ -123,10 +126,15 @@ export function registerReceiver(
 
     let outcome: IngestOutcome;
     try {
-      // Large bodies are decoded off the event loop (decode-pool.ts); spans and logs come back cut to the limits.
-      const converted = await decodeRequest(signal, encoding, body, bounds, options.logger);
+      // Decompressed, decoded, converted and checked off the event loop (decode-pool.ts); spans and logs come back
+      // cut to the limits.
+      const converted = await decodeBody(signal, encoding, body, bounds, {
+        maxDecodedBytes,
+        logger: options.logger,
+      });
       outcome = await ingestConverted(storage, signal, converted, { ack: options.ack });
     } catch (error) {
+      if (error instanceof BodyError) return otlpStatus(c, encoding, error.status, RPC.INVALID_ARGUMENT, error.message);
       const what = encoding === 'proto' ? 'protobuf' : 'JSON';
       // Past max_request_values: refused whole, before it is built (the client must send smaller batches).
       if (error instanceof DecodeLimitError) return otlpStatus(c, encoding, 413, RPC.RESOURCE_EXHAUSTED, error.message);

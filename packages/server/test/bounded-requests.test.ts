@@ -3,6 +3,7 @@
 // expanding past max_decoded_bytes and a protobuf with millions of tiny attributes are refused with 413 /
 // RESOURCE_EXHAUSTED naming the key, and the server keeps serving.
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import { limitsFromConfig } from '@rohas/telemetry';
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grpcSchema } from '../src/grpc/services.js';
 import { otlpTypes, type RunningServer, type ServerStorage, startServer } from '../src/index.js';
 import { decodeExportRequest } from '../src/otlp/decode.js';
+import { INLINE_MAX_BYTES } from '../src/otlp/decode-pool.js';
 import { openMemory } from './support/storages.js';
 
 const quiet = { info() {}, warn() {}, error() {} };
@@ -343,4 +345,129 @@ describe('limits from the config, and the per-request bounds', () => {
     expect(error?.details).toMatch(/max_request_values/);
     await stillServing();
   }, 60_000);
+});
+
+/** `good` good spans and one whose start is 2^63 (a valid fixed64 no backend stores), padded to about `bytes`. */
+function poisonedTrace(traceId: Buffer, good: number, padBytes: number) {
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const span = (name: string, start: bigint, attributes: unknown[] = []) => ({
+    traceId,
+    spanId: randomBytes(8),
+    name,
+    kind: 1,
+    startTimeUnixNano: String(start),
+    endTimeUnixNano: String(start + 1000n),
+    attributes,
+  });
+  const pad = padBytes > 0 ? [{ key: 'pad', value: { stringValue: 'p'.repeat(padBytes) } }] : [];
+  return {
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'door' } }] },
+        scopeSpans: [
+          {
+            scope: { name: 'door' },
+            spans: [
+              ...Array.from({ length: good }, (_, i) => span(`good-${i}`, now, i === 0 ? pad : [])),
+              span('poison', 1n << 63n),
+            ],
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** POSTs with node:http: `chunked` sends no Content-Length (Transfer-Encoding: chunked, in two writes). */
+function post(url: string, body: Buffer, headers: Record<string, string>, chunked: boolean) {
+  return new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method: 'POST', agent: false, headers: chunked ? headers : { ...headers, 'content-length': body.length } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    if (chunked) {
+      req.write(body.subarray(0, body.length >> 1));
+      req.end(body.subarray(body.length >> 1));
+    } else req.end(body);
+  });
+}
+
+describe('the door checks give the same answer wherever a body is decoded (inline or in a decode thread)', () => {
+  let storage: ServerStorage;
+  let server: RunningServer;
+  beforeAll(async () => {
+    storage = await openMemory();
+    server = await startServer({ storage, port: 0, logger: quiet });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await storage?.shutdown();
+  });
+
+  const cases: Array<[string, number, boolean, boolean]> = [
+    ['a tiny body (decoded inline)', 0, false, false],
+    ['a large body (decoded in a thread)', 256 * 1024, false, false],
+    ['a large gzip body', 256 * 1024, true, false],
+    ['a large body sent chunked, without Content-Length', 3 * 1024 * 1024, false, true],
+    ['a large gzip body sent chunked', 256 * 1024, true, true],
+  ];
+  for (const [name, pad, gzip, chunked] of cases) {
+    it(`${name}: the poison span refused by name in partial_success, its neighbours stored and readable`, async () => {
+      const traceId = randomBytes(16);
+      const plain = encode(poisonedTrace(traceId, 20, pad));
+      if (pad === 0) expect(plain.length).toBeLessThan(INLINE_MAX_BYTES);
+      else expect(plain.length).toBeGreaterThan(INLINE_MAX_BYTES);
+      const before =
+        (storage.stats() as { traces: { rejectedByReason: Record<string, number> } }).traces.rejectedByReason
+          .timestamp_out_of_range ?? 0;
+      const res = await post(
+        `${server.url}/v1/traces`,
+        gzip ? gzipSync(plain) : plain,
+        gzip ? { ...PROTO, 'content-encoding': 'gzip' } : PROTO,
+        chunked,
+      );
+      expect(res.status).toBe(200);
+      const answer = otlpTypes().traceResponse.decode(res.body) as unknown as {
+        partialSuccess?: { rejectedSpans: { toString(): string }; errorMessage: string };
+      };
+      expect(String(answer.partialSuccess?.rejectedSpans)).toBe('1');
+      expect(answer.partialSuccess?.errorMessage).toMatch(/startTimeUnixNano/);
+      const after = (storage.stats() as { traces: { rejectedByReason: Record<string, number> } }).traces
+        .rejectedByReason.timestamp_out_of_range;
+      expect(after).toBe(before + 1);
+      // Acknowledged after commit: readable at once, every good span, the padding whole.
+      const spans = (await storage.query.getTrace(traceId.toString('hex'))) ?? [];
+      expect(spans).toHaveLength(20);
+      expect(spans.some((s) => s.name === 'poison')).toBe(false);
+      if (pad > 0) expect((spans.find((s) => s.name === 'good-0')!.attributes.pad as string).length).toBe(pad);
+    }, 30_000);
+  }
+
+  it('a body shorter than its Content-Length (client gone) or a truncated gzip body is refused, and the server keeps serving', async () => {
+    const plain = encode(poisonedTrace(randomBytes(16), 5, 64 * 1024));
+    const zipped = gzipSync(plain);
+    const cut = zipped.subarray(0, zipped.length >> 1);
+    const res = await post(`${server.url}/v1/traces`, cut, { ...PROTO, 'content-encoding': 'gzip' }, false);
+    expect(res.status).toBe(400);
+    expect((otlpTypes().status.decode(res.body) as unknown as { message: string }).message).toMatch(/gzip/);
+    // Declares more than it sends, then hangs up.
+    await new Promise<void>((resolve) => {
+      const req = http.request(`${server.url}/v1/traces`, {
+        method: 'POST',
+        agent: false,
+        headers: { ...PROTO, 'content-length': String(plain.length) },
+      });
+      req.on('error', () => resolve());
+      req.write(plain.subarray(0, 10_000), () => setTimeout(() => req.destroy(), 50));
+      req.on('close', () => resolve());
+    });
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  }, 30_000);
 });

@@ -122,6 +122,9 @@ function request(traceId: Buffer, hostile: Uint8Array): Buffer {
 }
 
 function report(label: string, figures: Reply): void {
+  // The issue's target for every request, printed with the figure (asserted only as the generous bound below).
+  if (figures.maxDelayMs !== undefined)
+    figures.target100ms = Number(figures.maxDelayMs) < TARGET_EVENT_LOOP_DELAY_MS ? 'met' : 'NOT-met';
   const text = Object.entries(figures)
     .map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(1) : v}`)
     .join(' ');
@@ -258,15 +261,16 @@ describe('hostile requests against a running server (SQLite, its own process)', 
     );
     const r = await measured([body]);
     report('one 50 MiB attribute value', { idleRssMb, ...r.figures });
-    // Known gap (see the issue note): the 50 MB value crosses the core's write path on the event loop, so /healthz
-    // can be late (printed). The server must stay up and answer afterwards.
+    // Known gap: decoding, checks and row encoding run in threads now, but the 50 MB string itself is still copied
+    // twice on the event loop — taken back from the decode thread, then posted to the SQLite write thread (structured
+    // clone of a string has no zero-copy form) — so /healthz can be late (printed). The server must stay up and answer.
     if (r.failures.length > 0) process.stderr.write(`[hostile-requests] 50 MiB: ${r.failures.join('; ')}\n`);
     expect(await exchange(`${url}/healthz`)).toBe(200);
     // Under load the commit of 50 MB can take longer than the 5 s a request waits for it: then the answer is 503 +
     // Retry-After (not acknowledged; the items stay queued and are written — the last test reads them back).
     expect([200, 503]).toContain(r.statuses[0]);
-    // Not asserted against the loop bound: the value crosses the core's checks and the SQLite encoder on the event
-    // loop (see the issue note); the figure is printed.
+    // Not asserted against the loop bound: the two copies of the value above are on the event loop; the figure is
+    // printed.
   }, 300_000);
 
   it('stored: every neighbour span, the hostile spans cut to 128 attributes (the rest counted), the 50 MiB value whole', async () => {

@@ -1,32 +1,38 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { workerThreadOptions } from '@rohas/telemetry/adapter';
+import { BodyError, decompress, joinParts, type RawBody } from '../body.js';
 import { DecodeLimitError } from './bounded-decode.js';
 import {
   BadRequestError,
   type DecodeBounds,
+  type DecodedRequest,
   decodeAndConvert,
   type OtlpEncoding,
   type RequestSignal,
 } from './decode.js';
 import type { DecodeJob, DecodeReply } from './decode-worker.js';
-import type { ConvertResult } from './readers.js';
 
 /*
- * Where OTLP request bodies are decoded. protobufjs and JSON.parse are synchronous: a 17 MB body holding a
- * million attributes kept the event loop for over a second even with the limits applied while decoding (bounded-
- * decode.ts), so /healthz, queries and every other client waited. Bodies of INLINE_MAX_BYTES or more are decoded in
- * one decode thread (decode-worker.ts), one at a time, and only their records come back; smaller ones — nearly
- * every real export — are decoded inline, where a thread hop would cost more than the decode. The thread is started
- * on the first large body, does not keep the process alive, and is started again if it dies.
+ * Where OTLP request bodies are decoded. Decompression, protobufjs, JSON.parse, conversion and the per-item door
+ * checks are synchronous: on the event loop, a 17 MB body holding a million attributes kept it for over a second, and
+ * at 10,000 spans/s the ~70 KiB bodies of 500 spans (a few ms to tens of ms each, plus their garbage) made every
+ * /healthz and getTrace wait behind them. So every body of INLINE_MAX_BYTES or more is decoded in a small pool of
+ * decode threads (decode-worker.ts); the receiver's body parts are transferred there (no copy) and only the checked
+ * records come back. Only tiny bodies stay inline, where the hop would cost more than the work. The threads start on
+ * demand, do not keep the process alive when idle, and are started again if one dies.
  */
 
 /**
- * Bodies at least this large are decoded off the event loop. Below it, the worst case (~16,000 tiny attributes) costs
- * tens of ms inline; a typical 500-span export (~70 KiB) a few ms, less than the hop to a thread and back.
+ * Bodies at least this large go to a decode thread. Below it, the worst case (~400 tiny attributes) costs well under
+ * a millisecond inline, less than the hop to a thread and back (measured in bench/server/decode-cost.ts).
  */
-export const INLINE_MAX_BYTES = 256 * 1024;
+export const INLINE_MAX_BYTES = 4 * 1024;
+
+/** Decode threads at most: two keep a huge body from holding up every small one, without taking every core. */
+export const DECODE_THREADS = Math.max(1, Math.min(2, availableParallelism() - 1));
 
 /** The compiled worker: beside this module in dist/, or in dist/ when running from the TypeScript sources. */
 function workerFile(): string | undefined {
@@ -37,41 +43,118 @@ function workerFile(): string | undefined {
   return undefined;
 }
 
-let worker: Worker | undefined;
+interface Job {
+  resolve: (r: DecodedRequest) => void;
+  reject: (e: Error) => void;
+}
+
+/** One decode thread and the jobs it has not answered yet. */
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Job>;
+}
+
+const slots: Slot[] = [];
 let nextId = 1;
-const pending = new Map<number, { resolve: (r: ConvertResult<unknown>) => void; reject: (e: Error) => void }>();
 let noWorkerWarned = false;
 
-function settle(reply: DecodeReply): void {
-  const job = pending.get(reply.id);
-  pending.delete(reply.id);
-  if (pending.size === 0) worker?.unref();
+function settle(slot: Slot, reply: DecodeReply): void {
+  const job = slot.pending.get(reply.id);
+  slot.pending.delete(reply.id);
+  if (slot.pending.size === 0) slot.worker.unref();
   if (!job) return;
-  if ('items' in reply) job.resolve({ items: reply.items, rejected: reply.rejected, errors: reply.errors });
+  if ('items' in reply)
+    job.resolve({ items: reply.items, rejected: reply.rejected, errors: reply.errors, checked: reply.checked });
   else if ('limit' in reply) job.reject(new DecodeLimitError(reply.limit));
   else if ('stage' in reply) job.reject(new BadRequestError(reply.stage, reply.format, reply.message));
+  else if ('bodyStatus' in reply) job.reject(new BodyError(reply.bodyStatus, reply.message));
   else job.reject(new Error(`[rohas-telemetry] [server] decoding failed: ${reply.internal}`));
 }
 
-function thread(file: string): Worker {
-  if (worker) return worker;
-  const w = new Worker(file, workerThreadOptions());
-  w.on('message', settle);
+function startSlot(file: string): Slot {
+  const slot: Slot = { worker: new Worker(file, workerThreadOptions()), pending: new Map() };
+  slot.worker.on('message', (reply: DecodeReply) => settle(slot, reply));
   const fail = (error: Error) => {
-    if (worker === w) worker = undefined;
-    for (const [, job] of pending)
-      job.reject(new Error(`[rohas-telemetry] [server] the decode thread stopped: ${error.message}`, { cause: error }));
-    pending.clear();
+    const at = slots.indexOf(slot);
+    if (at >= 0) slots.splice(at, 1);
+    for (const [, job] of slot.pending)
+      job.reject(new Error(`[rohas-telemetry] [server] a decode thread stopped: ${error.message}`, { cause: error }));
+    slot.pending.clear();
   };
-  w.on('error', fail);
-  w.on('exit', (code) => fail(new Error(`exit code ${code}`)));
-  worker = w;
-  return w;
+  slot.worker.on('error', fail);
+  slot.worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
+  slots.push(slot);
+  return slot;
+}
+
+/** An idle thread, else a new one while under DECODE_THREADS, else the one with the fewest jobs waiting. */
+function pickSlot(file: string): Slot {
+  let best: Slot | undefined;
+  for (const slot of slots) {
+    if (slot.pending.size === 0) return slot;
+    if (!best || slot.pending.size < best.pending.size) best = slot;
+  }
+  if (!best || slots.length < DECODE_THREADS) return startSlot(file);
+  return best;
 }
 
 /**
- * Decodes and converts one request body (see decodeAndConvert for what it throws). Large bodies go to the decode
- * thread; if the compiled thread file is missing (sources never built), they are decoded inline with a warning.
+ * Decompresses, decodes, converts and checks one HTTP request body (see decodeAndConvert for what it throws; a
+ * decompression failure or a body over `maxDecodedBytes` is a BodyError). Bodies of INLINE_MAX_BYTES or more go to a
+ * decode thread — the body's parts are transferred, so the caller must not use them afterwards; if the compiled
+ * thread file is missing (sources never built), they are decoded inline with a warning.
+ */
+export async function decodeBody(
+  signal: RequestSignal,
+  encoding: OtlpEncoding,
+  body: RawBody,
+  bounds: DecodeBounds,
+  options: {
+    /** Largest body after decompression (`max_decoded_bytes`). */
+    maxDecodedBytes: number;
+    logger?: Pick<Console, 'warn'>;
+    /** Smaller plain bodies are decoded inline (default INLINE_MAX_BYTES; the benchmark sets 0 to time the hop). */
+    inlineMaxBytes?: number;
+  },
+): Promise<DecodedRequest> {
+  const { maxDecodedBytes, logger = console, inlineMaxBytes = INLINE_MAX_BYTES } = options;
+  // A compressed body goes to a thread whatever its size: a few KiB of gzip can expand to megabytes.
+  const small = body.size < inlineMaxBytes && body.contentEncoding === 'identity';
+  const file = small ? undefined : workerFile();
+  if (!file) {
+    if (!small && !noWorkerWarned) {
+      noWorkerWarned = true;
+      logger.warn(
+        '[rohas-telemetry] [server] the decode thread (dist/otlp/decode-worker.js) is not built; OTLP bodies are decoded on the event loop (npm run build)',
+      );
+    }
+    const bytes = await decompress(joinParts(body), body.contentEncoding, maxDecodedBytes);
+    return decodeAndConvert(signal, encoding, bytes, bounds);
+  }
+  const slot = pickSlot(file);
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    slot.pending.set(id, { resolve, reject });
+    slot.worker.ref();
+    const job: DecodeJob = {
+      id,
+      signal,
+      encoding,
+      parts: body.parts,
+      contentEncoding: body.contentEncoding,
+      maxDecodedBytes,
+      bounds,
+    };
+    slot.worker.postMessage(
+      job,
+      body.parts.map((p) => p.buffer as ArrayBuffer),
+    );
+  });
+}
+
+/**
+ * Decodes and converts one already-decompressed request body whose memory the caller keeps (OTLP/gRPC: grpc-js owns
+ * the message buffer), copying it to a decode thread when it is large enough to go there.
  */
 export function decodeRequest(
   signal: RequestSignal,
@@ -79,27 +162,11 @@ export function decodeRequest(
   body: Uint8Array,
   bounds: DecodeBounds,
   logger: Pick<Console, 'warn'> = console,
-): Promise<ConvertResult<unknown>> {
-  const file = body.byteLength >= INLINE_MAX_BYTES ? workerFile() : undefined;
-  if (!file) {
-    if (body.byteLength >= INLINE_MAX_BYTES && !noWorkerWarned) {
-      noWorkerWarned = true;
-      logger.warn(
-        '[rohas-telemetry] [server] the decode thread (dist/otlp/decode-worker.js) is not built; large OTLP bodies are decoded on the event loop (npm run build)',
-      );
-    }
-    try {
-      return Promise.resolve(decodeAndConvert(signal, encoding, body, bounds));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-  const w = thread(file);
-  const id = nextId++;
-  return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject });
-    w.ref();
-    const job: DecodeJob = { id, signal, encoding, body, bounds };
-    w.postMessage(job);
+): Promise<DecodedRequest> {
+  // A copy that owns its buffer can be transferred; below the threshold it stays inline and is not copied.
+  const part = body.byteLength >= INLINE_MAX_BYTES ? new Uint8Array(body) : body;
+  return decodeBody(signal, encoding, { parts: [part], size: body.byteLength, contentEncoding: 'identity' }, bounds, {
+    maxDecodedBytes: Number.MAX_SAFE_INTEGER,
+    logger,
   });
 }

@@ -1,42 +1,62 @@
 import { parentPort } from 'node:worker_threads';
+import { checkRecords } from '@rohas/telemetry/adapter';
+import { BodyError, type ContentEncoding, decompressSync } from '../body.js';
 import { DecodeLimitError } from './bounded-decode.js';
 import {
   BadRequestError,
   type DecodeBounds,
+  type DecodedRequest,
   decodeAndConvert,
   type OtlpEncoding,
   type RequestSignal,
 } from './decode.js';
 
 /*
- * The decode thread (decode-pool.ts starts it): turns a large OTLP request body into records off the server's event
- * loop. Only the records (cut to the limits) travel back, by structured clone; errors travel as plain data.
+ * A decode thread (decode-pool.ts starts them): turns an OTLP request body into checked records off the server's
+ * event loop — decompression (gzip/deflate, bounded by max_decoded_bytes), protobuf/JSON decoding with the limits,
+ * conversion, and the storage's per-item door checks (validate.ts `checkRecords`). Only the good records and the
+ * refusal summary travel back, by structured clone; errors travel as plain data.
  */
 
 export interface DecodeJob {
   id: number;
   signal: RequestSignal;
   encoding: OtlpEncoding;
-  body: Uint8Array;
+  /** The body as read, possibly compressed, in one or more parts (transferred, not copied, from the receiver). */
+  parts: Uint8Array[];
+  contentEncoding: ContentEncoding;
+  /** Largest body after decompression (`max_decoded_bytes`). */
+  maxDecodedBytes: number;
   bounds: DecodeBounds;
 }
 
 export type DecodeReply =
-  | { id: number; items: unknown[]; rejected: number; errors: string[] }
+  | ({ id: number } & Required<Pick<DecodedRequest, 'items' | 'rejected' | 'errors' | 'checked'>>)
   | { id: number; limit: number }
   | { id: number; stage: 'decode' | 'convert'; format: boolean; message: string }
+  | { id: number; bodyStatus: 400 | 413 | 415; message: string }
   | { id: number; internal: string };
 
-parentPort?.on('message', (job: DecodeJob) => {
-  let reply: DecodeReply;
+/** One job: everything the event loop would otherwise do between reading a body and queueing its records. */
+export function runJob(job: DecodeJob): DecodeReply {
   try {
-    const r = decodeAndConvert(job.signal, job.encoding, job.body, job.bounds);
-    reply = { id: job.id, items: r.items, rejected: r.rejected, errors: r.errors };
+    const joined =
+      job.parts.length === 1
+        ? Buffer.from(job.parts[0]!.buffer, job.parts[0]!.byteOffset, job.parts[0]!.byteLength)
+        : Buffer.concat(job.parts);
+    const body = decompressSync(joined, job.contentEncoding, job.maxDecodedBytes);
+    const r = decodeAndConvert(job.signal, job.encoding, body, job.bounds);
+    const { good, ...checked } = checkRecords(job.signal, r.items);
+    return { id: job.id, items: good, rejected: r.rejected, errors: r.errors, checked };
   } catch (error) {
-    if (error instanceof DecodeLimitError) reply = { id: job.id, limit: error.limit };
-    else if (error instanceof BadRequestError)
-      reply = { id: job.id, stage: error.stage, format: error.format, message: error.message };
-    else reply = { id: job.id, internal: (error as Error).message };
+    if (error instanceof DecodeLimitError) return { id: job.id, limit: error.limit };
+    if (error instanceof BadRequestError)
+      return { id: job.id, stage: error.stage, format: error.format, message: error.message };
+    if (error instanceof BodyError) return { id: job.id, bodyStatus: error.status, message: error.message };
+    return { id: job.id, internal: (error as Error).message };
   }
-  parentPort!.postMessage(reply);
+}
+
+parentPort?.on('message', (job: DecodeJob) => {
+  parentPort!.postMessage(runJob(job));
 });

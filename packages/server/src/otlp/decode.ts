@@ -1,5 +1,5 @@
 import type { TelemetryLimits } from '@rohas/telemetry';
-import { limitLogRecord, limitSpan } from '@rohas/telemetry/adapter';
+import { type CheckSummary, limitLogRecord, limitSpan } from '@rohas/telemetry/adapter';
 import type { LogRecord, SpanRecord } from '../core-types.js';
 import { DecodeLimitError, decodeBounded } from './bounded-decode.js';
 import { logsFromRequest, metricsFromRequest, spansFromRequest } from './convert.js';
@@ -73,6 +73,12 @@ export function convertExport(
   const result = logsFromRequest(message);
   return { ...result, items: result.items.map((r: LogRecord) => limitLogRecord(r, limits)) };
 }
+
+/**
+ * A decoded request's records. `checked` is set when the door checks already ran where it was decoded (the decode
+ * thread): `items` are then only the good ones, and the storage is told not to check them again.
+ */
+export type DecodedRequest = ConvertResult<unknown> & { checked?: CheckSummary };
 
 /**
  * A request the client got wrong (HTTP 400, gRPC INVALID_ARGUMENT). `stage` says whether its bytes could not be
