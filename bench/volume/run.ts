@@ -3,7 +3,7 @@
 //
 //   cd bench && node --conditions=@rohas/source --import tsx volume/run.ts [--backend sqlite|postgres|influxdb]
 //     [--spans 1000000] [--days 7] [--metric-series 1000] [--metric-interval 10] [--seed 1]
-//     [--store DIR] [--fill-only] [--ingest-rate 10000] [--repeat 5] [--metric-repeat 3] [--page 100] [--pages 200] [--no-sweep]
+//     [--store DIR] [--fill-only] [--in-flight 4] [--sweep-only] [--baseline-max-s 60] [--ingest-rate 10000] [--repeat 5] [--metric-repeat 3] [--page 100] [--pages 200] [--no-sweep]
 //
 // --store DIR keeps the filled SQLite store in DIR as a template (DIR/week.json names the options it was filled with):
 // a run with the same options skips the fill and works on a copy of it, so every run starts from the same store
@@ -41,6 +41,9 @@ const { values: args } = parseArgs({
     pages: { type: 'string', default: '200' },
     'no-sweep': { type: 'boolean', default: false },
     'fill-only': { type: 'boolean', default: false },
+    'in-flight': { type: 'string', default: '4' },
+    'sweep-only': { type: 'boolean', default: false },
+    'baseline-max-s': { type: 'string', default: '60' },
   },
 });
 const DAYS = Number(args.days);
@@ -57,6 +60,9 @@ const PAGE = Number(args.page);
 const PAGES = Number(args.pages);
 const REPEAT = Number(args.repeat);
 const INGEST_RATE = Number(args['ingest-rate']);
+const IN_FLIGHT = Math.max(1, Number(args['in-flight']));
+/** Only the retention sweep (no page walks, point reads or live ingest): the sweep's own measuring run. */
+const SWEEP_ONLY = args['sweep-only'];
 
 interface Meta {
   options: Omit<WeekOptions, 'endNano'>;
@@ -72,27 +78,31 @@ async function writeChunk(adapter: TelemetryAdapter, chunk: WeekChunk): Promise<
   for (const r of results) if (r && !r.ok) throw r.error;
 }
 
-/** Streams the week into the adapter, one chunk written while the next is made. */
+/**
+ * Streams the week into the adapter through its public write path: up to `--in-flight` chunks written while the next
+ * ones are made (the write thread inserts one while this thread generates and encodes the next), so a big store fills
+ * at the rate of the slower of the two, not their sum.
+ */
 async function fill(adapter: TelemetryAdapter): Promise<{ spans: number; logs: number; points: number; s: number }> {
   const totals = { spans: 0, logs: 0, points: 0, s: 0 };
   const began = performance.now();
-  let pending: Promise<void> = Promise.resolve();
-  let nextReport = week.spans / 10;
+  const inFlight: Promise<void>[] = [];
+  let nextReport = week.spans / 20;
   for (const chunk of weekOfService(week)) {
-    await pending;
+    while (inFlight.length >= IN_FLIGHT) await inFlight.shift();
     totals.spans += chunk.spans.length;
     totals.logs += chunk.logs.length;
     totals.points += chunk.points.length;
-    pending = writeChunk(adapter, chunk);
+    inFlight.push(writeChunk(adapter, chunk));
     if (totals.spans >= nextReport) {
-      nextReport += week.spans / 10;
+      nextReport += week.spans / 20;
       const s = (performance.now() - began) / 1000;
       console.error(
-        `[bench] filled ${totals.spans} spans, ${totals.logs} logs, ${totals.points} points in ${s.toFixed(0)} s`,
+        `[bench] filled ${totals.spans} spans, ${totals.logs} logs, ${totals.points} points in ${s.toFixed(0)} s (${Math.round(totals.spans / s)} spans/s)`,
       );
     }
   }
-  await pending;
+  await Promise.all(inFlight);
   totals.s = (performance.now() - began) / 1000;
   return totals;
 }
@@ -123,33 +133,7 @@ async function fillAndReport(adapter: TelemetryAdapter): Promise<void> {
   ]);
 }
 
-let runDir: string | undefined;
-if (args.store) {
-  if (args.backend !== 'sqlite') throw new Error('[bench] --store keeps a SQLite store; it needs --backend sqlite');
-  if (!meta) {
-    const template = await openAdapter('sqlite', { dir: args.store });
-    try {
-      await fillAndReport(template.adapter);
-    } finally {
-      await template.adapter.close();
-    }
-    writeFileSync(metaFile!, JSON.stringify({ options: metaOptions, endNano: String(endNano) }, null, 2));
-  } else console.log(`  store ${args.store}: filled by an earlier run; this run reads a copy of it\n`);
-  if (args['fill-only']) process.exit(0);
-  runDir = mkdtempSync(join(tmpdir(), 'rohas-bench-volume-run-'));
-  for (const f of readdirSync(args.store))
-    if (f.startsWith('telemetry.db')) copyFileSync(join(args.store, f), join(runDir, f));
-}
-const { adapter, dir, done } = await openAdapter(args.backend!, {
-  ...(runDir ? { dir: runDir } : {}),
-  retention: { traces: keepDays, metrics: keepDays, logs: keepDays },
-});
-let raw: RawReads | undefined;
-try {
-  if (!args.store) await fillAndReport(adapter);
-  if (args.backend === 'sqlite' && dir) raw = openRawReads(dir);
-
-  await warmUp(adapter);
+async function measureReads(adapter: TelemetryAdapter, raw: RawReads | undefined): Promise<void> {
   const ingest = startIngest(adapter, { rate: INGEST_RATE, seed: week.seed! + 1000, fromNano: endNano });
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
@@ -196,15 +180,47 @@ try {
     ['longest batch write, ms', ingested.maxWriteMs.toFixed(1), ''],
     ["bench process's worst event-loop delay during the reads, ms", (loop.max / 1e6).toFixed(1), ''],
   ]);
+}
+
+let runDir: string | undefined;
+if (args.store) {
+  if (args.backend !== 'sqlite') throw new Error('[bench] --store keeps a SQLite store; it needs --backend sqlite');
+  if (!meta) {
+    const template = await openAdapter('sqlite', { dir: args.store });
+    try {
+      await fillAndReport(template.adapter);
+    } finally {
+      await template.adapter.close();
+    }
+    writeFileSync(metaFile!, JSON.stringify({ options: metaOptions, endNano: String(endNano) }, null, 2));
+  } else console.log(`  store ${args.store}: filled by an earlier run; this run reads a copy of it\n`);
+  if (args['fill-only']) process.exit(0);
+  runDir = mkdtempSync(join(tmpdir(), 'rohas-bench-volume-run-'));
+  for (const f of readdirSync(args.store))
+    if (f.startsWith('telemetry.db')) copyFileSync(join(args.store, f), join(runDir, f));
+}
+const { adapter, dir, done } = await openAdapter(args.backend!, {
+  ...(runDir ? { dir: runDir } : {}),
+  retention: { traces: keepDays, metrics: keepDays, logs: keepDays },
+});
+let raw: RawReads | undefined;
+try {
+  if (!args.store) await fillAndReport(adapter);
+  if (args.backend === 'sqlite' && dir) raw = openRawReads(dir);
+
+  await warmUp(adapter);
+  if (!SWEEP_ONLY) await measureReads(adapter, raw);
 
   if (sweep) {
-    const recent = await t.findTraces(normalizeTraceQuery({ limit: 20, end: endNano }));
+    const recent = await adapter.traces!.findTraces(normalizeTraceQuery({ limit: 20, end: endNano }));
     printTable(
       `Retention sweep of one day (keep ${keepDays} of ${DAYS} days; ratio = during / no sweep)`,
       await measureSweep(adapter, {
         nowNano: endNano,
         seed: week.seed! + 2000,
         readIds: recent.items.map((s) => s.traceId),
+        baselineMaxS: Number(args['baseline-max-s']),
+        ...(args.backend === 'sqlite' && dir ? { walFile: join(dir, 'telemetry.db-wal') } : {}),
       }),
     );
   } else {

@@ -17,16 +17,14 @@ import { statementCache } from './connection.js';
 import type { SpanRow, WriterResult } from './internal-types.js';
 import { Interner } from './interner.js';
 import { RollupWriter } from './metric-rollup.js';
+import { type RetentionSignal, RetentionSweep } from './retention-steps.js';
 
 export type { WriterResult } from './internal-types.js';
 
 type Database = BetterSqlite3.Database;
 
-/** Rows deleted per transaction by retention, so writers and readers never wait long. */
-const DELETE_CHUNK = 5000;
-
 /**
- * Everything that writes: span, point and log batches (one immediate transaction each) and retention deletes.
+ * Everything that writes: span, point and log batches (one immediate transaction each) and the retention sweep.
  * It owns the write connection, so it can run in a worker thread while queries run on the caller's thread.
  */
 export class SqliteWriter {
@@ -245,69 +243,33 @@ export class SqliteWriter {
     });
   }
 
-  /** Deletes what is older than each stored signal's retention, in short transactions. */
-  async retention(nowNano: bigint): Promise<RetentionResult> {
-    const result: RetentionResult = {};
+  /**
+   * The retention sweep as small steps (retention-steps.ts): the caller runs `step()` until it returns true and
+   * goes back to its event loop between steps, so writes queued meanwhile run between them.
+   */
+  startRetention(nowNano: bigint): RetentionSweep {
     const r = this.retentionDays;
-    const spanCut = this.signals.has('traces') ? retentionCutoff(nowNano, r.traces) : undefined;
-    if (spanCut !== undefined) {
-      result.traces = 0;
-      const select = this.stmt('SELECT id FROM spans WHERE start_ns < ? LIMIT ?').pluck();
-      const delTokens = this.stmt('DELETE FROM span_attr_index WHERE rowid = ?');
-      const delSpan = this.stmt('DELETE FROM spans WHERE id = ?');
-      for (;;) {
-        const rows = select.all(spanCut, DELETE_CHUNK) as number[];
-        if (rows.length === 0) break;
-        this.db
-          .transaction(() => {
-            for (const id of rows) {
-              delTokens.run(id);
-              delSpan.run(id);
-            }
-          })
-          .immediate();
-        result.traces += rows.length;
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      if (result.traces > 0) {
-        this.db.exec(
-          'DELETE FROM span_names WHERE NOT EXISTS (SELECT 1 FROM spans s WHERE s.service = span_names.service AND s.name = span_names.name)',
-        );
-        this.knownNames.clear();
-      }
+    const cutoffs: Partial<Record<RetentionSignal, bigint>> = {};
+    for (const signal of ['traces', 'metrics', 'logs'] as const) {
+      const cut = this.signals.has(signal) ? retentionCutoff(nowNano, r[signal]) : undefined;
+      if (cut !== undefined) cutoffs[signal] = cut;
     }
-    const pointCut = this.signals.has('metrics') ? retentionCutoff(nowNano, r.metrics) : undefined;
-    if (pointCut !== undefined) {
-      result.metrics = await this.deleteChunked(
-        'DELETE FROM metric_points WHERE id IN (SELECT id FROM metric_points WHERE time_ns < ? LIMIT ?)',
-        pointCut,
-      );
-      this.rollup.afterRetention(pointCut);
-      if (result.metrics > 0) {
-        this.db.exec(
-          'DELETE FROM metric_series WHERE NOT EXISTS (SELECT 1 FROM metric_points p WHERE p.series_id = metric_series.id)',
-        );
-        this.seriesIds.clear();
-      }
-    }
-    const logCut = this.signals.has('logs') ? retentionCutoff(nowNano, r.logs) : undefined;
-    if (logCut !== undefined) {
-      result.logs = await this.deleteChunked(
-        'DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE time_ns < ? LIMIT ?)',
-        logCut,
-      );
-    }
-    return result;
+    return new RetentionSweep(this.db, this.stmt, cutoffs, {
+      nameDropped: (service, name) => this.knownNames.delete(`${service}\u0000${name}`),
+      seriesDropped: () => this.seriesIds.clear(),
+      // The rollup's rows wholly before the cutoff's hour are swept as a table (RETENTION_TABLES); this re-folds the
+      // hour that holds the cutoff from the points left, once the points before it are gone.
+      signalSwept: (signal, cut) => {
+        if (signal === 'metrics') this.rollup.afterRetention(cut);
+      },
+    });
   }
 
-  private async deleteChunked(sql: string, cutoff: bigint): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const n = this.stmt(sql).run(cutoff, DELETE_CHUNK).changes;
-      total += n;
-      if (n < DELETE_CHUNK) return total;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+  /** Deletes what is older than each stored signal's retention, one step per turn of the event loop. */
+  async retention(nowNano: bigint): Promise<RetentionResult> {
+    const sweep = this.startRetention(nowNano);
+    while (!sweep.step()) await new Promise((resolve) => setImmediate(resolve));
+    return sweep.result;
   }
 
   close(): void {

@@ -1,9 +1,16 @@
 // The SQLite adapter's write thread: owns the write connection so batches never block the application's event loop.
+//
+// Message loop: span, point and log batches run as they arrive. A retention request starts a sweep that runs one
+// short step (retention-steps.ts) per turn of this thread's event loop: between two steps the thread goes back to its
+// message queue, so a batch that arrives during a long sweep is written after the current step, not after the sweep.
+// Retention requests run one sweep at a time, in order; `close` stops a running sweep (its request is answered with
+// what it deleted so far; the next sweep continues from there).
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SignalRetention } from '@rohas/telemetry/adapter';
 import { spanRow } from './codec.js';
 import { openDatabase } from './connection.js';
 import type { WriterRequest, WriterResponse } from './internal-types.js';
+import type { RetentionSweep } from './retention-steps.js';
 import { SqliteWriter } from './sqlite-writer.js';
 
 const { file, cacheMb, retention, signals } = workerData as {
@@ -16,7 +23,41 @@ const Driver = (await import('better-sqlite3')).default;
 const writer = new SqliteWriter(openDatabase(Driver, file, cacheMb), retention, signals);
 const port = parentPort!;
 
-port.on('message', async (request: WriterRequest) => {
+type RetentionRequest = Extract<WriterRequest, { op: 'retention' }>;
+const sweeps: RetentionRequest[] = [];
+let running: { id: number; sweep: RetentionSweep } | undefined;
+
+function finishSweep(response: WriterResponse): void {
+  running = undefined;
+  port.postMessage(response);
+  startNextSweep();
+}
+
+function startNextSweep(): void {
+  const request = sweeps.shift();
+  if (!request) return;
+  try {
+    running = { id: request.id, sweep: writer.startRetention(request.now) };
+  } catch (error) {
+    finishSweep({ id: request.id, error: (error as Error).message });
+    return;
+  }
+  setImmediate(sweepStep);
+}
+
+/** One step, then back to the message queue (setImmediate runs after the pending messages of this turn). */
+function sweepStep(): void {
+  const current = running;
+  if (!current) return;
+  try {
+    if (current.sweep.step()) finishSweep({ id: current.id, retention: current.sweep.result });
+    else setImmediate(sweepStep);
+  } catch (error) {
+    finishSweep({ id: current.id, error: (error as Error).message });
+  }
+}
+
+port.on('message', (request: WriterRequest) => {
   let response: WriterResponse;
   try {
     switch (request.op) {
@@ -30,9 +71,17 @@ port.on('message', async (request: WriterRequest) => {
         response = { id: request.id, result: writer.writeLogs(request.items) };
         break;
       case 'retention':
-        response = { id: request.id, retention: await writer.retention(request.now) };
-        break;
+        sweeps.push(request);
+        if (!running) startNextSweep();
+        return;
       case 'close':
+        if (running) {
+          const stopped = running;
+          running = undefined;
+          port.postMessage({ id: stopped.id, retention: stopped.sweep.result } satisfies WriterResponse);
+        }
+        for (const queued of sweeps.splice(0))
+          port.postMessage({ id: queued.id, retention: {} } satisfies WriterResponse);
         writer.close();
         response = { id: request.id };
         break;
