@@ -7,7 +7,9 @@
 //
 // (each store is a chdb data folder holding one database; one bridge a store, one after the other)
 //
-// Prints p50 / p99 ms of each, the ratio adapter p50 ÷ bare p50, and whether it is within --bound (5×) of it.
+// Prints p50 / p99 ms of each (up to --samples, sampling stopped after --case-seconds, at least 3; one warm-up each not
+// counted), the ratio adapter p50 ÷ bare p50, and whether it is within --bound (5×) of it. The issue sets no target
+// for these reads; the 5× bound is the working bound of this round (a figure beyond it is investigated).
 import { parseArgs } from 'node:util';
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import type { TelemetryAdapter } from '@rohas/telemetry';
@@ -21,11 +23,14 @@ const { values: args } = parseArgs({
   options: {
     stores: { type: 'string', default: '/tmp/r4-chvolume/store:vol_1m,/tmp/r4-chvolume/store-10m:vol_10m' },
     samples: { type: 'string', default: '15' },
+    'case-seconds': { type: 'string', default: '12' },
     bound: { type: 'string', default: '5' },
     only: { type: 'string' },
   },
 });
 const SAMPLES = Number(args.samples);
+/** Sampling of a case stops after this many seconds (at least 3 samples), so the whole run stays within minutes. */
+const CASE_MS = Number(args['case-seconds']) * 1000;
 const BOUND = Number(args.bound);
 const TEMPLATE_TRACES = 10_000;
 const log = (m: string) => console.error(`[bench/clickhouse/volume] ${new Date().toISOString().slice(11, 19)} ${m}`);
@@ -42,7 +47,8 @@ async function measure(c: Case): Promise<{ a: number[]; b: number[] }> {
   // One warm-up of each, not counted (first touch of the marks and indexes).
   await c.adapter(SAMPLES);
   await c.bare(SAMPLES);
-  for (let i = 0; i < SAMPLES; i++) {
+  const until = performance.now() + CASE_MS;
+  for (let i = 0; i < SAMPLES && (i < 3 || performance.now() < until); i++) {
     let t = performance.now();
     await c.adapter(i);
     a.push(performance.now() - t);
@@ -152,7 +158,7 @@ async function runStore(client: ClickHouseClient, url: string, db: string): Prom
     },
   ];
   console.log(
-    `## ${db}: ${spans.toLocaleString('en-US')} spans, ${(spans / 10).toLocaleString('en-US')} traces; p50 / p99 ms of ${SAMPLES}, adapter vs bare`,
+    `## ${db}: ${spans.toLocaleString('en-US')} spans, ${(spans / 10).toLocaleString('en-US')} traces; p50 / p99 ms (n samples), adapter vs bare`,
   );
   let ok = true;
   for (const c of cases) {
@@ -163,7 +169,7 @@ async function runStore(client: ClickHouseClient, url: string, db: string): Prom
     ok &&= met;
     const f = (x: number[]) => `${percentile(x, 0.5).toFixed(1)} / ${percentile(x, 0.99).toFixed(1)}`;
     console.log(
-      `  ${c.label.padEnd(92)} ${f(m.a).padStart(16)}  bare ${f(m.b).padStart(16)}  ratio ${r.toFixed(2)}  ${met ? `within ${BOUND}×` : `NOT within ${BOUND}×`}`,
+      `  ${c.label.padEnd(92)} ${f(m.a).padStart(16)} (${m.a.length})  bare ${f(m.b).padStart(16)}  ratio ${r.toFixed(2)}  ${met ? `within ${BOUND}×` : `NOT within ${BOUND}×`}`,
     );
   }
   console.log('');
