@@ -41,20 +41,25 @@ interface Case {
   bare: (i: number) => Promise<unknown>;
 }
 
-async function measure(c: Case): Promise<{ a: number[]; b: number[] }> {
+/** Samples a case; stops at the first failure (e.g. the adapter's request_timeout_ms, 30 s by default) and says so. */
+async function measure(c: Case): Promise<{ a: number[]; b: number[]; failed?: string }> {
   const a: number[] = [];
   const b: number[] = [];
-  // One warm-up of each, not counted (first touch of the marks and indexes).
-  await c.adapter(SAMPLES);
-  await c.bare(SAMPLES);
-  const until = performance.now() + CASE_MS;
-  for (let i = 0; i < SAMPLES && (i < 3 || performance.now() < until); i++) {
-    let t = performance.now();
-    await c.adapter(i);
-    a.push(performance.now() - t);
-    t = performance.now();
-    await c.bare(i);
-    b.push(performance.now() - t);
+  try {
+    // One warm-up of each, not counted (first touch of the marks and indexes).
+    await c.adapter(SAMPLES);
+    await c.bare(SAMPLES);
+    const until = performance.now() + CASE_MS;
+    for (let i = 0; i < SAMPLES && (i < 3 || performance.now() < until); i++) {
+      let t = performance.now();
+      await c.adapter(i);
+      a.push(performance.now() - t);
+      t = performance.now();
+      await c.bare(i);
+      b.push(performance.now() - t);
+    }
+  } catch (error) {
+    return { a, b, failed: String((error as Error)?.message ?? error).slice(0, 120) };
   }
   return { a, b };
 }
@@ -164,6 +169,11 @@ async function runStore(client: ClickHouseClient, url: string, db: string): Prom
   for (const c of cases) {
     if (args.only && !c.label.includes(args.only)) continue;
     const m = await measure(c);
+    if (m.failed) {
+      ok = false;
+      console.log(`  ${c.label.padEnd(92)} FAILED after ${m.a.length} samples: ${m.failed}  NOT within ${BOUND}×`);
+      continue;
+    }
     const r = percentile(m.a, 0.5) / percentile(m.b, 0.5);
     const met = r <= BOUND;
     ok &&= met;
