@@ -56,7 +56,12 @@ export async function startBridge(dataDir?: string): Promise<Bridge> {
   };
 }
 
-export async function openAdapter(url: string, database: string, compress: boolean): Promise<TelemetryAdapter> {
+export async function openAdapter(
+  url: string,
+  database: string,
+  compress: boolean,
+  requestTimeoutMs?: number,
+): Promise<TelemetryAdapter> {
   const u = new URL(url);
   const a = (await createAdapter({
     options: {
@@ -66,6 +71,7 @@ export async function openAdapter(url: string, database: string, compress: boole
       password: decodeURIComponent(u.password),
       database,
       compress,
+      ...(requestTimeoutMs ? { request_timeout_ms: requestTimeoutMs } : {}),
     },
     retention: { traces: 0, metrics: 0, logs: 0 },
     signals: ['traces'],

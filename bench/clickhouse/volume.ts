@@ -7,9 +7,10 @@
 //
 // (each store is a chdb data folder holding one database; one bridge a store, one after the other)
 //
-// Prints p50 / p99 ms of each (up to --samples, sampling stopped after --case-seconds, at least 3; one warm-up each not
-// counted), the ratio adapter p50 ÷ bare p50, and whether it is within --bound (5×) of it. The issue sets no target
-// for these reads; the 5× bound is the working bound of this round (a figure beyond it is investigated).
+// Prints p50 / p99 ms of each (up to --samples, sampling stopped after --case-seconds, at least 3 unless the first
+// pair alone took that long; no warm-up), the ratio adapter p50 ÷ bare p50, and whether it is within --bound (5×) of
+// it. The issue sets no target for these reads; 5× is this round's working bound (a figure beyond it is investigated).
+// The adapter gets request_timeout_ms = 600 s here, so a slow search is measured rather than cut at the default 30 s.
 import { parseArgs } from 'node:util';
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import type { TelemetryAdapter } from '@rohas/telemetry';
@@ -46,11 +47,13 @@ async function measure(c: Case): Promise<{ a: number[]; b: number[]; failed?: st
   const a: number[] = [];
   const b: number[] = [];
   try {
-    // One warm-up of each, not counted (first touch of the marks and indexes).
-    await c.adapter(SAMPLES);
-    await c.bare(SAMPLES);
+    // No warm-up (a slow case would cost it twice); at least 3 samples unless the first already took the budget.
     const until = performance.now() + CASE_MS;
-    for (let i = 0; i < SAMPLES && (i < 3 || performance.now() < until); i++) {
+    for (
+      let i = 0;
+      i < SAMPLES && ((i < 3 && (i === 0 || a[0]! + b[0]! < CASE_MS)) || performance.now() < until);
+      i++
+    ) {
       let t = performance.now();
       await c.adapter(i);
       a.push(performance.now() - t);
@@ -73,7 +76,7 @@ async function runStore(client: ClickHouseClient, url: string, db: string): Prom
   const spans = Number(n);
   if (spans === 0) throw new Error(`${T} is empty: run bench/clickhouse/fill.ts first`);
   const copies = spans / (TEMPLATE_TRACES * 10);
-  const a: TelemetryAdapter = await openAdapter(url, db, false);
+  const a: TelemetryAdapter = await openAdapter(url, db, false, 600_000);
   const caps = a.traces!.capabilities;
   const bare = async (query: string, params: Record<string, unknown>) =>
     (await client.query({ query, query_params: params, format: 'JSONEachRow' })).json();
