@@ -8,20 +8,15 @@
 // 1. span ingest: adapter.traces.write in the core's default batches (2,000 spans, 2 in flight) vs a raw JSONEachRow
 //    INSERT of the same rows, already encoded, 10,000 rows a request, 2 in flight, into an identical empty table;
 // 2. getTrace / attribute findTraces latency at --spans stored spans vs the bare SQL underneath.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import { DEFAULT_BATCH, type SpanRecord, type TelemetryAdapter } from '@rohas/telemetry';
 import { normalizeTraceQuery } from '@rohas/telemetry/adapter';
-import { createAdapter } from '@rohas/telemetry-clickhouse';
 import { spanRow } from '../../adapters/clickhouse/src/traces.js';
-import { chdbDir } from '../../integration-tests/src/backends/clickhouse.js';
 import { benchSpans, hex } from '../support/spans.js';
 import { median, percentile, printTable, ratio } from '../support/stats.js';
+import { openAdapter, startBridge } from './engine.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,59 +31,10 @@ const INGEST = Number(args.ingest);
 const ROUNDS = Number(args.rounds);
 const BATCH = DEFAULT_BATCH.max_batch_size;
 const IN_FLIGHT = DEFAULT_BATCH.max_concurrency;
-const silent = { debug() {}, info() {}, warn: console.warn, error: console.error };
 const log = (m: string) => console.error(`[bench/clickhouse] ${m}`);
-
-/** Serves chdb over HTTP with the integration tests' bridge; returns its URL and a stop function. */
-async function startBridge(): Promise<{ url: string; stop: () => void }> {
-  const dir = mkdtempSync(join(tmpdir(), 'rohas-bench-ch-'));
-  const bridge = new URL('../../integration-tests/src/backends/chdb-http-server.mjs', import.meta.url).pathname;
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [bridge, '--chdb', chdbDir(process.env), '--data', join(dir, 'data'), '--user', 'bench', '--password', 'bench'],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('\n')) resolve(JSON.parse(out.slice(0, out.indexOf('\n'))).port);
-    });
-    child.once('exit', (code) =>
-      reject(new Error(`the chdb bridge exited (${code}); run scripts/install-test-backends`)),
-    );
-  });
-  return {
-    url: `http://bench:bench@127.0.0.1:${port}`,
-    stop: () => {
-      child.kill('SIGTERM');
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 function makeSpans(count: number, offset = 0, salt = 0): SpanRecord[] {
   return benchSpans(count, { offset, traceId: (t) => hex(salt, 8) + hex(t, 24) });
-}
-
-async function openAdapter(url: string, database: string, compress: boolean): Promise<TelemetryAdapter> {
-  const u = new URL(url);
-  const a = (await createAdapter({
-    options: {
-      type: 'clickhouse',
-      url: `${u.protocol}//${u.host}`,
-      username: decodeURIComponent(u.username) || 'default',
-      password: decodeURIComponent(u.password),
-      database,
-      compress,
-    },
-    retention: { traces: 0, metrics: 0, logs: 0 },
-    signals: ['traces'],
-    logger: silent,
-    baseDir: '.',
-  })) as TelemetryAdapter;
-  await a.init();
-  return a;
 }
 
 /** Runs `tasks` with at most `n` in flight. */
@@ -254,7 +200,7 @@ async function main(): Promise<void> {
     await q.close();
     await client.close();
   } finally {
-    own?.stop();
+    await own?.stop();
   }
 }
 

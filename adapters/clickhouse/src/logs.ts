@@ -24,6 +24,7 @@ import {
   parseExtra,
   plainText,
   serviceCondition,
+  valueHints,
 } from './codec.js';
 import { insertRows, Params, rows, table } from './db.js';
 import { writeFailure } from './errors.js';
@@ -180,12 +181,22 @@ export function createLogStore(sh: Shared): LogStore {
         );
       }
       const dir = desc ? 'DESC' : 'ASC';
-      const list = await rows<LogRow>(
-        sh,
-        `SELECT ${SELECT} FROM ${T} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY Timestamp ${dir}, RohasSeq ${dir} LIMIT ${p.add(q.limit + 1, 'UInt32')}`,
-        p,
-      );
+      const order = `ORDER BY Timestamp ${dir}, RohasSeq ${dir} LIMIT ${p.add(q.limit + 1, 'UInt32')}`;
+      // An `=` filter narrows the read through the attribute-value skip indexes (valueHints): one branch per map,
+      // each with every condition and the page's order and limit, the second without the records of the first (a
+      // record matching the filter holds the value in one map or the other, so the two branches hold every match,
+      // once). An OR of the two maps in one WHERE would let neither index skip anything.
+      let hints: [string, string] | undefined;
+      for (const f of q.attributes) if (!hints) hints = valueHints(f, p, own, resource);
+      const cond = where.join(' AND ');
+      const query = hints
+        ? `SELECT * FROM (
+             SELECT ${SELECT}, Timestamp, RohasSeq FROM ${T} WHERE ${hints[0]} AND ${cond} ${order}
+             UNION ALL
+             SELECT ${SELECT}, Timestamp, RohasSeq FROM ${T} WHERE ${hints[1]} AND NOT ${hints[0]} AND ${cond} ${order}
+           ) ${order}`
+        : `SELECT ${SELECT} FROM ${T} ${where.length ? `WHERE ${cond}` : ''} ${order}`;
+      const list = await rows<LogRow>(sh, query, p);
       const page = list.slice(0, q.limit);
       const last = page[page.length - 1];
       return {
