@@ -5,7 +5,6 @@
  * span of the app's own fetch, which shows client instrumentation is on — and no span of the adapter's /write,
  * /query or /ping requests (packages/core/src/untraced.ts runs every adapter call under suppressTracing).
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,41 +12,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultConfig, openStorage, SpanKind, type SpanRecord } from '@rohas/telemetry';
 import { afterAll, describe, expect, it } from 'vitest';
+import { childEnv, startApp } from '../../examples/test/support/child.js';
 import { backend } from '../src/inject-backends.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const app = join(here, '..', '..', 'examples', 'zero-code', 'http-server.mjs');
-
-/** Starts the app; resolves with its port and a stop function once it prints `listening on PORT`. */
-function startApp(env: NodeJS.ProcessEnv, cwd: string) {
-  const child = spawn(process.execPath, ['--import', '@rohas/telemetry/register', app], { cwd, env });
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (d) => {
-    err += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise<{ port: number; stop(): Promise<{ code: number | null; stderr: string }> }>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the app did not start within 30 s:\n${out}\n${err}`));
-    }, 30_000);
-    void exited.then((code) => reject(new Error(`the app exited (${code}) before listening:\n${out}\n${err}`)));
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (\d+)/.exec(out);
-      if (!m) return;
-      clearTimeout(timer);
-      resolve({
-        port: Number(m[1]),
-        async stop() {
-          child.kill('SIGTERM');
-          return { code: await exited, stderr: err };
-        },
-      });
-    });
-  });
-}
 
 async function get(port: number, path: string): Promise<number> {
   const res = await fetch(`http://127.0.0.1:${port}${path}`);
@@ -85,10 +54,9 @@ if (v1) {
           '',
         ].join('\n'),
       );
-      const env: NodeJS.ProcessEnv = { ...process.env, ROHAS_TELEMETRY_CONFIG: config, PORT: '0' };
-      for (const k of Object.keys(env)) if (k.startsWith('OTEL_') || k === 'NODE_OPTIONS') delete env[k];
+      const env = childEnv({ ROHAS_TELEMETRY_CONFIG: config, PORT: '0' });
       // From the workspace: the app's auto-instrumentations set (http, undici, ...) is resolvable, as in a real app.
-      const running = await startApp(env, join(here, '..'));
+      const running = await startApp(['--import', '@rohas/telemetry/register', app], { env, cwd: join(here, '..') });
       const paths = ['/users', '/users/1', '/upstream', '/users/2', '/upstream'];
       for (const path of paths) {
         expect(await get(running.port, path)).toBe(200);

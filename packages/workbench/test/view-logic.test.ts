@@ -231,13 +231,19 @@ describe('case-insensitive log search over a case-sensitive store (log-pager)', 
     ]);
   });
 
+  /** Pages through 'pAYMENT' with pages of `size` over a store that does or does not fold case. */
+  async function readAllPages(foldsCase: boolean, size: number) {
+    const calls: Array<[string | undefined, boolean]> = [];
+    const pager = new LogPager('pAYMENT', storeOf(foldsCase, calls));
+    const got: string[] = [];
+    while (pager.hasMore) for (const r of await pager.next(size)) got.push(String(r.body));
+    return { calls, got, mode: pager.mode };
+  }
+
   it('asks a store that folds case once per page, with ignoreCase, and finds every spelling', async () => {
     for (const size of [1, 3, 100]) {
-      const calls: Array<[string | undefined, boolean]> = [];
-      const pager = new LogPager('pAYMENT', storeOf(true, calls));
-      const got: string[] = [];
-      while (pager.hasMore) for (const r of await pager.next(size)) got.push(String(r.body));
-      expect(pager.mode).toBe('store');
+      const { calls, got, mode } = await readAllPages(true, size);
+      expect(mode).toBe('store');
       expect(got).toEqual([
         'Payment authorized',
         'payment declined',
@@ -253,11 +259,8 @@ describe('case-insensitive log search over a case-sensitive store (log-pager)', 
 
   it('falls back to every spelling, newest first, each record once, when the store refuses ignoreCase', async () => {
     for (const size of [1, 2, 3, 100]) {
-      const calls: Array<[string | undefined, boolean]> = [];
-      const pager = new LogPager('pAYMENT', storeOf(false, calls));
-      const got: string[] = [];
-      while (pager.hasMore) for (const r of await pager.next(size)) got.push(String(r.body));
-      expect(pager.mode).toBe('spellings');
+      const { calls, got, mode } = await readAllPages(false, size);
+      expect(mode).toBe('spellings');
       expect(got).toEqual([
         'Payment authorized',
         'payment declined',

@@ -5,9 +5,9 @@
 // Jaeger data source send.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type ServerStorage } from '../../src/index.js';
-import { type JaegerDataset, jaegerDataset } from './jaeger-data.js';
+import { describe, expect, it } from 'vitest';
+import { jaegerAppOver } from './jaeger-app.js';
+import type { JaegerDataset } from './jaeger-data.js';
 import { validateResponse } from './schemas.js';
 import type { StorageFactory } from './storages.js';
 
@@ -20,23 +20,13 @@ const MANY = 130;
 /** The contract over one storage (jaeger-v1.test.ts runs it on the server tests' storages; integration-tests on PostgreSQL, InfluxDB and ClickHouse). */
 export function runJaegerV1Contract(factory: StorageFactory): void {
   describe(`Jaeger API v1 over ${factory.name}`, () => {
-    let storage: ServerStorage;
-    let cleanup: () => Promise<void>;
-    let app: ReturnType<typeof createApp>['app'];
     let d: JaegerDataset;
-
-    beforeAll(async () => {
-      ({ storage, cleanup } = await factory.open());
-      app = createApp(storage, { logger: { info() {}, warn() {}, error() {} } }).app;
-      d = jaegerDataset(MANY);
-      const result = storage.ingestSpans(d.spans);
-      expect(result.accepted).toBe(d.spans.length);
-      await storage.forceFlush();
+    const request = jaegerAppOver(factory, MANY, (data) => {
+      d = data;
     });
-    afterAll(() => cleanup());
 
     async function call(path: string, method = 'GET') {
-      const res = await app.request(path, { method });
+      const res = await request(path, { method });
       const text = await res.text();
       return { status: res.status, text, body: JSON.parse(text) };
     }

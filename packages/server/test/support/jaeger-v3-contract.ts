@@ -3,9 +3,9 @@
 // send, answered in Jaeger v2's shapes (apiv3/http_gateway.go; error cases in fixtures/jaeger/v3-errors.json).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type ServerStorage } from '../../src/index.js';
-import { type JaegerDataset, jaegerDataset } from './jaeger-data.js';
+import { describe, expect, it } from 'vitest';
+import { jaegerAppOver } from './jaeger-app.js';
+import type { JaegerDataset } from './jaeger-data.js';
 import type { StorageFactory } from './storages.js';
 
 const fixtures = JSON.parse(
@@ -17,22 +17,13 @@ const iso = (ns: bigint) => new Date(Number(ns / 1_000_000n)).toISOString();
 /** The contract over one storage (jaeger-v3.test.ts runs it on the server tests' storages; integration-tests on PostgreSQL, InfluxDB and ClickHouse). */
 export function runJaegerV3Contract(factory: StorageFactory): void {
   describe(`Jaeger API v3 over ${factory.name}`, () => {
-    let storage: ServerStorage;
-    let cleanup: () => Promise<void>;
-    let app: ReturnType<typeof createApp>['app'];
     let d: JaegerDataset;
-
-    beforeAll(async () => {
-      ({ storage, cleanup } = await factory.open());
-      app = createApp(storage, { logger: { info() {}, warn() {}, error() {} } }).app;
-      d = jaegerDataset(5);
-      expect(storage.ingestSpans(d.spans).accepted).toBe(d.spans.length);
-      await storage.forceFlush();
+    const request = jaegerAppOver(factory, 5, (data) => {
+      d = data;
     });
-    afterAll(() => cleanup());
 
     async function call(path: string) {
-      const res = await app.request(path);
+      const res = await request(path);
       return { status: res.status, body: (await res.json()) as any };
     }
     const window = () =>

@@ -110,6 +110,15 @@ function MetricDetail(props: {
   const service = p.get('service') ?? '';
   const [knownKeys, setKnownKeys] = useState<string[]>([]);
   const isHist = type === 'histogram' || type === 'exponential_histogram';
+  // What the heatmap and the exemplar panel of a histogram both show: this metric, these filters, this window.
+  const histogramView = {
+    name: props.name,
+    unit: props.descriptor?.unit,
+    attrs,
+    service,
+    start: p.get('start') ?? 'now-1h',
+    end: p.get('end') ?? '',
+  };
   const groupKeys = groupBy ? groupBy.split(',').filter(Boolean) : undefined;
   const toggleKey = (k: string) => {
     const cur = new Set(groupKeys ?? []);
@@ -216,27 +225,8 @@ function MetricDetail(props: {
         }
         testId="metric-chart"
       />
-      {isHist && mode === 'percentiles' && (
-        <HistogramHeatmap
-          name={props.name}
-          unit={props.descriptor?.unit}
-          attrs={attrs}
-          service={service}
-          start={p.get('start') ?? 'now-1h'}
-          end={p.get('end') ?? ''}
-          step={p.get('step') ?? ''}
-        />
-      )}
-      {isHist && (
-        <ExemplarPanel
-          name={props.name}
-          unit={props.descriptor?.unit}
-          attrs={attrs}
-          service={service}
-          start={p.get('start') ?? 'now-1h'}
-          end={p.get('end') ?? ''}
-        />
-      )}
+      {isHist && mode === 'percentiles' && <HistogramHeatmap {...histogramView} step={p.get('step') ?? ''} />}
+      {isHist && <ExemplarPanel {...histogramView} />}
     </>
   );
 }
