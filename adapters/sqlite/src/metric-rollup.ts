@@ -73,7 +73,12 @@ export function combineSlot(dst: Slots, di: number, src: Slots, si: number, with
   const sf = src.f;
   const dk = df[d + KIND]!;
   if (dk === EMPTY) {
-    for (let i = 0; i < FIELDS; i++) df[d + i] = sf[s + i]!;
+    for (let i = 0; i < LAST_T; i++) df[d + i] = sf[s + i]!;
+    // The time and id through the BigInt view (a Float64 copy could canonicalize a NaN-shaped bit pattern).
+    if (withLast) {
+      dst.b[d + LAST_T] = src.b[s + LAST_T]!;
+      dst.b[d + LAST_ID] = src.b[s + LAST_ID]!;
+    }
     return;
   }
   if (dk !== sk) df[d + KIND] = MIXED;
