@@ -83,6 +83,8 @@ export interface ServerConfig {
   max_decoded_bytes?: number;
   /** Most attribute key-values and AnyValues one protobuf request may build, after the count limits; default 1,000,000. */
   max_request_values?: number;
+  /** Longest string or bytes value one OTLP record may carry, in UTF-8 bytes; default 4 MiB (a longer one: the record is refused). */
+  max_value_bytes?: number;
   /** When an OTLP export is answered: after its batch is committed (default) or once queued. */
   ack?: 'committed' | 'queued';
 }

@@ -33,7 +33,8 @@ export type RejectReason =
   | 'lone_surrogate'
   | 'non_finite_number'
   | 'end_before_start'
-  | 'unknown_kind';
+  | 'unknown_kind'
+  | 'value_too_large';
 
 /** One refused item: the reason and the field at fault (e.g. `attributes["http.url"]`). */
 export interface ItemProblem {
@@ -288,6 +289,7 @@ const DESCRIBE: Record<RejectReason, string> = {
   non_finite_number: 'NaN or ±Infinity',
   end_before_start: 'an end time before the start time',
   unknown_kind: 'a missing or unknown metric type or temporality',
+  value_too_large: 'a string or bytes value longer than the receiver allows ([telemetry.server] max_value_bytes)',
 };
 
 /** A message for one problem, e.g. `span field startTimeUnixNano: a timestamp outside 0 .. 2^63-1 ns`. */
@@ -329,7 +331,45 @@ const RECORD_CHECKS: Record<'traces' | 'metrics' | 'logs', [(item: never) => Ite
  * storage runs them at `ingest*`. A receiver that decodes requests in a worker thread runs them there and hands the
  * storage the good items with `IngestOptions.checked` (the summary), so they are not checked again on the event loop.
  */
-export function checkRecords(signal: 'traces' | 'metrics' | 'logs', items: unknown[]): CheckedItems<unknown> {
+export function checkRecords(
+  signal: 'traces' | 'metrics' | 'logs',
+  items: unknown[],
+  options: { maxValueBytes?: number } = {},
+): CheckedItems<unknown> {
   const [check, what] = RECORD_CHECKS[signal];
-  return checkItems(items as never[], check, what) as CheckedItems<unknown>;
+  const max = options.maxValueBytes;
+  const checkAll =
+    max === undefined ? check : (item: never) => check(item) ?? oversizedValue(item as object, max, '', new Set());
+  return checkItems(items as never[], checkAll, what) as CheckedItems<unknown>;
+}
+
+/**
+ * The first string or bytes value anywhere in a record (attributes at any depth, event and link attributes, a log
+ * body, the resource and scope) longer than `max` bytes in UTF-8, as an ItemProblem naming its path. A receiver's
+ * bound: one such value costs the event loop a copy of it per thread it crosses (strings cannot be transferred).
+ */
+function oversizedValue(value: object, max: number, path: string, seen: Set<object>): ItemProblem | undefined {
+  if (seen.has(value)) return undefined;
+  seen.add(value);
+  if (value instanceof Uint8Array)
+    return value.byteLength > max ? { reason: 'value_too_large', field: path } : undefined;
+  const array = Array.isArray(value);
+  for (const key of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[key];
+    if (typeof v === 'string') {
+      // UTF-8 takes 1..3 bytes per UTF-16 unit: only a string within 3x of the bound needs counting.
+      if (v.length * 3 > max && (v.length > max || Buffer.byteLength(v) > max))
+        return { reason: 'value_too_large', field: fieldPath(path, key, array) };
+    } else if (v !== null && typeof v === 'object') {
+      const p = oversizedValue(v, max, fieldPath(path, key, array), seen);
+      if (p) return p;
+    }
+  }
+  return undefined;
+}
+
+function fieldPath(path: string, key: string, array: boolean): string {
+  if (array) return `${path}[${key}]`;
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) return path ? `${path}.${key}` : key;
+  return `${path}[${JSON.stringify(key)}]`;
 }

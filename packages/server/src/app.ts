@@ -77,6 +77,7 @@ export function createApp(storage: ServerStorage, options: ServerOptions = {}): 
     maxBodyBytes,
     maxDecodedBytes: options.maxDecodedBytes ?? server.max_decoded_bytes,
     maxRequestValues: options.maxRequestValues ?? server.max_request_values,
+    maxValueBytes: options.maxValueBytes ?? server.max_value_bytes,
     state,
     logger,
     ack,

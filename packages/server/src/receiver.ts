@@ -4,7 +4,7 @@ import type { Context, Hono } from 'hono';
 import { BodyError, type RawBody, readRawBody } from './body.js';
 import { type AckMode, type IngestOutcome, ingestConverted } from './ingest.js';
 import { DecodeLimitError } from './otlp/bounded-decode.js';
-import { BadRequestError, DEFAULT_MAX_REQUEST_VALUES } from './otlp/decode.js';
+import { BadRequestError, DEFAULT_MAX_REQUEST_VALUES, DEFAULT_MAX_VALUE_BYTES } from './otlp/decode.js';
 import { decodeBody } from './otlp/decode-pool.js';
 import { otlpTypes } from './otlp/schema.js';
 import type { ServerStorage } from './types.js';
@@ -71,6 +71,8 @@ export function registerReceiver(
     maxDecodedBytes?: number;
     /** Most values a protobuf request may build (default DEFAULT_MAX_REQUEST_VALUES). */
     maxRequestValues?: number;
+    /** Longest string or bytes value a record may carry (default DEFAULT_MAX_VALUE_BYTES, 4 MiB). */
+    maxValueBytes?: number;
     state: ReceiverState;
     logger: Pick<Console, 'warn'>;
     ack?: AckMode;
@@ -80,6 +82,7 @@ export function registerReceiver(
   const bounds = {
     limits: limitsFromConfig(storage.config),
     maxValues: options.maxRequestValues ?? DEFAULT_MAX_REQUEST_VALUES,
+    maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
   };
   const maxDecodedBytes = options.maxDecodedBytes ?? options.maxBodyBytes;
   const routes: Array<[Signal, string]> = [

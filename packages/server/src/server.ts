@@ -48,6 +48,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         token: options.token ?? serverConfig.token,
         maxBodyBytes: options.maxBodyBytes ?? serverConfig.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES,
         maxRequestValues: options.maxRequestValues ?? serverConfig.max_request_values,
+        maxValueBytes: options.maxValueBytes ?? serverConfig.max_value_bytes,
         state,
         logger: options.logger ?? console,
         ack: options.ack ?? serverConfig.ack,

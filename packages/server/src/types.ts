@@ -53,6 +53,11 @@ export interface ServerOptions {
   /** Most key-values and AnyValues one protobuf request may build, after the count limits (default 1,000,000). */
   maxRequestValues?: number;
   /**
+   * Longest string or bytes value (an attribute at any depth, a log body) one OTLP record may carry, in UTF-8 bytes
+   * (default 4 MiB); a record with a longer one is refused on its own (partial_success, reason `value_too_large`).
+   */
+  maxValueBytes?: number;
+  /**
    * When an OTLP export is answered 200: `committed` (default) once the batch holding its items is committed, so
    * nothing acknowledged is lost and it is readable at once; `queued` as soon as it is queued in memory (more
    * throughput, but a crash, kill or full disk loses what was acknowledged and not yet written).

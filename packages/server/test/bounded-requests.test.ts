@@ -154,6 +154,7 @@ describe('the protobuf decode applies the count limits while decoding', () => {
     const decoded = decodeExportRequest('traces', 'proto', encode(hostileTrace(randomBytes(16))), {
       limits: limitsFromConfig({}),
       maxValues: 1_000_000,
+      maxValueBytes: 4 * 1024 * 1024,
     }) as Decoded;
     const [over, neighbour] = decoded.resourceSpans[0]!.scopeSpans[0]!.spans as [DecodedItem, DecodedItem];
     expect(over.attributes).toHaveLength(128);

@@ -3,7 +3,7 @@ import { limitsFromConfig } from '@rohas/telemetry/adapter';
 import { tokenMatches } from '../auth.js';
 import { type AckMode, ingestConverted, type OtlpSignal as Signal } from '../ingest.js';
 import { DecodeLimitError } from '../otlp/bounded-decode.js';
-import { BadRequestError, DEFAULT_MAX_REQUEST_VALUES } from '../otlp/decode.js';
+import { BadRequestError, DEFAULT_MAX_REQUEST_VALUES, DEFAULT_MAX_VALUE_BYTES } from '../otlp/decode.js';
 import { decodeRequest } from '../otlp/decode-pool.js';
 import { otlpTypes } from '../otlp/schema.js';
 import type { ReceiverState } from '../receiver.js';
@@ -29,6 +29,8 @@ export interface GrpcReceiverOptions {
   maxBodyBytes: number;
   /** Most values a protobuf request may build, after the count limits (default DEFAULT_MAX_REQUEST_VALUES). */
   maxRequestValues?: number;
+  /** Longest string or bytes value a record may carry (default DEFAULT_MAX_VALUE_BYTES, 4 MiB). */
+  maxValueBytes?: number;
   state: ReceiverState;
   logger: Pick<Console, 'warn'>;
   /** When to answer: after the commit (default) or once queued, as the HTTP receiver. */
@@ -67,6 +69,7 @@ export async function startGrpcReceiver(storage: ServerStorage, options: GrpcRec
   const bounds = {
     limits: limitsFromConfig(storage.config),
     maxValues: options.maxRequestValues ?? DEFAULT_MAX_REQUEST_VALUES,
+    maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
   };
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxBodyBytes,

@@ -46,7 +46,7 @@ export function runJob(job: DecodeJob): DecodeReply {
         : Buffer.concat(job.parts);
     const body = decompressSync(joined, job.contentEncoding, job.maxDecodedBytes);
     const r = decodeAndConvert(job.signal, job.encoding, body, job.bounds);
-    const { good, ...checked } = checkRecords(job.signal, r.items);
+    const { good, ...checked } = checkRecords(job.signal, r.items, { maxValueBytes: job.bounds.maxValueBytes });
     return { id: job.id, items: good, rejected: r.rejected, errors: r.errors, checked };
   } catch (error) {
     if (error instanceof DecodeLimitError) return { id: job.id, limit: error.limit };

@@ -15,6 +15,9 @@ import { otlpTypes } from './schema.js';
 export type OtlpEncoding = 'proto' | 'json';
 export type RequestSignal = 'traces' | 'metrics' | 'logs';
 
+/** Default `[telemetry.server] max_value_bytes`: 4 MiB. */
+export const DEFAULT_MAX_VALUE_BYTES = 4 * 1024 * 1024;
+
 /** Default `[telemetry.server] max_request_values`: key-values and AnyValues one protobuf request may build. */
 export const DEFAULT_MAX_REQUEST_VALUES = 1_000_000;
 
@@ -22,6 +25,8 @@ export interface DecodeBounds {
   limits: TelemetryLimits;
   /** Most key-values and AnyValues a protobuf request may build (after the count limits). */
   maxValues: number;
+  /** Longest string or bytes value one record may carry (`max_value_bytes`); a record with a longer one is refused. */
+  maxValueBytes: number;
 }
 
 const REQUEST_NAMES: Record<RequestSignal, string> = {
