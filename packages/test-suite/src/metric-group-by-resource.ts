@@ -11,19 +11,16 @@ import {
 } from '@rohas/telemetry/adapter';
 import { makePoint, nowNano, runId, SECOND } from './fixtures.js';
 import type { ConformanceOptions, SuiteApi } from './index.js';
+import { openOwnAdapter } from './suite-context.js';
 
 export function runMetricGroupByResourceTests(api: SuiteApi, options: ConformanceOptions): void {
-  const { describe, it, expect, beforeAll, afterAll } = api;
+  const { describe, it, expect } = api;
   const timeout = options.timeoutMs ?? 30_000;
   let adapter: TelemetryAdapter;
   describe(`${options.name}: metric group-by over resource attributes`, () => {
-    beforeAll(async () => {
-      adapter = await options.createAdapter({ retention: { traces: 0, metrics: 0, logs: 0 } });
-      await adapter.init();
-    }, timeout * 2);
-    afterAll(async () => {
-      await adapter?.close();
-    }, timeout);
+    openOwnAdapter(api, options, timeout, (a) => {
+      adapter = a;
+    });
 
     it(
       'splits one gauge reported by three services into one series per service.name, like the reference',

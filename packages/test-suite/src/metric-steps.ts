@@ -15,6 +15,7 @@ import {
 } from '@rohas/telemetry/adapter';
 import { makePoint, nowNano, runId, SECOND } from './fixtures.js';
 import type { ConformanceOptions, SuiteApi } from './index.js';
+import { openOwnAdapter } from './suite-context.js';
 
 const MIN5 = 300n * SECOND;
 const HOUR = 3600n * SECOND;
@@ -42,17 +43,13 @@ export function rollupFixture(name: string, service: string, t0: bigint): Metric
 }
 
 export function runMetricStepTests(api: SuiteApi, options: ConformanceOptions): void {
-  const { describe, it, expect, beforeAll, afterAll } = api;
+  const { describe, it, expect } = api;
   const timeout = options.timeoutMs ?? 30_000;
   let adapter: TelemetryAdapter;
   describe(`${options.name}: queryMetrics at five-minute multiples (rollup steps)`, () => {
-    beforeAll(async () => {
-      adapter = await options.createAdapter({ retention: { traces: 0, metrics: 0, logs: 0 } });
-      await adapter.init();
-    }, timeout * 2);
-    afterAll(async () => {
-      await adapter?.close();
-    }, timeout);
+    openOwnAdapter(api, options, timeout, (a) => {
+      adapter = a;
+    });
 
     it(
       'gives the reference answer for every declared aggregation, step and grouping',

@@ -11,6 +11,7 @@ import {
 } from '@rohas/telemetry/adapter';
 import { makeLog, makePoint, makeSpan, nowNano, runId } from './fixtures.js';
 import type { ConformanceOptions, SuiteApi } from './index.js';
+import { openOwnAdapter } from './suite-context.js';
 
 /*
  * Poison inside a batch. A value a backend cannot store (here a timestamp of 2^63 ns, valid in OTLP's fixed64 but
@@ -32,7 +33,7 @@ const TOO_LATE = 1n << 63n;
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 export function runPoisonTests(api: SuiteApi, options: ConformanceOptions): void {
-  const { describe, it, expect, beforeAll, afterAll } = api;
+  const { describe, it, expect } = api;
   const timeout = options.timeoutMs ?? 30_000;
   const wants = (signal: 'traces' | 'metrics' | 'logs') => options.signals?.[signal] ?? true;
   let adapter: TelemetryAdapter;
@@ -51,13 +52,9 @@ export function runPoisonTests(api: SuiteApi, options: ConformanceOptions): void
   }
 
   describe(`${options.name}: poison in a batch`, () => {
-    beforeAll(async () => {
-      adapter = await options.createAdapter({ retention: { traces: 0, metrics: 0, logs: 0 } });
-      await adapter.init();
-    }, timeout * 2);
-    afterAll(async () => {
-      await adapter?.close();
-    }, timeout);
+    openOwnAdapter(api, options, timeout, (a) => {
+      adapter = a;
+    });
 
     if (wants('traces')) {
       it(

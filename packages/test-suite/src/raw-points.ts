@@ -8,6 +8,7 @@ import {
 } from '@rohas/telemetry/adapter';
 import { HOSTILE_STRINGS, makePoint, newSpanId, newTraceId, nowNano, runId, SECOND } from './fixtures.js';
 import type { ConformanceOptions, SuiteApi } from './index.js';
+import { openOwnAdapter } from './suite-context.js';
 
 /*
  * The raw point read (`MetricStore.readPoints`): every stored point comes back exactly as written — temporality,
@@ -122,7 +123,7 @@ export function fullPoints(prefix: string, service: string, t0: bigint): MetricP
 }
 
 export function runRawPointTests(api: SuiteApi, options: ConformanceOptions): void {
-  const { describe, it, expect, beforeAll, afterAll } = api;
+  const { describe, it, expect } = api;
   const timeout = options.timeoutMs ?? 30_000;
   if (options.signals?.metrics === false) return;
   let adapter: TelemetryAdapter;
@@ -145,13 +146,9 @@ export function runRawPointTests(api: SuiteApi, options: ConformanceOptions): vo
   }
 
   describe(`${options.name}: raw point read (readPoints)`, () => {
-    beforeAll(async () => {
-      adapter = await options.createAdapter({ retention: { traces: 0, metrics: 0, logs: 0 } });
-      await adapter.init();
-    }, timeout * 2);
-    afterAll(async () => {
-      await adapter?.close();
-    }, timeout);
+    openOwnAdapter(api, options, timeout, (a) => {
+      adapter = a;
+    });
 
     const store = () => {
       const m = adapter.metrics;

@@ -52,3 +52,24 @@ export interface SuiteContext {
 
 /** Retention that keeps everything. */
 export const KEEP: SignalRetention = { traces: 0, metrics: 0, logs: 0 };
+
+/**
+ * For a part that needs an adapter of its own: registers, in the current describe block, a beforeAll that opens one
+ * (keeping everything) and hands it to `set`, and an afterAll that closes it.
+ */
+export function openOwnAdapter(
+  api: SuiteApi,
+  options: ConformanceOptions,
+  timeout: number,
+  set: (adapter: TelemetryAdapter) => void,
+): void {
+  let adapter: TelemetryAdapter | undefined;
+  api.beforeAll(async () => {
+    adapter = await options.createAdapter({ retention: KEEP });
+    await adapter.init();
+    set(adapter);
+  }, timeout * 2);
+  api.afterAll(async () => {
+    await adapter?.close();
+  }, timeout);
+}
