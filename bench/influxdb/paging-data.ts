@@ -6,7 +6,8 @@
  *   - `dense`: ten traces and ten log records every millisecond (10,000 a second), a burst.
  * Trace ids are random (seeded), as W3C Trace Context makes them, so spans spread over the trace-bucket series.
  */
-import type { LogRecord, SpanRecord } from '@rohas/telemetry';
+import type { LogRecord, SpanRecord, TelemetryAdapter } from '@rohas/telemetry';
+import { createAdapter } from '@rohas/telemetry-influxdb';
 
 export const SERVICE = 'paged';
 export const LAYOUTS = ['spread', 'dense'] as const;
@@ -91,4 +92,22 @@ export function makeLogs(times: bigint[]): LogRecord[] {
     resource,
     scope,
   }));
+}
+
+const logger = { debug() {}, info() {}, warn: console.warn, error: console.error };
+
+/**
+ * The adapter both scripts use over one paging database (v1 API, long timeouts for the fill), initialised. The
+ * stores' layout has no tb tag (trace_bucket_chars = 0; the default 2 opens 256x the series a page reads).
+ */
+export async function pagingAdapter(url: string, database: string): Promise<TelemetryAdapter> {
+  const adapter: TelemetryAdapter = await createAdapter({
+    options: { type: 'influxdb', url, database, api_version: 1, timeout_ms: 120_000, trace_bucket_chars: 0 },
+    retention: { traces: 0, metrics: 0, logs: 0 },
+    signals: ['traces', 'logs'],
+    logger,
+    baseDir: process.cwd(),
+  });
+  await adapter.init();
+  return adapter;
 }

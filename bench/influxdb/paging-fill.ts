@@ -10,11 +10,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { TelemetryAdapter } from '@rohas/telemetry';
 import type { WriteResult } from '@rohas/telemetry/adapter';
-import { createAdapter } from '@rohas/telemetry-influxdb';
 import { startInfluxd } from './influxd.js';
-import { DEFAULT_DIR, type Layout, makeLogs, makeSpans, startTimes } from './paging-data.js';
+import { DEFAULT_DIR, type Layout, makeLogs, makeSpans, pagingAdapter, startTimes } from './paging-data.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -47,7 +45,6 @@ async function writeAll<T>(label: string, items: T[], write: (b: T[]) => Promise
 }
 
 const server = await startInfluxd(args.dir);
-const logger = { debug() {}, info() {}, warn: console.warn, error: console.error };
 const metaFile = join(args.dir!, 'fill.json');
 // Layouts filled before stay listed; a layout filled now replaces its entry (written as soon as it is complete).
 const meta: Record<string, unknown> = existsSync(metaFile) ? JSON.parse(readFileSync(metaFile, 'utf8')) : {};
@@ -59,22 +56,7 @@ try {
     // Dropped and created here: the adapter's init may still see a database whose DROP is being applied.
     for (const q of [`DROP DATABASE "${database}"`, `CREATE DATABASE "${database}"`])
       await fetch(`${server.url}/query`, { method: 'POST', body: new URLSearchParams({ q }) });
-    const adapter: TelemetryAdapter = await createAdapter({
-      // The layout without the tb tag (trace_bucket_chars = 0; the default 2 opens 256x the series per page).
-      options: {
-        type: 'influxdb',
-        url: server.url,
-        database,
-        api_version: 1,
-        timeout_ms: 120_000,
-        trace_bucket_chars: 0,
-      },
-      retention: { traces: 0, metrics: 0, logs: 0 },
-      signals: ['traces', 'logs'],
-      logger,
-      baseDir: process.cwd(),
-    });
-    await adapter.init();
+    const adapter = await pagingAdapter(server.url, database);
     const end = BigInt(Date.now()) * 1_000_000n;
     const starts = startTimes(layout, TRACES, end, 1);
     await writeAll(`${layout} spans`, makeSpans(starts, 1), (b) => adapter.traces!.write(b));

@@ -13,12 +13,10 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { TelemetryAdapter } from '@rohas/telemetry';
 import { normalizeLogQuery, normalizeTraceQuery } from '@rohas/telemetry/adapter';
-import { createAdapter } from '@rohas/telemetry-influxdb';
 import { median, percentile } from '../support/stats.js';
 import { startInfluxd } from './influxd.js';
-import { DEFAULT_DIR, SERVICE } from './paging-data.js';
+import { DEFAULT_DIR, pagingAdapter, SERVICE } from './paging-data.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -81,28 +79,12 @@ async function walk(
 
 const loadAtStart = loadavg()[0]!;
 const server = await startInfluxd(args.dir);
-const logger = { debug() {}, info() {}, warn: console.warn, error: console.error };
 const verdicts: string[] = [];
 try {
   for (const layout of args.layouts!.split(',')) {
     const m = meta[layout];
     if (!m) throw new Error(`[bench] no ${layout} store in ${args.dir}: run influxdb/paging-fill.ts first`);
-    const adapter: TelemetryAdapter = await createAdapter({
-      // The kept store's layout: no tb tag (trace_bucket_chars = 0; the default 2 opens 256x the series per page).
-      options: {
-        type: 'influxdb',
-        url: server.url,
-        database: m.database,
-        api_version: 1,
-        timeout_ms: 120_000,
-        trace_bucket_chars: 0,
-      },
-      retention: { traces: 0, metrics: 0, logs: 0 },
-      signals: ['traces', 'logs'],
-      logger,
-      baseDir: process.cwd(),
-    });
-    await adapter.init();
+    const adapter = await pagingAdapter(server.url, m.database);
     // Warm the server first (a fresh influxd loads its index and maps its files on the first reads), so the first page
     // times a page, not a start-up: a raw page of each measurement and one small page through the adapter.
     for (const mm of ['spans', 'logs'])

@@ -17,7 +17,11 @@ import { encodeTraceRequest } from '../support/otlp.js';
 import { percentile, printTable } from '../support/stats.js';
 import { span } from './data.js';
 
-const bounds = { limits: limitsFromConfig(defaultConfig({ type: 'memory' })), maxValues: 1_000_000 };
+const bounds = {
+  limits: limitsFromConfig(defaultConfig({ type: 'memory' })),
+  maxValues: 1_000_000,
+  maxValueBytes: 4 * 1024 * 1024,
+};
 const ROUNDS = 200;
 
 /** A request of `n` of the server benchmark's spans, one resource (as an SDK sends them). */
