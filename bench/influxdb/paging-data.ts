@@ -8,6 +8,7 @@
  */
 import type { LogRecord, SpanRecord, TelemetryAdapter } from '@rohas/telemetry';
 import { createAdapter } from '@rohas/telemetry-influxdb';
+import { prng } from '../volume/week.js';
 
 export const SERVICE = 'paged';
 export const LAYOUTS = ['spread', 'dense'] as const;
@@ -17,17 +18,8 @@ export const DEFAULT_DIR = '/tmp/r4-influx/influxd';
 const resource = { attributes: { 'service.name': SERVICE, 'host.name': 'bench' } };
 const scope = { name: 'bench' };
 
-/** mulberry32: a small seeded generator, so every fill of a layout writes the same ids and times. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The volume bench's seeded generator (mulberry32), so every fill of a layout writes the same ids and times. */
+const seeded = prng;
 
 /** Start times of `count` items of a layout, oldest first, ending about an hour before `end`. */
 export function startTimes(layout: Layout, count: number, end: bigint, seed: number): bigint[] {
