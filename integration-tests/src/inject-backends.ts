@@ -73,8 +73,11 @@ export function describeBackend<K extends BackendName>(
   } else {
     // Reached only outside CI, or for a backend CI lists as optional (InfluxDB 2.x without Docker): `backend()`
     // throws under CI=true otherwise. The skipped describe carries the reason into the test report.
-    const why = backendsStatus()?.missing[name]?.reason ?? 'not provided';
-    describe.skip(`${title} [${name} not available: ${why}]`, () => {
+    const status = backendsStatus();
+    const why = status?.missing[name]?.reason ?? 'not provided';
+    // A backend the run named in ROHAS_TEST_OPTIONAL (the only way a missing one is skipped under CI=true): say so.
+    const declared = status?.declaredOptional.includes(name) ? '; declared not run here by ROHAS_TEST_OPTIONAL' : '';
+    describe.skip(`${title} [${name} not available: ${why}${declared}]`, () => {
       it(`needs ${name}`, () => {});
     });
   }

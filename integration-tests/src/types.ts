@@ -112,6 +112,8 @@ export interface BackendsStatus {
   ci: boolean;
   /** Backends whose absence does not fail a CI run. */
   optional: BackendName[];
+  /** The ones the run named in ROHAS_TEST_OPTIONAL (the rest of `optional` were left out by ROHAS_TEST_BACKENDS). */
+  declaredOptional: BackendName[];
   /** For each absent backend: why, and what to run to get it. */
   missing: Partial<Record<BackendName, { reason: string; hint: string }>>;
   /**

@@ -198,6 +198,7 @@ export async function resolveBackends(
   const status: BackendsStatus = {
     ci: settings.ci,
     optional: [...new Set([...settings.optional, ...notSelected])],
+    declaredOptional: settings.optional,
     missing: {},
   };
   for (const r of results) {
