@@ -14,8 +14,8 @@
 // The issue's point interval is 10 s (60,480,000 points); the default 60 s keeps a run to minutes on a shared machine.
 // `--store DIR` (SQLite) keeps the store: a later run with the same DIR skips the fill (its window is saved in
 // DIR/window.json); `--fill-only` stops after the fill.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -25,6 +25,7 @@ import {
   type TelemetryAdapter,
 } from '@rohas/telemetry/adapter';
 import { median, percentile, printTable } from '../support/stats.js';
+import { openAdapter } from './open-adapter.js';
 import { startBackend } from './servers.js';
 
 const { values: args } = parseArgs({
@@ -73,17 +74,9 @@ async function open(backend: string): Promise<{
   const signals = ['traces', 'metrics', 'logs'];
   const retention = { traces: 0, metrics: 0, logs: 0 };
   if (backend === 'sqlite') {
-    if (args.store) mkdirSync(args.store, { recursive: true });
-    const dir = args.store ?? mkdtempSync(join(tmpdir(), 'rohas-bench-window-'));
-    const { createAdapter } = await import('@rohas/telemetry-sqlite');
-    const adapter = await (createAdapter as AdapterFactory)({
-      options: { type: 'sqlite', path: dir },
-      retention,
-      signals,
-      logger: silent,
-      baseDir: dir,
-    } as never);
-    await adapter.init();
+    const opened = await openAdapter('sqlite', { dir: args.store, retention });
+    const { adapter } = opened;
+    const dir = opened.dir!;
     const { default: Database } = await import('better-sqlite3');
     let db: InstanceType<typeof Database> | undefined;
     return {
@@ -115,7 +108,7 @@ async function open(backend: string): Promise<{
       },
       done: async () => {
         db?.close();
-        if (!args.store) rmSync(dir, { recursive: true, force: true });
+        await opened.done();
       },
     };
   }
