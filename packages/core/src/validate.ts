@@ -339,7 +339,7 @@ export function checkRecords(
   const [check, what] = RECORD_CHECKS[signal];
   const max = options.maxValueBytes;
   const checkAll =
-    max === undefined ? check : (item: never) => check(item) ?? oversizedValue(item as object, max, '', new Set());
+    max === undefined ? check : (item: never) => check(item) ?? oversizedValue(item as object, max, '', new Map());
   return checkItems(items as never[], checkAll, what) as CheckedItems<unknown>;
 }
 
@@ -347,10 +347,15 @@ export function checkRecords(
  * The first string or bytes value anywhere in a record (attributes at any depth, event and link attributes, a log
  * body, the resource and scope) longer than `max` bytes in UTF-8, as an ItemProblem naming its path. A receiver's
  * bound: one such value costs the event loop a copy of it per thread it crosses (strings cannot be transferred).
+ * Records are trees except for their resource and scope, which many records of a request share: those are walked
+ * once per request (`shared`, one per checkRecords call).
  */
-function oversizedValue(value: object, max: number, path: string, seen: Set<object>): ItemProblem | undefined {
-  if (seen.has(value)) return undefined;
-  seen.add(value);
+function oversizedValue(
+  value: object,
+  max: number,
+  path: string,
+  shared: Map<object, ItemProblem | null>,
+): ItemProblem | undefined {
   if (value instanceof Uint8Array)
     return value.byteLength > max ? { reason: 'value_too_large', field: path } : undefined;
   const array = Array.isArray(value);
@@ -361,7 +366,12 @@ function oversizedValue(value: object, max: number, path: string, seen: Set<obje
       if (v.length * 3 > max && (v.length > max || Buffer.byteLength(v) > max))
         return { reason: 'value_too_large', field: fieldPath(path, key, array) };
     } else if (v !== null && typeof v === 'object') {
-      const p = oversizedValue(v, max, fieldPath(path, key, array), seen);
+      const isShared = path === '' && (key === 'resource' || key === 'scope');
+      let p = isShared ? shared.get(v) : undefined;
+      if (p === undefined) {
+        p = oversizedValue(v, max, fieldPath(path, key, array), shared) ?? null;
+        if (isShared) shared.set(v, p);
+      }
       if (p) return p;
     }
   }

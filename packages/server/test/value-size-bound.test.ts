@@ -100,6 +100,30 @@ describe('max_value_bytes: a record with one over-long value is refused on its o
     expect(spans[0]!.attributes.payload).toBe('é'.repeat(BOUND / 2));
   });
 
+  it('a resource with an over-long attribute: every span that shares it is refused, naming the resource field', async () => {
+    const traceId = randomBytes(16);
+    const request = traceRequest(traceId);
+    request.resourceSpans[0]!.resource.attributes.push({
+      key: 'process.command_line',
+      value: { stringValue: 'x'.repeat(BOUND + 1) },
+    });
+    const t = otlpTypes().traceRequest;
+    const before = rejected();
+    const res = await fetch(`${server.url}/v1/traces`, {
+      method: 'POST',
+      body: Buffer.from(t.encode(t.fromObject(request)).finish()),
+      headers: { 'content-type': 'application/x-protobuf' },
+    });
+    expect(res.status).toBe(200);
+    const answer = otlpTypes().traceResponse.decode(new Uint8Array(await res.arrayBuffer())) as unknown as {
+      partialSuccess?: { rejectedSpans: { toString(): string }; errorMessage: string };
+    };
+    expect(String(answer.partialSuccess?.rejectedSpans)).toBe('3');
+    expect(rejected()).toBe(before + 3);
+    expect(answer.partialSuccess?.errorMessage).toMatch(/resource\.attributes\["process\.command_line"\]/);
+    expect(await storage.query.getTrace(traceId.toString('hex'))).toBeNull();
+  });
+
   it('JSON over HTTP, a log record: the over-long body refused, its neighbour stored', async () => {
     const now = String(BigInt(Date.now()) * 1_000_000n);
     const record = (body: string) => ({ timeUnixNano: now, body: { stringValue: body } });
