@@ -48,7 +48,7 @@ class ReadThread {
 
   constructor(
     private readonly file: string,
-    private readonly workerData: { file: string; cacheMb: number },
+    private readonly workerData: { file: string; cacheMb: number; background?: boolean },
     private readonly logger: DiagnosticLogger,
   ) {}
 
@@ -134,7 +134,10 @@ export class ThreadReadPool implements ReadPort {
   private closed = false;
 
   constructor(file: string, workerData: { file: string; cacheMb: number }, threads: number, logger: DiagnosticLogger) {
-    this.searchThreads = Array.from({ length: threads }, () => new ReadThread(file, workerData, logger));
+    this.searchThreads = Array.from(
+      { length: threads },
+      () => new ReadThread(file, { ...workerData, background: true }, logger),
+    );
     this.quickThread = new ReadThread(file, workerData, logger);
   }
 

@@ -1,12 +1,15 @@
 // A read thread of the SQLite adapter: its own read-only connection (WAL lets it read while the write thread
 // commits), running the same read functions as the adapter's own connection (read-ops.ts).
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThreadPriority } from '@rohas/telemetry/adapter';
 import { openDatabase } from './connection.js';
 import { ReadContext } from './read-context.js';
 import { runRead } from './read-ops.js';
 import type { ReadRequest, ReadResponse } from './read-port.js';
 
-const { file, cacheMb } = workerData as { file: string; cacheMb: number };
+const { file, cacheMb, background } = workerData as { file: string; cacheMb: number; background?: boolean };
+// A search thread yields the CPU to the event loop and the quick-read thread when they compete (thread-priority.ts).
+if (background) lowerThreadPriority();
 const Driver = (await import('better-sqlite3')).default;
 const db = openDatabase(Driver, file, cacheMb, true);
 const ctx = new ReadContext(db);

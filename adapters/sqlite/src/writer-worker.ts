@@ -6,7 +6,7 @@
 // Retention requests run one sweep at a time, in order; `close` stops a running sweep (its request is answered with
 // what it deleted so far; the next sweep continues from there).
 import { parentPort, workerData } from 'node:worker_threads';
-import type { SignalRetention } from '@rohas/telemetry/adapter';
+import { lowerThreadPriority, type SignalRetention } from '@rohas/telemetry/adapter';
 import { spanRow } from './codec.js';
 import { openDatabase } from './connection.js';
 import type { WriterRequest, WriterResponse } from './internal-types.js';
@@ -19,6 +19,8 @@ const { file, cacheMb, retention, signals } = workerData as {
   retention: SignalRetention;
   signals: string[];
 };
+// Batches and sweeps are background work: the event loop and the quick reads go first (thread-priority.ts).
+lowerThreadPriority();
 const Driver = (await import('better-sqlite3')).default;
 const writer = new SqliteWriter(openDatabase(Driver, file, cacheMb), retention, signals);
 const port = parentPort!;

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { consoleLogger } from '@rohas/telemetry';
 import { normalizeTraceQuery, type TelemetryAdapter } from '@rohas/telemetry/adapter';
@@ -131,3 +131,42 @@ it('a bad cursor is a QueryError from a read thread too', async () => {
     await a.close();
   }
 }, 60_000);
+
+/** Nice values of this process's threads, by thread id (Linux /proc). */
+function threadNices(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      out.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
+it.runIf(process.platform === 'linux')(
+  'the write thread and the search threads run 5 nice steps below their parent; the quick-read thread does not',
+  async () => {
+    const own = getPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()));
+    const before = new Set(threadNices().keys());
+    const a = await open('nice.db', 1);
+    try {
+      const span = makeSpan({ traceId: newTraceId() });
+      const w = await a.traces!.write([span]);
+      expect(w.ok).toBe(true);
+      expect(
+        (await a.traces!.findTraces(normalizeTraceQuery({ service: span.resource.serviceName }))).items,
+      ).toHaveLength(1);
+      expect(await a.traces!.getTrace(span.traceId)).toHaveLength(1);
+      const started = [...threadNices()].filter(([tid]) => !before.has(tid)).map(([, nice]) => nice);
+      // The write thread and the one search thread; nothing else the adapter starts is lowered.
+      expect(started.filter((n) => n === Math.min(19, own + 5))).toHaveLength(own + 5 <= 19 ? 2 : started.length);
+      // The quick-read thread keeps its parent's priority.
+      expect(started.filter((n) => n === own).length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await a.close();
+    }
+  },
+);

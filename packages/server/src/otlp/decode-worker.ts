@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { checkRecords } from '@rohas/telemetry/adapter';
+import { checkRecords, lowerThreadPriority } from '@rohas/telemetry/adapter';
 import { BodyError, type ContentEncoding, decompressSync } from '../body.js';
 import { DecodeLimitError } from './bounded-decode.js';
 import {
@@ -57,6 +57,8 @@ export function runJob(job: DecodeJob): DecodeReply {
   }
 }
 
+// Decoding is background work: the event loop that answers requests goes first (core's thread-priority.ts).
+if (parentPort) lowerThreadPriority();
 parentPort?.on('message', (job: DecodeJob) => {
   parentPort!.postMessage(runJob(job));
 });
