@@ -90,11 +90,11 @@ const logger = { debug() {}, info() {}, warn: console.warn, error: console.error
 
 /**
  * The adapter both scripts use over one paging database (v1 API, long timeouts for the fill), initialised. The
- * stores' layout has no tb tag (trace_bucket_chars = 0; the default 2 opens 256x the series a page reads).
+ * stores' layout is the default one, without a tb tag (2 characters would open 256x the series a page reads).
  */
 export async function pagingAdapter(url: string, database: string): Promise<TelemetryAdapter> {
   const adapter: TelemetryAdapter = await createAdapter({
-    options: { type: 'influxdb', url, database, api_version: 1, timeout_ms: 120_000, trace_bucket_chars: 0 },
+    options: { type: 'influxdb', url, database, api_version: 1, timeout_ms: 120_000 },
     retention: { traces: 0, metrics: 0, logs: 0 },
     signals: ['traces', 'logs'],
     logger,

@@ -129,7 +129,7 @@ describe.runIf(v1)('influxdb adapter on a real influxd (1.x API)', () => {
       await influxQl(url, 'SHOW MEASUREMENTS', database)
     ).results[0]!.series![0]!.values.flat() as string[];
     const prefix = measurements.find((m) => m.startsWith('keys_') && m.endsWith('spans'))!.slice(0, -'spans'.length);
-    expect(await tagKeys(`${prefix}spans`)).toEqual(['kind', 'name', 'service', 'status', 'tb']);
+    expect(await tagKeys(`${prefix}spans`)).toEqual(['kind', 'name', 'service', 'status']);
     expect(await tagKeys(`${prefix}metrics`)).toEqual(['metric', 'service', 'sid', 'type']);
     expect(await tagKeys(`${prefix}logs`)).toEqual(['service', 'severity']);
   });
@@ -141,11 +141,76 @@ describe.runIf(v1)('influxdb adapter on a real influxd (1.x API)', () => {
     const t = nowNano();
     const siblings = Array.from({ length: 300 }, () => makeSpan({ traceId, service, name: 'fan-out', start: t }));
     expect(await a.traces!.write(siblings)).toEqual({ ok: true });
+    const count = async () =>
+      (await influxQl(url, `SELECT count("span_id") FROM "spans" WHERE "service" = '${service}'`, database)).results[0]!
+        .series![0]!.values[0]![1];
+    expect(await count()).toBe(300);
+    // A retried batch is stored again (every point has its own time); reads keep one copy of each span.
     expect(await a.traces!.write(siblings.slice(0, 100))).toEqual({ ok: true });
+    expect(await count()).toBe(400);
     const got = await a.traces!.getTrace(traceId);
     expect(got!.length).toBe(300);
-    const direct = await influxQl(url, `SELECT count("span_id") FROM "spans" WHERE "service" = '${service}'`, database);
-    expect(direct.results[0]!.series![0]!.values[0]![1]).toBe(300);
+    expect(new Set(got!.map((s) => s.spanId)).size).toBe(300);
+    const page = await a.traces!.findTraces(normalizeTraceQuery({ service }, a.traces!.capabilities));
+    expect(page.items.map((t) => [t.traceId, t.spanCount])).toEqual([[traceId, 300]]);
+  });
+
+  it('keeps two spans of one series and second that the former hash point time put on one point', async () => {
+    // Until round 5 a span's sub-second digits were this 30-bit hash of (trace id, span id); two spans of one
+    // series and second whose hashes met shared a point and the later replaced the earlier, silently.
+    const fnv = (text: string, basis: number) => {
+      let h = basis;
+      for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+      return h >>> 0;
+    };
+    const formerSlot = (traceId: string, spanId: string) => {
+      const key = `${traceId}:${spanId}`;
+      return (fnv(key, 0x811c9dc5) * 0x200000 + (fnv(key, 0x050c5d1f) >>> 11)) % 1_000_000_000;
+    };
+    const traceId = makeSpan().traceId;
+    const seen = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; !pair; i++) {
+      const spanId = i.toString(16).padStart(16, '0');
+      const slot = formerSlot(traceId, spanId);
+      const other = seen.get(slot);
+      if (other) pair = [other, spanId];
+      else seen.set(slot, spanId);
+    }
+    const a = await open();
+    const service = runId();
+    const t = nowNano();
+    const spans = pair.map((spanId, i) => makeSpan({ traceId, spanId, service, name: 'op', start: t + BigInt(i) }));
+    // One batch, then each in a batch of its own: both are kept either way.
+    expect(await a.traces!.write(spans)).toEqual({ ok: true });
+    expect(await a.traces!.write([spans[0]!])).toEqual({ ok: true });
+    expect(await a.traces!.write([spans[1]!])).toEqual({ ok: true });
+    expect((await a.traces!.getTrace(traceId))!.map((s) => s.spanId).sort()).toEqual([...pair].sort());
+  });
+
+  it('writes the tb-tag layout when trace_bucket_chars is set (the default writes none); either reads both', async () => {
+    const service = runId();
+    const t = nowNano();
+    const plain = makeSpan({ service, name: 'plain', start: t });
+    expect(await (await open()).traces!.write([plain])).toEqual({ ok: true });
+    const a = await open({ trace_bucket_chars: 2 });
+    const trace = Array.from({ length: 5 }, (_, i) => makeSpan({ service, name: 'bucketed', start: t + BigInt(i) }));
+    for (const s of trace) s.traceId = trace[0]!.traceId;
+    expect(await a.traces!.write(trace)).toEqual({ ok: true });
+    const tags = await influxQl(
+      url,
+      `SHOW TAG VALUES FROM "spans" WITH KEY = "tb" WHERE "service" = '${service}'`,
+      database,
+    );
+    expect(tags.results[0]!.series![0]!.values.map((v) => v[1])).toEqual([trace[0]!.traceId.slice(0, 2)]);
+    expect((await a.traces!.getTrace(trace[0]!.traceId))!.map((s) => s.name)).toEqual(Array(5).fill('bucketed'));
+    expect((await a.traces!.getTrace(plain.traceId))!.map((s) => s.name)).toEqual(['plain']);
+    const page = await a.traces!.findTraces(normalizeTraceQuery({ service }, a.traces!.capabilities));
+    expect(page.items.map((s) => s.traceId).sort()).toEqual([plain.traceId, trace[0]!.traceId].sort());
+    // A store moved back to the default reads the bucketed spans too.
+    const b = await open();
+    expect((await b.traces!.getTrace(trace[0]!.traceId))!.map((s) => s.name)).toEqual(Array(5).fill('bucketed'));
+    expect((await b.traces!.getTrace(plain.traceId))!.map((s) => s.name)).toEqual(['plain']);
   });
 
   it('returns a span re-written with a changed status once, as its newest write', async () => {

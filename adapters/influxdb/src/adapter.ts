@@ -33,7 +33,7 @@ import { descriptorOf, metricFromRow, metricLine } from './metric-schema.js';
 import { optionsSchema } from './options.js';
 import { findTracesKeyset, queryLogsKeyset } from './paged-reads.js';
 import { readRawPoints } from './raw-points.js';
-import { logLine, nextLogSeq, nextSeq, slottedWindow, spanLine, toBigInt, traceBoundsLines } from './schema.js';
+import { logLine, nextPointSeq, nextSeq, slottedWindow, spanLine, toBigInt, traceBoundsLines } from './schema.js';
 import { TraceReader } from './trace-reads.js';
 import type { InfluxDbOptions } from './types.js';
 import { V1Backend } from './v1-backend.js';
@@ -92,7 +92,7 @@ export function resolveOptions(raw: Record<string, unknown>, source?: string) {
       throw new TelemetryError(`${W} measurement_prefix: ${(error as Error).message}`, { cause: error });
     }
   }
-  const tbc = o.trace_bucket_chars === undefined ? 2 : Number(o.trace_bucket_chars);
+  const tbc = o.trace_bucket_chars === undefined ? 0 : Number(o.trace_bucket_chars);
   if (!Number.isInteger(tbc) || tbc < 0 || tbc > 4)
     throw new TelemetryError(`${W} trace_bucket_chars must be an integer from 0 to 4, got ${o.trace_bucket_chars}`);
   return {
@@ -259,9 +259,10 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
         paging: true,
       },
       async write(spans) {
-        // One stamp per span, so of two copies of a span in one batch the later one is the newest (last write wins).
+        // One stamp per span, so of two copies of a span in one batch the later one is the newest (last write wins),
+        // and one store sequence per point, so no two points share a time (schema.ts spanPointTime).
         return writeLines(spans.length, 'spans', () => [
-          ...spans.map((s) => spanLine(lp, s, tbc, nextSeq())),
+          ...spans.map((s) => spanLine(lp, s, tbc, nextSeq(), nextPointSeq())),
           ...traceBoundsLines(lp, spans),
         ]);
       },
@@ -357,7 +358,7 @@ export function createInfluxDbAdapter(context: AdapterContext): TelemetryAdapter
         ignoreCase: 'unicode',
       },
       async write(records) {
-        return writeLines(records.length, 'log records', () => records.map((rec) => logLine(lp, rec, nextLogSeq())));
+        return writeLines(records.length, 'log records', () => records.map((rec) => logLine(lp, rec, nextPointSeq())));
       },
       async queryLogs(q: NormalizedLogQuery): Promise<Page<LogRecord>> {
         return query('queryLogs', () => queryLogsKeyset(backend, m, q));

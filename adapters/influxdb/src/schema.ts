@@ -36,26 +36,18 @@ export const SECOND = 1_000_000_000n;
 
 export const STATUS_TAG = ['unset', 'ok', 'error'] as const;
 
-/** FNV-1a, 32 bits, from a given offset basis. */
-function fnv32(text: string, basis: number): number {
-  let h = basis;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 /**
- * The point time of a span: the second of its start plus a 30-bit hash of (traceId, spanId) in the sub-second
- * digits. Re-writing a span lands on the same series and time and so overwrites it; two different spans of one
- * series collide only when they start in the same second and share the hash (p ≈ 1e-9 per such pair). The exact
- * start is the `start_ns` field.
+ * The point time of a span: the second of its start plus the store sequence (`nextPointSeq`) in the sub-second
+ * digits, the same rule as log records. InfluxDB keeps one point per series and time, so two different spans of one
+ * series and second must never share a point time: with a sequence they share one only if their sequences differ by
+ * a multiple of 10^9 (never within one process; with probability 10^-9 per pair between two writing processes). A span
+ * written twice (a retried batch) is stored twice and reads keep the copy with the newest `written_ns`. (Until this
+ * rule the sub-second digits were a 30-bit hash of (trace id, span id), which made a re-write overwrite its point but
+ * lost one of two spans whose hashes met: about 17 spans a day at 10,000 spans/s of one operation.) The exact start
+ * is the `start_ns` field.
  */
-export function spanPointTime(traceId: string, spanId: string, start: bigint): bigint {
-  const key = `${traceId}:${spanId}`;
-  const h = (fnv32(key, 0x811c9dc5) * 0x200000 + (fnv32(key, 0x050c5d1f) >>> 11)) % 1_000_000_000;
-  return secondOf(start) + BigInt(h);
+export function spanPointTime(start: bigint, seq: bigint): bigint {
+  return slotTime(start, seq);
 }
 
 /** Start of the second of a nanosecond time (times before 1970 round towards minus infinity too). */
@@ -81,20 +73,26 @@ export function nextSeq(): bigint {
 }
 
 /*
- * The store sequence of log records: a plain counter from a random start, one step per record. Its value mod 10^9 is
- * the record's sub-second slot, so two records of one series and second collide only when their sequences differ by a
- * multiple of 10^9: never within one process in practice, and with probability 10^-9 between two processes. (A
- * wall-clock based sequence would not do: records written exactly one second apart would share a slot.)
+ * The store sequence of span, trace-bounds and log points: a plain counter from a random start, one step per point. Its
+ * value mod 10^9 is the point's sub-second slot, so two points of one series and second collide only when their
+ * sequences differ by a multiple of 10^9: never within one process in practice, and with probability 10^-9 between
+ * two processes. (A wall-clock based sequence would not do: points written exactly one second apart would share a
+ * slot.)
  */
-let logSeq = BigInt(randomInt(0, 2 ** 47)) * 1000n;
-export function nextLogSeq(): bigint {
-  logSeq += 1n;
-  return logSeq;
+let pointSeq = BigInt(randomInt(0, 2 ** 47)) * 1000n;
+export function nextPointSeq(): bigint {
+  pointSeq += 1n;
+  return pointSeq;
 }
 
-/** The point time of a log record: its second plus its store sequence in the sub-second digits (records have no identity). */
-export function logPointTime(time: bigint, seq: bigint): bigint {
+/** A point time in the second of `time`, with `seq` mod 10^9 in the sub-second digits. */
+export function slotTime(time: bigint, seq: bigint): bigint {
   return secondOf(time) + (seq % 1_000_000_000n);
+}
+
+/** The point time of a log record: its second plus its store sequence (records have no identity). */
+export function logPointTime(time: bigint, seq: bigint): bigint {
+  return slotTime(time, seq);
 }
 
 export const json = (v: object): string => encodeRecordPart(v);
@@ -182,7 +180,13 @@ export function traceBucket(traceId: string, chars: number): string {
   return encodeTagValue(traceId.slice(0, chars));
 }
 
-export function spanLine(m: Measurements, span: SpanRecord, traceBucketChars: number, written: bigint): string {
+export function spanLine(
+  m: Measurements,
+  span: SpanRecord,
+  traceBucketChars: number,
+  written: bigint,
+  seq: bigint = nextPointSeq(),
+): string {
   const fields: Record<string, FieldValue | undefined> = {
     trace_id: span.traceId,
     span_id: span.spanId,
@@ -204,26 +208,24 @@ export function spanLine(m: Measurements, span: SpanRecord, traceBucketChars: nu
     dropped_links: int(span.droppedLinksCount),
     written_ns: written,
   };
-  return formatPoint(
-    m.spans,
-    spanTagSet(span, traceBucketChars),
-    fields,
-    spanPointTime(span.traceId, span.spanId, span.startTimeUnixNano),
-  );
+  return formatPoint(m.spans, spanTagSet(span, traceBucketChars), fields, spanPointTime(span.startTimeUnixNano, seq));
 }
 
 /**
  * Where each trace's spans are, written with them: per trace of a write batch one point with `trace_id` and the
  * earliest and latest start (`first_ns`, `last_ns`) of the trace's spans in the batch, tagged with the tail of the trace id (`tt`), at the
- * second of their latest start plus a hash of (trace id, first_ns) in the sub-second digits. A trace id carries no time; these points let a page find the time
- * ranges of its traces' spans in one request (trace-reads.ts) instead of scanning the spans of a whole bucket.
- *
- * Writing the same part again lands on the same point (idempotent); two parts of one trace with the same first start
- * and latest second say the same thing, so overwriting one with the other loses nothing. The point sits at the
+ * second of their latest start plus the store sequence in the sub-second digits (`slotTime`, as spans: two traces'
+ * points never share a time, so none replaces another). A trace id carries no time; these points let a page find
+ * the time ranges of its traces' spans in one request (trace-reads.ts) instead of scanning the spans of a whole
+ * bucket. Writing the same part again adds a point that says the same thing. The point sits at the
  * second of the part's latest start, so the retention sweep (whole seconds before the cutoff's) removes it only
  * together with every span it points to.
  */
-export function traceBoundsLines(m: Measurements, spans: readonly SpanRecord[]): string[] {
+export function traceBoundsLines(
+  m: Measurements,
+  spans: readonly SpanRecord[],
+  seq: () => bigint = nextPointSeq,
+): string[] {
   const parts = new Map<string, { first: bigint; last: bigint }>();
   for (const s of spans) {
     const p = parts.get(s.traceId);
@@ -236,8 +238,9 @@ export function traceBoundsLines(m: Measurements, spans: readonly SpanRecord[]):
   const lines: string[] = [];
   for (const [traceId, { first, last }] of parts) {
     const tags = `,tt=${traceTail(traceId)}`;
-    const time = secondOf(last) + BigInt(fnv32(`${traceId}:${first}`, 0x811c9dc5) % 1_000_000_000);
-    lines.push(formatPoint(m.traceBounds, tags, { trace_id: traceId, first_ns: first, last_ns: last }, time));
+    lines.push(
+      formatPoint(m.traceBounds, tags, { trace_id: traceId, first_ns: first, last_ns: last }, slotTime(last, seq())),
+    );
   }
   return lines;
 }

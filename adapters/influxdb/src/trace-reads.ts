@@ -146,9 +146,10 @@ export class TraceReader {
           { key: 'start_ns', op: '>=', value: current.first },
           { key: 'start_ns', op: '<=', value: current.last },
         ];
-      // A few traces in a range: their buckets narrow the series read (the ids are checked here anyway).
+      // A few traces in a range: their buckets narrow the series read (the ids are checked here anyway), plus the
+      // series without the tag (`tb = ''`: spans written while trace_bucket_chars was 0, the default).
       if (this.traceBucketChars > 0 && current.ids.size <= FEW_TRACES)
-        spec.tags = { tb: [...new Set([...current.ids].map((id) => traceBucket(id, this.traceBucketChars)))] };
+        spec.tags = { tb: [...new Set([...current.ids].map((id) => traceBucket(id, this.traceBucketChars))), ''] };
       specs.push(spec);
       wanted.push(current.ids);
     };
@@ -226,7 +227,7 @@ export class TraceReader {
   private legacy: Promise<number | undefined> | undefined;
   /**
    * Whether the store may hold spans written before trace_bounds, and their bucket width: those versions always wrote
-   * a `tb` tag (2 characters by default), and this one writes it only when `trace_bucket_chars` > 0. A store whose
+   * a `tb` tag (2 characters by default then), and this one writes it only when `trace_bucket_chars` > 0. A store whose
    * spans carry no `tb` tag was written with bounds points only, so an id without bounds points is not there and no
    * scan is made; else the id is looked for in its bucket. Asked once (a series-index read).
    */

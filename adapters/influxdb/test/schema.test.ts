@@ -5,7 +5,7 @@ import { metricLine } from '../src/metric-schema.js';
 import {
   logLine,
   logPointTime,
-  nextLogSeq,
+  nextPointSeq,
   SECOND,
   secondOf,
   slottedWindow,
@@ -71,19 +71,23 @@ describe('schema lines', () => {
     expect(lb).toMatch(
       /^trace_bounds,tt=bbbb trace_id="b{32}",first_ns=1700000001000000001i,last_ns=1700000001000000001i 1700000001\d{9}$/,
     );
-    // The same part written again is the same point (idempotent); the tag is the id's tail, not its head.
-    expect(traceBoundsLines(M, spans)).toEqual(lines);
+    // The same part written again says the same at another point time; the tag is the id's tail, not its head.
+    const again = traceBoundsLines(M, spans);
+    expect(again.map((l) => l.slice(0, l.lastIndexOf(' ')))).toEqual(lines.map((l) => l.slice(0, l.lastIndexOf(' '))));
+    expect(again.map((l) => l.split(' ').pop())).not.toEqual(lines.map((l) => l.split(' ').pop()));
     expect(traceBoundsLines(M, [makeSpan({ traceId: `${'0'.repeat(28)}c0de` })])[0]).toMatch(/^trace_bounds,tt=c0de /);
   });
 
-  it('maps a span to one point time in the second of its start, the same on every write', () => {
+  it('puts a span in the second of its start, with a point time no other span of this process shares', () => {
     const span = makeSpan({ start: 1_700_000_000_987_654_321n });
-    const t = spanPointTime(span.traceId, span.spanId, span.startTimeUnixNano);
-    expect(t).toBe(spanPointTime(span.traceId, span.spanId, span.startTimeUnixNano));
+    const seq = nextPointSeq();
+    const t = spanPointTime(span.startTimeUnixNano, seq);
     expect(secondOf(t)).toBe(1_700_000_000_000_000_000n);
-    expect(spanLine(M, span, 2, 1n).endsWith(` ${t}`)).toBe(true);
-    const other = makeSpan({ traceId: span.traceId, start: span.startTimeUnixNano });
-    expect(spanPointTime(other.traceId, other.spanId, other.startTimeUnixNano)).not.toBe(t);
+    expect(t - secondOf(t)).toBe(seq % 1_000_000_000n);
+    expect(spanLine(M, span, 2, 1n, seq).endsWith(` ${t}`)).toBe(true);
+    // The same span written again is a new point (reads keep its newest copy); so is every other span.
+    const times = new Set(Array.from({ length: 1_000 }, () => spanLine(M, span, 2, 1n).split(' ').pop()));
+    expect(times.size).toBe(1_000);
   });
 
   it('widens query windows to whole seconds so slotted point times are never missed', () => {
@@ -104,12 +108,12 @@ describe('schema lines', () => {
   it('gives log records of one second distinct point times, however far apart they are written', async () => {
     const t = 1_700_000_000_250_000_000n;
     const times = new Set<bigint>();
-    const first = nextLogSeq();
+    const first = nextPointSeq();
     times.add(logPointTime(t, first));
-    for (let i = 0; i < 9_999; i++) times.add(logPointTime(t, nextLogSeq()));
+    for (let i = 0; i < 9_999; i++) times.add(logPointTime(t, nextPointSeq()));
     // Written a second later (a 1 s flush timer): still new slots.
     await new Promise((r) => setTimeout(r, 1_000));
-    for (let i = 0; i < 100; i++) times.add(logPointTime(t, nextLogSeq()));
+    for (let i = 0; i < 100; i++) times.add(logPointTime(t, nextPointSeq()));
     expect(times.size).toBe(10_100);
     for (const p of times) expect(secondOf(p)).toBe(1_700_000_000_000_000_000n);
   });
