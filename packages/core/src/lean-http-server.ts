@@ -283,18 +283,20 @@ export class LeanHttpServerInstrumentation implements Instrumentation {
       }
       span.end();
     };
+    // 'close' ends the span after a finished response and after an aborted one alike; after 'error' only 'close'
+    // may follow, and the span has ended with the error. Added before the emitters are bound: these two read the
+    // span from the closure and need no context, so they skip the bound-listener wrapper.
+    res.on('close', () => {
+      if (!failed) end();
+    });
+    res.on(errorMonitor, (err: Error) => {
+      failed = true;
+      end(err);
+    });
     return context.with(ctx, () => {
+      // Listeners the handler adds run in the span's context, even those the HTTP parser fires ('data', 'end').
       context.bind(ctx, req);
       context.bind(ctx, res);
-      // 'close' ends the span after a finished response and after an aborted one alike; after 'error' only 'close'
-      // may follow, and the span has ended with the error.
-      res.on('close', () => {
-        if (!failed) end();
-      });
-      res.on(errorMonitor, (err: Error) => {
-        failed = true;
-        end(err);
-      });
       try {
         return original.apply(server, ['request', ...args]);
       } catch (err) {
