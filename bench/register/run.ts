@@ -203,6 +203,22 @@ if (ceilingVariant) {
     );
   }
 }
+// The A/B of this round, paired block by block: the lean server instrumentation against instrumentation-http's
+// server spans, the rest of the register path alike.
+const leanName = 'register (lean http server, default)';
+const otelName = 'register (instrumentation-http server spans: http,undici)';
+if (perCpu.has(leanName) && perCpu.has(otelName)) {
+  for (const [label, m] of [
+    ['per CPU-second', perCpu],
+    ['req/s', perBlock],
+  ] as const) {
+    const ratios = m.get(leanName)!.map((x, b) => x / m.get(otelName)![b]!);
+    const sorted = [...ratios].sort((a, b) => a - b);
+    console.log(
+      `A/B lean ÷ instrumentation-http server spans, ${label}: ${median(ratios).toFixed(2)} (median block; spread ${sorted[0]!.toFixed(2)}-${sorted.at(-1)!.toFixed(2)})`,
+    );
+  }
+}
 console.log('cores used during the turns, median block (server, all threads / load generator):');
 for (const v of variants)
   console.log(
