@@ -15,7 +15,14 @@ import { LeanHttpServerInstrumentation } from '../src/lean-http-server.js';
 type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
 const thrown = new TypeError('handler failed');
 /** What the handler saw inside the span: the active span id in the handler and in a request 'end' listener. */
-const seen: Array<{ inHandler?: string; inListener?: string }> = [];
+interface Seen {
+  inHandler?: string;
+  inListener?: string;
+  inOnce?: string;
+  counts?: number[];
+  same?: boolean;
+}
+const seen: Seen[] = [];
 
 function collector() {
   const ended: ReadableSpan[] = [];
@@ -30,7 +37,7 @@ function collector() {
 /** The app: routes by path; /route/* plays an Express-like framework that sets the route on the RPC metadata. */
 function handler(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) {
   const path = (req.url ?? '/').split('?')[0]!;
-  const record: { inHandler?: string; inListener?: string } = {
+  const record: Seen = {
     inHandler: trace.getActiveSpan()?.spanContext().spanId,
   };
   seen.push(record);
@@ -39,6 +46,23 @@ function handler(req: import('node:http').IncomingMessage, res: import('node:htt
     if (rpc) rpc.route = '/route/:id';
   }
   if (path === '/throw') throw thrown;
+  if (path === '/listeners') {
+    // Bound listeners stay removable by the app's own function, once included, and listeners() gives it back.
+    const f = () => {};
+    req.on('x', f);
+    const added = req.listenerCount('x');
+    req.removeListener('x', f);
+    req.once('y', f);
+    req.prependOnceListener('y2', f);
+    req.off('y', f);
+    req.removeListener('y2', f);
+    req.addListener('z', f);
+    record.counts = [added, req.listenerCount('x'), req.listenerCount('y'), req.listenerCount('y2')];
+    record.same = req.listeners('z')[0] === f;
+    res.once('finish', () => {
+      record.inOnce = trace.getActiveSpan()?.spanContext().spanId;
+    });
+  }
   if (path === '/hang') return; // the client aborts
   req.on('end', () => {
     record.inListener = trace.getActiveSpan()?.spanContext().spanId;
@@ -106,6 +130,7 @@ const sent: Sent[] = [
   { path: '/v6b', headers: { host: '[::1]' } },
   { path: '/nohostport', headers: { host: 'example.com' } },
   { path: '/route/7' },
+  { path: '/listeners' },
   { path: '/404' },
   { path: '/500' },
   { path: '/503' },
@@ -224,5 +249,9 @@ describe('lean HTTP server instrumentation: the spans instrumentation-http makes
       expect(leanSeen[i]!.inHandler, s.path).toBe(id);
       expect(leanSeen[i]!.inListener, s.path).toBe(id);
     }
+    const l = sent.findIndex((s) => s.path === '/listeners');
+    expect(leanSeen[l]!.counts).toEqual([1, 0, 0, 0]);
+    expect(leanSeen[l]!.same).toBe(true);
+    expect(leanSeen[l]!.inOnce).toBe(lean.ended[l]!.spanContext().spanId);
   });
 });
