@@ -241,7 +241,7 @@ export class LeanHttpServerInstrumentation implements Instrumentation {
   }
 
   enable(): void {
-    if (this.patched.length) return;
+    if (this.patched.some((p) => p.key === 'emit')) return;
     this.config.enabled = true;
     for (const [mod, scheme] of [
       ['node:http', 'http'],
