@@ -104,7 +104,7 @@ export interface SdkConfig {
   log_level?: DiagnosticLevel;
   /** Handler (`handler.execution.*`) and per-service RED metrics computed from server and consumer spans; default true. */
   derive_span_metrics?: boolean;
-  /** OTEL_NODE_ENABLED_INSTRUMENTATIONS: instrumentations the register path enables (names without the package prefix). */
+  /** OTEL_NODE_ENABLED_INSTRUMENTATIONS: instrumentations the register path enables (names without the package prefix; `rohas-http-server` is the lean HTTP server one). */
   instrumentations?: string[];
   /** OTEL_ATTRIBUTE_COUNT_LIMIT and the other attribute, event and link limits of the specification. */
   attribute_count_limit?: number;

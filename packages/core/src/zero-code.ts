@@ -15,6 +15,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { loadConfig } from './config.js';
 import { envList } from './env-spec.js';
 import { where } from './errors.js';
+import { LEAN_HTTP_SERVER, LeanHttpServerInstrumentation } from './lean-http-server.js';
 import { leveledLogger, setDiagLevel } from './sdk-config.js';
 import { createTelemetry, type Telemetry } from './telemetry.js';
 import type { DiagnosticLogger, TelemetryConfig } from './types.js';
@@ -59,10 +60,34 @@ function iitmOf(instrumentationEntry: string): string | undefined {
 }
 
 /** Builds one instrumentation from its own package (the export whose name ends in "Instrumentation"). */
-function fromPackage(path: string): Instrumentation | undefined {
+function fromPackage(path: string, config?: object): Instrumentation | undefined {
   const mod = require(path) as Record<string, unknown>;
   const ctor = Object.entries(mod).find(([k, v]) => k.endsWith('Instrumentation') && typeof v === 'function')?.[1];
-  return ctor ? new (ctor as new () => Instrumentation)() : undefined;
+  return ctor ? new (ctor as new (c?: object) => Instrumentation)(config) : undefined;
+}
+
+/** With the lean server instrumentation on, instrumentation-http makes client spans only. */
+const HTTP_CLIENT_ONLY = { disableIncomingRequestInstrumentation: true };
+
+/** Runs `fn` with `name` taken out of a comma-separated environment list (auto-instrumentations-node reads them). */
+function withoutInEnv<T>(keys: string[], name: string, fn: () => T): T {
+  const saved = keys.map((k) => process.env[k]);
+  for (const k of keys) {
+    const v = process.env[k];
+    if (v !== undefined)
+      process.env[k] = v
+        .split(',')
+        .filter((n) => n.trim() !== name)
+        .join(',');
+  }
+  try {
+    return fn();
+  } finally {
+    keys.forEach((k, i) => {
+      if (saved[i] === undefined) delete process.env[k];
+      else process.env[k] = saved[i];
+    });
+  }
 }
 
 /** What {@link planInstrumentations} found; `create()` builds them (after the loader hook is registered). */
@@ -77,10 +102,15 @@ export interface InstrumentationPlan {
  * The instrumentations to enable: every one of @opentelemetry/auto-instrumentations-node when the app has it
  * installed (with its own defaults and env selection), else HTTP and undici/fetch; `instrumentations` in the config
  * (OTEL_NODE_ENABLED_INSTRUMENTATIONS) narrows the set, OTEL_NODE_DISABLED_INSTRUMENTATIONS removes from it.
+ * HTTP server spans come from the lean `rohas-http-server` (lean-http-server.ts) unless a list is given without it
+ * (e.g. `http,undici`) or it is disabled: then from @opentelemetry/instrumentation-http, as before.
  */
 export function planInstrumentations(config: TelemetryConfig, logger: DiagnosticLogger): InstrumentationPlan {
-  const wanted = config.instrumentations;
   const disabled = new Set(envList(process.env.OTEL_NODE_DISABLED_INSTRUMENTATIONS) ?? []);
+  const lean =
+    (!config.instrumentations || config.instrumentations.includes(LEAN_HTTP_SERVER)) && !disabled.has(LEAN_HTTP_SERVER);
+  const wanted = config.instrumentations?.filter((n) => n !== LEAN_HTTP_SERVER);
+  const leanOnly = lean && wanted !== undefined && wanted.length === 0;
   const copies = new Set<string>([require.resolve('@opentelemetry/instrumentation')]);
   const autoPath = resolveFromApp(AUTO);
   if (autoPath) {
@@ -93,11 +123,17 @@ export function planInstrumentations(config: TelemetryConfig, logger: Diagnostic
     return {
       instrumentationCopies: copies,
       create() {
+        const out: Instrumentation[] = lean ? [new LeanHttpServerInstrumentation()] : [];
+        if (leanOnly) return out;
         // Its selection reads OTEL_NODE_ENABLED_INSTRUMENTATIONS; a list from the file is handed over the same way.
+        // Our own name is not one of its names: it is taken out of the lists it reads.
         const saved = process.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS;
         if (wanted) process.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS = wanted.join(',');
         try {
-          return auto.getNodeAutoInstrumentations();
+          const keys = ['OTEL_NODE_ENABLED_INSTRUMENTATIONS', 'OTEL_NODE_DISABLED_INSTRUMENTATIONS'];
+          const configs = lean ? { '@opentelemetry/instrumentation-http': HTTP_CLIENT_ONLY } : {};
+          out.push(...withoutInEnv(keys, LEAN_HTTP_SERVER, () => auto.getNodeAutoInstrumentations(configs)));
+          return out;
         } finally {
           if (saved === undefined) delete process.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS;
           else process.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS = saved;
@@ -106,6 +142,7 @@ export function planInstrumentations(config: TelemetryConfig, logger: Diagnostic
     };
   }
   const names = (wanted ?? ['http', 'undici']).filter((n) => !disabled.has(n));
+  const httpPath = require.resolve(`${PREFIX}http`);
   const paths: string[] = [];
   for (const name of names) {
     // http and undici come with this package; any other is loaded from the app's own install.
@@ -126,9 +163,9 @@ export function planInstrumentations(config: TelemetryConfig, logger: Diagnostic
   return {
     instrumentationCopies: copies,
     create() {
-      const out: Instrumentation[] = [];
+      const out: Instrumentation[] = lean ? [new LeanHttpServerInstrumentation()] : [];
       for (const path of paths) {
-        const made = fromPackage(path);
+        const made = fromPackage(path, lean && path === httpPath ? HTTP_CLIENT_ONLY : undefined);
         if (made) out.push(made);
         else logger.warn(`${where('register')} ${path} exports no Instrumentation class; skipped`);
       }
