@@ -10,7 +10,9 @@
 // last hour (step 1 min), to show the short windows did not get slower. The raw limit, measured in the same run, is a
 // plain SELECT of the same rows (time, value of every matching point) on the same database, read to the end: the
 // figure is query / raw. On SQLite a second raw limit reads the rollup rows the query reads (metric_rollup, one blob
-// per series and hour), so the rollup query is also shown against the cheapest read of its own input.
+// per series and hour), so the rollup query is also shown against the cheapest read of its own input; and a SELECT of
+// the day-level rows (metric_rollup_day, count+sum per slot, one per series and day) that sum/avg/count read. A store
+// from before migration 004 is converted by the write thread first (the time it took is printed).
 // The issue's point interval is 10 s (60,480,000 points); the default 60 s keeps a run to minutes on a shared machine.
 // `--store DIR` (SQLite) keeps the store: a later run with the same DIR skips the fill (its window is saved in
 // DIR/window.json); `--fill-only` stops after the fill.
@@ -69,6 +71,8 @@ async function open(backend: string): Promise<{
   adapter: TelemetryAdapter;
   raw: (start: bigint, end: bigint) => Promise<number>;
   rawRollup?: (start: bigint, end: bigint) => Promise<number>;
+  rawDays?: (start: bigint, end: bigint) => Promise<number>;
+  ready?: () => Promise<void>;
   done: () => Promise<void>;
 }> {
   const signals = ['traces', 'metrics', 'logs'];
@@ -105,6 +109,36 @@ async function open(backend: string): Promise<{
         let n = 0;
         for (const _ of stmt.iterate(NAME, start, end)) n++;
         return n;
+      },
+      // The day level's rows (migration 004) a sum/avg/count query reads instead of the hour rows.
+      rawDays: async (start, end) => {
+        db ??= rawConnection(new Database(join(dir, 'telemetry.db'), { readonly: true }));
+        const stmt = db
+          .prepare(
+            `SELECT r.series_id, r.day_ns, r.kinds, r.cs FROM metric_rollup_day r
+             WHERE r.series_id IN (SELECT id FROM metric_series WHERE name = ?) AND r.day_ns >= ? AND r.day_ns < ?`,
+          )
+          .safeIntegers(true)
+          .raw(true);
+        let n = 0;
+        for (const _ of stmt.iterate(NAME, start - (start % 86_400_000_000_000n), end)) n++;
+        return n;
+      },
+      // A store from before migration 004 is converted by the write thread; wait for it (until then the hour rows
+      // answer), and say how long it took.
+      ready: async () => {
+        db ??= rawConnection(new Database(join(dir, 'telemetry.db'), { readonly: true }));
+        const get = db.prepare("SELECT v FROM metric_rollup_state WHERE k = 'day_next'").safeIntegers(true).pluck();
+        const began = performance.now();
+        let waited = false;
+        while ((get.get() ?? 9_223_372_036_854_775_807n) !== 9_223_372_036_854_775_807n) {
+          waited = true;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        if (waited)
+          console.error(
+            `[bench] day-level conversion of the store: ${((performance.now() - began) / 1000).toFixed(1)} s`,
+          );
       },
       done: async () => {
         db?.close();
@@ -168,7 +202,7 @@ function batch(from: bigint, to: bigint): MetricPoint[] {
   return out;
 }
 
-const { adapter, raw, rawRollup, done } = await open(args.backend!);
+const { adapter, raw, rawRollup, rawDays, ready, done } = await open(args.backend!);
 try {
   if (!saved?.filled) {
     const began = performance.now();
@@ -184,6 +218,7 @@ try {
     console.error(`[bench] wrote ${written} points in ${((performance.now() - began) / 1000).toFixed(1)} s`);
     if (windowFile) writeFileSync(windowFile, JSON.stringify({ start: String(START), end: String(END), filled: true }));
   } else console.error(`[bench] reusing the store in ${args.store} (window ${START} .. ${END})`);
+  await ready?.();
   if (!args['fill-only']) {
     const met: string[] = [];
     const windows: Array<[string, bigint, bigint, number]> = [
@@ -200,6 +235,8 @@ try {
       const queryMs: number[] = [];
       const rawMs: number[] = [];
       const rollupMs: number[] = [];
+      const daysMs: number[] = [];
+      let dayRows = 0;
       let series = 0;
       let rows = 0;
       let rollupRows = 0;
@@ -221,6 +258,11 @@ try {
           rollupRows = await rawRollup(start, END);
           rollupMs.push(performance.now() - t);
         }
+        if (rawDays) {
+          t = performance.now();
+          dayRows = await rawDays(start, END);
+          daysMs.push(performance.now() - t);
+        }
       }
       const rawMedian = median(rawMs);
       const p99 = percentile(queryMs, 0.99);
@@ -235,6 +277,10 @@ try {
         const m = median(rollupMs);
         table.push([`raw SELECT of the ${rollupRows} rollup rows, p50 ms`, m.toFixed(1), (m / rawMedian).toFixed(2)]);
         table.push(['queryMetrics p99 / rollup-rows SELECT', '', (p99 / m).toFixed(2)]);
+      }
+      if (daysMs.length) {
+        const m = median(daysMs);
+        table.push([`raw SELECT of the ${dayRows} day-level rows, p50 ms`, m.toFixed(1), (m / rawMedian).toFixed(2)]);
       }
       printTable(
         `${args.backend}: queryMetrics over ${label}, step ${Number(step / 1_000_000_000n)} s, ${SERIES} series every ${Number(INTERVAL / 1_000_000_000n)} s grouped into ${GROUPS}, ${runs} runs (ratio = to the raw SELECT of the points)`,

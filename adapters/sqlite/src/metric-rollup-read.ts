@@ -29,6 +29,7 @@ import {
   MAX,
   MIN,
   MIXED,
+  NUMBER,
   newSlots,
   pointSlot,
   ROW_NS,
@@ -39,6 +40,7 @@ import {
   slotsOf,
   storedPoint,
 } from './metric-rollup.js';
+import { DAY_NS, DAY_SLOTS, daysReady, NUMBERS_ONLY } from './metric-rollup-day.js';
 import type { ReadContext } from './read-context.js';
 
 /** A selected series as metrics.ts holds it. */
@@ -96,10 +98,104 @@ function bucketValue(acc: Slots, i: number, aggregation: NormalizedMetricQuery['
   }
 }
 
+/** Where the whole slots come from: the day level where it can answer (sum/avg/count), else the hour rows. */
+export type RollupLevel = 'any' | 'hours' | 'days';
+
+/**
+ * Accumulates the whole slots [a, b) from the day rows (metric-rollup-day.ts): each number slot's count and sum
+ * folded into its bucket exactly as combineSlot folds the hour row's slot (copy into an empty bucket, else add), the
+ * rows read in the same (series, time) order as the hour rows — so the same bits as the hour read. False when a row
+ * holds anything but numbers (the caller then starts over from the hour rows).
+ */
+function accumulateDays(
+  ctx: ReadContext,
+  ids: string,
+  a: bigint,
+  b: bigint,
+  groupOf: Map<number, Group>,
+  buckets: number,
+  stepSlots: number,
+): boolean {
+  const rows = ctx
+    .stmt(
+      `SELECT series_id, (day_ns - ?) / ${SLOT_NS}, kinds, cs FROM metric_rollup_day
+       WHERE series_id IN (SELECT value FROM json_each(?)) AND day_ns >= ? AND day_ns < ?`,
+    )
+    .raw(true);
+  const interior = Number((b - a) / SLOT_NS);
+  for (const [sid, u0, kinds, blob] of rows.iterate(a, ids, floorTo(a, DAY_NS), b) as Iterable<
+    [number, number, number, Buffer]
+  >) {
+    if (kinds !== NUMBERS_ONLY) return false;
+    const g = groupOf.get(sid);
+    if (!g) continue;
+    const cs =
+      blob.byteOffset % 8 === 0
+        ? new Float64Array(blob.buffer, blob.byteOffset, DAY_SLOTS * 2)
+        : new Float64Array(new Uint8Array(blob).buffer);
+    const hi = Math.min(DAY_SLOTS, interior - u0);
+    for (let i = Math.max(0, -u0); i < hi; i++) {
+      const c = cs[2 * i]!;
+      if (c === 0) continue;
+      // Made at the first point (a day row also holds slots outside the window: a group with none gives no series).
+      g.acc ??= newSlots(buckets);
+      const f = g.acc.f;
+      const o = (stepSlots === 0 ? 0 : Math.floor((u0 + i) / stepSlots)) * FIELDS;
+      if (f[o + KIND] === EMPTY) {
+        f[o + KIND] = NUMBER;
+        f[o + COUNT] = c;
+        f[o + SUM] = cs[2 * i + 1]!;
+      } else {
+        f[o + COUNT] = f[o + COUNT]! + c;
+        f[o + SUM] = f[o + SUM]! + cs[2 * i + 1]!;
+      }
+    }
+  }
+  return true;
+}
+
+/** Accumulates the whole slots from `a` on (`interior` of them) from the hour rows (metric-rollup.ts). */
+function readHours(
+  ctx: ReadContext,
+  ids: string,
+  a: bigint,
+  groupOf: Map<number, Group>,
+  buckets: number,
+  step: bigint | undefined,
+  stepSlots: number,
+  interior: number,
+  withLast: boolean,
+): void {
+  const b = a + BigInt(interior) * SLOT_NS;
+  const rows = ctx
+    .stmt(
+      `SELECT series_id, hour_ns, slots FROM metric_rollup
+       WHERE series_id IN (SELECT value FROM json_each(?)) AND hour_ns >= ? AND hour_ns < ?`,
+    )
+    .safeIntegers(true)
+    .raw(true);
+  for (const [sid, hour, blob] of rows.iterate(ids, floorTo(a, ROW_NS), b) as Iterable<[bigint, bigint, Buffer]>) {
+    const g = groupOf.get(num(sid));
+    if (!g) continue;
+    const slots = slotsOf(blob);
+    // Slot i of this row is slot u0 + i of the window's whole slots (counted from a, which is on the step grid).
+    const u0 = Number((hour - a) / SLOT_NS);
+    for (let i = 0; i < SLOTS_PER_ROW; i++) {
+      const u = u0 + i;
+      if (u < 0 || u >= interior || slots.f[i * FIELDS + KIND] === EMPTY) continue;
+      // Made at the first point: the row holding the window's start also holds slots before it (a group with points
+      // only there gives no series, as in the raw answer).
+      g.acc ??= newSlots(buckets);
+      combineSlot(g.acc, step === undefined ? 0 : Math.floor(u / stepSlots), slots, i, withLast);
+    }
+  }
+}
+
 export function queryFromRollup(
   ctx: ReadContext,
   q: NormalizedMetricQuery,
   series: Map<number, SelectedSeries>,
+  level: RollupLevel = 'any',
 ): MetricSeries[] | undefined {
   if (q.aggregation.startsWith('p')) return undefined;
   const step = q.stepNano;
@@ -127,25 +223,16 @@ export function queryFromRollup(
   const withLast = q.aggregation === 'last';
   const ids = JSON.stringify([...series.keys()]);
 
-  const rows = ctx
-    .stmt(
-      `SELECT series_id, hour_ns, slots FROM metric_rollup
-       WHERE series_id IN (SELECT value FROM json_each(?)) AND hour_ns >= ? AND hour_ns < ?`,
-    )
-    .safeIntegers(true)
-    .raw(true);
-  for (const [sid, hour, blob] of rows.iterate(ids, floorTo(a, ROW_NS), b) as Iterable<[bigint, bigint, Buffer]>) {
-    const g = groupOf.get(num(sid));
-    if (!g) continue;
-    g.acc ??= newSlots(buckets);
-    const slots = slotsOf(blob);
-    // Slot i of this row is slot u0 + i of the window's whole slots (counted from a, which is on the step grid).
-    const u0 = Number((hour - a) / SLOT_NS);
-    for (let i = 0; i < SLOTS_PER_ROW; i++) {
-      const u = u0 + i;
-      if (u < 0 || u >= interior || slots.f[i * FIELDS + KIND] === EMPTY) continue;
-      combineSlot(g.acc, step === undefined ? 0 : Math.floor(u / stepSlots), slots, i, withLast);
-    }
+  const dayAggregation = q.aggregation === 'sum' || q.aggregation === 'avg' || q.aggregation === 'count';
+  const fromDays =
+    level !== 'hours' &&
+    dayAggregation &&
+    daysReady((sql) => ctx.stmt(sql)) &&
+    accumulateDays(ctx, ids, a, b, groupOf, buckets, stepSlots);
+  if (!fromDays) {
+    if (level === 'days') return undefined;
+    for (const g of groups.values()) g.acc = undefined;
+    readHours(ctx, ids, a, groupOf, buckets, step, stepSlots, interior, withLast);
   }
 
   const one = newSlots(1);

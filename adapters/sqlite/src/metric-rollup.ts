@@ -11,6 +11,7 @@
  */
 import type { HistogramValue, MetricPoint } from '@rohas/telemetry/adapter';
 import type BetterSqlite3 from 'better-sqlite3';
+import { DayRollupWriter } from './metric-rollup-day.js';
 
 /** Width of a rollup slot: five minutes. */
 export const SLOT_NS = 300_000_000_000n;
@@ -174,12 +175,15 @@ export class RollupWriter {
   private next = 0n;
   private readonly one = newSlots(1);
   private backfilling = false;
+  /** The day level (metric-rollup-day.ts), kept in the same transactions. */
+  private readonly days: DayRollupWriter;
 
   constructor(
     private readonly db: BetterSqlite3.Database,
     private readonly stmt: Stmt,
   ) {
     this.readState();
+    this.days = new DayRollupWriter(db, stmt);
   }
 
   private readState(): void {
@@ -237,6 +241,7 @@ export class RollupWriter {
       }
       write.run(row.series, row.hour, blobOf(slots));
     }
+    this.days.fold(this.pending.values());
     this.pending.clear();
   }
 
@@ -276,8 +281,12 @@ export class RollupWriter {
     return this.backfillPending;
   }
 
-  /** Runs the backfill a chunk at a time between the thread's other work, until done or the database closes. */
+  /**
+   * Runs the backfill a chunk at a time between the thread's other work, until done or the database closes; and the
+   * day level's conversion of an older store's hour rows, likewise.
+   */
   startBackfill(): void {
+    this.days.startConversion();
     if (this.backfilling || !this.backfillPending) return;
     this.backfilling = true;
     const step = () => {
@@ -305,37 +314,47 @@ export class RollupWriter {
     const hour = floorTo(cutoff, ROW_NS);
     this.db
       .transaction(() => {
-        this.stmt('DELETE FROM metric_rollup WHERE hour_ns < ?').run(hour);
-        if (hour === cutoff) return;
-        const slot = floorTo(cutoff, SLOT_NS);
-        const cut = Number((slot - hour) / SLOT_NS);
-        const rows = this.stmt('SELECT series_id, slots FROM metric_rollup WHERE hour_ns = ?')
-          .safeIntegers(true)
-          .all(hour) as Array<{ series_id: bigint; slots: Buffer }>;
-        const points = this.stmt(
-          'SELECT id, time_ns, value, data FROM metric_points WHERE series_id = ? AND time_ns >= ? AND time_ns < ?',
-        ).safeIntegers(true);
-        const write = this.stmt('UPDATE metric_rollup SET slots = ? WHERE series_id = ? AND hour_ns = ?');
-        const drop = this.stmt('DELETE FROM metric_rollup WHERE series_id = ? AND hour_ns = ?');
-        for (const row of rows) {
-          const slots = slotsOf(row.slots);
-          // Slots wholly before the cutoff are emptied; the one holding it (when it is not its start) is re-folded.
-          slots.f.fill(0, 0, (slot === cutoff ? cut : cut + 1) * FIELDS);
-          if (slot !== cutoff) {
-            for (const r of points.all(row.series_id, cutoff, slot + SLOT_NS) as Array<Record<string, unknown>>) {
-              const id = r.id as bigint;
-              if (this.deferred(id)) continue;
-              const p = storedPoint(r.value, r.data);
-              pointSlot(this.one, 0, r.time_ns as bigint, id, p.histogram, p.value);
-              combineSlot(slots, cut, this.one, 0);
-            }
-          }
-          let empty = true;
-          for (let i = 0; i < SLOTS_PER_ROW && empty; i++) empty = slots.f[i * FIELDS + KIND] === EMPTY;
-          if (empty) drop.run(row.series_id, hour);
-          else write.run(blobOf(slots), row.series_id, hour);
-        }
+        this.foldCut(cutoff, hour);
+        const read = this.stmt('SELECT slots FROM metric_rollup WHERE series_id = ? AND hour_ns = ?').pluck();
+        this.days.afterRetention(cutoff, (series) => {
+          const blob = read.get(series, hour) as Buffer | undefined;
+          return blob ? slotsOf(blob) : undefined;
+        });
       })
       .immediate();
+  }
+
+  /** The hour rows' part of {@link afterRetention}. */
+  private foldCut(cutoff: bigint, hour: bigint): void {
+    this.stmt('DELETE FROM metric_rollup WHERE hour_ns < ?').run(hour);
+    if (hour === cutoff) return;
+    const slot = floorTo(cutoff, SLOT_NS);
+    const cut = Number((slot - hour) / SLOT_NS);
+    const rows = this.stmt('SELECT series_id, slots FROM metric_rollup WHERE hour_ns = ?')
+      .safeIntegers(true)
+      .all(hour) as Array<{ series_id: bigint; slots: Buffer }>;
+    const points = this.stmt(
+      'SELECT id, time_ns, value, data FROM metric_points WHERE series_id = ? AND time_ns >= ? AND time_ns < ?',
+    ).safeIntegers(true);
+    const write = this.stmt('UPDATE metric_rollup SET slots = ? WHERE series_id = ? AND hour_ns = ?');
+    const drop = this.stmt('DELETE FROM metric_rollup WHERE series_id = ? AND hour_ns = ?');
+    for (const row of rows) {
+      const slots = slotsOf(row.slots);
+      // Slots wholly before the cutoff are emptied; the one holding it (when it is not its start) is re-folded.
+      slots.f.fill(0, 0, (slot === cutoff ? cut : cut + 1) * FIELDS);
+      if (slot !== cutoff) {
+        for (const r of points.all(row.series_id, cutoff, slot + SLOT_NS) as Array<Record<string, unknown>>) {
+          const id = r.id as bigint;
+          if (this.deferred(id)) continue;
+          const p = storedPoint(r.value, r.data);
+          pointSlot(this.one, 0, r.time_ns as bigint, id, p.histogram, p.value);
+          combineSlot(slots, cut, this.one, 0);
+        }
+      }
+      let empty = true;
+      for (let i = 0; i < SLOTS_PER_ROW && empty; i++) empty = slots.f[i * FIELDS + KIND] === EMPTY;
+      if (empty) drop.run(row.series_id, hour);
+      else write.run(blobOf(slots), row.series_id, hour);
+    }
   }
 }

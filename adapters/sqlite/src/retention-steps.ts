@@ -5,6 +5,7 @@
 import type { RetentionResult } from '@rohas/telemetry/adapter';
 import type BetterSqlite3 from 'better-sqlite3';
 import { ROW_NS } from './metric-rollup.js';
+import { DAY_NS } from './metric-rollup-day.js';
 
 export type RetentionSignal = 'traces' | 'metrics' | 'logs';
 
@@ -44,6 +45,16 @@ export const RETENTION_TABLES: RetentionTable[] = [
     key: ['series_id', 'hour_ns'],
     counted: false,
     cutoff: (c) => c - (((c % ROW_NS) + ROW_NS) % ROW_NS),
+  },
+  // Its day level (metric-rollup-day.ts): rows of days wholly before the cutoff; the day holding it is cut by the
+  // same hook.
+  {
+    signal: 'metrics',
+    table: 'metric_rollup_day',
+    time: 'day_ns',
+    key: ['series_id', 'day_ns'],
+    counted: false,
+    cutoff: (c) => c - (((c % DAY_NS) + DAY_NS) % DAY_NS),
   },
 ];
 

@@ -2,7 +2,8 @@
 // one point, points on five-minute edges, ties in time across series, non-finite values and histograms; after a
 // retention cut inside a slot; and on a store written before the rollup existed (the backfill). The expected answer is
 // the reference (seriesFromPoints over the written points); `queryFromRollup` is also called directly, so a test
-// that passes through the raw read by accident fails.
+// that passes through the raw read by accident fails. The day level (sum/avg/count from per-day count+sum rows) must
+// answer the number series and give the same bits as the hour rows; the fixture's three hours cross midnight UTC.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,8 +30,10 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const S = 1_000_000_000n;
 const MIN5 = 300n * S;
 const HOUR = 3600n * S;
-// An hour boundary six hours ago: the window is in the past and whole hours line up with the rollup's rows.
-const T0 = ((BigInt(Date.now()) * 1_000_000n - 6n * HOUR) / HOUR) * HOUR;
+const DAY = 24n * HOUR;
+// 22:00 UTC of a day at least eight hours ago: the window is in the past, whole hours line up with the rollup's rows,
+// and the data (three hours) crosses midnight, where the day level's rows split.
+const T0 = ((BigInt(Date.now()) * 1_000_000n - 30n * HOUR) / DAY) * DAY + 22n * HOUR;
 
 function point(name: string, attrs: Record<string, string>, time: bigint, value: number): MetricPoint {
   return {
@@ -167,11 +170,16 @@ async function open(path: string, write_thread: boolean): Promise<TelemetryAdapt
   return adapter;
 }
 
-/** Checks every query against the reference, through the adapter and through the rollup read itself. */
+/**
+ * Checks every query against the reference, through the adapter and through the rollup read itself; and that the day
+ * level answers sum/avg/count of the number series with the hour rows' very bits. Returns the queries the rollup
+ * answered.
+ */
 async function checkAll(adapter: TelemetryAdapter, file: string, points: MetricPoint[]): Promise<number> {
   const db = new Database(file, { readonly: true });
   const ctx = new ReadContext(db);
   let fromRollup = 0;
+  let fromDays = 0;
   try {
     for (const query of queries()) {
       const q = normalizeMetricQuery(query, adapter.metrics!.capabilities);
@@ -196,10 +204,22 @@ async function checkAll(adapter: TelemetryAdapter, file: string, points: MetricP
         expectSame(direct, expected, query);
         fromRollup++;
       }
+      const days = queryFromRollup(ctx, q, series, 'days');
+      if (['sum', 'avg', 'count'].includes(q.aggregation) && aligned) {
+        const what = `the day level for ${q.name} ${q.aggregation} step ${q.stepNano} [${q.start - T0}, ${q.end - T0})`;
+        // Histogram rows never answer from the day level; number rows always do, bit for bit as the hour rows.
+        if (q.name === 'rollup.hist') expect(days, what).toBeUndefined();
+        else {
+          expect(days, what).toBeDefined();
+          expect(days, what).toStrictEqual(queryFromRollup(ctx, q, series, 'hours'));
+          fromDays++;
+        }
+      } else expect(days).toBeUndefined();
     }
   } finally {
     db.close();
   }
+  expect(fromDays).toBeGreaterThan(100);
   return fromRollup;
 }
 
@@ -234,6 +254,42 @@ for (const write_thread of [false, true]) {
   });
 }
 
+describe('sqlite: the day level of a store written before it existed (migration 004 on a rolled-up store)', () => {
+  it('is converted from the hour rows by the write thread in chunks while writes go on; then answers as they do', async () => {
+    const path = join(dir, 'convert');
+    const file = join(path, 'telemetry.db');
+    let adapter = await open(path, false);
+    const all = fixture().flat();
+    // Many series, so the conversion takes several chunks.
+    for (let k = 0; k < 75; k++)
+      all.push(point('rollup.gauge', { host: `m${k}`, region: 'r4' }, T0 + BigInt(k) * 97n * S, k));
+    expect(await adapter.metrics!.write(all)).toEqual({ ok: true });
+    await adapter.close();
+    const db = new Database(file);
+    expect(db.prepare('SELECT count(*) FROM metric_rollup_day').pluck().get()).toBeGreaterThan(75);
+    db.exec(`DELETE FROM metric_rollup_day; UPDATE metric_rollup_state SET v = 0 WHERE k = 'day_next';`);
+    db.close();
+    adapter = await open(path, true);
+    try {
+      // Written during the conversion: into a converted series (h1, a low id) and into one not reached yet.
+      const late = [
+        point('rollup.gauge', { host: 'h1', region: 'r1' }, T0 + 20n * MIN5 + 5n, 9),
+        point('rollup.gauge', { host: 'm74', region: 'r4' }, T0 + 20n * MIN5 + 7n, -9),
+      ];
+      expect(await adapter.metrics!.write(late)).toEqual({ ok: true });
+      const ro = new Database(file, { readonly: true });
+      const state = ro.prepare("SELECT v FROM metric_rollup_state WHERE k = 'day_next'").safeIntegers(true).pluck();
+      const done = () => state.get() === 9_223_372_036_854_775_807n;
+      for (let i = 0; i < 600 && !done(); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(done()).toBe(true);
+      ro.close();
+      expect(await checkAll(adapter, file, [...all, ...late])).toBeGreaterThan(500);
+    } finally {
+      await adapter.close();
+    }
+  }, 120_000);
+});
+
 describe('sqlite: metric rollup of a store written before it existed', () => {
   it('is folded in by the write thread in chunks while writes go on; then the rollup answers as the raw points do', async () => {
     const path = join(dir, 'backfill');
@@ -242,9 +298,9 @@ describe('sqlite: metric rollup of a store written before it existed', () => {
     const all = fixture().flat();
     expect(await adapter.metrics!.write(all)).toEqual({ ok: true });
     await adapter.close();
-    // As the migration leaves an older store: no rollup rows, every point still to fold.
+    // As the migrations leave an older store: no rollup rows (hour or day), every point still to fold.
     const db = new Database(file);
-    db.exec(`DELETE FROM metric_rollup;
+    db.exec(`DELETE FROM metric_rollup; DELETE FROM metric_rollup_day;
       UPDATE metric_rollup_state SET v = (SELECT MAX(id) + 1 FROM metric_points) WHERE k = 'backfill_below';
       UPDATE metric_rollup_state SET v = (SELECT MIN(id) FROM metric_points) WHERE k = 'backfill_next';`);
     db.close();
