@@ -5,6 +5,7 @@
 import type { RetentionResult } from '@rohas/telemetry/adapter';
 import type BetterSqlite3 from 'better-sqlite3';
 import { ROW_NS } from './metric-rollup.js';
+import { tracedTx, type WriteTracer } from './write-trace.js';
 
 export type RetentionSignal = 'traces' | 'metrics' | 'logs';
 
@@ -75,7 +76,11 @@ export class RetentionSweep {
   steps = 0;
   longestStepMs = 0;
   private readonly tasks: Task[] = [];
+  /** What each task is (for the tracer's log). */
+  private readonly taskNames: string[] = [];
   private next = 0;
+  /** The write thread's diagnostic tracer (write-trace.ts), when ROHAS_SQLITE_TRACE_MS is set. */
+  tracer: WriteTracer | undefined;
 
   constructor(
     private readonly db: BetterSqlite3.Database,
@@ -90,17 +95,22 @@ export class RetentionSweep {
       if (cutoff === undefined) continue;
       this.result[signal] = 0;
       for (const t of tables)
-        if (t.signal === signal) this.tasks.push(this.deleteTask(t, t.cutoff?.(cutoff) ?? cutoff));
+        if (t.signal === signal) this.addTask(t.table, this.deleteTask(t, t.cutoff?.(cutoff) ?? cutoff));
       if (hooks.signalSwept) {
         const swept = hooks.signalSwept;
-        this.tasks.push(() => {
+        this.addTask(`${signal} swept hook`, () => {
           swept(signal, cutoff);
           return -1;
         });
       }
-      if (signal === 'traces') this.tasks.push(this.spanNamesTask(hooks));
-      if (signal === 'metrics') this.tasks.push(this.seriesTask(hooks));
+      if (signal === 'traces') this.addTask('span_names', this.spanNamesTask(hooks));
+      if (signal === 'metrics') this.addTask('metric_series', this.seriesTask(hooks));
     }
+  }
+
+  private addTask(name: string, task: Task): void {
+    this.tasks.push(task);
+    this.taskNames.push(name);
   }
 
   get done(): boolean {
@@ -111,17 +121,21 @@ export class RetentionSweep {
   step(): boolean {
     if (this.done) return true;
     const began = performance.now();
-    this.db
-      .transaction(() => {
-        let rows = 0;
-        while (!this.done) {
-          const n = this.tasks[this.next]!(Math.min(STEP_BATCH, this.limits.maxRows - rows));
-          if (n < 0) this.next++;
-          else rows += n;
-          if (rows >= this.limits.maxRows || performance.now() - began >= this.limits.budgetMs) return;
-        }
-      })
-      .immediate();
+    const trace = this.tracer?.current;
+    const work = () => {
+      let rows = 0;
+      while (!this.done) {
+        const unit = performance.now();
+        const n = this.tasks[this.next]!(Math.min(STEP_BATCH, this.limits.maxRows - rows));
+        trace?.add(`of which ${this.taskNames[this.next]}`, performance.now() - unit);
+        if (n < 0) this.next++;
+        else rows += n;
+        if (rows >= this.limits.maxRows || performance.now() - began >= this.limits.budgetMs) break;
+      }
+      trace?.note(`${rows} rows`);
+    };
+    if (this.tracer) tracedTx(this.db, this.tracer, work);
+    else this.db.transaction(work).immediate();
     this.steps++;
     this.longestStepMs = Math.max(this.longestStepMs, performance.now() - began);
     return this.done;

@@ -16,6 +16,7 @@ import { spanRow } from './codec.js';
 import type { WriterRequest, WriterResponse } from './internal-types.js';
 import type { SqliteWriter, WriterResult } from './sqlite-writer.js';
 import { threadOptions } from './thread-args.js';
+import { traceThresholdMs, wallMs } from './write-trace.js';
 
 const tag = where('sqlite');
 
@@ -76,6 +77,8 @@ export class ThreadWritePort implements WritePort {
   private readonly pending = new Map<number, (r: WriterResponse) => void>();
   private closed = false;
   private closing = false;
+  /** ROHAS_SQLITE_TRACE_MS (write-trace.ts): requests carry their send time and slow answers are logged here too. */
+  private readonly traceMs = traceThresholdMs();
 
   constructor(
     private readonly file: string,
@@ -95,6 +98,13 @@ export class ThreadWritePort implements WritePort {
           worker.unref();
           resolve();
           return;
+        }
+        if (this.traceMs !== undefined && m.posted !== undefined) {
+          const waited = wallMs() - m.posted;
+          if (waited >= this.traceMs)
+            process.stderr.write(
+              `[rohas-telemetry] [sqlite] [trace] answer #${m.id} waited ${waited.toFixed(1)} ms for the caller's event loop\n`,
+            );
         }
         const done = this.pending.get(m.id);
         this.pending.delete(m.id);
@@ -130,7 +140,7 @@ export class ThreadWritePort implements WritePort {
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
       this.worker!.ref();
-      this.worker!.postMessage({ ...request, id });
+      this.worker!.postMessage(this.traceMs === undefined ? { ...request, id } : { ...request, id, sent: wallMs() });
     });
   }
 
