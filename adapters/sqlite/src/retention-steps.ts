@@ -50,8 +50,12 @@ export const RETENTION_TABLES: RetentionTable[] = [
 
 /** Wall-clock work of one step, ms: what a queued write waits at most (plus one batch). */
 export const STEP_BUDGET_MS = 10;
-/** Rows deleted per statement round inside a step (the budget is checked after each). */
-export const STEP_BATCH = 100;
+/**
+ * Rows deleted per statement round inside a step (the budget, and whether a write is waiting, are checked after each):
+ * a write that arrives during a step waits for one round at most (with `writeWaiting`). 100 rows of spans could take
+ * 50+ ms (their FTS rows and five indexes: the write thread's tracer, write-trace.ts); 25 keep a round a few ms.
+ */
+export const STEP_BATCH = 25;
 /** Rows one step deletes at most, however fast the machine. */
 export const STEP_MAX_ROWS = 500;
 
@@ -89,6 +93,11 @@ export class RetentionSweep {
     hooks: SweepHooks,
     tables: RetentionTable[] = RETENTION_TABLES,
     private readonly limits = { budgetMs: STEP_BUDGET_MS, maxRows: STEP_MAX_ROWS },
+    /**
+     * True when a write is waiting for the thread (write-port.ts counts them in shared memory): the step then commits
+     * after its current round, so the write waits for one round of STEP_BATCH rows, not for a whole step.
+     */
+    private readonly writeWaiting?: () => boolean,
   ) {
     for (const signal of ['traces', 'metrics', 'logs'] as const) {
       const cutoff = cutoffs[signal];
@@ -131,6 +140,10 @@ export class RetentionSweep {
         if (n < 0) this.next++;
         else rows += n;
         if (rows >= this.limits.maxRows || performance.now() - began >= this.limits.budgetMs) break;
+        if (this.writeWaiting?.()) {
+          trace?.note('a write is waiting: step ends');
+          break;
+        }
       }
       trace?.note(`${rows} rows`);
     };
@@ -152,10 +165,11 @@ export class RetentionSweep {
     return (limit) => {
       const keys = select.all(cutoff, limit) as unknown[][];
       if (keys.length === 0) return -1;
-      for (const k of keys) {
-        for (const s of side) s.run(k[0]);
-        del.run(...k);
-      }
+      const trace = this.tracer?.current;
+      const sideBegan = performance.now();
+      for (const k of keys) for (const s of side) s.run(k[0]);
+      if (side.length) trace?.add(`of which ${t.rowidSide!.join(', ')}`, performance.now() - sideBegan);
+      for (const k of keys) del.run(...k);
       if (counted) this.result[t.signal]! += keys.length;
       return keys.length;
     };

@@ -258,22 +258,30 @@ export class SqliteWriter {
    * The retention sweep as small steps (retention-steps.ts): the caller runs `step()` until it returns true and
    * goes back to its event loop between steps, so writes queued meanwhile run between them.
    */
-  startRetention(nowNano: bigint): RetentionSweep {
+  startRetention(nowNano: bigint, writeWaiting?: () => boolean): RetentionSweep {
     const r = this.retentionDays;
     const cutoffs: Partial<Record<RetentionSignal, bigint>> = {};
     for (const signal of ['traces', 'metrics', 'logs'] as const) {
       const cut = this.signals.has(signal) ? retentionCutoff(nowNano, r[signal]) : undefined;
       if (cut !== undefined) cutoffs[signal] = cut;
     }
-    const sweep = new RetentionSweep(this.db, this.stmt, cutoffs, {
-      nameDropped: (service, name) => this.knownNames.delete(`${service}\u0000${name}`),
-      seriesDropped: () => this.seriesIds.clear(),
-      // The rollup's rows wholly before the cutoff's hour are swept as a table (RETENTION_TABLES); this re-folds the
-      // hour that holds the cutoff from the points left, once the points before it are gone.
-      signalSwept: (signal, cut) => {
-        if (signal === 'metrics') this.rollup.afterRetention(cut);
+    const sweep = new RetentionSweep(
+      this.db,
+      this.stmt,
+      cutoffs,
+      {
+        nameDropped: (service, name) => this.knownNames.delete(`${service}\u0000${name}`),
+        seriesDropped: () => this.seriesIds.clear(),
+        // The rollup's rows wholly before the cutoff's hour are swept as a table (RETENTION_TABLES); this re-folds the
+        // hour that holds the cutoff from the points left, once the points before it are gone.
+        signalSwept: (signal, cut) => {
+          if (signal === 'metrics') this.rollup.afterRetention(cut);
+        },
       },
-    });
+      undefined,
+      undefined,
+      writeWaiting,
+    );
     sweep.tracer = this.tracer;
     return sweep;
   }

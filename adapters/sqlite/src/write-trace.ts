@@ -4,7 +4,7 @@
 // WAL index says were copied back), and every garbage collection of the thread over the same threshold. It exists to
 // answer "what is a long write waiting for" (issue 13); it costs a few performance.now() calls and two 136-byte reads
 // of the -shm file per batch when on, nothing when off.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import type BetterSqlite3 from 'better-sqlite3';
 
@@ -49,11 +49,25 @@ export class WalIndex {
   }
 }
 
+/**
+ * This thread's scheduler counters (Linux /proc/thread-self/schedstat): ns on a CPU and ns waiting for one. They tell
+ * a unit that worked long from one that was runnable but descheduled (a loaded machine); undefined elsewhere.
+ */
+export function schedStat(): { cpuNs: number; waitNs: number } | undefined {
+  try {
+    const [cpu, wait] = readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ');
+    return { cpuNs: Number(cpu), waitNs: Number(wait) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Phases of one unit of work (a batch or a step), ms, in the order they were added. */
 export class WorkTrace {
   readonly phases = new Map<string, number>();
   private last = performance.now();
   readonly started = performance.now();
+  readonly sched = schedStat();
   readonly notes: string[] = [];
   /** Time since the previous mark goes to `phase`. */
   mark(phase: string): void {
@@ -119,11 +133,16 @@ export class WriteTracer {
     const ranMs = performance.now() - t.started;
     if (ranMs + queuedMs < this.thresholdMs) return;
     const phases = [...t.phases].map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
+    const sched = schedStat();
+    const cpu =
+      t.sched && sched
+        ? `; on CPU ${((sched.cpuNs - t.sched.cpuNs) / 1e6).toFixed(1)} ms, waiting for a CPU ${((sched.waitNs - t.sched.waitNs) / 1e6).toFixed(1)} ms`
+        : '';
     const wal = this.wal.read();
     this.log(
       `[rohas-telemetry] [sqlite] [trace] ${stamp(wallMs())} ${what}: ${(ranMs + queuedMs).toFixed(1)} ms` +
         ` (queued ${queuedMs.toFixed(1)}, ran ${ranMs.toFixed(1)}: ${phases})` +
-        `${t.notes.length ? `; ${t.notes.join('; ')}` : ''}${wal ? `; WAL ${wal.frames} frames, ${wal.backfilled} copied` : ''}`,
+        `${t.notes.length ? `; ${t.notes.join('; ')}` : ''}${cpu}${wal ? `; WAL ${wal.frames} frames, ${wal.backfilled} copied` : ''}`,
     );
   }
 

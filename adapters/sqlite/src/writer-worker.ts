@@ -14,12 +14,16 @@ import type { RetentionSweep } from './retention-steps.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import { traceThresholdMs, WriteTracer, wallMs } from './write-trace.js';
 
-const { file, cacheMb, retention, signals } = workerData as {
+const { file, cacheMb, retention, signals, writesWaiting } = workerData as {
   file: string;
   cacheMb: number;
   retention: SignalRetention;
   signals: string[];
+  /** Writes posted to this thread and not yet taken up (write-port.ts counts up, this thread down). */
+  writesWaiting?: Int32Array;
 };
+/** Whether a write is waiting: a sweep step then ends after its current round (retention-steps.ts). */
+const writeWaiting = writesWaiting ? () => Atomics.load(writesWaiting, 0) > 0 : undefined;
 const Driver = (await import('better-sqlite3')).default;
 const writer = new SqliteWriter(openDatabase(Driver, file, cacheMb), retention, signals);
 const port = parentPort!;
@@ -42,7 +46,7 @@ function startNextSweep(): void {
   const request = sweeps.shift();
   if (!request) return;
   try {
-    running = { id: request.id, sweep: writer.startRetention(request.now) };
+    running = { id: request.id, sweep: writer.startRetention(request.now, writeWaiting) };
   } catch (error) {
     finishSweep({ id: request.id, error: (error as Error).message });
     return;
@@ -68,6 +72,8 @@ function sweepStep(): void {
 
 port.on('message', (request: WriterRequest) => {
   let response: WriterResponse;
+  if (writesWaiting && (request.op === 'spans' || request.op === 'points' || request.op === 'logs'))
+    Atomics.sub(writesWaiting, 0, 1);
   const trace = request.op === 'retention' || request.op === 'close' ? undefined : tracer?.begin();
   try {
     switch (request.op) {
