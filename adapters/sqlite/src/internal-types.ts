@@ -40,6 +40,8 @@ export interface WriterResponse {
   result?: WriterResult;
   retention?: RetentionResult;
   error?: string;
+  /** A warning for the adapter's logger (id -1, answers nothing). */
+  warn?: string;
 }
 
 /** What one write transaction of the writer returns (plain data, so it crosses the worker thread boundary). */

@@ -5,23 +5,62 @@
 // message queue, so a batch that arrives during a long sweep is written after the current step, not after the sweep.
 // Retention requests run one sweep at a time, in order; `close` stops a running sweep (its request is answered with
 // what it deleted so far; the next sweep continues from there).
+//
+// Checkpoints: this connection never checkpoints on commit (`wal_autocheckpoint = 0`): a commit that ran SQLite's
+// automatic checkpoint copied the WAL into the database file and synced it, inside the write that happened to
+// trigger it (two thirds of a stepped sweep's time, steps of 100+ ms). The checkpointer thread (checkpointer.ts) runs
+// PASSIVE checkpoints on its own connection instead. The safety net: past `walLimitBytes` (256 MiB; the checkpointer
+// dead or starved) this thread checkpoints itself after a commit, so the WAL cannot grow without bound.
+import { statSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { SignalRetention } from '@rohas/telemetry/adapter';
 import { spanRow } from './codec.js';
 import { openDatabase } from './connection.js';
 import type { WriterRequest, WriterResponse } from './internal-types.js';
 import type { RetentionSweep } from './retention-steps.js';
 import { SqliteWriter } from './sqlite-writer.js';
+import type { WriterThreadData } from './write-port.js';
 
-const { file, cacheMb, retention, signals } = workerData as {
-  file: string;
-  cacheMb: number;
-  retention: SignalRetention;
-  signals: string[];
-};
+const { file, cacheMb, retention, signals, walLimitBytes } = workerData as WriterThreadData;
 const Driver = (await import('better-sqlite3')).default;
-const writer = new SqliteWriter(openDatabase(Driver, file, cacheMb), retention, signals);
+const db = openDatabase(Driver, file, cacheMb);
+const walLimit = walLimitBytes ?? 256 * 1024 * 1024;
+db.pragma('wal_autocheckpoint = 0');
+// Once a checkpoint has copied the whole WAL, the next commit starts it over and cuts the file to this size.
+db.pragma(`journal_size_limit = ${Math.floor(walLimit / 4)}`);
+const writer = new SqliteWriter(db, retention, signals);
 const port = parentPort!;
+
+const walFile = `${file}-wal`;
+/** The WAL size at which the safety net runs next: the limit, or further while readers keep old frames. */
+let netAt = walLimit;
+let warned = false;
+
+/** The safety net, after each commit: a stat of the WAL file (a few microseconds), a checkpoint past the limit. */
+function walGuard(): void {
+  const size = statSync(walFile, { throwIfNoEntry: false })?.size ?? 0;
+  if (size < netAt) {
+    if (size < walLimit) netAt = walLimit;
+    return;
+  }
+  if (!warned) {
+    warned = true;
+    const mib = Math.round(walLimit / 1048576);
+    port.postMessage({
+      id: -1,
+      warn: `the WAL of ${file} passed ${mib} MiB (the checkpointer thread dead or starved): the write thread checkpoints it itself`,
+    } satisfies WriterResponse);
+  }
+  try {
+    let [r] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+    // Readers keep old frames and the WAL reached twice the limit: TRUNCATE waits for them (busy_timeout) and empties it.
+    if (r && r.checkpointed < r.log && size >= 2 * walLimit)
+      [r] = db.pragma('wal_checkpoint(TRUNCATE)') as (typeof r)[];
+  } catch {
+    // Busy (another checkpoint running): the next commit looks again.
+  }
+  // If the WAL could not be started over, look again a quarter of the limit further, not at every commit.
+  netAt = Math.max(walLimit, size + walLimit / 4);
+}
 
 type RetentionRequest = Extract<WriterRequest, { op: 'retention' }>;
 const sweeps: RetentionRequest[] = [];
@@ -50,7 +89,9 @@ function sweepStep(): void {
   const current = running;
   if (!current) return;
   try {
-    if (current.sweep.step()) finishSweep({ id: current.id, retention: current.sweep.result });
+    const done = current.sweep.step();
+    walGuard();
+    if (done) finishSweep({ id: current.id, retention: current.sweep.result });
     else setImmediate(sweepStep);
   } catch (error) {
     finishSweep({ id: current.id, error: (error as Error).message });
@@ -89,6 +130,7 @@ port.on('message', (request: WriterRequest) => {
   } catch (error) {
     response = { id: request.id, error: (error as Error).message };
   }
+  if (request.op !== 'close') walGuard();
   port.postMessage(response);
   if (request.op === 'close') port.close();
 });
