@@ -8,12 +8,19 @@ const tag = where('sqlite');
 export interface CheckpointSettings {
   /** Run the checkpointer thread (tests turn it off to see the write thread's safety net). Default true. */
   thread?: boolean;
-  /** A PASSIVE checkpoint at least this often while the WAL holds frames. Default 1000 ms. */
+  /** A PASSIVE checkpoint at least this often while the WAL holds frames. Default 250 ms. */
   intervalMs?: number;
   /** How often the thread looks at the WAL file's size. Default 100 ms. */
   pollMs?: number;
   /** ...and checkpoints before `intervalMs` when the WAL file grew by this much. Default 16 MiB. */
   growBytes?: number;
+  /**
+   * The write thread's catch-up: a PASSIVE checkpoint of its own after a commit, at most this often (default
+   * 1000 ms; with the checkpointer thread off, 0: never). A checkpoint that runs while the writer appends never catches
+   * up with the WAL's end, and SQLite starts the WAL over only when a checkpoint did: without this the WAL grows for
+   * as long as writes stream in. The checkpointer has copied all but the last few frames, so this one is short.
+   */
+  catchUpMs?: number;
   /**
    * The safety net: past this WAL size the write thread checkpoints itself (the checkpointer dead or starved), so
    * the WAL cannot grow without bound. Default 256 MiB.
@@ -23,7 +30,8 @@ export interface CheckpointSettings {
 
 export const CHECKPOINT_DEFAULTS: Required<CheckpointSettings> = {
   thread: true,
-  intervalMs: 1000,
+  intervalMs: 250,
+  catchUpMs: 1000,
   pollMs: 100,
   growBytes: 16 * 1024 * 1024,
   walLimitBytes: 256 * 1024 * 1024,

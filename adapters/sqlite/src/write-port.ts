@@ -72,6 +72,8 @@ export interface WriterThreadData {
   signals: string[];
   /** The WAL size past which the write thread checkpoints itself (the safety net; checkpointer.ts). */
   walLimitBytes?: number;
+  /** The write thread's own PASSIVE catch-up at most this often (0: never); checkpointer.ts. */
+  catchUpMs?: number;
 }
 
 /**
@@ -102,7 +104,11 @@ export class ThreadWritePort implements WritePort {
     checkpoint: CheckpointSettings = {},
   ) {
     const settings = { ...CHECKPOINT_DEFAULTS, ...checkpoint };
-    this.workerData = { ...workerData, walLimitBytes: settings.walLimitBytes };
+    this.workerData = {
+      ...workerData,
+      walLimitBytes: settings.walLimitBytes,
+      catchUpMs: settings.thread ? settings.catchUpMs : 0,
+    };
     const checkpointerFile = settings.thread ? workerFile('checkpointer-worker') : undefined;
     this.checkpointer = checkpointerFile
       ? new Checkpointer(
@@ -130,7 +136,7 @@ export class ThreadWritePort implements WritePort {
           worker.unref();
           // The write connection is open (and will not checkpoint on commit): the checkpointer takes over. It is
           // started again with a new write thread if it died.
-          void this.checkpointer?.start().then(resolve);
+          void (this.checkpointer?.start() ?? Promise.resolve()).then(resolve);
           return;
         }
         if (m.warn) {

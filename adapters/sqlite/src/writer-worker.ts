@@ -20,7 +20,7 @@ import type { RetentionSweep } from './retention-steps.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import type { WriterThreadData } from './write-port.js';
 
-const { file, cacheMb, retention, signals, walLimitBytes } = workerData as WriterThreadData;
+const { file, cacheMb, retention, signals, walLimitBytes, catchUpMs = 0 } = workerData as WriterThreadData;
 const Driver = (await import('better-sqlite3')).default;
 const db = openDatabase(Driver, file, cacheMb);
 const walLimit = walLimitBytes ?? 256 * 1024 * 1024;
@@ -34,12 +34,27 @@ const walFile = `${file}-wal`;
 /** The WAL size at which the safety net runs next: the limit, or further while readers keep old frames. */
 let netAt = walLimit;
 let warned = false;
+let lastCatchUp = performance.now();
+
+function checkpoint(mode: 'PASSIVE' | 'TRUNCATE'): { busy: number; log: number; checkpointed: number } | undefined {
+  try {
+    return (db.pragma(`wal_checkpoint(${mode})`) as { busy: number; log: number; checkpointed: number }[])[0];
+  } catch {
+    return undefined; // busy (another checkpoint running): a later commit looks again
+  }
+}
 
 /** The safety net, after each commit: a stat of the WAL file (a few microseconds), a checkpoint past the limit. */
 function walGuard(): void {
   const size = statSync(walFile, { throwIfNoEntry: false })?.size ?? 0;
   if (size < netAt) {
     if (size < walLimit) netAt = walLimit;
+    // The catch-up (checkpointer.ts, catchUpMs): copies what the checkpointer thread has not yet, so the next commit
+    // can start the WAL over.
+    if (catchUpMs > 0 && size > 0 && performance.now() - lastCatchUp >= catchUpMs) {
+      checkpoint('PASSIVE');
+      lastCatchUp = performance.now();
+    }
     return;
   }
   if (!warned) {
@@ -50,14 +65,10 @@ function walGuard(): void {
       warn: `the WAL of ${file} passed ${mib} MiB (the checkpointer thread dead or starved): the write thread checkpoints it itself`,
     } satisfies WriterResponse);
   }
-  try {
-    let [r] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
-    // Readers keep old frames and the WAL reached twice the limit: TRUNCATE waits for them (busy_timeout) and empties it.
-    if (r && r.checkpointed < r.log && size >= 2 * walLimit)
-      [r] = db.pragma('wal_checkpoint(TRUNCATE)') as (typeof r)[];
-  } catch {
-    // Busy (another checkpoint running): the next commit looks again.
-  }
+  const r = checkpoint('PASSIVE');
+  // Readers keep old frames and the WAL reached twice the limit: TRUNCATE waits for them (busy_timeout) and empties it.
+  if (r && r.checkpointed < r.log && size >= 2 * walLimit) checkpoint('TRUNCATE');
+  lastCatchUp = performance.now();
   // If the WAL could not be started over, look again a quarter of the limit further, not at every commit.
   netAt = Math.max(walLimit, size + walLimit / 4);
 }
