@@ -26,7 +26,8 @@ const db = openDatabase(Driver, file, cacheMb);
 const walLimit = walLimitBytes ?? 256 * 1024 * 1024;
 db.pragma('wal_autocheckpoint = 0');
 // Once a checkpoint has copied the whole WAL, the next commit starts it over and cuts the file to this size.
-db.pragma(`journal_size_limit = ${Math.floor(walLimit / 4)}`);
+const walBig = Math.min(Math.floor(walLimit / 4), 32 * 1024 * 1024);
+db.pragma(`journal_size_limit = ${walBig}`);
 const writer = new SqliteWriter(db, retention, signals);
 const port = parentPort!;
 
@@ -51,7 +52,10 @@ function walGuard(): void {
     if (size < walLimit) netAt = walLimit;
     // The catch-up (checkpointer.ts, catchUpMs): copies what the checkpointer thread has not yet, so the next commit
     // can start the WAL over.
-    if (catchUpMs > 0 && size > 0 && performance.now() - lastCatchUp >= catchUpMs) {
+    // A WAL file past journal_size_limit was not started over since it grew (readers held old frames at each
+    // catch-up): try ten times as often until it is.
+    const every = size > walBig ? catchUpMs / 10 : catchUpMs;
+    if (catchUpMs > 0 && size > 0 && performance.now() - lastCatchUp >= every) {
       checkpoint('PASSIVE');
       lastCatchUp = performance.now();
     }
