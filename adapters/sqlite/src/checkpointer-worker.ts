@@ -14,9 +14,9 @@ db.pragma('wal_autocheckpoint = 0');
 const port = parentPort!;
 const wal = `${file}-wal`;
 
-/** Passes in a row while more than LEFT_FRAMES frames are left uncopied. */
+/** Passes in a row while frames are left uncopied: when the writer pauses, the last pass copies all (no catch-up). */
 const MAX_PASSES = 4;
-const LEFT_FRAMES = 128;
+const LEFT_FRAMES = 0;
 
 let lastRun = 0;
 let sizeAtLastRun = 0;
@@ -31,8 +31,9 @@ function tick(): void {
   const now = performance.now();
   if (size === 0 || (now - lastRun < intervalMs && size - sizeAtLastRun < growBytes)) return;
   try {
-    // Each pass copies only what the writer appended during the last: a few passes bring what is left down to the
-    // write thread's short catch-up (writer-worker.ts, CATCH_UP_MAX_FRAMES), which lets the WAL start over.
+    // Each pass copies only what the writer appended during the last: a few passes copy all of it when the writer
+    // pauses, or bring what is left down to the write thread's short catch-up (writer-worker.ts,
+    // CATCH_UP_MAX_FRAMES); either lets the WAL start over.
     for (let pass = 0; pass < MAX_PASSES; pass++) {
       const [r] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
       port.postMessage({ op: 'ran', log: r?.log ?? 0, checkpointed: r?.checkpointed ?? 0 });

@@ -116,6 +116,7 @@ export class WriteTracer {
     if (before && after && this.current) {
       if (after.backfilled > before.backfilled)
         this.current.note(`checkpoint in ${during}: ${after.backfilled - before.backfilled} frames copied`);
+      // (With the checkpointer thread, frames it copied meanwhile count too: only "the PASSIVE checkpoint" is ours.)
       if (after.frames < before.frames) this.current.note(`WAL restarted in ${during}`);
     }
     return after;
