@@ -11,8 +11,9 @@
 // trigger it (two thirds of a stepped sweep's time, steps of 100+ ms). The checkpointer thread (checkpointer.ts) runs
 // PASSIVE checkpoints on its own connection instead. This thread's own catch-up copies only the last few frames the
 // checkpointer left (at most CATCH_UP_MAX_FRAMES, read from the WAL index, and never while a write waits), so the WAL
-// can start over. The safety net: past `walLimitBytes` (256 MiB; the checkpointer dead or starved) this thread
-// checkpoints itself after a commit, so the WAL cannot grow without bound.
+// can start over; while the checkpointer is behind, a sweep pauses SWEEP_PAUSE_MS between steps so it catches up.
+// The safety net: past `walLimitBytes` (256 MiB; the checkpointer dead or starved) this thread checkpoints itself
+// after a commit, so the WAL cannot grow without bound.
 //
 // A sweep step ends after its current round when a write is waiting (`writesWaiting`, counted by write-port.ts).
 // ROHAS_SQLITE_TRACE_MS=N logs each batch or step slower than N ms with its phases (write-trace.ts).
@@ -82,23 +83,37 @@ function checkpoint(mode: 'PASSIVE' | 'TRUNCATE'): { busy: number; log: number; 
 /**
  * The catch-up (checkpointer.ts, catchUpMs): copies the last frames the checkpointer thread has not, so the next
  * commit can start the WAL over. Only when no write is waiting, and only a short remainder: read from the WAL index,
- * it runs once the checkpointer copied this WAL generation down to CATCH_UP_MAX_FRAMES. Past journal_size_limit, or
- * without the index (not readable), on a timer instead.
+ * it runs once the checkpointer copied this WAL generation down to CATCH_UP_MAX_FRAMES (a longer copy here would hold
+ * the next write: 4 s in a loaded run). Without the index (not readable), on a timer instead.
  */
 function catchUp(size: number): void {
   if (catchUpMs <= 0 || size === 0 || writeWaiting?.()) return;
   const index = walIndex.read();
-  if (index && size <= walBig) {
+  if (index) {
     const left = index.frames - index.backfilled;
     if (index.backfilled > 0 && left > 0 && left <= CATCH_UP_MAX_FRAMES) checkpoint('PASSIVE');
     return;
   }
-  // The WAL passed journal_size_limit: the checkpointer is starved (a loaded machine) or readers kept old frames at
-  // each try; a longer catch-up, ten times a second, brings it back before the safety net has to (r4's measure).
   if (performance.now() - lastCatchUp >= (size > walBig ? catchUpMs / 10 : catchUpMs)) {
     checkpoint('PASSIVE');
     lastCatchUp = performance.now();
   }
+}
+
+/** WAL frames past which the checkpointer counts as behind: journal_size_limit's worth of 4 KiB pages. */
+const BEHIND_FRAMES = walBig / 4096;
+/** How long a sweep waits before its next step while the checkpointer is behind. */
+const SWEEP_PAUSE_MS = 50;
+
+/**
+ * Whether the checkpointer thread is behind (the WAL holds more than BEHIND_FRAMES frames and more than the catch-up
+ * copies are left): the sweep, which writes most of the WAL, then pauses between steps so the checkpointer can copy
+ * all of it while this thread is idle, instead of this thread copying a long remainder in a write's way.
+ */
+function checkpointerBehind(): boolean {
+  if (catchUpMs <= 0) return false;
+  const index = walIndex.read();
+  return index !== undefined && index.frames > BEHIND_FRAMES && index.frames - index.backfilled > CATCH_UP_MAX_FRAMES;
 }
 
 /** After each commit: a stat of the WAL file (a few microseconds), the catch-up, the safety net past the limit. */
@@ -157,6 +172,7 @@ function sweepStep(): void {
     walGuard();
     tracer?.end(`sweep step ${current.sweep.steps}`);
     if (done) finishSweep({ id: current.id, retention: current.sweep.result });
+    else if (checkpointerBehind()) setTimeout(sweepStep, SWEEP_PAUSE_MS);
     else setImmediate(sweepStep);
   } catch (error) {
     tracer?.end(`failed sweep step ${current.sweep.steps}`);
