@@ -26,25 +26,14 @@ export interface RetentionTable {
   counted?: boolean;
   /** Tables whose rowid is this table's key (e.g. a span's FTS index row), deleted with each row. */
   rowidSide?: string[];
-  /**
-   * The rowidSide tables are FTS5 tables (contentless_delete): the sweep turns their `deletemerge` off before deleting
-   * and merges them in small steps after. FTS5's own delete-merge rewrites a whole segment inside the one delete that
-   * passes 10 % of the segment's rows deleted: 0.4-0.7 s of CPU in one round of 25 rows on the 1M-span store (the
-   * write thread's tracer, write-trace.ts), a step no write can get past. The explicit merge drops the deleted
-   * entries the same way, FTS_MERGE_PAGES pages a unit.
-   */
-  fts5Side?: boolean;
 }
-
-/** Pages of FTS5 merge work per unit of the sweep's merge task (one 'merge' command: ~1-3 ms of CPU per page). */
-export const FTS_MERGE_PAGES = 8;
 
 /**
  * Every table retention deletes from, one list: a new time-keyed table (a rollup, a side table) is swept by adding
  * its (table, time column) here.
  */
 export const RETENTION_TABLES: RetentionTable[] = [
-  { signal: 'traces', table: 'spans', time: 'start_ns', key: 'id', rowidSide: ['span_attr_index'], fts5Side: true },
+  { signal: 'traces', table: 'spans', time: 'start_ns', key: 'id', rowidSide: ['span_attr_index'] },
   { signal: 'metrics', table: 'metric_points', time: 'time_ns', key: 'id' },
   { signal: 'logs', table: 'logs', time: 'time_ns', key: 'id' },
   // The metric rollup (metric-rollup.ts): rows of hours wholly before the cutoff; the hour holding the cutoff is
@@ -114,13 +103,8 @@ export class RetentionSweep {
       const cutoff = cutoffs[signal];
       if (cutoff === undefined) continue;
       this.result[signal] = 0;
-      for (const t of tables) {
-        if (t.signal !== signal) continue;
-        const fts = t.fts5Side ? (t.rowidSide ?? []) : [];
-        for (const f of fts) this.addTask(`${f} deletemerge off`, this.deleteMergeOffTask(f));
-        this.addTask(t.table, this.deleteTask(t, t.cutoff?.(cutoff) ?? cutoff));
-        for (const f of fts) this.addTask(`${f} merge`, this.ftsMergeTask(f, signal));
-      }
+      for (const t of tables)
+        if (t.signal === signal) this.addTask(t.table, this.deleteTask(t, t.cutoff?.(cutoff) ?? cutoff));
       if (hooks.signalSwept) {
         const swept = hooks.signalSwept;
         this.addTask(`${signal} swept hook`, () => {
@@ -188,36 +172,6 @@ export class RetentionSweep {
       for (const k of keys) del.run(...k);
       if (counted) this.result[t.signal]! += keys.length;
       return keys.length;
-    };
-  }
-
-  /** Turns an FTS5 table's automatic delete-merge off (a persistent setting of the table; written once). */
-  private deleteMergeOffTask(fts: string): Task {
-    return () => {
-      const row = this.stmt(`SELECT v FROM ${fts}_config WHERE k = 'deletemerge'`).get() as { v: number } | undefined;
-      if (row?.v !== 0) this.stmt(`INSERT INTO ${fts} (${fts}, rank) VALUES ('deletemerge', 0)`).run();
-      return -1;
-    };
-  }
-
-  /**
-   * Merges an FTS5 table's segments FTS_MERGE_PAGES pages a unit (a negative count: every segment, however few on a
-   * level), dropping the entries of deleted rows, until a command does no more work: fewer than 2 changes (the test
-   * the FTS5 documentation gives for its 'merge' command). Only when this sweep deleted rows of the signal; bounded by
-   * twice the table's pages (a full merge writes each page about once), so it always ends.
-   */
-  private ftsMergeTask(fts: string, signal: RetentionSignal): Task {
-    const merge = this.stmt(`INSERT INTO ${fts} (${fts}, rank) VALUES ('merge', ?)`);
-    const changes = this.stmt('SELECT total_changes() AS n').pluck();
-    let unitsLeft: number | undefined;
-    return () => {
-      if (!this.result[signal]) return -1;
-      unitsLeft ??=
-        2 * Math.ceil((this.stmt(`SELECT count(*) FROM ${fts}_data`).pluck().get() as number) / FTS_MERGE_PAGES) + 10;
-      if (unitsLeft-- <= 0) return -1;
-      const before = changes.get() as number;
-      merge.run(-FTS_MERGE_PAGES);
-      return (changes.get() as number) - before < 2 ? -1 : 1;
     };
   }
 

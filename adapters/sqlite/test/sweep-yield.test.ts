@@ -4,10 +4,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DAY, makeLog, makeSpan, nowNano } from '@rohas/telemetry-test-suite';
+import { DAY, makeLog, nowNano } from '@rohas/telemetry-test-suite';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spanRow } from '../src/codec.js';
 import { migrate, openDatabase, statementCache } from '../src/connection.js';
 import { RETENTION_TABLES, RetentionSweep, STEP_BATCH, STEP_MAX_ROWS } from '../src/retention-steps.js';
 import { SqliteWriter } from '../src/sqlite-writer.js';
@@ -76,41 +75,6 @@ describe('sweep steps yield to a waiting write', () => {
     expect(sweep.result.logs).toBe(3 * STEP_BATCH);
     sweep.step();
     expect(sweep.result.logs).toBe(6 * STEP_BATCH);
-    writer.close();
-  });
-
-  it("spans: FTS5's own delete-merge is off and the sweep merges the attribute index itself, which stays consistent", () => {
-    const db = openDatabase(Database, join(dir, 'spans.db'), 16);
-    migrate(db);
-    const writer = new SqliteWriter(db, { traces: 1, metrics: 1, logs: 1 }, ['traces']);
-    const now = nowNano();
-    const old = now - 3n * DAY;
-    // Many small batches: many FTS segments, as a live store has.
-    for (let b = 0; b < 60; b++) {
-      const spans = Array.from({ length: 50 }, (_, i) =>
-        makeSpan({
-          start: (b % 2 ? old : now - DAY / 2n) + BigInt(b * 50 + i),
-          attributes: { n: b * 50 + i, k: `v${i % 7}` },
-        }),
-      );
-      expect(writer.writeSpanRows(spans.map(spanRow)).ok).toBe(true);
-    }
-    const count = (sql: string) => (db.prepare(sql).pluck().get() as number) ?? 0;
-    const segmentsBefore = count('SELECT count(*) FROM span_attr_index_data');
-    const sweep = writer.startRetention(now);
-    let steps = 0;
-    while (!sweep.step()) steps++;
-    expect(sweep.result.traces).toBe(1500);
-    expect(count("SELECT v FROM span_attr_index_config WHERE k = 'deletemerge'")).toBe(0);
-    // The merge ran to its end: another merge command has nothing left to do (fewer than 2 changes).
-    const before = count('SELECT total_changes()');
-    db.prepare("INSERT INTO span_attr_index (span_attr_index, rank) VALUES ('merge', -8)").run();
-    expect(count('SELECT total_changes()') - before).toBeLessThan(2);
-    expect(count('SELECT count(*) FROM span_attr_index_data')).toBeLessThan(segmentsBefore);
-    // FTS5's own consistency check of the index (throws when it is corrupt), and every kept span still indexed.
-    db.prepare("INSERT INTO span_attr_index (span_attr_index) VALUES ('integrity-check')").run();
-    expect(count('SELECT count(*) FROM spans')).toBe(1500);
-    expect(steps).toBeGreaterThan(0);
     writer.close();
   });
 });
