@@ -42,8 +42,6 @@ export interface WriterResponse {
   error?: string;
   /** When the thread posted it (wall ms; only with ROHAS_SQLITE_TRACE_MS, write-trace.ts). */
   posted?: number;
-  /** A warning for the adapter's logger (id -1, answers nothing). */
-  warn?: string;
 }
 
 /** What one write transaction of the writer returns (plain data, so it crosses the worker thread boundary). */

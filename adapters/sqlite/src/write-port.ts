@@ -12,7 +12,6 @@ import {
   type WriteResult,
   where,
 } from '@rohas/telemetry/adapter';
-import { CHECKPOINT_DEFAULTS, Checkpointer, type CheckpointSettings } from './checkpointer.js';
 import { spanRow } from './codec.js';
 import type { WriterRequest, WriterResponse } from './internal-types.js';
 import type { SqliteWriter, WriterResult } from './sqlite-writer.js';
@@ -65,28 +64,10 @@ export function workerFile(name = 'writer-worker'): string | undefined {
   return undefined;
 }
 
-/** What the write thread starts with. */
-export interface WriterThreadData {
-  file: string;
-  cacheMb: number;
-  retention: SignalRetention;
-  signals: string[];
-  /** The WAL size past which the write thread checkpoints itself (the safety net; checkpointer.ts). */
-  walLimitBytes?: number;
-  /** The write thread's own PASSIVE catch-up at most this often (0: never); checkpointer.ts. */
-  catchUpMs?: number;
-  /** Writes posted and not yet taken up (this port counts up, the thread down): a sweep step yields to them. */
-  writesWaiting?: Int32Array;
-}
-
 /**
  * Writes in a worker thread that owns the write connection, so a batch's transaction never blocks the
  * application's event loop. The thread keeps the process alive only while writes are pending. If it dies, pending
  * writes fail as retryable (the core's queue retries them) and the next write starts a new thread.
- *
- * The write connection never checkpoints on commit (`wal_autocheckpoint = 0`): a checkpointer thread beside it
- * (checkpointer.ts) runs PASSIVE checkpoints on its own connection, and the write thread checkpoints itself only when
- * the WAL passes `walLimitBytes` (256 MiB).
  */
 export class ThreadWritePort implements WritePort {
   readonly kind = 'thread';
@@ -103,36 +84,12 @@ export class ThreadWritePort implements WritePort {
   private readonly writesWaiting = new Int32Array(new SharedArrayBuffer(4));
   /** ROHAS_SQLITE_TRACE_MS (write-trace.ts): requests carry their send time and slow answers are logged here too. */
   private readonly traceMs = traceThresholdMs();
-  private readonly workerData: WriterThreadData;
-  /** The WAL checkpointer thread; undefined when turned off or its compiled file is missing. */
-  readonly checkpointer: Checkpointer | undefined;
 
   constructor(
     private readonly file: string,
-    workerData: WriterThreadData,
+    private readonly workerData: { file: string; cacheMb: number; retention: SignalRetention; signals: string[] },
     private readonly logger: DiagnosticLogger,
-    checkpoint: CheckpointSettings = {},
-  ) {
-    const settings = { ...CHECKPOINT_DEFAULTS, ...checkpoint };
-    this.workerData = {
-      ...workerData,
-      walLimitBytes: settings.walLimitBytes,
-      catchUpMs: settings.thread ? settings.catchUpMs : 0,
-    };
-    const checkpointerFile = settings.thread ? workerFile('checkpointer-worker') : undefined;
-    this.checkpointer = checkpointerFile
-      ? new Checkpointer(
-          checkpointerFile,
-          {
-            file: workerData.file,
-            intervalMs: settings.intervalMs,
-            pollMs: settings.pollMs,
-            growBytes: settings.growBytes,
-          },
-          logger,
-        )
-      : undefined;
-  }
+  ) {}
 
   /** Starts the thread; rejects if it cannot open the database. */
   start(): Promise<void> {
@@ -149,13 +106,7 @@ export class ThreadWritePort implements WritePort {
         if (m.id === 0) {
           started = true;
           worker.unref();
-          // The write connection is open (and will not checkpoint on commit): the checkpointer takes over. It is
-          // started again with a new write thread if it died.
-          void (this.checkpointer?.start() ?? Promise.resolve()).then(resolve);
-          return;
-        }
-        if (m.warn) {
-          this.logger.warn(`${tag} ${m.warn}`);
+          resolve();
           return;
         }
         if (this.traceMs !== undefined && m.posted !== undefined) {
@@ -223,9 +174,6 @@ export class ThreadWritePort implements WritePort {
   async close(): Promise<void> {
     if (this.closed || this.closing) return;
     this.closing = true;
-    // The checkpointer first: the adapter's own connection, closed last, then checkpoints the WAL into the file and
-    // removes it, as before.
-    await this.checkpointer?.close();
     const worker = this.worker;
     if (worker) {
       const exited = new Promise((resolve) => worker.once('exit', resolve));

@@ -5,140 +5,32 @@
 // message queue, so a batch that arrives during a long sweep is written after the current step, not after the sweep.
 // Retention requests run one sweep at a time, in order; `close` stops a running sweep (its request is answered with
 // what it deleted so far; the next sweep continues from there).
-//
-// Checkpoints: this connection never checkpoints on commit (`wal_autocheckpoint = 0`): a commit that ran SQLite's
-// automatic checkpoint copied the WAL into the database file and synced it, inside the write that happened to
-// trigger it (two thirds of a stepped sweep's time, steps of 100+ ms). The checkpointer thread (checkpointer.ts) runs
-// PASSIVE checkpoints on its own connection instead. This thread's own catch-up copies only the last few frames the
-// checkpointer left (at most CATCH_UP_MAX_FRAMES, read from the WAL index, and never while a write waits), so the WAL
-// can start over; while the checkpointer is behind, a sweep pauses SWEEP_PAUSE_MS between steps so it catches up.
-// The safety net: past `walLimitBytes` (256 MiB; the checkpointer dead or starved) this thread checkpoints itself
-// after a commit, so the WAL cannot grow without bound.
-//
-// A sweep step ends after its current round when a write is waiting (`writesWaiting`, counted by write-port.ts).
-// ROHAS_SQLITE_TRACE_MS=N logs each batch or step slower than N ms with its phases (write-trace.ts).
-import { statSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import type { SignalRetention } from '@rohas/telemetry/adapter';
 import { spanRow } from './codec.js';
 import { openDatabase } from './connection.js';
 import type { WriterRequest, WriterResponse } from './internal-types.js';
 import type { RetentionSweep } from './retention-steps.js';
 import { SqliteWriter } from './sqlite-writer.js';
-import type { WriterThreadData } from './write-port.js';
-import { traceThresholdMs, WalIndex, WriteTracer, wallMs } from './write-trace.js';
+import { traceThresholdMs, WriteTracer, wallMs } from './write-trace.js';
 
-const {
-  file,
-  cacheMb,
-  retention,
-  signals,
-  walLimitBytes,
-  catchUpMs = 0,
-  writesWaiting,
-} = workerData as WriterThreadData;
+const { file, cacheMb, retention, signals, writesWaiting } = workerData as {
+  file: string;
+  cacheMb: number;
+  retention: SignalRetention;
+  signals: string[];
+  /** Writes posted to this thread and not yet taken up (write-port.ts counts up, this thread down). */
+  writesWaiting?: Int32Array;
+};
 /** Whether a write is waiting: a sweep step then ends after its current round (retention-steps.ts). */
 const writeWaiting = writesWaiting ? () => Atomics.load(writesWaiting, 0) > 0 : undefined;
 const Driver = (await import('better-sqlite3')).default;
-const db = openDatabase(Driver, file, cacheMb);
-const walLimit = walLimitBytes ?? 256 * 1024 * 1024;
-db.pragma('wal_autocheckpoint = 0');
-// Once a checkpoint has copied the whole WAL, the next commit starts it over and cuts the file to this size.
-const walBig = Math.min(Math.floor(walLimit / 4), 32 * 1024 * 1024);
-db.pragma(`journal_size_limit = ${walBig}`);
-const writer = new SqliteWriter(db, retention, signals);
+const writer = new SqliteWriter(openDatabase(Driver, file, cacheMb), retention, signals);
 const port = parentPort!;
 // ROHAS_SQLITE_TRACE_MS=N: log every batch or sweep step slower than N ms with its phases (write-trace.ts).
 const traceMs = traceThresholdMs();
 const tracer = traceMs === undefined ? undefined : new WriteTracer(file, traceMs);
 writer.tracer = tracer;
-
-const walFile = `${file}-wal`;
-/** The WAL size at which the safety net runs next: the limit, or further while readers keep old frames. */
-let netAt = walLimit;
-let warned = false;
-let lastCatchUp = performance.now();
-/** The WAL index (-shm): frames in the WAL and frames the checkpointer has copied (write-trace.ts). */
-const walIndex = new WalIndex(file);
-/**
- * The catch-up copies at most this many frames (1 MiB of 4 KiB pages: a few ms and two fsyncs): it runs when the
- * checkpointer thread has copied all but these, so a write never waits for a long copy.
- */
-const CATCH_UP_MAX_FRAMES = 256;
-
-function checkpoint(mode: 'PASSIVE' | 'TRUNCATE'): { busy: number; log: number; checkpointed: number } | undefined {
-  const began = performance.now();
-  const before = tracer?.walRead();
-  try {
-    return (db.pragma(`wal_checkpoint(${mode})`) as { busy: number; log: number; checkpointed: number }[])[0];
-  } catch {
-    return undefined; // busy (another checkpoint running): a later commit looks again
-  } finally {
-    if (tracer?.current) {
-      tracer.current.add(`${mode} checkpoint`, performance.now() - began);
-      tracer.walNote(before, `the ${mode} checkpoint`);
-    }
-  }
-}
-
-/**
- * The catch-up (checkpointer.ts, catchUpMs): copies the last frames the checkpointer thread has not, so the next
- * commit can start the WAL over. Only when no write is waiting, and only a short remainder: read from the WAL index,
- * it runs once the checkpointer copied this WAL generation down to CATCH_UP_MAX_FRAMES (a longer copy here would hold
- * the next write: 4 s in a loaded run). Without the index (not readable), on a timer instead.
- */
-function catchUp(size: number): void {
-  if (catchUpMs <= 0 || size === 0 || writeWaiting?.()) return;
-  const index = walIndex.read();
-  if (index) {
-    const left = index.frames - index.backfilled;
-    if (index.backfilled > 0 && left > 0 && left <= CATCH_UP_MAX_FRAMES) checkpoint('PASSIVE');
-    return;
-  }
-  if (performance.now() - lastCatchUp >= (size > walBig ? catchUpMs / 10 : catchUpMs)) {
-    checkpoint('PASSIVE');
-    lastCatchUp = performance.now();
-  }
-}
-
-/** WAL frames past which the checkpointer counts as behind: journal_size_limit's worth of 4 KiB pages. */
-const BEHIND_FRAMES = walBig / 4096;
-/** How long a sweep waits before its next step while the checkpointer is behind. */
-const SWEEP_PAUSE_MS = 50;
-
-/**
- * Whether the checkpointer thread is behind (the WAL holds more than BEHIND_FRAMES frames and more than the catch-up
- * copies are left): the sweep, which writes most of the WAL, then pauses between steps so the checkpointer can copy
- * all of it while this thread is idle, instead of this thread copying a long remainder in a write's way.
- */
-function checkpointerBehind(): boolean {
-  if (catchUpMs <= 0) return false;
-  const index = walIndex.read();
-  return index !== undefined && index.frames > BEHIND_FRAMES && index.frames - index.backfilled > CATCH_UP_MAX_FRAMES;
-}
-
-/** After each commit: a stat of the WAL file (a few microseconds), the catch-up, the safety net past the limit. */
-function walGuard(): void {
-  const size = statSync(walFile, { throwIfNoEntry: false })?.size ?? 0;
-  if (size < netAt) {
-    if (size < walLimit) netAt = walLimit;
-    catchUp(size);
-    return;
-  }
-  if (!warned) {
-    warned = true;
-    const mib = Math.round(walLimit / 1048576);
-    port.postMessage({
-      id: -1,
-      warn: `the WAL of ${file} passed ${mib} MiB (the checkpointer thread dead or starved): the write thread checkpoints it itself`,
-    } satisfies WriterResponse);
-  }
-  const r = checkpoint('PASSIVE');
-  // Readers keep old frames and the WAL reached twice the limit: TRUNCATE waits for them (busy_timeout) and empties it.
-  if (r && r.checkpointed < r.log && size >= 2 * walLimit) checkpoint('TRUNCATE');
-  lastCatchUp = performance.now();
-  // If the WAL could not be started over, look again a quarter of the limit further, not at every commit.
-  netAt = Math.max(walLimit, size + walLimit / 4);
-}
 
 type RetentionRequest = Extract<WriterRequest, { op: 'retention' }>;
 const sweeps: RetentionRequest[] = [];
@@ -169,10 +61,8 @@ function sweepStep(): void {
   tracer?.begin();
   try {
     const done = current.sweep.step();
-    walGuard();
     tracer?.end(`sweep step ${current.sweep.steps}`);
     if (done) finishSweep({ id: current.id, retention: current.sweep.result });
-    else if (checkpointerBehind()) setTimeout(sweepStep, SWEEP_PAUSE_MS);
     else setImmediate(sweepStep);
   } catch (error) {
     tracer?.end(`failed sweep step ${current.sweep.steps}`);
@@ -218,7 +108,6 @@ port.on('message', (request: WriterRequest) => {
   } catch (error) {
     response = { id: request.id, error: (error as Error).message };
   }
-  if (request.op !== 'close') walGuard();
   if (trace && tracer) {
     const sent = (request as { sent?: number }).sent;
     tracer.end(
@@ -227,10 +116,7 @@ port.on('message', (request: WriterRequest) => {
     );
     response.posted = wallMs();
   }
-  if (request.op === 'close') {
-    tracer?.close();
-    walIndex.close();
-  }
+  if (request.op === 'close') tracer?.close();
   port.postMessage(response);
   if (request.op === 'close') port.close();
 });
