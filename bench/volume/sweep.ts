@@ -10,6 +10,8 @@ import { weekOfService } from './week.js';
 
 type Row = [string, number | string, number | string];
 
+const TRACE_MS = process.env.ROHAS_SQLITE_TRACE_MS ? Number(process.env.ROHAS_SQLITE_TRACE_MS) : undefined;
+
 interface Loops {
   writes: number[];
   reads: number[];
@@ -49,7 +51,13 @@ async function withLoops(
       const t = performance.now();
       const r = await adapter.traces!.write(spans);
       if (!r.ok) throw r.error;
-      out.writes.push(performance.now() - t);
+      const took = performance.now() - t;
+      out.writes.push(took);
+      // With the SQLite write thread's tracer on (ROHAS_SQLITE_TRACE_MS), each slow write is logged beside its lines.
+      if (TRACE_MS !== undefined && took >= TRACE_MS)
+        console.error(
+          `[bench] ${new Date(performance.timeOrigin + t).toISOString().slice(11, 23)} write took ${took.toFixed(1)} ms`,
+        );
       await new Promise((res) => setTimeout(res, 20));
     }
   })();

@@ -40,6 +40,8 @@ export interface WriterResponse {
   result?: WriterResult;
   retention?: RetentionResult;
   error?: string;
+  /** When the thread posted it (wall ms; only with ROHAS_SQLITE_TRACE_MS, write-trace.ts). */
+  posted?: number;
 }
 
 /** What one write transaction of the writer returns (plain data, so it crosses the worker thread boundary). */

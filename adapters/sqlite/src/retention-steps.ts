@@ -6,6 +6,7 @@ import type { RetentionResult } from '@rohas/telemetry/adapter';
 import type BetterSqlite3 from 'better-sqlite3';
 import { ROW_NS } from './metric-rollup.js';
 import { DAY_NS } from './metric-rollup-day.js';
+import { tracedTx, type WriteTracer } from './write-trace.js';
 
 export type RetentionSignal = 'traces' | 'metrics' | 'logs';
 
@@ -60,8 +61,12 @@ export const RETENTION_TABLES: RetentionTable[] = [
 
 /** Wall-clock work of one step, ms: what a queued write waits at most (plus one batch). */
 export const STEP_BUDGET_MS = 10;
-/** Rows deleted per statement round inside a step (the budget is checked after each). */
-export const STEP_BATCH = 100;
+/**
+ * Rows deleted per statement round inside a step (the budget, and whether a write is waiting, are checked after each):
+ * a write that arrives during a step waits for one round at most (with `writeWaiting`). 100 rows of spans could take
+ * 50+ ms (their FTS rows and five indexes: the write thread's tracer, write-trace.ts); 25 keep a round a few ms.
+ */
+export const STEP_BATCH = 25;
 /** Rows one step deletes at most, however fast the machine. */
 export const STEP_MAX_ROWS = 500;
 
@@ -86,7 +91,11 @@ export class RetentionSweep {
   steps = 0;
   longestStepMs = 0;
   private readonly tasks: Task[] = [];
+  /** What each task is (for the tracer's log). */
+  private readonly taskNames: string[] = [];
   private next = 0;
+  /** The write thread's diagnostic tracer (write-trace.ts), when ROHAS_SQLITE_TRACE_MS is set. */
+  tracer: WriteTracer | undefined;
 
   constructor(
     private readonly db: BetterSqlite3.Database,
@@ -95,23 +104,33 @@ export class RetentionSweep {
     hooks: SweepHooks,
     tables: RetentionTable[] = RETENTION_TABLES,
     private readonly limits = { budgetMs: STEP_BUDGET_MS, maxRows: STEP_MAX_ROWS },
+    /**
+     * True when a write is waiting for the thread (write-port.ts counts them in shared memory): the step then commits
+     * after its current round, so the write waits for one round of STEP_BATCH rows, not for a whole step.
+     */
+    private readonly writeWaiting?: () => boolean,
   ) {
     for (const signal of ['traces', 'metrics', 'logs'] as const) {
       const cutoff = cutoffs[signal];
       if (cutoff === undefined) continue;
       this.result[signal] = 0;
       for (const t of tables)
-        if (t.signal === signal) this.tasks.push(this.deleteTask(t, t.cutoff?.(cutoff) ?? cutoff));
+        if (t.signal === signal) this.addTask(t.table, this.deleteTask(t, t.cutoff?.(cutoff) ?? cutoff));
       if (hooks.signalSwept) {
         const swept = hooks.signalSwept;
-        this.tasks.push(() => {
+        this.addTask(`${signal} swept hook`, () => {
           swept(signal, cutoff);
           return -1;
         });
       }
-      if (signal === 'traces') this.tasks.push(this.spanNamesTask(hooks));
-      if (signal === 'metrics') this.tasks.push(this.seriesTask(hooks));
+      if (signal === 'traces') this.addTask('span_names', this.spanNamesTask(hooks));
+      if (signal === 'metrics') this.addTask('metric_series', this.seriesTask(hooks));
     }
+  }
+
+  private addTask(name: string, task: Task): void {
+    this.tasks.push(task);
+    this.taskNames.push(name);
   }
 
   get done(): boolean {
@@ -122,17 +141,25 @@ export class RetentionSweep {
   step(): boolean {
     if (this.done) return true;
     const began = performance.now();
-    this.db
-      .transaction(() => {
-        let rows = 0;
-        while (!this.done) {
-          const n = this.tasks[this.next]!(Math.min(STEP_BATCH, this.limits.maxRows - rows));
-          if (n < 0) this.next++;
-          else rows += n;
-          if (rows >= this.limits.maxRows || performance.now() - began >= this.limits.budgetMs) return;
+    const trace = this.tracer?.current;
+    const work = () => {
+      let rows = 0;
+      while (!this.done) {
+        const unit = performance.now();
+        const n = this.tasks[this.next]!(Math.min(STEP_BATCH, this.limits.maxRows - rows));
+        trace?.add(`of which ${this.taskNames[this.next]}`, performance.now() - unit);
+        if (n < 0) this.next++;
+        else rows += n;
+        if (rows >= this.limits.maxRows || performance.now() - began >= this.limits.budgetMs) break;
+        if (this.writeWaiting?.()) {
+          trace?.note('a write is waiting: step ends');
+          break;
         }
-      })
-      .immediate();
+      }
+      trace?.note(`${rows} rows`);
+    };
+    if (this.tracer) tracedTx(this.db, this.tracer, work);
+    else this.db.transaction(work).immediate();
     this.steps++;
     this.longestStepMs = Math.max(this.longestStepMs, performance.now() - began);
     return this.done;
@@ -149,10 +176,11 @@ export class RetentionSweep {
     return (limit) => {
       const keys = select.all(cutoff, limit) as unknown[][];
       if (keys.length === 0) return -1;
-      for (const k of keys) {
-        for (const s of side) s.run(k[0]);
-        del.run(...k);
-      }
+      const trace = this.tracer?.current;
+      const sideBegan = performance.now();
+      for (const k of keys) for (const s of side) s.run(k[0]);
+      if (side.length) trace?.add(`of which ${t.rowidSide!.join(', ')}`, performance.now() - sideBegan);
+      for (const k of keys) del.run(...k);
       if (counted) this.result[t.signal]! += keys.length;
       return keys.length;
     };

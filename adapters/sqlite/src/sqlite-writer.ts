@@ -18,6 +18,7 @@ import type { SpanRow, WriterResult } from './internal-types.js';
 import { Interner } from './interner.js';
 import { RollupWriter } from './metric-rollup.js';
 import { type RetentionSignal, RetentionSweep } from './retention-steps.js';
+import { tracedTx, type WriteTracer } from './write-trace.js';
 
 export type { WriterResult } from './internal-types.js';
 
@@ -36,6 +37,8 @@ export class SqliteWriter {
   private readonly signals: Set<string>;
   /** The metric rollup (metric-rollup.ts), folded in the points' transaction. */
   private readonly rollup: RollupWriter;
+  /** The write thread's diagnostic tracer (write-trace.ts), when ROHAS_SQLITE_TRACE_MS is set. */
+  tracer: WriteTracer | undefined;
 
   constructor(
     private readonly db: Database,
@@ -60,8 +63,10 @@ export class SqliteWriter {
 
   /** Runs a write transaction; ids interned inside it are forgotten if it rolls back. */
   private writeTx(work: () => void): WriterResult {
+    const tracer = this.tracer;
     try {
-      this.db.transaction(work).immediate();
+      if (tracer) tracedTx(this.db, tracer, work);
+      else this.db.transaction(work).immediate();
       return { ok: true };
     } catch (error) {
       this.resourceIds.clear();
@@ -131,7 +136,11 @@ export class SqliteWriter {
             this.knownNames.delete(`${was.service}\u0000${was.name}`);
           }
         }
-        insertTokens.run(id, row[17]);
+        if (this.tracer?.current) {
+          const t = performance.now();
+          insertTokens.run(id, row[17]);
+          this.tracer.current.add('of which FTS', performance.now() - t);
+        } else insertTokens.run(id, row[17]);
         const nameKey = `${row[3]}\u0000${row[4]}`;
         if (!this.knownNames.has(nameKey)) {
           insertName.run(row[3], row[4]);
@@ -209,7 +218,9 @@ export class SqliteWriter {
         );
         this.rollup.add(seriesId, info.lastInsertRowid, p, p.value ?? null);
       }
+      const flushed = performance.now();
       this.rollup.flush();
+      this.tracer?.current?.add('of which rollup flush', performance.now() - flushed);
     });
   }
 
@@ -247,22 +258,32 @@ export class SqliteWriter {
    * The retention sweep as small steps (retention-steps.ts): the caller runs `step()` until it returns true and
    * goes back to its event loop between steps, so writes queued meanwhile run between them.
    */
-  startRetention(nowNano: bigint): RetentionSweep {
+  startRetention(nowNano: bigint, writeWaiting?: () => boolean): RetentionSweep {
     const r = this.retentionDays;
     const cutoffs: Partial<Record<RetentionSignal, bigint>> = {};
     for (const signal of ['traces', 'metrics', 'logs'] as const) {
       const cut = this.signals.has(signal) ? retentionCutoff(nowNano, r[signal]) : undefined;
       if (cut !== undefined) cutoffs[signal] = cut;
     }
-    return new RetentionSweep(this.db, this.stmt, cutoffs, {
-      nameDropped: (service, name) => this.knownNames.delete(`${service}\u0000${name}`),
-      seriesDropped: () => this.seriesIds.clear(),
-      // The rollup's rows wholly before the cutoff's hour are swept as a table (RETENTION_TABLES); this re-folds the
-      // hour that holds the cutoff from the points left, once the points before it are gone.
-      signalSwept: (signal, cut) => {
-        if (signal === 'metrics') this.rollup.afterRetention(cut);
+    const sweep = new RetentionSweep(
+      this.db,
+      this.stmt,
+      cutoffs,
+      {
+        nameDropped: (service, name) => this.knownNames.delete(`${service}\u0000${name}`),
+        seriesDropped: () => this.seriesIds.clear(),
+        // The rollup's rows wholly before the cutoff's hour are swept as a table (RETENTION_TABLES); this re-folds the
+        // hour that holds the cutoff from the points left, once the points before it are gone.
+        signalSwept: (signal, cut) => {
+          if (signal === 'metrics') this.rollup.afterRetention(cut);
+        },
       },
-    });
+      undefined,
+      undefined,
+      writeWaiting,
+    );
+    sweep.tracer = this.tracer;
+    return sweep;
   }
 
   /** Deletes what is older than each stored signal's retention, one step per turn of the event loop. */

@@ -16,6 +16,7 @@ import { spanRow } from './codec.js';
 import type { WriterRequest, WriterResponse } from './internal-types.js';
 import type { SqliteWriter, WriterResult } from './sqlite-writer.js';
 import { threadOptions } from './thread-args.js';
+import { traceThresholdMs, wallMs } from './write-trace.js';
 
 const tag = where('sqlite');
 
@@ -76,6 +77,13 @@ export class ThreadWritePort implements WritePort {
   private readonly pending = new Map<number, (r: WriterResponse) => void>();
   private closed = false;
   private closing = false;
+  /**
+   * Writes posted and not yet taken up by the thread, in memory both threads see: a retention sweep step ends early
+   * when one is waiting (retention-steps.ts), so a write waits for one round of the sweep, not a whole step.
+   */
+  private readonly writesWaiting = new Int32Array(new SharedArrayBuffer(4));
+  /** ROHAS_SQLITE_TRACE_MS (write-trace.ts): requests carry their send time and slow answers are logged here too. */
+  private readonly traceMs = traceThresholdMs();
 
   constructor(
     private readonly file: string,
@@ -86,7 +94,12 @@ export class ThreadWritePort implements WritePort {
   /** Starts the thread; rejects if it cannot open the database. */
   start(): Promise<void> {
     this.ready ??= new Promise<void>((resolve, reject) => {
-      const worker = new Worker(this.file, { workerData: this.workerData, ...threadOptions() });
+      // A new thread: writes posted to a dead one were answered as failed, none is waiting.
+      Atomics.store(this.writesWaiting, 0, 0);
+      const worker = new Worker(this.file, {
+        workerData: { ...this.workerData, writesWaiting: this.writesWaiting },
+        ...threadOptions(),
+      });
       this.worker = worker;
       let started = false;
       worker.on('message', (m: WriterResponse) => {
@@ -95,6 +108,13 @@ export class ThreadWritePort implements WritePort {
           worker.unref();
           resolve();
           return;
+        }
+        if (this.traceMs !== undefined && m.posted !== undefined) {
+          const waited = wallMs() - m.posted;
+          if (waited >= this.traceMs)
+            process.stderr.write(
+              `[rohas-telemetry] [sqlite] [trace] answer #${m.id} waited ${waited.toFixed(1)} ms for the caller's event loop\n`,
+            );
         }
         const done = this.pending.get(m.id);
         this.pending.delete(m.id);
@@ -129,8 +149,10 @@ export class ThreadWritePort implements WritePort {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
+      if (request.op === 'spans' || request.op === 'points' || request.op === 'logs')
+        Atomics.add(this.writesWaiting, 0, 1);
       this.worker!.ref();
-      this.worker!.postMessage({ ...request, id });
+      this.worker!.postMessage(this.traceMs === undefined ? { ...request, id } : { ...request, id, sent: wallMs() });
     });
   }
 

@@ -12,18 +12,27 @@ import { openDatabase } from './connection.js';
 import type { WriterRequest, WriterResponse } from './internal-types.js';
 import type { RetentionSweep } from './retention-steps.js';
 import { SqliteWriter } from './sqlite-writer.js';
+import { traceThresholdMs, WriteTracer, wallMs } from './write-trace.js';
 
-const { file, cacheMb, retention, signals } = workerData as {
+const { file, cacheMb, retention, signals, writesWaiting } = workerData as {
   file: string;
   cacheMb: number;
   retention: SignalRetention;
   signals: string[];
+  /** Writes posted to this thread and not yet taken up (write-port.ts counts up, this thread down). */
+  writesWaiting?: Int32Array;
 };
 // Batches and sweeps are background work: the event loop and the quick reads go first (thread-priority.ts).
 lowerThreadPriority();
+/** Whether a write is waiting: a sweep step then ends after its current round (retention-steps.ts). */
+const writeWaiting = writesWaiting ? () => Atomics.load(writesWaiting, 0) > 0 : undefined;
 const Driver = (await import('better-sqlite3')).default;
 const writer = new SqliteWriter(openDatabase(Driver, file, cacheMb), retention, signals);
 const port = parentPort!;
+// ROHAS_SQLITE_TRACE_MS=N: log every batch or sweep step slower than N ms with its phases (write-trace.ts).
+const traceMs = traceThresholdMs();
+const tracer = traceMs === undefined ? undefined : new WriteTracer(file, traceMs);
+writer.tracer = tracer;
 
 type RetentionRequest = Extract<WriterRequest, { op: 'retention' }>;
 const sweeps: RetentionRequest[] = [];
@@ -39,7 +48,7 @@ function startNextSweep(): void {
   const request = sweeps.shift();
   if (!request) return;
   try {
-    running = { id: request.id, sweep: writer.startRetention(request.now) };
+    running = { id: request.id, sweep: writer.startRetention(request.now, writeWaiting) };
   } catch (error) {
     finishSweep({ id: request.id, error: (error as Error).message });
     return;
@@ -51,21 +60,31 @@ function startNextSweep(): void {
 function sweepStep(): void {
   const current = running;
   if (!current) return;
+  tracer?.begin();
   try {
-    if (current.sweep.step()) finishSweep({ id: current.id, retention: current.sweep.result });
+    const done = current.sweep.step();
+    tracer?.end(`sweep step ${current.sweep.steps}`);
+    if (done) finishSweep({ id: current.id, retention: current.sweep.result });
     else setImmediate(sweepStep);
   } catch (error) {
+    tracer?.end(`failed sweep step ${current.sweep.steps}`);
     finishSweep({ id: current.id, error: (error as Error).message });
   }
 }
 
 port.on('message', (request: WriterRequest) => {
   let response: WriterResponse;
+  if (writesWaiting && (request.op === 'spans' || request.op === 'points' || request.op === 'logs'))
+    Atomics.sub(writesWaiting, 0, 1);
+  const trace = request.op === 'retention' || request.op === 'close' ? undefined : tracer?.begin();
   try {
     switch (request.op) {
-      case 'spans':
-        response = { id: request.id, result: writer.writeSpanRows(request.items.map(spanRow)) };
+      case 'spans': {
+        const rows = request.items.map(spanRow);
+        trace?.mark('encode');
+        response = { id: request.id, result: writer.writeSpanRows(rows) };
         break;
+      }
       case 'points':
         response = { id: request.id, result: writer.writePoints(request.items) };
         break;
@@ -91,6 +110,15 @@ port.on('message', (request: WriterRequest) => {
   } catch (error) {
     response = { id: request.id, error: (error as Error).message };
   }
+  if (trace && tracer) {
+    const sent = (request as { sent?: number }).sent;
+    tracer.end(
+      `${request.op} #${request.id} (${'items' in request ? request.items.length : 0})`,
+      sent ? wallMs() - sent - (performance.now() - trace.started) : 0,
+    );
+    response.posted = wallMs();
+  }
+  if (request.op === 'close') tracer?.close();
   port.postMessage(response);
   if (request.op === 'close') port.close();
 });
