@@ -146,23 +146,22 @@ function threadNices(): Map<number, number> {
   return out;
 }
 
-it.runIf(process.platform === 'linux')(
+// Linux gives each thread a nice value of its own; run where 5 steps below this thread still fit (nice <= 19).
+it.runIf(process.platform === 'linux' && getPriority() <= 14)(
   'the write thread and the search threads run 5 nice steps below their parent; the quick-read thread does not',
   async () => {
     const own = getPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()));
     const before = new Set(threadNices().keys());
     const a = await open('nice.db', 1);
     try {
-      const span = makeSpan({ traceId: newTraceId() });
+      const span = makeSpan({ traceId: newTraceId(), service: 'nice-test' });
       const w = await a.traces!.write([span]);
       expect(w.ok).toBe(true);
-      expect(
-        (await a.traces!.findTraces(normalizeTraceQuery({ service: span.resource.serviceName }))).items,
-      ).toHaveLength(1);
+      expect((await a.traces!.findTraces(normalizeTraceQuery({ service: 'nice-test' }))).items).toHaveLength(1);
       expect(await a.traces!.getTrace(span.traceId)).toHaveLength(1);
       const started = [...threadNices()].filter(([tid]) => !before.has(tid)).map(([, nice]) => nice);
       // The write thread and the one search thread; nothing else the adapter starts is lowered.
-      expect(started.filter((n) => n === Math.min(19, own + 5))).toHaveLength(own + 5 <= 19 ? 2 : started.length);
+      expect(started.filter((n) => n === own + 5)).toHaveLength(2);
       // The quick-read thread keeps its parent's priority.
       expect(started.filter((n) => n === own).length).toBeGreaterThanOrEqual(1);
     } finally {
