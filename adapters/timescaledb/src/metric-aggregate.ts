@@ -76,17 +76,18 @@ type Group = {
   buckets: Map<bigint, Partial>;
 };
 
-/** queryMetrics from the aggregate levels; `usableLevels(q)` must not be empty. Counts the levels read in `sh.stats`. */
-export async function fromAggregate(sh: Shared, q: NormalizedMetricQuery): Promise<MetricSeries[]> {
-  const step = q.stepNano!;
-  const groups = new Map<string, Group>();
-  const put = (labels: Attributes, b: bigint, firstNs: bigint, type: string, unit: string | null, part: Partial) => {
+/** Partials per label set and result bucket, combined as they arrive; `series()` finishes them as the reference. */
+class Collector {
+  private readonly groups = new Map<string, Group>();
+  constructor(private readonly q: NormalizedMetricQuery) {}
+
+  readonly put: Put = (labels, b, firstNs, type, unit, part) => {
     const key = labelsKey(labels);
-    let g = groups.get(key);
+    let g = this.groups.get(key);
     if (!g) {
       g = { labels, firstNs, type: type as InstrumentType, buckets: new Map() };
       if (unit) g.unit = unit;
-      groups.set(key, g);
+      this.groups.set(key, g);
     } else if (firstNs < g.firstNs) {
       g.firstNs = firstNs;
       g.type = type as InstrumentType;
@@ -98,13 +99,33 @@ export async function fromAggregate(sh: Shared, q: NormalizedMetricQuery): Promi
     else g.buckets.set(b, { ...part });
   };
 
+  series(): MetricSeries[] {
+    const out: MetricSeries[] = [];
+    for (const [, g] of [...this.groups.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      const pts: MetricSeries['points'] = [];
+      for (const [t, part] of [...g.buckets.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+        const value = finish(this.q.aggregation, part);
+        if (value !== undefined && !Number.isNaN(value)) pts.push({ timeUnixNano: t, value });
+      }
+      const series: MetricSeries = { name: this.q.name, type: g.type, labels: g.labels, points: pts };
+      if (g.unit) series.unit = g.unit;
+      out.push(series);
+    }
+    return out;
+  }
+}
+
+/** queryMetrics from the aggregate levels; `usableLevels(q)` must not be empty. Counts the levels read in `sh.stats`. */
+export async function fromAggregate(sh: Shared, q: NormalizedMetricQuery): Promise<MetricSeries[]> {
+  const step = q.stepNano!;
+  const out = new Collector(q);
   // Longest run of whole buckets of each level, coarsest first; the finer levels take what is left at the end.
   let from = q.start;
   for (const level of usableLevels(q)) {
     const to = from + ((q.end - from) / level.width) * level.width;
     if (to <= from) continue;
     sh.stats.aggregateLevelReads[level.label]++;
-    await readLevel(sh, q, level.view, from, to, put);
+    await readLevel(sh, q, level.view, from, to, out.put);
     from = to;
   }
   if (from < q.end) {
@@ -121,22 +142,10 @@ export async function fromAggregate(sh: Shared, q: NormalizedMetricQuery): Promi
         Object.assign(part, { n: 1, vSum: v, vMin: v, vMax: v });
       }
       const labels = labelsOf(q, pt.attributes, pt.resource?.attributes);
-      const b = bucketStart(pt.timeUnixNano, q.start, step);
-      put(labels, b, pt.timeUnixNano, pt.type, pt.unit ?? null, part);
+      out.put(labels, bucketStart(pt.timeUnixNano, q.start, step), pt.timeUnixNano, pt.type, pt.unit ?? null, part);
     }
   }
-  const out: MetricSeries[] = [];
-  for (const [, g] of [...groups.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-    const pts: MetricSeries['points'] = [];
-    for (const [t, part] of [...g.buckets.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-      const value = finish(q.aggregation, part);
-      if (value !== undefined && !Number.isNaN(value)) pts.push({ timeUnixNano: t, value });
-    }
-    const series: MetricSeries = { name: q.name, type: g.type, labels: g.labels, points: pts };
-    if (g.unit) series.unit = g.unit;
-    out.push(series);
-  }
-  return out;
+  return out.series();
 }
 
 type Put = (labels: Attributes, b: bigint, firstNs: bigint, type: string, unit: string | null, part: Partial) => void;
@@ -152,43 +161,7 @@ async function readLevel(sh: Shared, q: NormalizedMetricQuery, view: string, fro
   const cond = metricWhere(q, p, 'c', 'bucket', from, to);
   const table = `${sh.schema}.${view}`;
   if (!cond.needsJs) {
-    const start = p.add(q.start.toString());
-    const stepParam = p.add(step.toString());
-    // The label set as a jsonb object: the whole attribute set without groupBy, else the listed keys, each taken
-    // from the attributes or else the resource (labelsOf), a key neither has left out.
-    let labels: string;
-    if (q.groupBy === undefined) labels = 'c.attributes';
-    else if (q.groupBy.length === 0) labels = `'{}'::jsonb`;
-    else
-      labels = q.groupBy
-        .map((k) => {
-          const key = `${p.add(k)}::text`;
-          const v = `coalesce(c.attributes -> ${key}, c.resource_attributes -> ${key})`;
-          return `CASE WHEN ${v} IS NULL THEN '{}'::jsonb ELSE jsonb_build_object(${key}, ${v}) END`;
-        })
-        .join(' || ');
-    const rows = (
-      await sh.pool.query<GroupedRow>(
-        `SELECT ${start}::bigint + ((c.bucket - ${start}::bigint) / ${stepParam}::bigint) * ${stepParam}::bigint AS b,
-                ${labels} AS labels,
-                (array_agg(c.type ORDER BY c.first_ns))[1] AS type, (array_agg(c.unit ORDER BY c.first_ns))[1] AS unit,
-                sum(c.n) AS n, sum(c.v_sum) AS v_sum, min(c.v_min) AS v_min, max(c.v_max) AS v_max,
-                sum(c.hn) AS hn, sum(c.h_count) AS h_count, sum(c.h_sum) AS h_sum, min(c.h_min) AS h_min,
-                max(c.h_max) AS h_max, min(c.first_ns) AS first_ns
-         FROM ${table} c WHERE ${cond.sql} GROUP BY 1, 2`,
-        p.values,
-      )
-    ).rows;
-    for (const r of rows) {
-      put(
-        decodeAttributes(jsonFromDb(r.labels)),
-        BigInt(r.b),
-        BigInt(r.first_ns),
-        r.type,
-        r.unit === null ? null : unescapeText(r.unit),
-        partialOf(r),
-      );
-    }
+    await readGrouped(sh, q, table, p, cond.sql, put);
     return;
   }
   const withResource = needsResource(q, cond);
@@ -213,4 +186,73 @@ async function readLevel(sh: Shared, q: NormalizedMetricQuery, view: string, fro
       partialOf(r),
     );
   }
+}
+
+/**
+ * Rows of `source` (alias c: bucket, partial columns, attributes) matching `where`, grouped in SQL by result step and
+ * label set: one row per step bucket and group comes back.
+ */
+async function readGrouped(sh: Shared, q: NormalizedMetricQuery, source: string, p: Params, where: string, put: Put) {
+  const step = q.stepNano!;
+  const start = p.add(q.start.toString());
+  const stepParam = p.add(step.toString());
+  // The label set as a jsonb object: the whole attribute set without groupBy, else the listed keys, each taken
+  // from the attributes or else the resource (labelsOf), a key neither has left out.
+  let labels: string;
+  if (q.groupBy === undefined) labels = 'c.attributes';
+  else if (q.groupBy.length === 0) labels = `'{}'::jsonb`;
+  else
+    labels = q.groupBy
+      .map((k) => {
+        const key = `${p.add(k)}::text`;
+        const v = `coalesce(c.attributes -> ${key}, c.resource_attributes -> ${key})`;
+        return `CASE WHEN ${v} IS NULL THEN '{}'::jsonb ELSE jsonb_build_object(${key}, ${v}) END`;
+      })
+      .join(' || ');
+  const rows = (
+    await sh.pool.query<GroupedRow>(
+      `SELECT ${start}::bigint + ((c.bucket - ${start}::bigint) / ${stepParam}::bigint) * ${stepParam}::bigint AS b,
+              ${labels} AS labels,
+              (array_agg(c.type ORDER BY c.first_ns))[1] AS type, (array_agg(c.unit ORDER BY c.first_ns))[1] AS unit,
+              sum(c.n) AS n, sum(c.v_sum) AS v_sum, min(c.v_min) AS v_min, max(c.v_max) AS v_max,
+              sum(c.hn) AS hn, sum(c.h_count) AS h_count, sum(c.h_sum) AS h_sum, min(c.h_min) AS h_min,
+              max(c.h_max) AS h_max, min(c.first_ns) AS first_ns
+       FROM ${source} c WHERE ${where} GROUP BY 1, 2`,
+      p.values,
+    )
+  ).rows;
+  for (const r of rows) {
+    put(
+      decodeAttributes(jsonFromDb(r.labels)),
+      BigInt(r.b),
+      BigInt(r.first_ns),
+      r.type,
+      r.unit === null ? null : unescapeText(r.unit),
+      partialOf(r),
+    );
+  }
+}
+
+/**
+ * Plain PostgreSQL mode (no aggregates): the same partials computed from the raw points of the window, grouped in
+ * SQL by step and label set, for `sum|avg|min|max|count` with a step and filters all exact in SQL; false when the
+ * query needs the point-by-point path.
+ */
+export async function rawGrouped(sh: Shared, q: NormalizedMetricQuery): Promise<MetricSeries[] | undefined> {
+  if (q.stepNano === undefined) return undefined;
+  const p = new Params();
+  const cond = metricWhere(q, p, 'c', 'bucket', q.start, q.end);
+  if (cond.needsJs) return undefined;
+  // Each point as the partials of one point, as metric_points_1m computes them (0004/0002 migrations).
+  const source = `(SELECT m.time_ns AS bucket, m.name, m.service_name, m.type, m.unit, m.attributes, m.resource_attributes,
+      (m.histogram IS NULL)::int AS n,
+      CASE WHEN m.histogram IS NULL THEN coalesce(m.value, 0) END AS v_sum,
+      CASE WHEN m.histogram IS NULL THEN coalesce(m.value, 0) END AS v_min,
+      CASE WHEN m.histogram IS NULL THEN coalesce(m.value, 0) END AS v_max,
+      (m.histogram IS NOT NULL)::int AS hn, m.h_count, coalesce(m.h_sum, 0) AS h_sum, m.h_min, m.h_max,
+      m.time_ns AS first_ns
+    FROM ${sh.schema}.metric_points m)`;
+  const out = new Collector(q);
+  await readGrouped(sh, q, source, p, cond.sql, out.put);
+  return out.series();
 }
