@@ -44,6 +44,10 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '10' },
     'raw-runs': { type: 'string' },
     'fill-only': { type: 'boolean', default: false },
+    // A/B: the adapter entry of another build (e.g. /work/main/adapters/timescaledb/dist/index.js) answers the same
+    // queries on the same store, `--baseline-runs` times each (its migrations table may hold newer versions: fine).
+    baseline: { type: 'string' },
+    'baseline-runs': { type: 'string', default: '2' },
   },
 });
 if (!args.store) throw new Error('[bench] --store DIR is required (the kept database; filled on the first run)');
@@ -80,19 +84,22 @@ if (saved && BigInt(saved.interval) !== INTERVAL)
 const server = pglite ? await startPglite(STORE) : await startPostgres(STORE);
 // One connection, closed when idle, for PGlite (see the top); a normal pool for PostgreSQL.
 const poolOptions = pglite ? { max: 1, idleTimeoutMillis: 1, connectionTimeoutMillis: 600_000 } : { max: 2 };
-const adapter = (await ((await import('@rohas/telemetry-timescaledb')).createAdapter as AdapterFactory)({
-  options: {
-    type: pglite ? 'timescaledb' : 'postgres',
-    connection_string: server.url,
-    schema: SCHEMA,
-    mode: pglite ? 'timescaledb' : 'postgres',
-    ...(pglite ? { pool_size: 1, idle_timeout_ms: 1, connect_timeout_ms: 600_000 } : {}),
-  },
-  retention: { traces: 0, metrics: 0, logs: 0 },
-  signals: ['metrics'],
-  logger: quiet,
-  baseDir: process.cwd(),
-} as never)) as TelemetryAdapter;
+const adapterFrom = async (entry: string) =>
+  (await ((await import(entry)).createAdapter as AdapterFactory)({
+    options: {
+      type: pglite ? 'timescaledb' : 'postgres',
+      connection_string: server.url,
+      schema: SCHEMA,
+      mode: pglite ? 'timescaledb' : 'postgres',
+      ...(pglite ? { pool_size: 1, idle_timeout_ms: 1, connect_timeout_ms: 600_000 } : {}),
+    },
+    retention: { traces: 0, metrics: 0, logs: 0 },
+    signals: ['metrics'],
+    logger: quiet,
+    baseDir: process.cwd(),
+  } as never)) as TelemetryAdapter;
+const adapter = await adapterFrom('@rohas/telemetry-timescaledb');
+const baseline = args.baseline ? await adapterFrom(resolve(args.baseline)) : undefined;
 const pool = new pg.Pool({ connectionString: server.url, ...poolOptions });
 const sql = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
   (await pool.query<R>(text, values)).rows;
@@ -141,6 +148,7 @@ const timed = async (fn: () => Promise<unknown>): Promise<number> => {
 
 try {
   await adapter.init();
+  await baseline?.init();
   if (!saved) {
     const began = performance.now();
     const perWrite = INTERVAL * BigInt(Math.max(1, Math.floor(10_000 / SERIES)));
@@ -225,6 +233,9 @@ try {
         );
       }
       const after = pglite ? (await stats())?.[level] : undefined;
+      const baseMs: number[] = [];
+      for (let i = 0; baseline && i < Number(args['baseline-runs']); i++)
+        baseMs.push(await timed(() => baseline.metrics!.queryMetrics(q)));
       const raw = median(rawMs);
       const p50 = median(queryMs);
       const p99 = percentile(queryMs, 0.99);
@@ -236,6 +247,12 @@ try {
         ['queryMetrics p99, ms', p99.toFixed(1), (p99 / raw).toFixed(2)],
         ['SQL GROUP BY over the raw points, p50 ms', median(groupMs).toFixed(1), (median(groupMs) / raw).toFixed(2)],
       ];
+      if (baseMs.length)
+        table.push([
+          `baseline ${args.baseline} queryMetrics p50 (${baseMs.length} runs), ms`,
+          median(baseMs).toFixed(1),
+          (median(baseMs) / raw).toFixed(2),
+        ]);
       if (aggMs.length) {
         const m = median(aggMs);
         table.push([
@@ -259,6 +276,7 @@ try {
   }
 } finally {
   await adapter.close();
+  await baseline?.close();
   await pool.end();
   await server.stop();
 }
