@@ -46,7 +46,6 @@ interface CaggRow extends PartialColumns {
 }
 interface GroupedRow extends PartialColumns {
   b: string;
-  labels: string;
 }
 
 const partialOf = (r: PartialColumns): Partial => ({
@@ -196,40 +195,48 @@ async function readGrouped(sh: Shared, q: NormalizedMetricQuery, source: string,
   const step = q.stepNano!;
   const start = p.add(q.start.toString());
   const stepParam = p.add(step.toString());
-  // The label set as a jsonb object: the whole attribute set without groupBy, else the listed keys, each taken
-  // from the attributes or else the resource (labelsOf), a key neither has left out.
-  let labels: string;
-  if (q.groupBy === undefined) labels = 'c.attributes';
-  else if (q.groupBy.length === 0) labels = `'{}'::jsonb`;
-  else
-    labels = q.groupBy
-      .map((k) => {
-        const key = `${p.add(k)}::text`;
-        const v = `coalesce(c.attributes -> ${key}, c.resource_attributes -> ${key})`;
-        return `CASE WHEN ${v} IS NULL THEN '{}'::jsonb ELSE jsonb_build_object(${key}, ${v}) END`;
-      })
-      .join(' || ');
+  // The label columns: the whole attribute set without groupBy, else one column per listed key, taken from the
+  // attributes or else the resource (labelsOf), NULL where neither has it. Type and unit are grouped on too (they are
+  // one per series in practice), and the group keeps those of its earliest row, as the row-by-row path does.
+  const keys = q.groupBy ?? [];
+  const labelCols =
+    q.groupBy === undefined
+      ? ['c.attributes']
+      : keys.map((k) => {
+          const key = `${p.add(k)}::text`;
+          return `coalesce(c.attributes -> ${key}, c.resource_attributes -> ${key})`;
+        });
+  const groupBy = Array.from({ length: labelCols.length + 3 }, (_, i) => i + 1).join(', ');
   const rows = (
-    await sh.pool.query<GroupedRow>(
+    await sh.pool.query<GroupedRow & Record<string, string | null>>(
       `SELECT ${start}::bigint + ((c.bucket - ${start}::bigint) / ${stepParam}::bigint) * ${stepParam}::bigint AS b,
-              ${labels} AS labels,
-              (array_agg(c.type ORDER BY c.first_ns))[1] AS type, (array_agg(c.unit ORDER BY c.first_ns))[1] AS unit,
+              ${labelCols.map((c, i) => `${c} AS l${i}, `).join('')}c.type, c.unit,
               sum(c.n) AS n, sum(c.v_sum) AS v_sum, min(c.v_min) AS v_min, max(c.v_max) AS v_max,
               sum(c.hn) AS hn, sum(c.h_count) AS h_count, sum(c.h_sum) AS h_sum, min(c.h_min) AS h_min,
               max(c.h_max) AS h_max, min(c.first_ns) AS first_ns
-       FROM ${source} c WHERE ${where} GROUP BY 1, 2`,
+       FROM ${source} c WHERE ${where} GROUP BY ${groupBy}`,
       p.values,
     )
   ).rows;
+  // Label sets repeat once per step bucket: decode each distinct one once.
+  const decoded = new Map<string, Attributes>();
   for (const r of rows) {
-    put(
-      decodeAttributes(jsonFromDb(r.labels)),
-      BigInt(r.b),
-      BigInt(r.first_ns),
-      r.type,
-      r.unit === null ? null : unescapeText(r.unit),
-      partialOf(r),
-    );
+    let text: string;
+    if (q.groupBy === undefined) text = r.l0!;
+    else {
+      text = '{';
+      keys.forEach((k, i) => {
+        const v = r[`l${i}`];
+        if (v !== null && v !== undefined) text += `${text.length > 1 ? ',' : ''}${JSON.stringify(k)}:${v}`;
+      });
+      text += '}';
+    }
+    let labels = decoded.get(text);
+    if (!labels) {
+      labels = decodeAttributes(jsonFromDb(text));
+      decoded.set(text, labels);
+    }
+    put(labels, BigInt(r.b), BigInt(r.first_ns), r.type, r.unit === null ? null : unescapeText(r.unit), partialOf(r));
   }
 }
 
