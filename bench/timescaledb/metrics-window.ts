@@ -9,10 +9,10 @@
 // its data kept in DIR/pgdata; it serves one connection at a time, so every pool here has one connection that is
 // closed when idle (each query, the adapter's and the raw ones alike, pays one reconnect). postgres: Debian's
 // PostgreSQL 15, plain mode (no extension), its data kept in DIR/data.
-// The first run fills DIR (`--series` gauge series, `host` unique per series, `region` one of `--groups`, a point every
+// The first run fills DIR (on timescaledb every run: it must be a new folder, see below) (`--series` gauge series, `host` unique per series, `region` one of `--groups`, a point every
 // `--interval` s over `--days` days, ~10,000 points a write), refreshes the continuous aggregates once (PGlite has no
 // job scheduler; a server's policies refresh them every 1 / 5 / 30 minutes) and saves the window in DIR/window.json;
-// later runs reuse it. Then queryMetrics({ step, aggregation: avg, groupBy: [region] }) over 7 d / step `--step`, 24 h /
+// later runs reuse it (postgres). Then queryMetrics({ step, aggregation: avg, groupBy: [region] }) over 7 d / step `--step`, 24 h /
 // step 5 min and 1 h / step 1 min, `--runs` times each after one cold query, p50 / p99, each as a ratio to:
 //   raw points:  SELECT time_ns, value of the window's points, read to the end (the raw limit);
 //   agg rows:    SELECT of the continuous-aggregate rows the query's level holds for the window (timescaledb);
@@ -78,6 +78,13 @@ const saved = existsSync(windowFile)
 // A whole-hour window ending an hour ago, so every step bucket is complete and on the aggregates' grid.
 const END = saved ? BigInt(saved.end) : ((BigInt(Date.now()) * 1_000_000n - HOUR) / HOUR) * HOUR;
 const START = saved ? BigInt(saved.start) : END - BigInt(DAYS) * 24n * HOUR;
+// PGlite's TimescaleDB loads its TSL module (policies, refresh, compression) only in the session that creates the
+// extension: a reopened data folder fails with `function "refresh_continuous_aggregate" is not supported under the
+// current "timescale" license`. So on timescaledb every run fills its own new store and measures in the same process.
+if (saved && pglite)
+  throw new Error(
+    `[bench] ${STORE} holds a PGlite TimescaleDB store from an earlier run; PGlite cannot reopen it with TimescaleDB's TSL functions loaded: give a new --store folder (each timescaledb run fills and measures in one process)`,
+  );
 if (saved && BigInt(saved.interval) !== INTERVAL)
   throw new Error(`[bench] ${STORE} was filled at --interval ${BigInt(saved.interval) / 1_000_000_000n}`);
 
