@@ -24,13 +24,15 @@ function postgresUser(): { uid: number; gid: number } | undefined {
   throw new Error('running as root and there is no postgres user for initdb');
 }
 
-export async function startPostgres(): Promise<{ url: string; version: string; stop: () => void }> {
+/** `keep`: a folder whose server (and data) outlives the run: initdb only the first time, never removed. */
+export async function startPostgres(keep?: string): Promise<{ url: string; version: string; stop: () => void }> {
   const bin = binDir();
   const user = postgresUser();
-  const dir = mkdtempSync(join(tmpdir(), 'rohas-bench-pg-'));
+  if (keep) mkdirSync(keep, { recursive: true });
+  const dir = keep ?? mkdtempSync(join(tmpdir(), 'rohas-bench-pg-'));
   const data = join(dir, 'data');
   const sock = join(dir, 'sock');
-  mkdirSync(sock);
+  mkdirSync(sock, { recursive: true });
   if (user) {
     chownSync(dir, user.uid, user.gid);
     chownSync(sock, user.uid, user.gid);
@@ -46,7 +48,8 @@ export async function startPostgres(): Promise<{ url: string; version: string; s
     if (r.status !== 0) throw new Error(`${tool} failed: ${r.stderr || r.stdout || r.error}`);
     return r.stdout;
   };
-  run('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync']);
+  if (!existsSync(join(data, 'PG_VERSION')))
+    run('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync']);
   const port = await freePort();
   // Durability off as in the integration servers: the same for the raw limit and the adapter, so the ratio holds.
   const opts = `-p ${port} -k ${sock} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_wal_size=4GB`;
@@ -59,7 +62,7 @@ export async function startPostgres(): Promise<{ url: string; version: string; s
       try {
         run('pg_ctl', ['stop', '-D', data, '-m', 'fast', '-w', '-t', '60']);
       } finally {
-        rmSync(dir, { recursive: true, force: true });
+        if (!keep) rmSync(dir, { recursive: true, force: true });
       }
     },
   };

@@ -244,7 +244,7 @@ describeBackend(
         expect(Number(rows[0]!.n)).toBe(1);
         const mat = await admin<{ s: string; n: string }>(url, [
           [
-            `SELECT c.materialization_hypertable_schema AS s, c.materialization_hypertable_name AS n FROM timescaledb_information.continuous_aggregates c WHERE c.view_schema = $1`,
+            `SELECT c.materialization_hypertable_schema AS s, c.materialization_hypertable_name AS n FROM timescaledb_information.continuous_aggregates c WHERE c.view_schema = $1 AND c.view_name = 'metric_points_1m'`,
             [schema],
           ],
         ]);

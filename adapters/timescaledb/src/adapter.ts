@@ -11,6 +11,7 @@ import { checkout, release, typeParsers } from './db.js';
 import { W } from './errors.js';
 import type { Shared } from './internal-types.js';
 import { createLogStore } from './logs.js';
+import { LEVELS } from './metric-aggregate.js';
 import { createMetricStore } from './metrics.js';
 import { migrate } from './migrations.js';
 import { optionsSchema } from './options.js';
@@ -23,6 +24,13 @@ const TABLES = {
   logs: ['logs', 'time_ns'],
 } as const;
 type Signal = keyof typeof TABLES;
+
+/** Refresh policy of each continuous aggregate: view, end offset (ns), schedule. */
+const CAGG_POLICIES: Array<[string, string, string]> = [
+  ['metric_points_1m', '120000000000', '1 minute'],
+  ['metric_points_5m', '600000000000', '5 minutes'],
+  ['metric_points_1h', '7200000000000', '30 minutes'],
+];
 
 /** The `timescaledb` adapter: PostgreSQL 13+, with hypertables, compression and a continuous aggregate when TimescaleDB is there. */
 export const createAdapter: AdapterFactory = (ctx: AdapterContext): TelemetryAdapter => {
@@ -64,7 +72,7 @@ export const createAdapter: AdapterFactory = (ctx: AdapterContext): TelemetryAda
     ingest: opts.ingest === 'unnest' ? 'unnest' : 'copy',
     useContinuousAggregate: opts.continuousAggregate,
     logger: ctx.logger,
-    stats: { continuousAggregateQueries: 0, rawMetricQueries: 0 },
+    stats: { continuousAggregateQueries: 0, rawMetricQueries: 0, aggregateLevelReads: { '1h': 0, '5m': 0, '1m': 0 } },
   };
   const signals = new Set(ctx.signals ?? ['traces', 'metrics', 'logs']);
   let timescaleVersion: string | undefined;
@@ -100,12 +108,15 @@ export const createAdapter: AdapterFactory = (ctx: AdapterContext): TelemetryAda
         await client.query('SELECT add_retention_policy($1::regclass, drop_after => $2::bigint)', [rel, dropAfter]);
       }
     }
-    // Materialize minutes older than two minutes, every minute; later minutes are aggregated at query time.
-    await client.query(
-      `SELECT add_continuous_aggregate_policy($1::regclass, start_offset => NULL, end_offset => 120000000000::bigint,
-         schedule_interval => interval '1 minute', if_not_exists => true)`,
-      [regclass('metric_points_1m')],
-    );
+    // Materialize minutes older than two minutes, every minute; later minutes are aggregated at query time. Each
+    // coarser level refreshes from the materialized rows of the level below, so it waits for them: 5-minute buckets
+    // older than ten minutes every five minutes, hours older than two hours every half hour.
+    for (const [view, endOffset, every] of CAGG_POLICIES)
+      await client.query(
+        `SELECT add_continuous_aggregate_policy($1::regclass, start_offset => NULL, end_offset => $2::bigint,
+           schedule_interval => $3::interval, if_not_exists => true)`,
+        [regclass(view), endOffset, every],
+      );
   }
 
   async function sweep(signal: Signal, cutoff: bigint): Promise<number> {
@@ -122,15 +133,18 @@ export const createAdapter: AdapterFactory = (ctx: AdapterContext): TelemetryAda
       await pool.query(`DELETE FROM ${rel} WHERE ${time} < $1::bigint`, [cutoff.toString()]);
       removed = before;
       if (signal === 'metrics') {
-        const cagg = regclass('metric_points_1m');
-        await pool.query('SELECT drop_chunks($1::regclass, older_than => $2::bigint)', [cagg, cutoff.toString()]);
-        // Re-aggregate the minute around the cutoff so the aggregate forgets the points deleted from it.
-        const lo = (cutoff / 60_000_000_000n - 1n) * 60_000_000_000n;
-        await pool.query('CALL refresh_continuous_aggregate($1::regclass, $2::bigint, $3::bigint)', [
-          cagg,
-          lo.toString(),
-          (lo + 180_000_000_000n).toString(),
-        ]);
+        // Finest level first: each coarser level refreshes from the one below.
+        for (const { view, width } of [...LEVELS].reverse()) {
+          const cagg = regclass(view);
+          await pool.query('SELECT drop_chunks($1::regclass, older_than => $2::bigint)', [cagg, cutoff.toString()]);
+          // Re-aggregate the bucket around the cutoff so the aggregate forgets the points deleted from it.
+          const lo = (cutoff / width - 1n) * width;
+          await pool.query('CALL refresh_continuous_aggregate($1::regclass, $2::bigint, $3::bigint)', [
+            cagg,
+            lo.toString(),
+            (lo + 3n * width).toString(),
+          ]);
+        }
       }
     } else {
       const r = await pool.query(`DELETE FROM ${rel} WHERE ${time} < $1::bigint`, [cutoff.toString()]);
@@ -181,7 +195,7 @@ export const createAdapter: AdapterFactory = (ctx: AdapterContext): TelemetryAda
       }
       ctx.logger.info(
         shared.mode === 'timescaledb'
-          ? `${W} TimescaleDB ${timescaleVersion} mode: hypertables, compression after ${opts.compressAfter}, per-minute continuous aggregate (schema ${opts.schema})`
+          ? `${W} TimescaleDB ${timescaleVersion} mode: hypertables, compression after ${opts.compressAfter}, continuous aggregates per minute, 5 minutes and hour (schema ${opts.schema})`
           : `${W} plain PostgreSQL mode: time-indexed tables, retention by the adapter's own sweep (schema ${opts.schema})`,
       );
     },

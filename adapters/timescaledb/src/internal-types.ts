@@ -12,7 +12,12 @@ export interface Shared {
   useContinuousAggregate: boolean;
   logger: DiagnosticLogger;
   /** Counters shown by health(), and used by tests to prove which query path ran. */
-  stats: { continuousAggregateQueries: number; rawMetricQueries: number };
+  stats: {
+    continuousAggregateQueries: number;
+    rawMetricQueries: number;
+    /** Reads of each continuous aggregate level by queryMetrics (one query may read several). */
+    aggregateLevelReads: { '1h': number; '5m': number; '1m': number };
+  };
 }
 
 /** A SQL condition and whether rows passing it still need the exact check in JavaScript. */

@@ -1,6 +1,6 @@
 /**
  * Partial aggregates (count, sum, min, max of values and of histograms) of some points of one series in one bucket:
- * what the per-minute continuous aggregate stores, and how queryMetrics combines minutes into any whole-minute step
+ * what each continuous aggregate level stores, and how queryMetrics combines buckets into any step they divide
  * exactly as the reference's aggregatePoints would from the points.
  */
 

@@ -22,7 +22,7 @@ import { columnsOf, copyRow } from './copy-format.js';
 import { copyIn, inTransaction } from './db.js';
 import { writeFailure } from './errors.js';
 import type { Shared, SqlFilter } from './internal-types.js';
-import { fromAggregate, MINUTE } from './metric-aggregate.js';
+import { fromAggregate, rawGrouped, usableLevels } from './metric-aggregate.js';
 import { CAGG_AGGREGATIONS } from './metric-partials.js';
 import { metricPoints } from './metric-reads.js';
 import { allOf, attributeFilterSql, Params } from './sql-filters.js';
@@ -79,12 +79,18 @@ export function createMetricStore(sh: Shared): MetricStore {
       }
     },
     async queryMetrics(q) {
-      const aligned = q.stepNano !== undefined && q.stepNano % MINUTE === 0n && q.start % MINUTE === 0n;
+      // Whole-minute (5-minute, hour) steps on a start on that grid: the continuous aggregates, coarsest first.
+      const aligned = usableLevels(q).length > 0;
       if (sh.mode === 'timescaledb' && sh.useContinuousAggregate && aligned && CAGG_AGGREGATIONS.has(q.aggregation)) {
         sh.stats.continuousAggregateQueries++;
         return fromAggregate(sh, q);
       }
       sh.stats.rawMetricQueries++;
+      // Plain PostgreSQL mode: the same partials from the raw points, grouped in SQL (no aggregate to read).
+      if (sh.mode === 'postgres' && CAGG_AGGREGATIONS.has(q.aggregation)) {
+        const grouped = await rawGrouped(sh, q);
+        if (grouped) return grouped;
+      }
       return seriesFromPoints(await metricPoints(sh, q, q.start, q.end), q);
     },
     /**

@@ -22,7 +22,7 @@ export interface TimescaleOptions {
   compress_after?: string;
   /** TimescaleDB: time range of one chunk, a PostgreSQL interval. Default `'1 day'`. */
   chunk_interval?: string;
-  /** TimescaleDB: answer queryMetrics with a step of whole minutes from the per-minute continuous aggregate. Default true. */
+  /** TimescaleDB: answer queryMetrics with a step of whole minutes from the continuous aggregates (1 min, 5 min, 1 h). Default true. */
   continuous_aggregate?: boolean;
   /**
    * How batches are sent: `copy` (COPY ... FROM STDIN into a staging table, the faster in bench/timescaledb),
