@@ -99,6 +99,7 @@ export async function walkPages(
     [`${label}: median page`, `${ms(median(times))} ms`, (median(times) / first).toFixed(2)],
     [`${label}: p95 page`, `${ms(percentile(times, 0.95))} ms`, (percentile(times, 0.95) / first).toFixed(2)],
     [`${label}: slowest page`, `${ms(Math.max(...times))} ms`, (Math.max(...times) / first).toFixed(2)],
+    [`${label}: target slowest / first <= 2`, Math.max(...times) / first <= 2 ? 'MET' : 'NOT MET', ''],
   ];
   if (rawFirst) {
     const row: Row = [`${label}: raw index walk of one page (SQLite); ratio first / raw`, '', ''];
