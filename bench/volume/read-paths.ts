@@ -99,6 +99,7 @@ export async function walkPages(
     [`${label}: median page`, `${ms(median(times))} ms`, (median(times) / first).toFixed(2)],
     [`${label}: p95 page`, `${ms(percentile(times, 0.95))} ms`, (percentile(times, 0.95) / first).toFixed(2)],
     [`${label}: slowest page`, `${ms(Math.max(...times))} ms`, (Math.max(...times) / first).toFixed(2)],
+    [`${label}: target slowest / first <= 2`, Math.max(...times) / first <= 2 ? 'MET' : 'NOT MET', ''],
   ];
   if (rawFirst) {
     const row: Row = [`${label}: raw index walk of one page (SQLite); ratio first / raw`, '', ''];
@@ -149,7 +150,10 @@ export async function pointReads(adapter: TelemetryAdapter, o: ReadPathOptions):
     ['7 d, step 5 min', 7n * DAY_NS, 5n * MIN_NS],
   ];
   for (const [name, span, step] of windows) {
-    const start = o.endNano - span;
+    // The window starts on a multiple of its step, as Grafana and Prometheus's query_range align it (the week ends on
+    // a whole minute, not a whole five minutes). The SQLite rollup answers only windows that start on a five-minute
+    // boundary, so an unaligned start made the 24 h and 7 d reads take the raw points (74 s for 7 d at 10M spans).
+    const start = ((o.endNano - span) / step) * step;
     const q = normalizeMetricQuery(
       { name: WEEK_METRIC, start, end: o.endNano, stepNano: step, groupBy: ['http.route'], aggregation: 'avg' },
       m.capabilities,
