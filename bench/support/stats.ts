@@ -6,6 +6,13 @@ export function percentile(values: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
+/** The largest value (NaN for none), without spreading the array into arguments: a bench collects 100,000+ samples. */
+export function maxOf(values: readonly number[]): number {
+  let max = values.length ? Number.NEGATIVE_INFINITY : Number.NaN;
+  for (const v of values) if (v > max) max = v;
+  return max;
+}
+
 export function median(values: number[]): number {
   return percentile(values, 0.5);
 }

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type LogRecord, normalizeLogQuery, normalizeTraceQuery, type SpanRecord } from '@rohas/telemetry/adapter';
 import { hex, T0 } from '../support/spans.js';
-import { median, percentile, printTable } from '../support/stats.js';
+import { maxOf, median, percentile, printTable } from '../support/stats.js';
 import { openAdapter, warmUp } from './open-adapter.js';
 
 const { values: args } = parseArgs({
@@ -101,7 +101,7 @@ async function pageThrough(
     }
   } while (cursor);
   const first = times[0]!;
-  const slowest = Math.max(...times);
+  const slowest = maxOf(times);
   const verdict = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
   return [
     [`${label}: items seen / stored`, `${seen} / ${Number.isNaN(expected) ? 'all of the service' : expected}`, ''],

@@ -6,7 +6,7 @@ import {
   normalizeTraceQuery,
   type TelemetryAdapter,
 } from '@rohas/telemetry/adapter';
-import { median, percentile } from '../support/stats.js';
+import { maxOf, median, percentile } from '../support/stats.js';
 import type { RawReads } from './raw-sqlite.js';
 import { RARE_WORD, WEEK_METRIC } from './week.js';
 
@@ -57,7 +57,7 @@ async function measure<T>(
     times.push(performance.now() - t);
     if (i === 0 && describe) label += ` (${describe(answer)})`;
   }
-  const figure = `p50 ${ms(median(times))} / max ${ms(Math.max(...times))} ms`;
+  const figure = `p50 ${ms(median(times))} / max ${ms(maxOf(times))} ms`;
   if (!raw) return [`${label} (n=${repeat})`, figure, 'n/a'];
   const row: Row = [`${label} (n=${repeat}) | raw p50`, figure, ''];
   rawQueue.push(() => {
@@ -98,8 +98,8 @@ export async function walkPages(
     [`${label}: deepest page (${times.length})`, `${ms(times.at(-1)!)} ms`, (times.at(-1)! / first).toFixed(2)],
     [`${label}: median page`, `${ms(median(times))} ms`, (median(times) / first).toFixed(2)],
     [`${label}: p95 page`, `${ms(percentile(times, 0.95))} ms`, (percentile(times, 0.95) / first).toFixed(2)],
-    [`${label}: slowest page`, `${ms(Math.max(...times))} ms`, (Math.max(...times) / first).toFixed(2)],
-    [`${label}: target slowest / first <= 2`, Math.max(...times) / first <= 2 ? 'MET' : 'NOT MET', ''],
+    [`${label}: slowest page`, `${ms(maxOf(times))} ms`, (maxOf(times) / first).toFixed(2)],
+    [`${label}: target slowest / first <= 2`, maxOf(times) / first <= 2 ? 'MET' : 'NOT MET', ''],
   ];
   if (rawFirst) {
     const row: Row = [`${label}: raw index walk of one page (SQLite); ratio first / raw`, '', ''];

@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { normalizeTraceQuery, type TelemetryAdapter } from '@rohas/telemetry/adapter';
-import { percentile } from '../support/stats.js';
+import { maxOf, percentile } from '../support/stats.js';
 import { weekOfService } from './week.js';
 
 type Row = [string, number | string, number | string];
@@ -82,8 +82,8 @@ async function withLoops(
 const TARGET_MS = 50;
 
 function target(kind: string, during: number[], baseline: number[]): Row {
-  const worst = Math.max(...during);
-  const without = Math.max(...baseline);
+  const worst = maxOf(during);
+  const without = maxOf(baseline);
   const verdict =
     worst <= TARGET_MS
       ? 'MET'
@@ -131,8 +131,8 @@ export async function measureSweep(
   );
   const mib = (b: number) => (b / 1048576).toFixed(1);
   const fmt = (v: number[]) =>
-    `max ${Math.max(...v).toFixed(1)} / p99 ${percentile(v, 0.99).toFixed(1)} ms (n=${v.length})`;
-  const ratio = (a: number[], b: number[]) => (Math.max(...a) / Math.max(...b)).toFixed(2);
+    `max ${maxOf(v).toFixed(1)} / p99 ${percentile(v, 0.99).toFixed(1)} ms (n=${v.length})`;
+  const ratio = (a: number[], b: number[]) => (maxOf(a) / maxOf(b)).toFixed(2);
   return [
     [
       'sweep: rows deleted (spans / points / logs)',
