@@ -130,8 +130,7 @@ export async function measureSweep(
     options.walFile,
   );
   const mib = (b: number) => (b / 1048576).toFixed(1);
-  const fmt = (v: number[]) =>
-    `max ${maxOf(v).toFixed(1)} / p99 ${percentile(v, 0.99).toFixed(1)} ms (n=${v.length})`;
+  const fmt = (v: number[]) => `max ${maxOf(v).toFixed(1)} / p99 ${percentile(v, 0.99).toFixed(1)} ms (n=${v.length})`;
   const ratio = (a: number[], b: number[]) => (maxOf(a) / maxOf(b)).toFixed(2);
   return [
     [
