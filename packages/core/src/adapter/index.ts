@@ -10,8 +10,8 @@ export * from '../model.js';
 export * from '../prometheus-naming.js';
 export * from '../query.js';
 export * from '../query-support.js';
-export * from '../validate.js';
 export { BACKGROUND_NICE_STEPS, backgroundNiceSteps, lowerThreadPriority } from '../thread-priority.js';
+export * from '../validate.js';
 export { workerEnv, workerExecArgv, workerThreadOptions } from '../worker-options.js';
 export {
   type CommitResult,
