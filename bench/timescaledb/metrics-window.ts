@@ -21,14 +21,10 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  type AdapterFactory,
-  type MetricPoint,
-  normalizeMetricQuery,
-  type TelemetryAdapter,
-} from '@rohas/telemetry/adapter';
+import { type AdapterFactory, normalizeMetricQuery, type TelemetryAdapter } from '@rohas/telemetry/adapter';
 import pg from 'pg';
 import { median, percentile, printTable } from '../support/stats.js';
+import { gaugeBatch, timedAsync, WINDOW_METRIC, type WindowGauges } from '../support/window-gauges.js';
 import { startPostgres } from './own-postgres.js';
 import { startPglite } from './pglite-server.js';
 
@@ -60,16 +56,14 @@ const DAYS = Number(args.days);
 const INTERVAL = BigInt(args.interval!) * 1_000_000_000n;
 const STEP = BigInt(args.step!) * 1_000_000_000n;
 const GROUPS = Number(args.groups);
+const gauges: WindowGauges = { series: SERIES, groups: GROUPS, interval: INTERVAL };
 const RUNS = Number(args.runs);
 const RAW_RUNS = Math.min(RUNS, Math.max(1, Number(args['raw-runs'] ?? RUNS)));
-const NAME = 'bench.window.gauge';
 const SCHEMA = 'rohas_window';
 const HOUR = 3_600_000_000_000n;
 const MIN = 60_000_000_000n;
 const pglite = BACKEND === 'timescaledb';
 const quiet = { debug() {}, info() {}, warn: console.warn, error: console.error };
-const resource = { attributes: { 'service.name': 'metrics-window' } };
-const scope = { name: 'bench' };
 
 const windowFile = join(STORE, 'window.json');
 const saved = existsSync(windowFile)
@@ -111,25 +105,6 @@ const pool = new pg.Pool({ connectionString: server.url, ...poolOptions });
 const sql = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
   (await pool.query<R>(text, values)).rows;
 
-function batch(from: bigint, to: bigint): MetricPoint[] {
-  const out: MetricPoint[] = [];
-  for (let t = from; t < to; t += INTERVAL)
-    for (let s = 0; s < SERIES; s++)
-      out.push({
-        name: NAME,
-        type: 'gauge',
-        temporality: 'cumulative',
-        unit: 'ms',
-        attributes: { host: `host-${s}`, region: `region-${s % GROUPS}` },
-        resource,
-        scope,
-        startTimeUnixNano: t,
-        timeUnixNano: t,
-        value: (s % 97) + Number((t / INTERVAL) % 13n),
-      } as MetricPoint);
-  return out;
-}
-
 /**
  * Materializes the aggregates, finest level first, each in one refresh over the whole window: what the refresh
  * policies reach once their scheduler has run (PGlite has none; a policy job refreshes in many small batches, much
@@ -147,12 +122,6 @@ async function refreshAggregates(): Promise<void> {
   }
 }
 
-const timed = async (fn: () => Promise<unknown>): Promise<number> => {
-  const t = performance.now();
-  await fn();
-  return performance.now() - t;
-};
-
 try {
   await adapter.init();
   await baseline?.init();
@@ -162,7 +131,7 @@ try {
     let written = 0;
     let writes = 0;
     for (let t = START; t < END; t += perWrite) {
-      const points = batch(t, t + perWrite < END ? t + perWrite : END);
+      const points = gaugeBatch(gauges, t, t + perWrite < END ? t + perWrite : END);
       const r = await adapter.metrics!.write(points);
       if (!r.ok) throw r.error;
       written += points.length;
@@ -186,7 +155,7 @@ try {
     ];
     for (const [label, start, step] of windows) {
       const q = normalizeMetricQuery(
-        { name: NAME, start, end: END, stepNano: step, aggregation: 'avg', groupBy: ['region'] },
+        { name: WINDOW_METRIC, start, end: END, stepNano: step, aggregation: 'avg', groupBy: ['region'] },
         adapter.metrics!.capabilities,
       );
       // The level the adapter reads: the coarsest bucket dividing the step (the window is hour-aligned).
@@ -194,7 +163,7 @@ try {
       const stats = async () =>
         ((await adapter.health()).details as { aggregateLevelReads?: Record<string, number> }).aggregateLevelReads;
       const before = pglite ? (await stats())?.[level] : undefined;
-      const coldMs = await timed(() => adapter.metrics!.queryMetrics(q));
+      const coldMs = await timedAsync(() => adapter.metrics!.queryMetrics(q));
       const queryMs: number[] = [];
       const rawMs: number[] = [];
       const aggMs: number[] = [];
@@ -203,11 +172,11 @@ try {
       let points = 0;
       let aggRows = 0;
       for (let i = 0; i < RUNS; i++) {
-        queryMs.push(await timed(async () => (series = (await adapter.metrics!.queryMetrics(q)).length)));
+        queryMs.push(await timedAsync(async () => (series = (await adapter.metrics!.queryMetrics(q)).length)));
         if (i >= RAW_RUNS) continue;
-        const range = [NAME, start.toString(), END.toString()];
+        const range = [WINDOW_METRIC, start.toString(), END.toString()];
         rawMs.push(
-          await timed(
+          await timedAsync(
             async () =>
               (points = (
                 await sql(
@@ -219,7 +188,7 @@ try {
         );
         if (pglite)
           aggMs.push(
-            await timed(
+            await timedAsync(
               async () =>
                 (aggRows = (
                   await sql(
@@ -230,7 +199,7 @@ try {
             ),
           );
         groupMs.push(
-          await timed(() =>
+          await timedAsync(() =>
             sql(
               `SELECT (time_ns - $2::bigint) / $4::bigint AS b, attributes ->> 'region' AS region, avg(value)
                FROM ${SCHEMA}.metric_points WHERE name = $1 AND time_ns >= $2 AND time_ns < $3 GROUP BY 1, 2`,
@@ -242,7 +211,7 @@ try {
       const after = pglite ? (await stats())?.[level] : undefined;
       const baseMs: number[] = [];
       for (let i = 0; baseline && i < Number(args['baseline-runs']); i++)
-        baseMs.push(await timed(() => baseline.metrics!.queryMetrics(q)));
+        baseMs.push(await timedAsync(() => baseline.metrics!.queryMetrics(q)));
       const raw = median(rawMs);
       const p50 = median(queryMs);
       const p99 = percentile(queryMs, 0.99);

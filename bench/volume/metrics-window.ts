@@ -20,13 +20,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  type AdapterFactory,
-  type MetricPoint,
-  normalizeMetricQuery,
-  type TelemetryAdapter,
-} from '@rohas/telemetry/adapter';
+import { type AdapterFactory, normalizeMetricQuery, type TelemetryAdapter } from '@rohas/telemetry/adapter';
 import { median, percentile, printTable } from '../support/stats.js';
+import { gaugeBatch, timedAsync, WINDOW_METRIC, type WindowGauges } from '../support/window-gauges.js';
 import { openAdapter } from './open-adapter.js';
 import { startBackend } from './servers.js';
 
@@ -50,12 +46,10 @@ const DAYS = Number(args.days);
 const INTERVAL = BigInt(args.interval!) * 1_000_000_000n;
 const STEP = BigInt(args.step!) * 1_000_000_000n;
 const GROUPS = Number(args.groups);
+const gauges: WindowGauges = { series: SERIES, groups: GROUPS, interval: INTERVAL };
 const RUNS = Number(args.runs);
 const RAW_RUNS = Math.min(RUNS, Math.max(1, Number(args['raw-runs'] ?? RUNS)));
-const NAME = 'bench.window.gauge';
 const silent = { debug() {}, info() {}, warn: console.warn, error: console.error };
-const resource = { attributes: { 'service.name': 'metrics-window' } };
-const scope = { name: 'bench' };
 // A whole-hour aligned window ending an hour ago, so every step bucket is complete and starts on the rollup's grid;
 // a kept store keeps its window.
 const HOUR = 3_600_000_000_000n;
@@ -94,7 +88,7 @@ async function open(backend: string): Promise<{
           )
           .safeIntegers(true);
         let n = 0;
-        for (const _ of stmt.iterate(NAME, start, end)) n++;
+        for (const _ of stmt.iterate(WINDOW_METRIC, start, end)) n++;
         return n;
       },
       rawRollup: async (start, end) => {
@@ -107,7 +101,7 @@ async function open(backend: string): Promise<{
           .safeIntegers(true)
           .raw(true);
         let n = 0;
-        for (const _ of stmt.iterate(NAME, start, end)) n++;
+        for (const _ of stmt.iterate(WINDOW_METRIC, start, end)) n++;
         return n;
       },
       // The day level's rows (migration 004) a sum/avg/count query reads instead of the hour rows.
@@ -121,7 +115,7 @@ async function open(backend: string): Promise<{
           .safeIntegers(true)
           .raw(true);
         let n = 0;
-        for (const _ of stmt.iterate(NAME, start - (start % 86_400_000_000_000n), end)) n++;
+        for (const _ of stmt.iterate(WINDOW_METRIC, start - (start % 86_400_000_000_000n), end)) n++;
         return n;
       },
       // A store from before migration 004 is converted by the write thread; wait for it (until then the hour rows
@@ -164,7 +158,7 @@ async function open(backend: string): Promise<{
     raw: async (start, end) => {
       const r = await pool.query(
         `SELECT time_ns, value FROM "${options.schema}".metric_points WHERE name = $1 AND time_ns >= $2 AND time_ns < $3`,
-        [NAME, start.toString(), end.toString()],
+        [WINDOW_METRIC, start.toString(), end.toString()],
       );
       return r.rowCount ?? 0;
     },
@@ -181,27 +175,6 @@ function rawConnection<T extends { pragma(sql: string): unknown }>(db: T): T {
   return db;
 }
 
-function batch(from: bigint, to: bigint): MetricPoint[] {
-  const out: MetricPoint[] = [];
-  for (let t = from; t < to; t += INTERVAL) {
-    for (let s = 0; s < SERIES; s++) {
-      out.push({
-        name: NAME,
-        type: 'gauge',
-        temporality: 'cumulative',
-        unit: 'ms',
-        attributes: { host: `host-${s}`, region: `region-${s % GROUPS}` },
-        resource,
-        scope,
-        startTimeUnixNano: t,
-        timeUnixNano: t,
-        value: (s % 97) + Number((t / INTERVAL) % 13n),
-      } as MetricPoint);
-    }
-  }
-  return out;
-}
-
 const { adapter, raw, rawRollup, rawDays, ready, done } = await open(args.backend!);
 try {
   if (!saved?.filled) {
@@ -210,7 +183,7 @@ try {
     const perWrite = INTERVAL * BigInt(Math.max(1, Math.floor(10_000 / SERIES)));
     let written = 0;
     for (let t = START; t < END; t += perWrite) {
-      const points = batch(t, t + perWrite < END ? t + perWrite : END);
+      const points = gaugeBatch(gauges, t, t + perWrite < END ? t + perWrite : END);
       const r = await adapter.metrics!.write(points);
       if (!r.ok) throw r.error;
       written += points.length;
@@ -229,7 +202,7 @@ try {
     for (const [label, start, step, runs] of windows) {
       const caps = adapter.metrics!.capabilities;
       const q = normalizeMetricQuery(
-        { name: NAME, start, end: END, stepNano: step, aggregation: 'avg', groupBy: ['region'] },
+        { name: WINDOW_METRIC, start, end: END, stepNano: step, aggregation: 'avg', groupBy: ['region'] },
         caps,
       );
       const queryMs: number[] = [];
@@ -242,27 +215,13 @@ try {
       let rollupRows = 0;
       // One query first, reported on its own: a fresh read thread maps the file's pages in (cold), which a running
       // server has done long before; p50/p99 are of the `runs` queries after it.
-      const t0 = performance.now();
-      await adapter.metrics!.queryMetrics(q);
-      const coldMs = performance.now() - t0;
+      const coldMs = await timedAsync(() => adapter.metrics!.queryMetrics(q));
       for (let i = 0; i < runs; i++) {
-        let t = performance.now();
-        series = (await adapter.metrics!.queryMetrics(q)).length;
-        queryMs.push(performance.now() - t);
+        queryMs.push(await timedAsync(async () => (series = (await adapter.metrics!.queryMetrics(q)).length)));
         if (i >= RAW_RUNS) continue;
-        t = performance.now();
-        rows = await raw(start, END);
-        rawMs.push(performance.now() - t);
-        if (rawRollup) {
-          t = performance.now();
-          rollupRows = await rawRollup(start, END);
-          rollupMs.push(performance.now() - t);
-        }
-        if (rawDays) {
-          t = performance.now();
-          dayRows = await rawDays(start, END);
-          daysMs.push(performance.now() - t);
-        }
+        rawMs.push(await timedAsync(async () => (rows = await raw(start, END))));
+        if (rawRollup) rollupMs.push(await timedAsync(async () => (rollupRows = await rawRollup(start, END))));
+        if (rawDays) daysMs.push(await timedAsync(async () => (dayRows = await rawDays(start, END))));
       }
       const rawMedian = median(rawMs);
       const p99 = percentile(queryMs, 0.99);
