@@ -25,6 +25,17 @@ import { queryFromRollup, type SelectedSeries } from '../src/metric-rollup-read.
 import { ReadContext } from '../src/read-context.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rohas-sqlite-rollup-'));
+
+/** Polls the store's rollup state on a read-only connection, every 50 ms for up to 30 s, until `done` holds. */
+async function rollupStateReaches(file: string, done: (db: Database.Database) => boolean): Promise<boolean> {
+  const ro = new Database(file, { readonly: true });
+  try {
+    for (let i = 0; i < 600 && !done(ro); i++) await new Promise((r) => setTimeout(r, 50));
+    return done(ro);
+  } finally {
+    ro.close();
+  }
+}
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const S = 1_000_000_000n;
@@ -277,12 +288,10 @@ describe('sqlite: the day level of a store written before it existed (migration 
         point('rollup.gauge', { host: 'm74', region: 'r4' }, T0 + 20n * MIN5 + 7n, -9),
       ];
       expect(await adapter.metrics!.write(late)).toEqual({ ok: true });
-      const ro = new Database(file, { readonly: true });
-      const state = ro.prepare("SELECT v FROM metric_rollup_state WHERE k = 'day_next'").safeIntegers(true).pluck();
-      const done = () => state.get() === 9_223_372_036_854_775_807n;
-      for (let i = 0; i < 600 && !done(); i++) await new Promise((r) => setTimeout(r, 50));
-      expect(done()).toBe(true);
-      ro.close();
+      const dayLevelDone = (db: Database.Database) =>
+        db.prepare("SELECT v FROM metric_rollup_state WHERE k = 'day_next'").safeIntegers(true).pluck().get() ===
+        9_223_372_036_854_775_807n;
+      expect(await rollupStateReaches(file, dayLevelDone)).toBe(true);
       expect(await checkAll(adapter, file, [...all, ...late])).toBeGreaterThan(500);
     } finally {
       await adapter.close();
@@ -308,15 +317,12 @@ describe('sqlite: metric rollup of a store written before it existed', () => {
     try {
       const late = [point('rollup.gauge', { host: 'h9', region: 'r1' }, T0 + 100n * MIN5 + 5n, 9)];
       expect(await adapter.metrics!.write(late)).toEqual({ ok: true });
-      const ro = new Database(file, { readonly: true });
-      const state = ro.prepare('SELECT k, v FROM metric_rollup_state');
-      const done = () => {
-        const s = Object.fromEntries((state.all() as Array<{ k: string; v: number }>).map((r) => [r.k, r.v]));
+      const backfillDone = (db: Database.Database) => {
+        const rows = db.prepare('SELECT k, v FROM metric_rollup_state').all() as Array<{ k: string; v: number }>;
+        const s = Object.fromEntries(rows.map((r) => [r.k, r.v]));
         return s.backfill_next! >= s.backfill_below!;
       };
-      for (let i = 0; i < 600 && !done(); i++) await new Promise((r) => setTimeout(r, 50));
-      expect(done()).toBe(true);
-      ro.close();
+      expect(await rollupStateReaches(file, backfillDone)).toBe(true);
       expect(await checkAll(adapter, file, [...all, ...late])).toBeGreaterThan(500);
     } finally {
       await adapter.close();
