@@ -29,6 +29,13 @@ export type SpanRow = [
 export type WriterRequest =
   /** Spans go as records: the write thread encodes them (codec.ts spanRow), off the caller's event loop. */
   | { id: number; op: 'spans'; items: SpanRecord[] }
+  /**
+   * A leading part of a big batch (write-port.ts posts it in parts so that no single clone holds the caller's event
+   * loop): the thread keeps it until the message with the same id and an op above brings the last part.
+   */
+  | { id: number; op: 'part'; items: SpanRecord[] | MetricPoint[] | LogRecord[] }
+  /** Forget the parts of request `id` (its last part could not be sent). */
+  | { id: number; op: 'drop' }
   | { id: number; op: 'points'; items: MetricPoint[] }
   | { id: number; op: 'logs'; items: LogRecord[] }
   | { id: number; op: 'retention'; now: bigint }

@@ -72,10 +72,34 @@ function sweepStep(): void {
   }
 }
 
+/** Leading parts of big batches, by request id, until their last part arrives (write-port.ts `postInParts`). */
+const parts = new Map<number, unknown[][]>();
+
+/** The whole batch of a spans/points/logs request: its leading parts, if it came in parts, then its own items. */
+function wholeBatch<T>(request: { id: number; items: T[] }): T[] {
+  const leading = parts.get(request.id) as T[][] | undefined;
+  if (!leading) return request.items;
+  parts.delete(request.id);
+  leading.push(request.items);
+  return leading.flat();
+}
+
 port.on('message', (request: WriterRequest) => {
+  if (request.op === 'drop') {
+    parts.delete(request.id);
+    return;
+  }
+  if (request.op === 'part') {
+    const list = parts.get(request.id);
+    if (list) list.push(request.items);
+    else parts.set(request.id, [request.items]);
+    return;
+  }
   let response: WriterResponse;
-  if (writesWaiting && (request.op === 'spans' || request.op === 'points' || request.op === 'logs'))
-    Atomics.sub(writesWaiting, 0, 1);
+  if (request.op === 'spans' || request.op === 'points' || request.op === 'logs') {
+    (request as { items: unknown[] }).items = wholeBatch(request as { id: number; items: unknown[] });
+    if (writesWaiting) Atomics.sub(writesWaiting, 0, 1);
+  }
   const trace = request.op === 'retention' || request.op === 'close' ? undefined : tracer?.begin();
   try {
     switch (request.op) {

@@ -6,6 +6,7 @@ import { consoleLogger, type TelemetryAdapter } from '@rohas/telemetry';
 import { makeSpan, newTraceId } from '@rohas/telemetry-test-suite';
 import { afterAll, expect, it } from 'vitest';
 import { createAdapter } from '../src/index.js';
+import { POST_PART_ITEMS } from '../src/write-port.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rohas-sqlite-thread-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,6 +54,48 @@ it('with write_thread = false the same write holds the calling thread (the contr
   try {
     expect((await a.health()).details?.writes).toBe('inline');
     expect(await eventLoopTurnsDuring(a)).toBe(false);
+  } finally {
+    await a.close();
+  }
+}, 60_000);
+
+// A batch bigger than POST_PART_ITEMS is sent to the thread in parts, a turn of the event loop apart (write-port.ts).
+it('a batch sent in parts is written whole, and a write sent while it is still being posted is written after it', async () => {
+  const a = await open(true);
+  try {
+    const traceId = newTraceId();
+    const first = Array.from({ length: POST_PART_ITEMS * 8 + 1 }, (_, i) =>
+      makeSpan({ traceId, name: 'first', attributes: { i } }),
+    );
+    // The same ten spans again, sent before the first batch's last part: last write wins, so they must end 'second'.
+    const second = first.slice(0, 10).map((s) => ({ ...s, name: 'second' }));
+    const [r1, r2] = await Promise.all([a.traces!.write(first), a.traces!.write(second)]);
+    expect(r1.ok && r2.ok).toBe(true);
+    const stored = (await a.traces!.getTrace(traceId))!;
+    expect(stored.length).toBe(first.length);
+    const names = new Map(stored.map((s) => [s.spanId, s.name]));
+    expect(first.slice(0, 10).map((s) => names.get(s.spanId))).toEqual(Array(10).fill('second'));
+    expect(first.slice(10).every((s) => names.get(s.spanId) === 'first')).toBe(true);
+  } finally {
+    await a.close();
+  }
+}, 60_000);
+
+it('a batch whose later part cannot be sent fails on its own: none of it is stored and the next write is', async () => {
+  const a = await open(true);
+  try {
+    const bad = newTraceId();
+    const spans = Array.from({ length: POST_PART_ITEMS * 2 + 5 }, (_, i) =>
+      makeSpan({ traceId: bad, attributes: { i } }),
+    );
+    // A function cannot be cloned to the thread: the second part's postMessage throws, after the first part went.
+    (spans[POST_PART_ITEMS + 3]!.attributes as Record<string, unknown>).f = () => 1;
+    await expect(a.traces!.write(spans)).rejects.toThrow(/could not be cloned/);
+    const good = newTraceId();
+    const r = await a.traces!.write(Array.from({ length: POST_PART_ITEMS + 1 }, () => makeSpan({ traceId: good })));
+    expect(r.ok).toBe(true);
+    expect((await a.traces!.getTrace(good))!.length).toBe(POST_PART_ITEMS + 1);
+    expect(await a.traces!.getTrace(bad)).toBeNull();
   } finally {
     await a.close();
   }
