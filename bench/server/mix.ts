@@ -17,7 +17,7 @@ interface PhaseResult {
   healthz: number[];
   ingested: number;
   failures: number;
-  loop: { maxMs: number; p99Ms: number };
+  loop: { maxMs: number; p99Ms: number; gcMs: number; gcMaxMs: number };
   /** The server's main-thread CPU over the phase, ms per second (Linux; NaN elsewhere). */
   mainCpuMsPerS: number;
   /** The worst event-loop delay of this process (the query clients') and of the /healthz probe's, ms. */
@@ -135,6 +135,11 @@ export async function workbenchMix(
       [
         `the clients' own loop delay max, 1 client | ${n} clients; the /healthz probe's (part of their latencies)`,
         `${one.clientLoopMaxMs.toFixed(1)} | ${many.clientLoopMaxMs.toFixed(1)} ms; ${one.probeLoopMaxMs.toFixed(1)} | ${many.probeLoopMaxMs.toFixed(1)} ms`,
+        '',
+      ],
+      [
+        `server main-thread GC pauses, ms per s and longest, 1 client | ${n} clients`,
+        `${(one.loop.gcMs / o.seconds).toFixed(0)}, ${one.loop.gcMaxMs.toFixed(1)} | ${(many.loop.gcMs / o.seconds).toFixed(0)}, ${many.loop.gcMaxMs.toFixed(1)} ms`,
         '',
       ],
       [

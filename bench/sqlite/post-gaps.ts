@@ -73,7 +73,12 @@ function batchesOf(): SpanRecord[][] {
     return Array.from({ length: SPANS }, (_, i) =>
       makeSpan({
         traceId,
-        attributes: { 'http.route': '/api/items/:id', 'url.path': `/api/items/${i}`, 'http.response.status_code': 200, i },
+        attributes: {
+          'http.route': '/api/items/:id',
+          'url.path': `/api/items/${i}`,
+          'http.response.status_code': 200,
+          i,
+        },
       }),
     );
   });
@@ -116,7 +121,9 @@ const floor = median(idle.map((g) => g.longest));
 console.log(
   `bench/sqlite post-gaps: ${BATCHES} batches of ${SPANS} spans to the write thread, ${args.rounds} rounds; the event loop's gaps between turns (median of the rounds)`,
 );
-console.log(`raw limit (no writes, same time): longest gap ${floor.toFixed(1)} ms, gaps > 4 ms: ${median(idle.map((g) => g.over4))}`);
+console.log(
+  `raw limit (no writes, same time): longest gap ${floor.toFixed(1)} ms, gaps > 4 ms: ${median(idle.map((g) => g.over4))}`,
+);
 for (const r of runs) {
   const longest = median(r.results.map((g) => g.longest));
   console.log(

@@ -3,7 +3,7 @@
 // benchmark sees the server's loop without a hook in the server. Does nothing without an IPC channel. The adapter's
 // worker threads start without the parent's --import (the SQLite adapter strips it), so only the main loop is measured.
 import { readFileSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 
 /**
  * CPU time used by the main thread alone (not the worker threads), ms, from /proc (Linux; undefined elsewhere): a
@@ -23,9 +23,20 @@ function mainThreadCpuMs() {
 if (process.send) {
   const histogram = monitorEventLoopDelay({ resolution: 10 });
   histogram.enable();
+  // The main thread's garbage-collection pauses since the last reset (each pause holds the loop).
+  let gcMs = 0;
+  let gcMaxMs = 0;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcMs += e.duration;
+      gcMaxMs = Math.max(gcMaxMs, e.duration);
+    }
+  }).observe({ entryTypes: ['gc'] });
   process.on('message', (message) => {
     if (message?.loopDelay === 'reset') {
       histogram.reset();
+      gcMs = 0;
+      gcMaxMs = 0;
       process.send({ loopDelay: 'reset' });
     } else if (message?.loopDelay === 'read') {
       process.send({
@@ -34,6 +45,8 @@ if (process.send) {
           p99Ms: histogram.percentile(99) / 1e6,
           meanMs: histogram.mean / 1e6,
           mainThreadCpuMs: mainThreadCpuMs(),
+          gcMs,
+          gcMaxMs,
         },
       });
     }

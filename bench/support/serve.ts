@@ -14,11 +14,18 @@ const loopDelayPreload = resolve(here, 'loop-delay-preload.mjs');
 const silent = { debug() {}, info() {}, warn: console.warn, error: console.error };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Writes `dir/rohas.toml`: a SQLite store at `dbPath` (default `dir/db`), no retention, plus `extra` TOML lines. */
+/**
+ * Writes `dir/rohas.toml`: a SQLite store at `dbPath` (default `dir/db`), no retention, plus the `[telemetry]` keys in
+ * `ROHAS_BENCH_EXTRA_TOML` (newlines as `\n`; for an A/B of a key, e.g. `max_cache_size = 0`) and `extra` TOML lines.
+ */
 export function writeSqliteConfig(dir: string, options: { dbPath?: string; extra?: string } = {}): string {
   const config = join(dir, 'rohas.toml');
   const path = (options.dbPath ?? join(dir, 'db')).replaceAll('\\', '/');
-  writeFileSync(config, `[telemetry]\ntype = "sqlite"\npath = "${path}"\nretention_days = 0\n${options.extra ?? ''}`);
+  const fromEnv = (process.env.ROHAS_BENCH_EXTRA_TOML ?? '').replaceAll('\\n', '\n');
+  writeFileSync(
+    config,
+    `[telemetry]\ntype = "sqlite"\npath = "${path}"\nretention_days = 0\n${fromEnv}\n${options.extra ?? ''}`,
+  );
   return config;
 }
 
@@ -26,7 +33,15 @@ export interface ServerProcess {
   url: string;
   child: ChildProcess;
   /** The server's own event-loop delay since the last reset (ms), from loop-delay-preload.mjs. */
-  loopDelay(): Promise<{ maxMs: number; p99Ms: number; meanMs: number; mainThreadCpuMs?: number }>;
+  loopDelay(): Promise<{
+    maxMs: number;
+    p99Ms: number;
+    meanMs: number;
+    mainThreadCpuMs?: number;
+    /** The main thread's GC pauses since the last reset: their sum and the longest, ms. */
+    gcMs: number;
+    gcMaxMs: number;
+  }>;
   resetLoopDelay(): Promise<void>;
   stop(): Promise<void>;
 }
