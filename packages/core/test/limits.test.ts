@@ -16,6 +16,7 @@ import {
 } from '../src/limits.js';
 import type { LogRecord, SpanRecord } from '../src/model.js';
 import { checkSpan } from '../src/validate.js';
+import { span } from './fixtures.js';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -23,24 +24,6 @@ function manyAttributes(n: number): Record<string, number> {
   const out: Record<string, number> = {};
   for (let i = 0; i < n; i++) out[`k${i}`] = i;
   return out;
-}
-
-function span(overrides: Partial<SpanRecord> = {}): SpanRecord {
-  return {
-    traceId: '0af7651916cd43dd8448eb211c80319c',
-    spanId: 'b7ad6b7169203331',
-    name: 'op',
-    kind: 1,
-    startTimeUnixNano: 1n,
-    endTimeUnixNano: 2n,
-    status: { code: 0 },
-    attributes: {},
-    events: [],
-    links: [],
-    resource: { attributes: {} },
-    scope: { name: 's' },
-    ...overrides,
-  };
 }
 
 describe('OpenTelemetry limits (limits.ts)', () => {

@@ -1,21 +1,8 @@
 import { expect, it } from 'vitest';
 import { TraceCache } from '../src/trace-cache.js';
-import type { SpanRecord } from '../src/types.js';
+import { span as fixture } from './fixtures.js';
 
-const span = (traceId: string, spanId: string): SpanRecord => ({
-  traceId,
-  spanId,
-  name: spanId,
-  kind: 1,
-  startTimeUnixNano: 1n,
-  endTimeUnixNano: 2n,
-  status: { code: 0 },
-  attributes: {},
-  events: [],
-  links: [],
-  resource: { attributes: { 'service.name': 'cache' } },
-  scope: { name: 't' },
-});
+const span = (traceId: string, spanId: string) => fixture({ traceId, spanId });
 const A = 'a'.repeat(32);
 const B = 'b'.repeat(32);
 
