@@ -14,7 +14,7 @@ import {
   truncateString,
   truncateValue,
 } from '../src/limits.js';
-import type { LogRecord, SpanRecord } from '../src/model.js';
+import type { LogRecord } from '../src/model.js';
 import { checkSpan } from '../src/validate.js';
 import { span } from './fixtures.js';
 
