@@ -5,6 +5,7 @@
 import { statSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { normalizeTraceQuery, type TelemetryAdapter } from '@rohas/telemetry/adapter';
+import Database from 'better-sqlite3';
 import { maxOf, percentile } from '../support/stats.js';
 import { weekOfService } from './week.js';
 
@@ -19,6 +20,20 @@ interface Loops {
   /** Size of the SQLite WAL file at the start and the largest seen (sampled every 250 ms), bytes; 0 when not SQLite. */
   walStartBytes: number;
   walMaxBytes: number;
+}
+
+/**
+ * Bytes of the spans' attribute index (FTS5 `span_attr_index_data` blocks, tombstones included) of the SQLite file
+ * beside `walFile`; undefined when not SQLite. Tombstones left by the sweep's deletes show as growth.
+ */
+function ftsIndexBytes(walFile: string | undefined): number | undefined {
+  if (!walFile) return undefined;
+  const db = new Database(walFile.replace(/-wal$/, ''), { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('SELECT sum(length(block)) AS b FROM span_attr_index_data').get() as { b: number }).b;
+  } finally {
+    db.close();
+  }
 }
 
 /** The WAL file's size now (0 when there is none): a WAL that keeps growing means checkpoints cannot keep up. */
@@ -107,6 +122,7 @@ export async function measureSweep(
     chunkSpans: 200,
   });
   console.error('[bench] retention sweep of one day');
+  const indexBefore = ftsIndexBytes(options.walFile);
   let deleted: Record<string, number | undefined> = {};
   let sweepMs = 0;
   const during = await withLoops(
@@ -129,6 +145,7 @@ export async function measureSweep(
     () => new Promise((r) => setTimeout(r, baselineMs)),
     options.walFile,
   );
+  const indexAfter = ftsIndexBytes(options.walFile);
   const mib = (b: number) => (b / 1048576).toFixed(1);
   const fmt = (v: number[]) => `max ${maxOf(v).toFixed(1)} / p99 ${percentile(v, 0.99).toFixed(1)} ms (n=${v.length})`;
   const ratio = (a: number[], b: number[]) => (maxOf(a) / maxOf(b)).toFixed(2);
@@ -154,6 +171,15 @@ export async function measureSweep(
       `${mib(during.walStartBytes)} -> ${mib(during.walMaxBytes)} | ${mib(baseline.walStartBytes)} -> ${mib(baseline.walMaxBytes)} MiB`,
       '',
     ],
+    ...(indexBefore !== undefined && indexAfter !== undefined
+      ? [
+          [
+            'SQLite span attribute index (FTS5 data), before the sweep -> after it and the baseline',
+            `${mib(indexBefore)} -> ${mib(indexAfter)} MiB`,
+            (indexAfter / indexBefore).toFixed(2),
+          ] as Row,
+        ]
+      : []),
     [
       'bench process event-loop delay max, no sweep | during',
       `${baseline.loopMaxMs.toFixed(1)} | ${during.loopMaxMs.toFixed(1)} ms`,
