@@ -28,7 +28,7 @@ type CallRequest = DistributiveOmit<Exclude<WriterRequest, { op: 'part' | 'drop'
 
 /**
  * Items per message when the write thread is sent a batch: a bigger batch goes in parts, one turn of the caller's
- * event loop apart. Cloning a message holds the loop for as long as it takes — 2,000 spans ~16 ms here, 250 ~2 ms —
+ * event loop apart. Cloning a message holds the loop for as long as it takes — 2,000 spans ~16 ms on this 2-core machine under load —
  * so in parts a /healthz or a quick read waits for one part at most, not the whole batch. The thread still writes
  * the batch in one transaction, after its last part.
  */
@@ -184,6 +184,7 @@ export class ThreadWritePort implements WritePort {
           // parts it was sent; later requests are posted as usual.
           if (partsSent > 0) worker.postMessage({ id, op: 'drop' } satisfies WriterRequest);
           if (this.pending.delete(id) && isWrite) Atomics.sub(this.writesWaiting, 0, 1);
+          if (this.pending.size === 0) worker.unref();
           reject(error);
         }
       };

@@ -72,7 +72,7 @@ function sweepStep(): void {
   }
 }
 
-/** Leading parts of big batches, by request id, until their last part arrives (write-port.ts `postInParts`). */
+/** Leading parts of big batches, by request id, until their last part arrives (write-port.ts, POST_PART_ITEMS). */
 const parts = new Map<number, unknown[][]>();
 
 /** The whole batch of a spans/points/logs request: its leading parts, if it came in parts, then its own items. */

@@ -101,6 +101,23 @@ it('a batch whose later part cannot be sent fails on its own: none of it is stor
   }
 }, 60_000);
 
+it('a script whose batch was refused for an item that cannot be cloned exits by itself without closing', () => {
+  const child = spawnSync(
+    process.execPath,
+    [
+      '--conditions=@rohas/source',
+      '--import',
+      'tsx',
+      join(import.meta.dirname, 'unclonable-child.ts'),
+      join(dir, 'uc'),
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  expect(child.stdout).toContain('refused=true');
+  expect(child.signal).toBeNull(); // not killed by the timeout: nothing held the process open
+  expect(child.status).toBe(0);
+}, 60_000);
+
 it('a script that closes the adapter exits by itself once the write thread is gone', () => {
   const child = spawnSync(
     process.execPath,
