@@ -111,7 +111,7 @@ it('a script whose batch was refused for an item that cannot be cloned exits by 
       join(import.meta.dirname, 'unclonable-child.ts'),
       join(dir, 'uc'),
     ],
-    { encoding: 'utf8', timeout: 60_000 },
+    { encoding: 'utf8', timeout: 30_000 },
   );
   expect(child.stdout).toContain('refused=true');
   expect(child.signal).toBeNull(); // not killed by the timeout: nothing held the process open
