@@ -1,20 +1,12 @@
 // Child process of write-thread.test.ts: a batch sent to the write thread in parts, one of whose later parts cannot
 // be cloned, is refused; the script then ends without closing the adapter and must exit by itself (the write thread
 // is held only while a write is pending, so a refused write must not leave it held).
-import { consoleLogger } from '@rohas/telemetry';
 import { makeSpan, newTraceId } from '@rohas/telemetry-test-suite';
-import { createAdapter } from '../src/index.js';
 import { POST_PART_ITEMS } from '../src/write-port.js';
+import { openChildAdapter } from './child-adapter.js';
 
 const dir = process.argv[2]!;
-const adapter = await createAdapter({
-  options: { type: 'sqlite', path: dir },
-  retention: { traces: 0, metrics: 0, logs: 0 },
-  signals: ['traces'],
-  logger: consoleLogger,
-  baseDir: dir,
-});
-await adapter.init();
+const adapter = await openChildAdapter(dir);
 const traceId = newTraceId();
 const spans = Array.from({ length: POST_PART_ITEMS + 10 }, () => makeSpan({ traceId }));
 (spans[POST_PART_ITEMS + 5]!.attributes as Record<string, unknown>).f = () => 1;
