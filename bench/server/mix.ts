@@ -21,6 +21,8 @@ interface PhaseResult {
   loop: { maxMs: number; p99Ms: number; gcMs: number; gcMaxMs: number };
   /** The server's main-thread CPU over the phase, ms per second (Linux; NaN elsewhere). */
   mainCpuMsPerS: number;
+  /** The server's main-thread GC pauses over the phase, ms per second (over the same time as the CPU figure). */
+  gcMsPerS: number;
   /** The worst event-loop delay of this process (the query clients') and of the /healthz probe's, ms. */
   clientLoopMaxMs: number;
   probeLoopMaxMs: number;
@@ -103,6 +105,7 @@ export async function workbenchMix(
       failures,
       loop,
       mainCpuMsPerS,
+      gcMsPerS: loop.gcMs / elapsed,
       clientLoopMaxMs: ownLoop.max / 1e6,
       probeLoopMaxMs: probed.ownLoopMaxMs,
     };
@@ -144,7 +147,7 @@ export async function workbenchMix(
       ],
       [
         `server main-thread GC pauses, ms per s and longest, 1 client | ${n} clients`,
-        `${(one.loop.gcMs / o.seconds).toFixed(0)}, ${one.loop.gcMaxMs.toFixed(1)} | ${(many.loop.gcMs / o.seconds).toFixed(0)}, ${many.loop.gcMaxMs.toFixed(1)} ms`,
+        `${one.gcMsPerS.toFixed(0)}, ${one.loop.gcMaxMs.toFixed(1)} | ${many.gcMsPerS.toFixed(0)}, ${many.loop.gcMaxMs.toFixed(1)} ms`,
         '',
       ],
       [
